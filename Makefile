@@ -1,0 +1,44 @@
+# recall-tracker — `make help` lists the targets.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+RECALL := $(VENV)/bin/recall
+STAMP := $(VENV)/.installed
+
+.PHONY: help setup system-deps demo test test-unit lint typecheck bench clean
+
+help: ## Show the targets and what they do
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP) ## Create .venv and install the project with its dev tools
+
+system-deps: ## Install Java, Maven and PostgreSQL from Debian packages when missing (needs root)
+	@bash scripts/install-system-deps.sh
+
+demo: system-deps setup ## Install, start the broker and a worker, simulate stations, print a summary
+	$(RECALL) demo
+
+test: system-deps setup ## Run every test: unit, then integration against a real Kafka and PostgreSQL
+	$(PY) -m pytest
+
+test-unit: setup ## Run only the fast pure tests
+	$(PY) -m pytest tests/unit -q
+
+lint: setup ## ruff (lint + format check)
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+typecheck: setup ## mypy --strict
+	$(VENV)/bin/mypy recall streams schemas
+
+bench: setup ## Intake throughput vs a raw aiokafka loop on the local broker
+	$(RECALL) bench intake
+
+clean: ## Stop the local broker and delete local state (.local)
+	-$(RECALL) broker stop
+	rm -rf .local

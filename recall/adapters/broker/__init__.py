@@ -1,0 +1,1 @@
+"""The embedded local Apache Kafka broker (KRaft, single node)."""

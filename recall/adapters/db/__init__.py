@@ -1,0 +1,1 @@
+"""SQL system of record: SQLAlchemy models, engine set-up, migrations and repositories."""

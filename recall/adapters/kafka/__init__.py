@@ -1,0 +1,1 @@
+"""Kafka adapters built on kafka-python: admin (topics) and the station-side producer."""

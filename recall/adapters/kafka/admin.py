@@ -1,0 +1,74 @@
+"""Create and inspect the declared topics with kafka-python's admin client."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from kafka import KafkaAdminClient
+from kafka.admin import NewTopic
+from kafka.errors import TopicAlreadyExistsError
+
+from recall.config import Settings
+from streams.topics import ALL_TOPICS, TopicSpec
+
+
+@dataclass(frozen=True, slots=True)
+class TopicState:
+    name: str
+    partitions: int
+    created: bool
+
+
+def admin_client(settings: Settings) -> KafkaAdminClient:
+    return KafkaAdminClient(
+        bootstrap_servers=settings.bootstrap_servers,
+        client_id="recall-admin",
+        request_timeout_ms=20_000,
+        **settings.kafka_client_options(),
+    )
+
+
+def ensure_topics(settings: Settings, specs: Iterable[TopicSpec] = ALL_TOPICS) -> list[TopicState]:
+    """Create every missing declared topic; existing ones are left as they are (idempotent)."""
+    client = admin_client(settings)
+    try:
+        existing = _partition_counts(client)
+        wanted = [s for s in specs if settings.topic_name(s.name) not in existing]
+        if wanted:
+            try:
+                client.create_topics([_new_topic(s, settings) for s in wanted])
+            except TopicAlreadyExistsError:
+                pass  # a concurrent worker created it first
+        counts = _partition_counts(client)
+    finally:
+        client.close()
+    created = {s.name for s in wanted}
+    return [
+        TopicState(name, counts.get(name, 0), s.name in created)
+        for s in specs
+        for name in (settings.topic_name(s.name),)
+    ]
+
+
+def _new_topic(spec: TopicSpec, settings: Settings) -> NewTopic:
+    configs = {
+        "retention.ms": str(spec.retention_ms),
+        "cleanup.policy": "compact" if spec.compacted else "delete",
+    }
+    return NewTopic(
+        name=settings.topic_name(spec.name),
+        num_partitions=spec.partitions or settings.topic_partitions,
+        replication_factor=settings.topic_replication,
+        topic_configs=configs,
+    )
+
+
+def _partition_counts(client: KafkaAdminClient) -> dict[str, int]:
+    described = client.describe_topics()
+    # kafka-python 3 names the topic "name" (2.x used "topic").
+    return {
+        t.get("name") or t["topic"]: len(t["partitions"])
+        for t in described
+        if not t.get("error_code")
+    }

@@ -1,0 +1,173 @@
+"""`recall bench intake`: sustained intake throughput vs a raw aiokafka ceiling, same broker.
+
+Both runs read the same pre-produced, signed, valid events from the same topic, so the only
+difference is the work done per event: the pipeline validates, authenticates, routes, and
+persists idempotently; the ceiling only parses JSON and produces the bytes onward. The rate is
+measured between 10% and 90% of the events, excluding start-up and the tail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import orjson
+
+from recall.adapters.db.engine import make_engine, make_session_factory
+from recall.adapters.db.intake_store import IntakeStore
+from recall.adapters.db.migrate import upgrade
+from recall.adapters.db.registry_store import load_registry, reporting_population
+from recall.adapters.kafka.admin import ensure_topics
+from recall.adapters.kafka.producer import StationSender
+from recall.config import Settings
+from recall.registry.sample import SampleSizes, generate
+from recall.simulate.events import SimProduct, SimStation, station_event
+from recall.worker_process import WorkerProcess, wait_for
+from streams.topics import INTAKE_RAW
+
+CHINA_TZ = timezone(timedelta(hours=8))
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeBenchResult:
+    events: int
+    events_per_s: float
+    ceiling_events_per_s: float
+    ratio: float
+    partitions: int
+    database: str
+
+
+def _window_rate(samples: list[tuple[float, int]], total: int) -> float:
+    """Events/s between the 10% and 90% marks of a (time, count) series."""
+    low = next((s for s in samples if s[1] >= 0.1 * total), samples[0])
+    high = next((s for s in samples if s[1] >= 0.9 * total), samples[-1])
+    if high[0] <= low[0]:
+        return float("nan")
+    return (high[1] - low[1]) / (high[0] - low[0])
+
+
+def _track(
+    count: Callable[[], int], total: int, timeout_s: float, is_alive: Callable[[], bool]
+) -> list[tuple[float, int]]:
+    samples: list[tuple[float, int]] = []
+    deadline = time.monotonic() + timeout_s
+
+    def done() -> bool:
+        samples.append((time.monotonic(), count()))
+        return samples[-1][1] >= total or time.monotonic() > deadline or not is_alive()
+
+    wait_for(done, timeout_s + 5, interval_s=0.2)
+    return samples
+
+
+def produce_events(settings: Settings, n: int, progress: Callable[[int], None] | None) -> None:
+    """Publish `n` valid signed events as registered stations would."""
+    upgrade(settings.sqlalchemy_url)
+    sessions = make_session_factory(make_engine(settings.sqlalchemy_url))
+    load_registry(
+        sessions, generate(7, SampleSizes(manufacturers=300, standards=10, labs=10, experts=10))
+    )
+    stations, products = reporting_population(sessions)
+    sim_stations = [SimStation(*s) for s in stations]
+    sim_products = [SimProduct(*p) for p in products]
+    rng = random.Random(42)
+    sender = StationSender(settings, linger_ms=50)
+    now = datetime.now(CHINA_TZ)
+    for i in range(n):
+        station = rng.choice(sim_stations)
+        sender.send(
+            station.station_id, orjson.dumps(station_event(station, sim_products, rng, now))
+        )
+        if progress and i % 1000 == 999:
+            progress(1000)
+    sender.flush()
+    sender.close()
+
+
+async def _ceiling(settings: Settings, total: int, sink: str) -> list[tuple[float, int]]:
+    from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+    consumer = AIOKafkaConsumer(
+        settings.topic_name(INTAKE_RAW.name),
+        bootstrap_servers=settings.bootstrap_servers,
+        group_id=f"ceiling-{uuid.uuid4().hex[:8]}",
+        auto_offset_reset="earliest",
+        max_partition_fetch_bytes=4 << 20,
+    )
+    producer = AIOKafkaProducer(
+        bootstrap_servers=settings.bootstrap_servers, linger_ms=5, acks="all"
+    )
+    await consumer.start()
+    await producer.start()
+    samples: list[tuple[float, int]] = [(time.monotonic(), 0)]
+    seen = 0
+    try:
+        while seen < total:
+            batches = await consumer.getmany(timeout_ms=1000, max_records=5000)
+            futures = []
+            for records in batches.values():
+                for record in records:
+                    event = orjson.loads(record.value)
+                    futures.append(await producer.send(sink, orjson.dumps(event), key=record.key))
+            await asyncio.gather(*futures)
+            seen += len(futures)
+            samples.append((time.monotonic(), seen))
+            await consumer.commit()
+    finally:
+        await consumer.stop()
+        await producer.stop()
+    return samples
+
+
+def run_intake_benchmark(
+    base: Settings, events: int, progress: Callable[[int], None] | None = None
+) -> IntakeBenchResult:
+    run = uuid.uuid4().hex[:8]
+    workdir = Path(tempfile.mkdtemp(prefix="recall-bench-"))
+    db_url = base.database_url or f"sqlite:///{workdir / 'bench.db'}"
+    overrides = {
+        "topic_prefix": f"bench-{run}.",
+        "app_id": f"recall-bench-{run}",
+        "database_url": db_url,
+    }
+    settings = Settings(**{**base.model_dump(exclude={"database_url"}), **overrides})
+    ensure_topics(settings)
+    produce_events(settings, events, progress)
+    store = IntakeStore(make_session_factory(make_engine(settings.sqlalchemy_url)))
+    env = {
+        "RECALL_TOPIC_PREFIX": settings.topic_prefix,
+        "RECALL_APP_ID": settings.app_id,
+        "DATABASE_URL": db_url,
+        "RECALL_METRICS_PORT": str(base.metrics_port + 1),
+    }
+    worker = WorkerProcess(env, workdir / "worker.log")
+    worker.start()
+    try:
+        pipeline = _track(lambda: store.counts().events, events, 600, worker.running)
+    finally:
+        worker.stop()
+    if pipeline[-1][1] < events:
+        raise RuntimeError(f"pipeline stored {pipeline[-1][1]} of {events}:\n{worker.log_tail()}")
+    sink = settings.topic_name("ceiling.sink")
+    ceiling = asyncio.run(_ceiling(settings, events, sink))
+    rate, ceiling_rate = _window_rate(pipeline, events), _window_rate(ceiling, events)
+    return IntakeBenchResult(
+        events=events,
+        events_per_s=round(rate, 1),
+        ceiling_events_per_s=round(ceiling_rate, 1),
+        ratio=round(rate / ceiling_rate, 3),
+        partitions=settings.topic_partitions,
+        database="postgresql" if "postgres" in db_url else "sqlite",
+    )
+
+
+def result_json(result: IntakeBenchResult) -> bytes:
+    return orjson.dumps(asdict(result), option=orjson.OPT_INDENT_2)

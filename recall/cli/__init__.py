@@ -1,0 +1,1 @@
+"""The `recall` command line: thin — parse, call a use case, print for people."""

@@ -1,0 +1,29 @@
+"""Entry point of the `recall` command."""
+
+from __future__ import annotations
+
+import typer
+
+from recall.cli import bench, broker, intake, registry, schemas_cmd, station, system
+
+app = typer.Typer(
+    name="recall",
+    help=(
+        "recall-tracker: track defective consumer products from the first injury report to the "
+        "last unit recalled (缺陷消费品召回追踪).\n\n"
+        "Start here: `recall demo` runs everything locally; `recall --help` on any command."
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+app.add_typer(broker.app, name="broker")
+app.add_typer(registry.app, name="registry")
+app.add_typer(station.app, name="station")
+app.add_typer(intake.app, name="intake")
+app.add_typer(schemas_cmd.app, name="schemas")
+app.add_typer(bench.app, name="bench")
+system.register(app)
+
+
+if __name__ == "__main__":
+    app()

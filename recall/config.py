@@ -1,0 +1,147 @@
+"""The one place configuration is read: environment variables, validated once.
+
+Every component receives a `Settings` object instead of reading `os.environ` itself, so a
+test or a worker can run several configurations side by side and a misconfiguration fails at
+start-up with a message that names the variable to fix.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SIGNING_SECRET = "recall-dev-signing-secret-change-me"
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    """recall-tracker settings; every field maps to `RECALL_<NAME>` unless an alias says otherwise."""
+
+    model_config = SettingsConfigDict(env_prefix="RECALL_", frozen=True, extra="ignore")
+
+    environment: Environment = Environment.DEVELOPMENT
+    state_dir: Path = Path(".local")
+
+    kafka_bootstrap_servers: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "RECALL_KAFKA_BOOTSTRAP_SERVERS"),
+        description="External cluster; when unset the embedded local broker is used.",
+    )
+    kafka_security_protocol: str = "PLAINTEXT"
+    kafka_sasl_mechanism: str | None = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_cafile: Path | None = None
+
+    broker_port: int = 19092
+    broker_controller_port: int = 19093
+    broker_heap: str = "1g"
+
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "RECALL_DATABASE_URL")
+    )
+
+    app_id: str = "recall-tracker"
+    topic_prefix: str = Field(
+        default="", pattern=r"^[a-z0-9._-]*$", description="Isolates benchmarks and tests"
+    )
+    topic_partitions: int = Field(default=6, ge=1, le=1024)
+    topic_replication: int = Field(default=1, ge=1, le=5)
+    metrics_port: int = 9464
+    persist_batch_size: int = Field(default=2000, ge=1, le=100_000)
+    persist_batch_seconds: float = Field(default=0.2, gt=0, le=10)
+    registry_refresh_seconds: float = Field(default=15.0, gt=0)
+    consumer_session_timeout_s: float = Field(default=10.0, ge=6, le=300)
+
+    signing_secret: SecretStr = SecretStr(DEV_SIGNING_SECRET)
+
+    log_level: str = "INFO"
+    log_format: str = Field(default="console", pattern="^(console|json)$")
+
+    @model_validator(mode="after")
+    def _refuse_placeholders_in_production(self) -> Settings:
+        if self.environment is Environment.PRODUCTION:
+            if self.signing_secret.get_secret_value() == DEV_SIGNING_SECRET:
+                raise ValueError(
+                    "RECALL_SIGNING_SECRET still has the development value; "
+                    "set a random secret of 32+ characters for production"
+                )
+            if not self.kafka_bootstrap_servers:
+                raise ValueError("production needs KAFKA_BOOTSTRAP_SERVERS (a real cluster)")
+            if not self.database_url:
+                raise ValueError("production needs DATABASE_URL (PostgreSQL)")
+        if len(self.signing_secret.get_secret_value()) < 16:
+            raise ValueError("RECALL_SIGNING_SECRET must be at least 16 characters")
+        return self
+
+    @cached_property
+    def bootstrap_servers(self) -> str:
+        """The cluster to talk to: the configured one, else the embedded local broker."""
+        return self.kafka_bootstrap_servers or f"127.0.0.1:{self.broker_port}"
+
+    @property
+    def uses_local_broker(self) -> bool:
+        return self.kafka_bootstrap_servers is None
+
+    @cached_property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            return _normalise_database_url(self.database_url)
+        return f"sqlite:///{(self.state_dir / 'recall.db').resolve()}"
+
+    def topic_name(self, base: str) -> str:
+        """The real topic name of a declared topic (`streams.topics`), after the prefix."""
+        return f"{self.topic_prefix}{base}"
+
+    def kafka_client_options(self) -> dict[str, Any]:
+        """Security options shared by kafka-python and aiokafka (same option names)."""
+        options: dict[str, Any] = {"security_protocol": self.kafka_security_protocol}
+        if self.kafka_sasl_mechanism:
+            options["sasl_mechanism"] = self.kafka_sasl_mechanism
+            options["sasl_plain_username"] = self.kafka_sasl_username
+            if self.kafka_sasl_password is not None:
+                options["sasl_plain_password"] = self.kafka_sasl_password.get_secret_value()
+        if self.kafka_ssl_cafile:
+            options["ssl_cafile"] = str(self.kafka_ssl_cafile)
+        return options
+
+    def masked(self) -> dict[str, Any]:
+        """A dump safe for logs: secrets and database passwords replaced by '***'."""
+        data = self.model_dump(mode="json")
+        for key in ("signing_secret", "kafka_sasl_password"):
+            if data.get(key):
+                data[key] = "***"
+        if data.get("database_url"):
+            data["database_url"] = _mask_url_password(data["database_url"])
+        return data
+
+
+def _normalise_database_url(url: str) -> str:
+    """Accept the common `postgresql://` and `postgres://` spellings and use psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _mask_url_password(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    creds, at, host = rest.rpartition("@")
+    if not at or ":" not in creds:
+        return url
+    user = creds.split(":", 1)[0]
+    return f"{scheme}{sep}{user}:***@{host}"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings from the environment, with explicit overrides winning (tests, CLI flags)."""
+    return Settings(**overrides)

@@ -1,0 +1,1 @@
+"""Pure domain model: rules, lifecycles and maths with no I/O."""

@@ -1,0 +1,1 @@
+"""Registries: stations, manufacturers, products and their taxonomy, standards, labs, experts."""

@@ -1,0 +1,1 @@
+"""Realistic synthetic traffic: stations, labs (and later firms) as they would report."""

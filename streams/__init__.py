@@ -1,0 +1,1 @@
+"""Stream processing: the one Faust app, its topics and its (thin) agents."""

@@ -1,0 +1,1 @@
+"""Agents: thin adapters — decode, hand to the service layer, emit."""

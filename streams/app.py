@@ -1,0 +1,58 @@
+"""The one Faust app: built by `create_app(settings)`, never at import time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import faust
+
+from recall.config import Settings
+from streams.agents import intake, persist
+from streams.context import WorkerContext
+from streams.topics import EVENTS_CANONICAL, INTAKE_DEADLETTER, INTAKE_RAW, TopicSpec
+
+
+def faust_options(settings: Settings) -> dict[str, Any]:
+    brokers = [f"kafka://{server.strip()}" for server in settings.bootstrap_servers.split(",")]
+    return {
+        "broker": brokers,
+        "store": "memory://",
+        # No Faust web server: its /table endpoints would expose state; metrics have their own port.
+        "web_enabled": False,
+        "topic_partitions": settings.topic_partitions,
+        "topic_replication_factor": settings.topic_replication,
+        "topic_allow_declare": False,  # topics are created from streams.topics by `recall topics`
+        "broker_session_timeout": settings.consumer_session_timeout_s,
+        "broker_heartbeat_interval": max(1.0, settings.consumer_session_timeout_s / 5),
+        "consumer_auto_offset_reset": "earliest",
+        "producer_acks": -1,
+        "producer_linger_ms": 5,
+        "stream_buffer_maxsize": 16384,
+        "broker_commit_every": 5000,
+        "broker_commit_interval": 1.0,
+        "datadir": str(settings.state_dir / "faust"),
+    }
+
+
+def _topic(app: faust.App, spec: TopicSpec, settings: Settings) -> faust.TopicT:
+    return app.topic(
+        settings.topic_name(spec.name),
+        key_type=bytes,
+        value_type=bytes,
+        key_serializer="raw",
+        value_serializer="raw",
+        partitions=spec.partitions or settings.topic_partitions,
+        retention=spec.retention_ms / 1000.0,
+        internal=False,
+    )
+
+
+def create_app(context: WorkerContext) -> faust.App:
+    settings = context.settings
+    app = faust.App(settings.app_id, **faust_options(settings))
+    raw = _topic(app, INTAKE_RAW, settings)
+    canonical = _topic(app, EVENTS_CANONICAL, settings)
+    deadletter = _topic(app, INTAKE_DEADLETTER, settings)
+    intake.register(app, context, raw)
+    persist.register(app, context, canonical, deadletter)
+    return app

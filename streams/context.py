@@ -1,0 +1,81 @@
+"""What the agents share at run time: settings, store, metrics, the reporter registry cache."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TypeVar
+
+import structlog
+
+from recall.adapters.db.intake_store import IntakeStore
+from recall.adapters.signing import station_key
+from recall.config import Settings
+from recall.domain.intake import Reporter
+from streams.metrics import WorkerMetrics
+from streams.topics import EVENTS_CANONICAL, INTAKE_DEADLETTER, INTAKE_RAW
+
+log = structlog.get_logger(__name__)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class TopicNames:
+    """Resolved (prefixed) names of the declared topics, computed once per worker."""
+
+    raw: str
+    canonical: str
+    deadletter: str
+
+    @classmethod
+    def of(cls, settings: Settings) -> TopicNames:
+        return cls(
+            raw=settings.topic_name(INTAKE_RAW.name),
+            canonical=settings.topic_name(EVENTS_CANONICAL.name),
+            deadletter=settings.topic_name(INTAKE_DEADLETTER.name),
+        )
+
+
+@dataclass
+class WorkerContext:
+    settings: Settings
+    store: IntakeStore
+    metrics: WorkerMetrics
+    reporters: dict[str, Reporter] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        secret = self.settings.signing_secret.get_secret_value()
+        self.topics = TopicNames.of(self.settings)
+        self.key_for: Callable[[str], bytes] = lru_cache(maxsize=100_000)(
+            lambda station_id: station_key(secret, station_id)
+        )
+
+    def refresh_reporters(self) -> None:
+        """Reload the registry (blocking; call from a thread inside the event loop)."""
+        self.reporters = self.store.reporters()
+
+
+async def with_retry(
+    action: Callable[[], Awaitable[T]], *, what: str, on_failure: Callable[[], None]
+) -> T:
+    """Retry a store write until it succeeds: a database outage stalls the agent, loses nothing.
+
+    The batch's offsets are only committed after this returns, so a worker killed while
+    waiting re-reads the batch; the idempotent writes make that harmless.
+    """
+    delay = 0.2
+    while True:
+        try:
+            return await action()
+        except Exception as error:  # the database is outside our control; never crash
+            on_failure()
+            log.warning("store write failed; retrying", what=what, error=str(error), delay_s=delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 15.0)
+
+
+def monotonic() -> float:
+    return time.perf_counter()

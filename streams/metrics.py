@@ -1,0 +1,60 @@
+"""Prometheus metrics of a worker, held in one object so tests can use a private registry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+
+
+@dataclass
+class WorkerMetrics:
+    registry: CollectorRegistry = field(default_factory=CollectorRegistry)
+
+    def __post_init__(self) -> None:
+        r = self.registry
+        self.received = Counter(
+            "recall_events_received", "Raw records read from intake.raw", registry=r
+        )
+        self.accepted = Counter(
+            "recall_events_accepted", "Events that passed validation", ["type"], registry=r
+        )
+        self.rejected = Counter(
+            "recall_events_rejected", "Records dead-lettered, by reason", ["reason"], registry=r
+        )
+        self.duplicates = Counter(
+            "recall_events_duplicate", "Resent event ids dropped before storage", registry=r
+        )
+        self.redelivered = Counter(
+            "recall_events_redelivered",
+            "Records seen again after a restart (no effect, by design)",
+            registry=r,
+        )
+        self.persisted = Counter(
+            "recall_rows_persisted", "Rows written to the system of record", ["table"], registry=r
+        )
+        self.db_failures = Counter(
+            "recall_db_write_failures", "Failed database writes (retried)", ["table"], registry=r
+        )
+        self.latency = Histogram(
+            "recall_pipeline_latency_seconds",
+            "From the record's broker timestamp to the end of a stage",
+            ["stage"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.batch_seconds = Histogram(
+            "recall_batch_processing_seconds",
+            "Time to process one batch in an agent",
+            ["agent"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.consumer_lag = Gauge(
+            "recall_consumer_lag",
+            "Records behind the partition's high-water mark",
+            ["topic", "partition"],
+            registry=r,
+        )

@@ -1,0 +1,48 @@
+"""Every topic of the system, declared once: name, key, partitions, retention, purpose.
+
+This module has no Faust import so that station-side tools (kafka-python) and the admin
+commands share the declarations without loading the stream runtime. `docs/asyncapi.yaml` is
+generated from these declarations by `recall schemas export`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DAY_MS = 24 * 3600 * 1000
+
+
+@dataclass(frozen=True, slots=True)
+class TopicSpec:
+    name: str
+    key: str
+    value: str
+    purpose: str
+    retention_ms: int
+    partitions: int | None = None  # None: the configured default (RECALL_TOPIC_PARTITIONS)
+    compacted: bool = False
+
+
+INTAKE_RAW = TopicSpec(
+    name="intake.raw",
+    key="reporter id (UTF-8); must equal the envelope's reporter_id",
+    value="StationEvent JSON bytes, signed in header x-recall-signature",
+    purpose="What stations, labs and firms send, exactly as sent",
+    retention_ms=14 * DAY_MS,
+)
+EVENTS_CANONICAL = TopicSpec(
+    name="events.canonical",
+    key="product key (UTF-8), or reporter id for station-level events",
+    value="CanonicalEvent JSON",
+    purpose="Validated, authenticated events; per-product state lives on this partitioning",
+    retention_ms=30 * DAY_MS,
+)
+INTAKE_DEADLETTER = TopicSpec(
+    name="intake.deadletter",
+    key="claimed reporter id (UTF-8) or empty",
+    value="DeadLetter JSON: reason, field errors, original bytes (base64), source position",
+    purpose="Every refused record, with why; nothing is dropped silently",
+    retention_ms=90 * DAY_MS,
+)
+
+ALL_TOPICS: tuple[TopicSpec, ...] = (INTAKE_RAW, EVENTS_CANONICAL, INTAKE_DEADLETTER)
