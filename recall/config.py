@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     broker_port: int = 19092
     broker_controller_port: int = 19093
     broker_heap: str = "1g"
+    broker_jars_dir: Path | None = Field(
+        default=None, description="Where the broker jars are cached; default <state_dir>/kafka-jars"
+    )
 
     database_url: str | None = Field(
         default=None, validation_alias=AliasChoices("DATABASE_URL", "RECALL_DATABASE_URL")
@@ -87,6 +90,10 @@ class Settings(BaseSettings):
     def bootstrap_servers(self) -> str:
         """The cluster to talk to: the configured one, else the embedded local broker."""
         return self.kafka_bootstrap_servers or f"127.0.0.1:{self.broker_port}"
+
+    @property
+    def jars_dir(self) -> Path:
+        return (self.broker_jars_dir or self.state_dir / "kafka-jars").resolve()
 
     @property
     def uses_local_broker(self) -> bool:

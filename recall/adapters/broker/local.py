@@ -29,10 +29,7 @@ class BrokerError(RuntimeError):
 @dataclass(frozen=True, slots=True)
 class BrokerPaths:
     root: Path
-
-    @property
-    def libs(self) -> Path:
-        return self.root / "libs"
+    libs: Path
 
     @property
     def data(self) -> Path:
@@ -68,7 +65,7 @@ class BrokerStatus:
 
 
 def paths_for(settings: Settings) -> BrokerPaths:
-    return BrokerPaths((settings.state_dir / "kafka").resolve())
+    return BrokerPaths((settings.state_dir / "kafka").resolve(), settings.jars_dir)
 
 
 def ensure_jars(paths: BrokerPaths) -> None:

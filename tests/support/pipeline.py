@@ -1,0 +1,104 @@
+"""One isolated intake pipeline per test: own topics (prefix), consumer group, database, worker."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from recall.adapters.db.engine import make_engine, make_session_factory
+from recall.adapters.db.intake_store import IntakeCounts, IntakeStore
+from recall.adapters.db.migrate import upgrade
+from recall.adapters.db.registry_store import load_registry
+from recall.adapters.kafka.admin import ensure_topics
+from recall.adapters.kafka.producer import StationSender
+from recall.config import Settings
+from recall.registry.sample import SampleSizes, generate
+from recall.worker_process import WorkerProcess, wait_for
+from schemas.registry import RegistryFile
+from tests.support.ports import free_port
+
+SMALL = SampleSizes(manufacturers=40, products_per_manufacturer=2, standards=5, labs=5, experts=10)
+
+
+@dataclass
+class Pipeline:
+    settings: Settings
+    workdir: Path
+    registry: RegistryFile = field(default_factory=lambda: generate(11, SMALL))
+    workers: list[WorkerProcess] = field(default_factory=list)
+
+    @classmethod
+    def create(cls, broker: Settings, database_url: str, workdir: Path) -> Pipeline:
+        run = uuid.uuid4().hex[:10]
+        settings = Settings(
+            KAFKA_BOOTSTRAP_SERVERS=broker.bootstrap_servers,
+            DATABASE_URL=database_url,
+            state_dir=workdir,
+            topic_prefix=f"t{run}.",
+            app_id=f"recall-test-{run}",
+            topic_partitions=4,
+            metrics_port=free_port(),
+            persist_batch_seconds=0.1,
+        )
+        pipeline = cls(settings, workdir)
+        upgrade(settings.sqlalchemy_url)
+        load_registry(pipeline.sessions, pipeline.registry)
+        ensure_topics(settings)
+        return pipeline
+
+    @property
+    def sessions(self):  # type: ignore[no-untyped-def]
+        return make_session_factory(make_engine(self.settings.sqlalchemy_url))
+
+    @property
+    def store(self) -> IntakeStore:
+        return IntakeStore(self.sessions)
+
+    def env(self) -> dict[str, str]:
+        s = self.settings
+        return {
+            "KAFKA_BOOTSTRAP_SERVERS": s.bootstrap_servers,
+            "DATABASE_URL": s.database_url or "",
+            "RECALL_STATE_DIR": str(s.state_dir),
+            "RECALL_TOPIC_PREFIX": s.topic_prefix,
+            "RECALL_APP_ID": s.app_id,
+            "RECALL_TOPIC_PARTITIONS": str(s.topic_partitions),
+            "RECALL_METRICS_PORT": str(s.metrics_port),
+            "RECALL_PERSIST_BATCH_SECONDS": str(s.persist_batch_seconds),
+            "RECALL_REGISTRY_REFRESH_SECONDS": "1",
+        }
+
+    def start_worker(self) -> WorkerProcess:
+        worker = WorkerProcess(self.env(), self.workdir / f"worker-{len(self.workers)}.log")
+        worker.start()
+        self.workers.append(worker)
+        return worker
+
+    def sender(self) -> StationSender:
+        return StationSender(self.settings)
+
+    def counts(self) -> IntakeCounts:
+        return self.store.counts()
+
+    def wait_counts(
+        self, *, events: int, dead_letters: int, duplicates: int, timeout_s: float = 90
+    ) -> IntakeCounts:
+        """Wait until the store shows at least these counts; then return what it shows."""
+
+        def reached() -> bool:
+            c = self.counts()
+            alive = any(w.running() for w in self.workers)
+            assert alive, "no worker is running:\n" + "\n".join(w.log_tail() for w in self.workers)
+            return (
+                c.events >= events and c.dead_letters >= dead_letters and c.duplicates >= duplicates
+            )
+
+        if not wait_for(reached, timeout_s):
+            logs = "\n---\n".join(w.log_tail() for w in self.workers)
+            raise AssertionError(f"counts not reached in {timeout_s}s: {self.counts()}\n{logs}")
+        return self.counts()
+
+    def close(self) -> None:
+        for worker in self.workers:
+            worker.stop(timeout_s=10)

@@ -1,0 +1,105 @@
+"""A throw-away PostgreSQL cluster from Debian's packages, on a free port, for one test session.
+
+initdb refuses to run as root, so as root the cluster is owned by the `postgres` system user
+(created by the Debian package) and its commands run through `runuser`.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.support.ports import free_port
+
+
+@dataclass
+class PostgresCluster:
+    root: Path
+    port: int
+    bin_dir: Path
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+psycopg://recall@127.0.0.1:{self.port}/recall"
+
+    def _run(self, *command: str) -> None:
+        prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        subprocess.run([*prefix, *command], check=True, capture_output=True, text=True)
+
+    def start(self) -> None:
+        data = self.root / "data"
+        self._run(
+            str(self.bin_dir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "recall",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+        )
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run(
+            str(self.bin_dir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-o",
+            options,
+            "-l",
+            str(self.root / "pg.log"),
+            "-w",
+            "start",
+        )
+        self._run(
+            str(self.bin_dir / "createdb"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-U",
+            "recall",
+            "recall",
+        )
+
+    def stop(self) -> None:
+        self._run(
+            str(self.bin_dir / "pg_ctl"), "-D", str(self.root / "data"), "-m", "fast", "-w", "stop"
+        )
+
+    def create_database(self, name: str) -> str:
+        self._run(
+            str(self.bin_dir / "createdb"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-U",
+            "recall",
+            name,
+        )
+        return f"postgresql+psycopg://recall@127.0.0.1:{self.port}/{name}"
+
+
+def find_bin_dir() -> Path | None:
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), reverse=True)
+    if candidates:
+        return Path(candidates[0]).parent
+    initdb = shutil.which("initdb")
+    return Path(initdb).parent if initdb else None
+
+
+def new_cluster(root: Path) -> PostgresCluster:
+    bin_dir = find_bin_dir()
+    if bin_dir is None:
+        raise RuntimeError(
+            "PostgreSQL is not installed: run `make system-deps` (apt-get install postgresql)"
+        )
+    root.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() == 0:
+        shutil.chown(root, "postgres", "postgres")
+    return PostgresCluster(root, free_port(), bin_dir)
