@@ -1,0 +1,1 @@
+"""Reproducible benchmarks of the domain's algorithms (simulation, not production code)."""

@@ -1,0 +1,189 @@
+"""Disproportionality of a product x hazard pair against its category (pharmacovigilance style).
+
+The 2x2 table, counted over reports in the category:
+
+                      this hazard   other hazards
+    this product           a              b
+    other products         c              d
+
+* PRR = [a/(a+b)] / [c/(c+d)] with Pearson chi-squared WITH Yates's continuity correction, and
+  the Evans et al. (2001) signal rule: PRR >= 2, chi2 >= 4, a >= 3.
+* ROR = ad/(bc) with a 95% Wald interval on log ROR; signal when the lower bound > 1
+  (van Puijenbroek et al. 2002). Any zero cell: 0.5 is added to all four cells (Haldane).
+* Shrinkage, two flavours:
+  - IC (Norén et al. 2006/2013): IC = log2((a + 0.5)/(E + 0.5)), E = (a+b)(a+c)/N, with IC025
+    the 2.5% quantile of log2 Gamma(a + 0.5, rate E + 0.5); signal when IC025 > 0. It needs
+    no fitted prior, so it works for a single pair — our default.
+  - GPS (DuMouchel 1999): posterior of the relative reporting ratio under a two-gamma mixture
+    prior; EBGM and EB05 (5% posterior quantile), signal when EB05 >= 2. The prior should be
+    fitted to the whole product x hazard table; `GpsPrior()` holds the customary starting
+    values of that fit (as in the openEBGM package), used when no fitted prior is available.
+"""
+
+import math
+from dataclasses import dataclass
+
+from scipy.optimize import brentq
+from scipy.special import digamma, gammaln
+from scipy.stats import gamma
+
+from recall.domain.risk.errors import InvalidInputError
+
+Z95 = 1.959963984540054
+
+
+@dataclass(frozen=True, slots=True)
+class Table2x2:
+    a: int
+    b: int
+    c: int
+    d: int
+
+    def __post_init__(self) -> None:
+        if min(self.a, self.b, self.c, self.d) < 0:
+            raise InvalidInputError(f"2x2 counts must be non-negative: {self}")
+
+    @property
+    def n(self) -> int:
+        return self.a + self.b + self.c + self.d
+
+    @property
+    def expected(self) -> float:
+        """Expected a under independence of product and hazard."""
+        return (self.a + self.b) * (self.a + self.c) / self.n if self.n else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class PrrResult:
+    prr: float
+    lower: float
+    upper: float
+    chi2_yates: float
+    signal: bool  # Evans 2001: PRR >= 2, chi2 >= 4, a >= 3
+
+
+@dataclass(frozen=True, slots=True)
+class RorResult:
+    ror: float
+    lower: float
+    upper: float
+    signal: bool  # lower 95% bound > 1
+
+
+@dataclass(frozen=True, slots=True)
+class IcResult:
+    ic: float
+    ic025: float
+    ic975: float
+    signal: bool  # IC025 > 0
+
+
+@dataclass(frozen=True, slots=True)
+class GpsPrior:
+    alpha1: float = 0.2
+    beta1: float = 0.1
+    alpha2: float = 2.0
+    beta2: float = 4.0
+    p: float = 1 / 3
+
+
+@dataclass(frozen=True, slots=True)
+class GpsResult:
+    ebgm: float
+    eb05: float
+    eb95: float
+    signal: bool  # EB05 >= 2
+
+
+def _haldane(t: Table2x2) -> tuple[float, float, float, float]:
+    if min(t.a, t.b, t.c, t.d) == 0:
+        return t.a + 0.5, t.b + 0.5, t.c + 0.5, t.d + 0.5
+    return float(t.a), float(t.b), float(t.c), float(t.d)
+
+
+def chi2_yates(t: Table2x2) -> float:
+    """Pearson chi-squared, 1 df, with Yates's continuity correction."""
+    margins = (t.a + t.b) * (t.c + t.d) * (t.a + t.c) * (t.b + t.d)
+    if margins == 0:
+        return 0.0
+    excess = max(0.0, abs(t.a * t.d - t.b * t.c) - t.n / 2)
+    return t.n * excess * excess / margins
+
+
+def prr(t: Table2x2) -> PrrResult:
+    a, b, c, d = _haldane(t)
+    value = (a / (a + b)) / (c / (c + d))
+    se = math.sqrt(max(1 / a - 1 / (a + b) + 1 / c - 1 / (c + d), 0.0))
+    chi2 = chi2_yates(t)
+    return PrrResult(
+        prr=value,
+        lower=value * math.exp(-Z95 * se),
+        upper=value * math.exp(Z95 * se),
+        chi2_yates=chi2,
+        signal=value >= 2 and chi2 >= 4 and t.a >= 3,
+    )
+
+
+def ror(t: Table2x2) -> RorResult:
+    a, b, c, d = _haldane(t)
+    value = a * d / (b * c)
+    se = math.sqrt(1 / a + 1 / b + 1 / c + 1 / d)
+    lower = value * math.exp(-Z95 * se)
+    return RorResult(value, lower, value * math.exp(Z95 * se), signal=lower > 1)
+
+
+def information_component(t: Table2x2) -> IcResult:
+    shape, rate = t.a + 0.5, t.expected + 0.5
+    q025, q975 = gamma.ppf([0.025, 0.975], shape, scale=1 / rate)
+    ic025 = math.log2(float(q025))
+    return IcResult(math.log2(shape / rate), ic025, math.log2(float(q975)), signal=ic025 > 0)
+
+
+def gps(t: Table2x2, prior: GpsPrior = GpsPrior()) -> GpsResult:
+    """DuMouchel's EBGM and EB05/EB95 for observed a and expected E under `prior`."""
+    n, e = t.a, t.expected
+    if e <= 0:
+        raise InvalidInputError("GPS needs a positive expected count (empty margins)")
+    parts = ((prior.alpha1, prior.beta1, prior.p), (prior.alpha2, prior.beta2, 1 - prior.p))
+    logs = [math.log(w) + _log_nb(n, al, be, e) for al, be, w in parts]
+    top = max(logs)
+    q1 = math.exp(logs[0] - top) / sum(math.exp(v - top) for v in logs)
+    posts = ((parts[0][0] + n, parts[0][1] + e, q1), (parts[1][0] + n, parts[1][1] + e, 1 - q1))
+    mean_log = sum(q * (float(digamma(al)) - math.log(be)) for al, be, q in posts)
+
+    def cdf(x: float) -> float:
+        return sum(q * float(gamma.cdf(x, al, scale=1 / be)) for al, be, q in posts)
+
+    def quantile(p: float) -> float:
+        return float(brentq(lambda x: cdf(x) - p, 1e-12, 1e6))
+
+    eb05 = quantile(0.05)
+    return GpsResult(math.exp(mean_log), eb05, quantile(0.95), eb05 >= 2)
+
+
+def _log_nb(n: int, alpha: float, beta: float, e: float) -> float:
+    """log P(N = n) when N | lambda ~ Poisson(lambda E), lambda ~ Gamma(alpha, rate beta)."""
+    return float(
+        gammaln(alpha + n)
+        - gammaln(alpha)
+        - gammaln(n + 1)
+        + alpha * math.log(beta / (beta + e))
+        + n * math.log(e / (beta + e))
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Disproportionality:
+    table: Table2x2
+    prr: PrrResult
+    ror: RorResult
+    ic: IcResult
+
+    @property
+    def criteria_met(self) -> int:
+        return sum((self.prr.signal, self.ror.signal, self.ic.signal))
+
+
+def assess(t: Table2x2) -> Disproportionality:
+    """PRR, ROR and IC for one pair; the score module counts how many criteria are met."""
+    return Disproportionality(t, prr(t), ror(t), information_component(t))
