@@ -16,7 +16,7 @@ _PROVINCE_PREFIXES = frozenset(
     "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 "
     "50 51 52 53 54 61 62 63 64 65 71 81 82".split()
 )
-_JURISDICTION_SHAPE = re.compile(r"^\d{6}$")
+_JURISDICTION_SHAPE = re.compile(r"^[0-9]{6}$")  # ASCII only: \d also matches ０-９
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
@@ -48,7 +48,7 @@ def gtin_check_digit(body: str) -> str:
 
 def check_gtin(code: str) -> str:
     """Return the GTIN (8, 12, 13 or 14 digits) if its check digit is right, else raise ValueError."""
-    if not code.isdigit() or len(code) not in (8, 12, 13, 14):
+    if not (code.isascii() and code.isdigit()) or len(code) not in (8, 12, 13, 14):
         raise ValueError("a GTIN has 8, 12, 13 or 14 digits")
     expected = gtin_check_digit(code[:-1])
     if code[-1] != expected:
@@ -62,12 +62,14 @@ def check_jurisdiction(code: str) -> str:
         raise ValueError("a jurisdiction is a six-digit GB/T 2260 code such as 140105")
     if code[:2] not in _PROVINCE_PREFIXES:
         raise ValueError(f"{code[:2]!r} is not a GB/T 2260 province prefix")
+    if code[2:4] == "00" and code[4:] != "00":
+        raise ValueError("a county code needs its city digits (XX00YY does not exist)")
     return code
 
 
 def is_resident_id_number(text: str) -> bool:
     """True for an 18-character PRC resident ID number with a valid check character."""
-    if len(text) != 18 or not text[:17].isdigit():
+    if len(text) != 18 or not (text[:17].isascii() and text[:17].isdigit()):
         return False
     total = sum(int(c) * w for c, w in zip(text[:17], _ID_WEIGHTS, strict=True))
     return text[17].upper() == _ID_CHECK[total % 11]

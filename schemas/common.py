@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic_core import PydanticCustomError
 
 from schemas.codes import check_gtin, check_jurisdiction, check_uscc
 from schemas.privacy import refuse_personal_identifiers
@@ -33,13 +34,32 @@ Identifier = Annotated[
 Code = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9_]*$")]
 
 
+LABEL_MAX = 80
+
+
 def _normalise_label(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", text).split())
+    """NFKC-fold and collapse whitespace, then bound the length of what will be stored.
+
+    The bound is checked after folding because NFKC can expand one character into many
+    ("㍿" → "株式会社"), and the stored column has a fixed size.
+    """
+    folded = " ".join(unicodedata.normalize("NFKC", text).split())
+    if not folded:
+        raise PydanticCustomError(
+            "string_too_short", "String should have at least 1 character (it is blank)"
+        )
+    if len(folded) > LABEL_MAX:
+        raise PydanticCustomError(
+            "string_too_long",
+            "String should have at most {max_length} characters after normalisation",
+            {"max_length": LABEL_MAX},
+        )
+    return folded
 
 
 Label = Annotated[
     str,
-    StringConstraints(min_length=1, max_length=80),
+    StringConstraints(min_length=1, max_length=4 * LABEL_MAX),
     AfterValidator(_normalise_label),
     AfterValidator(refuse_personal_identifiers),
 ]
@@ -119,3 +139,6 @@ def make_product_key(manufacturer_code: str | None, brand: str, model: str) -> s
     so "MK-1" from a hospital and "mk-1" from a lab are one product's history.
     """
     return f"{manufacturer_code or 'unknown'}/{brand.casefold()}/{model.casefold()}"
+
+
+PRODUCT_KEY_MAX = 18 + 2 + 2 * 3 * LABEL_MAX  # casefold may triple a character (e.g. "ΐ")

@@ -9,17 +9,25 @@ from __future__ import annotations
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field, TypeAdapter
+from pydantic import AwareDatetime, BeforeValidator, Field, TypeAdapter
 
-from schemas.common import SCHEMA_VERSION, Identifier, JurisdictionCode, Strict
+from schemas.common import Identifier, JurisdictionCode
+from schemas.common import Strict as StrictModel
 from schemas.heartbeat import StationHeartbeat
 from schemas.injury import InjuryReport
 from schemas.sampling import SamplingResult
 
 
-class Envelope(Strict):
+def _exact_int(value: object) -> object:
+    """Refuse `true` and `1.0` where the version number 1 is meant (lax mode would accept)."""
+    if type(value) is not int:
+        raise ValueError("schema_version must be the integer 1")
+    return value
+
+
+class Envelope(StrictModel):
     event_id: UUID = Field(description="Unique per event; resending the same event reuses it")
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Annotated[Literal[1], BeforeValidator(_exact_int)] = 1
     reporter_id: Identifier = Field(description="Registered station, lab or firm id")
     jurisdiction: JurisdictionCode
     sent_at: AwareDatetime

@@ -8,6 +8,7 @@ remaining hole, so it is scanned for the shapes that identify a person.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from schemas.codes import is_resident_id_number
 
@@ -17,7 +18,12 @@ _BIRTH_IN_15 = re.compile(r"^\d{6}(\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])\d{
 
 
 def personal_identifier_in(text: str) -> str | None:
-    """Name the kind of personal identifier found in `text`, or None when it looks clean."""
+    """Name the kind of personal identifier found in `text`, or None when it looks clean.
+
+    The scan runs on the NFKC form, so full-width digits typed with a Chinese input method
+    (１３８…, Ｘ) are caught like ASCII ones.
+    """
+    text = unicodedata.normalize("NFKC", text)
     for match in _ID_CANDIDATE.finditer(text):
         candidate = match.group(1)
         if len(candidate) == 18 and is_resident_id_number(candidate):

@@ -7,9 +7,9 @@ from typing import Any
 import faust
 
 from recall.config import Settings
-from streams.agents import intake, persist
+from streams.agents import intake
 from streams.context import WorkerContext
-from streams.topics import EVENTS_CANONICAL, INTAKE_DEADLETTER, INTAKE_RAW, TopicSpec
+from streams.topics import INTAKE_RAW, TopicSpec
 
 
 def faust_options(settings: Settings) -> dict[str, Any]:
@@ -21,14 +21,17 @@ def faust_options(settings: Settings) -> dict[str, Any]:
         "web_enabled": False,
         "topic_partitions": settings.topic_partitions,
         "topic_replication_factor": settings.topic_replication,
-        "topic_allow_declare": False,  # topics are created from streams.topics by `recall topics`
+        # Faust declares only its internal topics (leader, changelogs); ours come from
+        # streams.topics via `recall topics` / the worker's start-up (internal=False below).
+        "topic_allow_declare": True,
         "broker_session_timeout": settings.consumer_session_timeout_s,
         "broker_heartbeat_interval": max(1.0, settings.consumer_session_timeout_s / 5),
         "consumer_auto_offset_reset": "earliest",
         "producer_acks": -1,
         "producer_linger_ms": 5,
         "stream_buffer_maxsize": 16384,
-        "broker_commit_every": 5000,
+        "broker_commit_every": 10000,
+        "stream_wait_empty": False,
         "broker_commit_interval": 1.0,
         "datadir": str(settings.state_dir / "faust"),
     }
@@ -51,8 +54,5 @@ def create_app(context: WorkerContext) -> faust.App:
     settings = context.settings
     app = faust.App(settings.app_id, **faust_options(settings))
     raw = _topic(app, INTAKE_RAW, settings)
-    canonical = _topic(app, EVENTS_CANONICAL, settings)
-    deadletter = _topic(app, INTAKE_DEADLETTER, settings)
     intake.register(app, context, raw)
-    persist.register(app, context, canonical, deadletter)
     return app

@@ -16,7 +16,8 @@ import orjson
 from pydantic import ValidationError
 
 from recall.adapters.signing import SIGNATURE_HEADER, verify
-from recall.domain.intake import Reporter, admit
+from recall.domain.errors import DomainError
+from recall.domain.intake import AdmissionRefused, Refusal, Reporter, admit
 from schemas import MAX_EVENT_BYTES, STATION_EVENT_ADAPTER, RejectReason, product_key_of
 from schemas.envelope import StationEvent
 
@@ -64,12 +65,15 @@ def process_record(
     parsed = _parse(record, claimed, station_key)
     if isinstance(parsed, _Problem):
         return _reject(record, claimed, parsed, now)
-    refused = admit(
-        reporters.get(parsed.reporter_id),
-        reporter_id=parsed.reporter_id,
-        event_type=parsed.type,
-        jurisdiction=parsed.jurisdiction,
-    )
+    try:
+        refused = admit(
+            reporters.get(parsed.reporter_id),
+            reporter_id=parsed.reporter_id,
+            event_type=parsed.type,
+            jurisdiction=parsed.jurisdiction,
+        )
+    except DomainError as error:  # e.g. a registry entry with an unusable jurisdiction code
+        refused = AdmissionRefused(Refusal.WRONG_JURISDICTION, str(error))
     if refused is not None:
         problem = _Problem(
             RejectReason(refused.refusal.value), [_err("reporter_id", refused.detail)]

@@ -26,6 +26,9 @@ class StoreOutcome:
     inserted: int
     duplicates: int
     redelivered: int
+    dead_letters: int = 0
+    forward: frozenset[tuple[str, int, int]] = frozenset()
+    """Source positions of events to pass downstream: new ones and redeliveries, not duplicates."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,8 +48,27 @@ class IntakeStore:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
 
+    def store_intake(
+        self, events: Sequence[dict[str, Any]], dead_letters: Sequence[dict[str, Any]]
+    ) -> StoreOutcome:
+        """One intake batch in one transaction: events by id, duplicates and dead letters by position."""
+        with self._sessions.begin() as session:
+            outcome = self._store_events(session, events)
+            stored_letters = self._insert_dead_letters(session, dead_letters)
+        return StoreOutcome(
+            outcome.inserted,
+            outcome.duplicates,
+            outcome.redelivered,
+            stored_letters,
+            outcome.forward,
+        )
+
     def store_events(self, rows: Sequence[dict[str, Any]]) -> StoreOutcome:
         """Insert event rows once by event id; record true duplicates once by position."""
+        with self._sessions.begin() as session:
+            return self._store_events(session, rows)
+
+    def _store_events(self, session: Session, rows: Sequence[dict[str, Any]]) -> StoreOutcome:
         first: dict[str, dict[str, Any]] = {}
         later: list[dict[str, Any]] = []
         for row in rows:
@@ -54,15 +76,16 @@ class IntakeStore:
                 later.append(row)
             else:
                 first[row["event_id"]] = row
-        with self._sessions.begin() as session:
-            inserted = self._insert_new(session, list(first.values()))
-            known = self._positions_of(session, [k for k in first if k not in inserted])
-            known.update({k: _position(first[k]) for k in inserted})
-            candidates = later + [r for k, r in first.items() if k not in inserted]
-            duplicates = [r for r in candidates if known.get(r["event_id"]) != _position(r)]
-            stored_dupes = self._insert_duplicates(session, duplicates)
+        inserted = self._insert_new(session, list(first.values()))
+        known = self._positions_of(session, [k for k in first if k not in inserted])
+        known.update({k: _position(first[k]) for k in inserted})
+        candidates = later + [r for k, r in first.items() if k not in inserted]
+        duplicates = [r for r in candidates if known.get(r["event_id"]) != _position(r)]
+        stored_dupes = self._insert_duplicates(session, duplicates)
+        duplicate_positions = {_position(r) for r in duplicates}
+        forward = frozenset(_position(r) for r in rows) - duplicate_positions
         redelivered = len(rows) - len(inserted) - len(duplicates)
-        return StoreOutcome(len(inserted), stored_dupes, redelivered)
+        return StoreOutcome(len(inserted), stored_dupes, redelivered, 0, forward)
 
     def _insert_new(self, session: Session, rows: list[dict[str, Any]]) -> set[str]:
         if not rows:
@@ -103,13 +126,16 @@ class IntakeStore:
 
     def store_dead_letters(self, rows: Sequence[dict[str, Any]]) -> int:
         """Insert dead letters once per source position; returns how many were new."""
+        with self._sessions.begin() as session:
+            return self._insert_dead_letters(session, rows)
+
+    def _insert_dead_letters(self, session: Session, rows: Sequence[dict[str, Any]]) -> int:
         if not rows:
             return 0
-        with self._sessions.begin() as session:
-            statement = insert_ignoring_conflicts(session, DeadLetterRow.__table__).returning(
-                DeadLetterRow.reason
-            )
-            return len(session.scalars(statement, list(rows)).all())
+        statement = insert_ignoring_conflicts(session, DeadLetterRow.__table__).returning(
+            DeadLetterRow.reason
+        )
+        return len(session.scalars(statement, list(rows)).all())
 
     def reporters(self) -> dict[str, Reporter]:
         with self._sessions() as session:

@@ -60,7 +60,7 @@ class ProductKind(Base):
 
 class Product(Base):
     __tablename__ = "products"
-    product_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    product_key: Mapped[str] = mapped_column(String(512), primary_key=True)
     manufacturer_code: Mapped[str | None] = mapped_column(String(18), index=True, nullable=True)
     brand: Mapped[str] = mapped_column(String(80))
     model: Mapped[str] = mapped_column(String(80))
@@ -103,7 +103,7 @@ class Event(Base):
     type: Mapped[str] = mapped_column(String(32))
     reporter_id: Mapped[str] = mapped_column(String(64), index=True)
     jurisdiction: Mapped[str] = mapped_column(String(6))
-    product_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    product_key: Mapped[str | None] = mapped_column(String(512), nullable=True)
     occurred_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -142,3 +142,76 @@ class DeadLetterRow(Base):
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     original: Mapped[bytes] = mapped_column(LargeBinary)
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class InvestigationRow(Base):
+    """Current state of one investigation; `version` guards against lost updates."""
+
+    __tablename__ = "investigations"
+    investigation_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    product_key: Mapped[str] = mapped_column(String(512))
+    hazard: Mapped[str] = mapped_column(String(32))
+    seq: Mapped[int] = mapped_column(Integer)
+    category: Mapped[str] = mapped_column(String(32))
+    jurisdiction: Mapped[str | None] = mapped_column(String(6), nullable=True, index=True)
+    state: Mapped[str] = mapped_column(String(32), index=True)
+    decision: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    risk_level: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    hazard_description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    conclusion_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    expert_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    trigger_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    version: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_investigations_product_hazard", "product_key", "hazard", "seq"),)
+
+
+class InvestigationEvidenceRow(Base):
+    __tablename__ = "investigation_evidence"
+    investigation_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    evidence_id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(32))
+    summary: Mapped[str] = mapped_column(Text)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    risk_level: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    observed: Mapped[float | None] = mapped_column(nullable=True)
+    expected: Mapped[float | None] = mapped_column(nullable=True)
+    statistic: Mapped[float | None] = mapped_column(nullable=True)
+    threshold: Mapped[float | None] = mapped_column(nullable=True)
+    method: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    window: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class InvestigationAuditRow(Base):
+    """The audit trail: who did what, when and why — append-only, one row per transition."""
+
+    __tablename__ = "investigation_audit"
+    investigation_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    action: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(120))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str] = mapped_column(Text)
+    from_state: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    to_state: Mapped[str] = mapped_column(String(32))
+
+
+class OutboxRow(Base):
+    """Records to publish after the transaction that decided them commits (transactional outbox).
+
+    An alert decided in SQL cannot be lost by a crash between commit and send: the publisher
+    sends pending rows and marks them; consumers dedupe by the stable record id.
+    """
+
+    __tablename__ = "outbox"
+    record_id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    topic: Mapped[str] = mapped_column(String(128))
+    key: Mapped[str] = mapped_column(String(200))
+    value: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    published_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True, index=True
+    )

@@ -1,0 +1,274 @@
+"""`event_row` and `dead_letter_row`: rows from `process_record` output, None for the rest."""
+
+from __future__ import annotations
+
+import base64
+import random
+from datetime import datetime
+from typing import Any
+
+import orjson
+import pytest
+from builders import (
+    T_OCCURRED,
+    T_SENT,
+    USCC,
+    heartbeat_event,
+    injury_event,
+    injury_payload,
+    sampling_event,
+)
+from intake_builders import NOW, OFFSET, PARTITION, REPORTERS, TOPIC, key_of, raw, raw_bytes
+
+from recall.service.intake import Accepted, RawRecord, Rejected, process_record
+from recall.service.records import dead_letter_row, event_row
+
+
+def _canonical(record: RawRecord) -> bytes:
+    outcome = process_record(record, REPORTERS, key_of, NOW)
+    assert isinstance(outcome, Accepted)
+    return outcome.canonical
+
+
+def _letter(record: RawRecord) -> bytes:
+    outcome = process_record(record, REPORTERS, key_of, NOW)
+    assert isinstance(outcome, Rejected)
+    return outcome.dead_letter
+
+
+def _row(canonical: bytes) -> dict[str, Any]:
+    row = event_row(canonical)
+    assert row is not None
+    return row
+
+
+# --- event rows -----------------------------------------------------------------------------
+
+
+def test_injury_report_row() -> None:
+    row = _row(_canonical(raw(injury_event())))
+    assert row["event_id"] == injury_event()["event_id"]
+    assert row["type"] == "injury_report"
+    assert row["reporter_id"] == "hosp-140105-01"
+    assert row["jurisdiction"] == "140105"
+    assert row["product_key"] == f"{USCC}/acme/k-1"
+    assert row["occurred_at"] == datetime.fromisoformat(T_OCCURRED)
+    assert row["sent_at"] == datetime.fromisoformat(T_SENT)
+    assert row["received_at"] == NOW
+    assert (row["source_topic"], row["source_partition"], row["source_offset"]) == (
+        TOPIC,
+        PARTITION,
+        OFFSET,
+    )
+    assert row["payload"]["case_ref"] == injury_payload()["case_ref"]
+
+
+def test_row_times_are_timezone_aware() -> None:
+    row = _row(_canonical(raw(injury_event())))
+    for field in ("occurred_at", "sent_at", "received_at"):
+        assert row[field].tzinfo is not None, field
+
+
+def test_sampling_result_row_uses_sampled_at() -> None:
+    row = _row(_canonical(raw(sampling_event())))
+    assert row["type"] == "sampling_result"
+    assert row["occurred_at"] == datetime.fromisoformat(T_OCCURRED)
+    assert row["payload"]["sample_id"] == "S-2024-0042"
+
+
+def test_heartbeat_row_has_no_product_and_no_occurrence() -> None:
+    row = _row(_canonical(raw(heartbeat_event())))
+    assert row["product_key"] is None
+    assert row["occurred_at"] is None
+    assert row["payload"]["status"] == "ok"
+
+
+def test_event_row_without_product_key_field_reads_as_none() -> None:
+    record = orjson.loads(_canonical(raw(injury_event())))
+    del record["product_key"]
+    assert _row(orjson.dumps(record))["product_key"] is None
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        b"",
+        b"not json",
+        b"[]",
+        b"null",
+        b'"event"',
+        b"{}",
+        b'{"event": 1, "source": {}}',
+        b'{"event": {"type": "injury_report", "payload": []}, "source": {}}',
+        b"\xff\xfe",
+    ],
+)
+def test_event_row_of_garbage_is_none(garbage: bytes) -> None:
+    assert event_row(garbage) is None
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "event",
+        "source",
+        "received_at",
+        "event.payload",
+        "event.type",
+        "event.event_id",
+        "event.sent_at",
+        "event.reporter_id",
+        "event.jurisdiction",
+        "source.topic",
+        "source.partition",
+        "source.offset",
+    ],
+)
+def test_event_row_without_a_required_part_is_none(path: str) -> None:
+    record = orjson.loads(_canonical(raw(injury_event())))
+    *parents, last = path.split(".")
+    node = record
+    for part in parents:
+        node = node[part]
+    del node[last]
+    assert event_row(orjson.dumps(record)) is None
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        ("received_at", "yesterday"),
+        ("received_at", 5),
+        ("event.sent_at", None),
+        ("event.type", ["injury_report"]),
+        ("event.payload.occurred_at", 1714557600),
+        ("source.partition", "three"),
+        ("source.offset", None),
+    ],
+)
+def test_event_row_with_a_bad_value_is_none(path: str, value: object) -> None:
+    record = orjson.loads(_canonical(raw(injury_event())))
+    *parents, last = path.split(".")
+    node = record
+    for part in parents:
+        node = node[part]
+    node[last] = value
+    assert event_row(orjson.dumps(record)) is None
+
+
+# --- dead-letter rows -----------------------------------------------------------------------
+
+
+def test_dead_letter_row_round_trips_the_original_bytes() -> None:
+    record = raw(injury_event(injury_payload(age_years=130)))
+    row = dead_letter_row(_letter(record))
+    assert row is not None
+    assert row["original"] == record.value
+    assert row["reason"] == "schema"
+    assert row["reporter_id"] == "hosp-140105-01"
+    assert row["received_at"] == NOW
+    assert (row["source_topic"], row["source_partition"], row["source_offset"]) == (
+        TOPIC,
+        PARTITION,
+        OFFSET,
+    )
+    assert row["errors"][0]["field"] == "payload.age_years"
+    assert row["detail"].startswith("payload.age_years: ")
+
+
+def test_dead_letter_row_of_binary_unauthenticated_record() -> None:
+    value = bytes(range(256))
+    row = dead_letter_row(_letter(raw_bytes(value, key=None, headers=[])))
+    assert row is not None
+    assert row["original"] == value
+    assert row["reporter_id"] is None
+    assert row["detail"] == "key: record key must be the reporter id"
+
+
+def test_dead_letter_detail_joins_every_error() -> None:
+    payload = {f"extra_{i}": i for i in range(3)}
+    row = dead_letter_row(_letter(raw(heartbeat_event(payload))))
+    assert row is not None
+    assert row["detail"].count("; ") == len(row["errors"]) - 1
+    assert "payload.extra_0: " in row["detail"]
+
+
+def _letter_dict() -> dict[str, Any]:
+    loaded: dict[str, Any] = orjson.loads(_letter(raw(injury_event(reporter_id="hosp-ghost"))))
+    return loaded
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("original_b64", "***not base64***"),
+        ("original_b64", "YQ"),  # bad padding
+        ("original_b64", "é"),
+        ("original_b64", 12),
+        ("errors", 7),
+        ("errors", "oops"),
+        ("errors", [1, 2]),
+        ("errors", {"field": "x"}),
+        ("received_at", "later"),
+        ("source", []),
+        ("source", {"topic": "t", "partition": "p", "offset": 0}),
+    ],
+)
+def test_dead_letter_row_with_a_bad_value_is_none(field: str, value: object) -> None:
+    letter = {**_letter_dict(), field: value}
+    assert dead_letter_row(orjson.dumps(letter)) is None
+
+
+@pytest.mark.parametrize("field", ["reason", "errors", "received_at", "source", "original_b64"])
+def test_dead_letter_row_without_a_required_field_is_none(field: str) -> None:
+    letter = _letter_dict()
+    del letter[field]
+    assert dead_letter_row(orjson.dumps(letter)) is None
+
+
+@pytest.mark.parametrize("garbage", [b"", b"{", b"[]", b"null", b"{}", b"\x80"])
+def test_dead_letter_row_of_garbage_is_none(garbage: bytes) -> None:
+    assert dead_letter_row(garbage) is None
+
+
+def test_dead_letter_without_reporter_reads_as_none() -> None:
+    letter = _letter_dict()
+    del letter["reporter_id"]
+    row = dead_letter_row(orjson.dumps(letter))
+    assert row is not None
+    assert row["reporter_id"] is None
+
+
+# --- never raise on mutated records ---------------------------------------------------------
+
+
+def _mutations(rng: random.Random, value: bytes, count: int) -> list[bytes]:
+    out = []
+    for _ in range(count):
+        data = bytearray(value)
+        where = rng.randrange(len(data))
+        if rng.random() < 0.5:
+            data[where] = rng.choice(b'0123456789{}[]",:ntfx\\ ')
+        else:
+            del data[where : where + rng.randrange(1, 8)]
+        out.append(bytes(data))
+    return out
+
+
+def test_mutated_records_give_a_row_or_none_never_an_exception() -> None:
+    rng = random.Random(1400)
+    canonical = _canonical(raw(sampling_event()))
+    letter = _letter(raw(injury_event(injury_payload(age_years=-1))))
+    results = [event_row(m) for m in _mutations(rng, canonical, 300)]
+    results += [dead_letter_row(m) for m in _mutations(rng, letter, 300)]
+    assert all(r is None or isinstance(r, dict) for r in results)
+    assert any(r is None for r in results)
+
+
+def test_base64_of_the_dead_letter_is_standard_alphabet() -> None:
+    value = b"\xfb\xff\xfe"  # encodes to '+//+' characters in the standard alphabet
+    letter = orjson.loads(_letter(raw_bytes(value, key=None, headers=[])))
+    assert letter["original_b64"] == base64.b64encode(value).decode()
+    row = dead_letter_row(orjson.dumps(letter))
+    assert row is not None
+    assert row["original"] == value
