@@ -1,0 +1,116 @@
+"""The risk use case on synthetic cases: which signals are raised, once, and why."""
+
+from __future__ import annotations
+
+from recall.domain.risk.severity import SeverityAssessment
+from recall.service.risk import Case, assess
+from recall.service.risk_state import ProductRiskState
+
+PRODUCT = "91140100MA0L2K3M4J/acme/k-1"
+TODAY = 20_000
+
+
+def _case(
+    n: int,
+    day: int,
+    level: int = 2,
+    hazard: str = "burns",
+    kind: str = "injury_report",
+    failed: bool = False,
+) -> Case:
+    return Case(
+        event_id=f"e{n}-{day}-{hazard}",
+        event_type=kind,
+        product_key=PRODUCT,
+        category="appliances",
+        jurisdiction="140100",
+        day=day,
+        sent_ts=1.0,
+        hazards=(hazard,),
+        severity=SeverityAssessment(level, ("test",)),
+        failed=failed,
+    )
+
+
+def _history(days: int = 60, every: int = 4) -> list[Case]:
+    """A quiet baseline: one moderate case every `every` days."""
+    return [_case(d, TODAY - days + d) for d in range(0, days, every)]
+
+
+def _run(state: ProductRiskState, cases: list[Case]) -> list[str]:
+    signals = []
+    for case in cases:  # one case per batch, as a trickle would arrive
+        signals += [s.method for s in assess(state, [case], units_in_use=None).signals]
+    return signals
+
+
+def test_quiet_product_raises_nothing() -> None:
+    assert _run(ProductRiskState(), _history()) == []
+
+
+def test_spike_after_quiet_history_raises_one_live_signal() -> None:
+    state = ProductRiskState()
+    _run(state, _history())
+    spike = [_case(100 + i, TODAY) for i in range(6)]
+    result = assess(state, spike, units_in_use=None)
+    assert [s.method for s in result.signals] == ["live_nb"]
+    signal = result.signals[0]
+    assert signal.observed == 6
+    assert signal.expected < 1.0 < signal.threshold < 6
+    assert "6 cases" in signal.explanation[0]
+    more = assess(state, [_case(200, TODAY)], units_in_use=None)
+    assert more.signals == [], "the same product, hazard and day is signalled once"
+
+
+def test_replayed_cases_change_nothing() -> None:
+    state = ProductRiskState()
+    _run(state, _history())
+    spike = [_case(100 + i, TODAY) for i in range(6)]
+    assess(state, spike, units_in_use=None)
+    before = state.to_bytes()
+    replay = assess(state, spike, units_in_use=None)
+    assert replay.replayed == 6 and replay.signals == []
+    assert state.to_bytes() == before
+
+
+def test_severe_cluster_needs_no_history() -> None:
+    state = ProductRiskState()
+    methods = _run(state, [_case(i, TODAY - i, level=3) for i in range(3)])
+    assert methods == ["severe_cluster"]
+
+
+def test_a_death_raises_a_fatal_case_signal() -> None:
+    assert _run(ProductRiskState(), [_case(1, TODAY, level=4)]) == ["fatal_case"]
+
+
+def test_serious_sampling_failure_signals_at_once_minor_does_not() -> None:
+    serious = _case(1, TODAY, level=3, kind="sampling_result", failed=True, hazard="electric_shock")
+    minor = _case(2, TODAY, level=2, kind="sampling_result", failed=True, hazard="mechanical")
+    passed = _case(3, TODAY, level=1, kind="sampling_result", failed=False, hazard="mechanical")
+    state = ProductRiskState()
+    assert _run(state, [serious, minor, passed]) == ["sampling_failure"]
+    assert (state.serious_failures, state.other_failures) == (1, 1)
+
+
+def test_late_event_lands_in_its_own_day() -> None:
+    state = ProductRiskState()
+    assess(state, [_case(1, TODAY)], units_in_use=None)
+    assess(state, [_case(2, TODAY - 3)], units_in_use=None)  # 3 days late: still open
+    assert state.hazards["burns"].open_days == {TODAY: 1, TODAY - 3: 1}
+
+
+def test_state_round_trips_through_bytes() -> None:
+    state = ProductRiskState()
+    _run(state, [*_history(), _case(999, TODAY, level=4)])
+    again = ProductRiskState.from_bytes(state.to_bytes())
+    assert again.to_bytes() == state.to_bytes()
+    assert again.hazards["burns"].live == state.hazards["burns"].live
+
+
+def test_score_rises_with_severity_and_is_explained() -> None:
+    state = ProductRiskState()
+    first = assess(state, [_case(1, TODAY, level=2)], units_in_use=10_000).score
+    second = assess(state, [_case(2, TODAY, level=4)], units_in_use=10_000).score
+    assert first is not None and second is not None
+    assert second.score > first.score
+    assert any("serious" in line or "严重" in line for line in second.explanation)
