@@ -17,7 +17,17 @@ from schemas import (
     StationHeartbeat,
 )
 from schemas.registry import RegistryFile
-from streams.topics import ALL_TOPICS, EVENTS_CANONICAL, INTAKE_DEADLETTER, INTAKE_RAW
+from schemas.risk import Alert, InvestigationEvent, RiskScoreUpdated, SignalRaised
+from streams.topics import (
+    ALERTS,
+    ALL_TOPICS,
+    EVENTS_CANONICAL,
+    INTAKE_DEADLETTER,
+    INTAKE_RAW,
+    INVESTIGATION_EVENTS,
+    RISK_SCORES,
+    RISK_SIGNALS,
+)
 
 MODELS: dict[str, type[BaseModel] | TypeAdapter[Any]] = {
     "station-event": STATION_EVENT_ADAPTER,
@@ -27,11 +37,19 @@ MODELS: dict[str, type[BaseModel] | TypeAdapter[Any]] = {
     "canonical-event": CanonicalEvent,
     "dead-letter": DeadLetter,
     "registry-file": RegistryFile,
+    "signal-raised": SignalRaised,
+    "risk-score-updated": RiskScoreUpdated,
+    "investigation-event": InvestigationEvent,
+    "alert": Alert,
 }
 _MESSAGES = {
     INTAKE_RAW.name: "station-event",
     EVENTS_CANONICAL.name: "canonical-event",
     INTAKE_DEADLETTER.name: "dead-letter",
+    RISK_SIGNALS.name: "signal-raised",
+    RISK_SCORES.name: "risk-score-updated",
+    INVESTIGATION_EVENTS.name: "investigation-event",
+    ALERTS.name: "alert",
 }
 
 

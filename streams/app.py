@@ -7,9 +7,9 @@ from typing import Any
 import faust
 
 from recall.config import Settings
-from streams.agents import intake
+from streams.agents import intake, investigate, risk
 from streams.context import WorkerContext
-from streams.topics import INTAKE_RAW, TopicSpec
+from streams.topics import EVENTS_CANONICAL, INTAKE_RAW, RISK_SIGNALS, TopicSpec
 
 
 def faust_options(settings: Settings) -> dict[str, Any]:
@@ -30,6 +30,9 @@ def faust_options(settings: Settings) -> dict[str, Any]:
         "producer_acks": -1,
         "producer_linger_ms": 5,
         "stream_buffer_maxsize": 16384,
+        # Every value is bytes we encode ourselves (schemas/ + orjson): no Faust codecs.
+        "key_serializer": "raw",
+        "value_serializer": "raw",
         "broker_commit_every": 10000,
         "stream_wait_empty": False,
         "broker_commit_interval": 1.0,
@@ -55,4 +58,6 @@ def create_app(context: WorkerContext) -> faust.App:
     app = faust.App(settings.app_id, **faust_options(settings))
     raw = _topic(app, INTAKE_RAW, settings)
     intake.register(app, context, raw)
+    risk.register(app, context, _topic(app, EVENTS_CANONICAL, settings))
+    investigate.register(app, context, _topic(app, RISK_SIGNALS, settings))
     return app

@@ -11,12 +11,23 @@ from typing import TypeVar
 
 import structlog
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from recall.adapters.db.intake_store import IntakeStore
+from recall.adapters.db.registry_store import units_in_use
 from recall.adapters.signing import station_key
 from recall.config import Settings
 from recall.domain.intake import Reporter
 from streams.metrics import WorkerMetrics
-from streams.topics import EVENTS_CANONICAL, INTAKE_DEADLETTER, INTAKE_RAW
+from streams.topics import (
+    ALERTS,
+    EVENTS_CANONICAL,
+    INTAKE_DEADLETTER,
+    INTAKE_RAW,
+    INVESTIGATION_EVENTS,
+    RISK_SCORES,
+    RISK_SIGNALS,
+)
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
@@ -29,6 +40,10 @@ class TopicNames:
     raw: str
     canonical: str
     deadletter: str
+    signals: str
+    scores: str
+    investigations: str
+    alerts: str
 
     @classmethod
     def of(cls, settings: Settings) -> TopicNames:
@@ -36,6 +51,10 @@ class TopicNames:
             raw=settings.topic_name(INTAKE_RAW.name),
             canonical=settings.topic_name(EVENTS_CANONICAL.name),
             deadletter=settings.topic_name(INTAKE_DEADLETTER.name),
+            signals=settings.topic_name(RISK_SIGNALS.name),
+            scores=settings.topic_name(RISK_SCORES.name),
+            investigations=settings.topic_name(INVESTIGATION_EVENTS.name),
+            alerts=settings.topic_name(ALERTS.name),
         )
 
 
@@ -44,7 +63,9 @@ class WorkerContext:
     settings: Settings
     store: IntakeStore
     metrics: WorkerMetrics
+    sessions: sessionmaker[Session]
     reporters: dict[str, Reporter] = field(default_factory=dict)
+    units: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         secret = self.settings.signing_secret.get_secret_value()
@@ -56,6 +77,7 @@ class WorkerContext:
     def refresh_reporters(self) -> None:
         """Reload the registry (blocking; call from a thread inside the event loop)."""
         self.reporters = self.store.reporters()
+        self.units = units_in_use(self.sessions)
 
 
 async def with_retry(

@@ -52,6 +52,15 @@ class WorkerMetrics:
             buckets=LATENCY_BUCKETS,
             registry=r,
         )
+        self.signals = Counter(
+            "recall_signals_raised", "Signals raised, by method", ["method"], registry=r
+        )
+        self.investigations_opened = Counter(
+            "recall_investigations_opened", "Defect investigations opened", registry=r
+        )
+        self.outbox_published = Counter(
+            "recall_outbox_published", "Records published from the outbox", registry=r
+        )
         self.consumer_lag = Gauge(
             "recall_consumer_lag",
             "Records behind the partition's high-water mark",

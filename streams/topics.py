@@ -45,4 +45,42 @@ INTAKE_DEADLETTER = TopicSpec(
     retention_ms=90 * DAY_MS,
 )
 
-ALL_TOPICS: tuple[TopicSpec, ...] = (INTAKE_RAW, EVENTS_CANONICAL, INTAKE_DEADLETTER)
+RISK_SIGNALS = TopicSpec(
+    name="risk.signals",
+    key="product key (UTF-8)",
+    value="SignalRaised JSON",
+    purpose="Reasons for concern about a product and hazard, with their evidence",
+    retention_ms=365 * DAY_MS,
+)
+RISK_SCORES = TopicSpec(
+    name="risk.scores",
+    key="product key (UTF-8)",
+    value="RiskScoreUpdated JSON",
+    purpose="The latest composite risk score per product, with its explanation",
+    retention_ms=365 * DAY_MS,
+    compacted=True,
+)
+INVESTIGATION_EVENTS = TopicSpec(
+    name="investigations.events",
+    key="investigation id (UTF-8)",
+    value="InvestigationEvent JSON",
+    purpose="Every investigation transition, from the system of record (outbox)",
+    retention_ms=365 * DAY_MS,
+)
+ALERTS = TopicSpec(
+    name="alerts",
+    key="alert id (UTF-8)",
+    value="Alert JSON",
+    purpose="What must reach people and systems: webhooks, Alertmanager, chat",
+    retention_ms=90 * DAY_MS,
+)
+
+ALL_TOPICS: tuple[TopicSpec, ...] = (
+    INTAKE_RAW,
+    EVENTS_CANONICAL,
+    INTAKE_DEADLETTER,
+    RISK_SIGNALS,
+    RISK_SCORES,
+    INVESTIGATION_EVENTS,
+    ALERTS,
+)

@@ -28,8 +28,10 @@ log = structlog.get_logger(__name__)
 def build_context(settings: Settings) -> WorkerContext:
     upgrade(settings.sqlalchemy_url)
     ensure_topics(settings)
-    store = IntakeStore(make_session_factory(make_engine(settings.sqlalchemy_url)))
-    context = WorkerContext(settings=settings, store=store, metrics=WorkerMetrics())
+    sessions = make_session_factory(make_engine(settings.sqlalchemy_url))
+    context = WorkerContext(
+        settings=settings, store=IntakeStore(sessions), metrics=WorkerMetrics(), sessions=sessions
+    )
     context.refresh_reporters()
     return context
 

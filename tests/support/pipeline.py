@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -99,6 +100,39 @@ class Pipeline:
             raise AssertionError(f"counts not reached in {timeout_s}s: {self.counts()}\n{logs}")
         return self.counts()
 
+    def wait(self, predicate: Callable[[], bool], timeout_s: float = 90) -> None:
+        """Wait for `predicate`; fail at once with the worker logs if every worker died."""
+
+        def check() -> bool:
+            if self.workers and not any(w.running() for w in self.workers):
+                logs = "\n---\n".join(w.log_tail() for w in self.workers)
+                raise AssertionError(f"no worker is running:\n{logs}")
+            return predicate()
+
+        if not wait_for(check, timeout_s):
+            logs = "\n---\n".join(w.log_tail() for w in self.workers)
+            raise AssertionError(f"condition not reached in {timeout_s}s\n{logs}")
+
     def close(self) -> None:
         for worker in self.workers:
             worker.stop(timeout_s=10)
+
+
+def committed_lag(settings: Settings, base_topic: str) -> int:
+    """Records of `base_topic` not yet committed by the worker group (all partitions)."""
+    from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+
+    topic = settings.topic_name(base_topic)
+    admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
+    consumer = KafkaConsumer(bootstrap_servers=settings.bootstrap_servers)
+    try:
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        ends = consumer.end_offsets(partitions)
+        committed = admin.list_group_offsets(settings.app_id).get(settings.app_id, {})
+    finally:
+        consumer.close()
+        admin.close()
+    return sum(
+        ends[tp] - (committed[tp].offset if tp in committed and committed[tp].offset >= 0 else 0)
+        for tp in partitions
+    )

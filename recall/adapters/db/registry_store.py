@@ -62,3 +62,16 @@ def reporting_population(
             for p in session.scalars(select(models.Product))
         ]
     return stations, products
+
+
+def units_in_use(sessions: sessionmaker[Session]) -> dict[str, int]:
+    """Units in use per registered product: the denominator of the probability of harm."""
+    from sqlalchemy import select
+
+    with sessions() as session:
+        rows = session.execute(
+            select(models.Product.product_key, models.Product.units_in_use).where(
+                models.Product.units_in_use.is_not(None)
+            )
+        )
+        return {key: int(units) for key, units in rows if units}

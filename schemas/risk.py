@@ -1,0 +1,77 @@
+"""Records the risk and investigation stages publish: signals, scores, investigation events, alerts.
+
+Every record carries a stable id so consumers can drop the repeats that at-least-once delivery
+allows, and every signal and score carries its explanation (DESIGN.md §4).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import AwareDatetime, Field
+
+from schemas.common import Strict
+
+
+class SignalRaised(Strict):
+    """A statistically or rule-detected reason for concern about one product and hazard."""
+
+    signal_id: str
+    product_key: str
+    hazard: str
+    category: str
+    jurisdiction: str
+    method: str = Field(description="live_nb, severe_cluster, fatal_case or sampling_failure")
+    risk_level: str
+    day: str = Field(description="Event-time day (China time) the signal is about")
+    observed: float
+    expected: float
+    threshold: float
+    statistic: float
+    window: str
+    explanation: tuple[str, ...]
+    trigger_event_id: str
+    raised_at: AwareDatetime
+    trigger_sent_at: AwareDatetime | None = None
+
+
+class RiskScoreUpdated(Strict):
+    product_key: str
+    score: float = Field(ge=0, le=100)
+    risk_level: str | None
+    explanation: tuple[str, ...]
+    updated_at: AwareDatetime
+
+
+class InvestigationEvent(Strict):
+    """One transition of a defect investigation (opened, evidence attached, assigned, …)."""
+
+    record_id: str
+    investigation_id: str
+    action: str
+    product_key: str
+    hazard: str
+    state: str
+    actor: str
+    at: AwareDatetime
+    reason: str
+    evidence_id: str | None = None
+
+
+class AlertSeverity(StrEnum):
+    INFO = "info"
+    WARNING = "warning"
+    CRITICAL = "critical"
+
+
+class Alert(Strict):
+    """Anything that must reach a person or another system (webhooks, Alertmanager, chat)."""
+
+    alert_id: str
+    severity: AlertSeverity
+    kind: str
+    title: str = Field(description="Bilingual: 中文 / English")
+    subject: str
+    jurisdiction: str | None
+    at: AwareDatetime
+    details: dict[str, str] = Field(default_factory=dict)

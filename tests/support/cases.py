@@ -1,0 +1,81 @@
+"""Hand-built station events for risk tests: chosen products, days and severities."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import orjson
+
+from schemas.registry import ProductEntry, RegistryFile, StationEntry
+
+CHINA_TZ = timezone(timedelta(hours=8))
+
+
+def _product_ref(product: ProductEntry) -> dict[str, Any]:
+    return {
+        "category": product.category.value,
+        "kind": product.kind,
+        "brand": product.brand,
+        "model": product.model,
+        "manufacturer_code": product.manufacturer_code,
+    }
+
+
+def _envelope(
+    station: StationEntry, kind: str, payload: dict[str, Any], event_id: str | None
+) -> bytes:
+    return orjson.dumps(
+        {
+            "event_id": event_id or str(uuid.uuid4()),
+            "schema_version": 1,
+            "type": kind,
+            "reporter_id": station.station_id,
+            "jurisdiction": station.jurisdiction,
+            "sent_at": datetime.now(CHINA_TZ).isoformat(),
+            "payload": payload,
+        }
+    )
+
+
+def burn(station: StationEntry, product: ProductEntry, occurred: datetime, n: int = 0) -> bytes:
+    """A minor scald from a hot appliance surface (hazard: burns, severity 1–2)."""
+    payload = {
+        "case_ref": f"T{n:06d}",
+        "occurred_at": occurred.isoformat(),
+        "age_years": 34,
+        "sex": "female",
+        "body_part": "hand",
+        "injury_nature": "burn_scald",
+        "mechanism": "hot_object",
+        "disposition": "treated_released",
+        "setting": "home",
+        "activity": "housework",
+        "product": _product_ref(product),
+        "narrative": "外壳过热烫伤",
+    }
+    return _envelope(station, "injury_report", payload, None)
+
+
+def serious_sampling_failure(lab: StationEntry, product: ProductEntry, sample: str) -> bytes:
+    payload = {
+        "sample_id": sample,
+        "sampled_at": datetime.now(CHINA_TZ).isoformat(),
+        "channel": {"kind": "online", "platform": "某电商平台", "shop": "旗舰店"},
+        "product": _product_ref(product),
+        "standard": "GB 4706.1-2005",
+        "items": [
+            {"clause": "8.1", "item": "对触及带电部件的防护", "verdict": "fail"},
+            {"clause": "13.2", "item": "泄漏电流", "verdict": "pass"},
+        ],
+        "overall": "fail",
+        "hazards": ["electric_shock"],
+        "vulnerable_users": True,
+        "lab_id": lab.station_id,
+    }
+    return _envelope(lab, "sampling_result", payload, None)
+
+
+def pick(registry: RegistryFile, kind: str) -> StationEntry:
+    return next(s for s in registry.stations if s.kind.value == kind)
