@@ -15,6 +15,7 @@ from schemas.common import Identifier, JurisdictionCode
 from schemas.common import Strict as StrictModel
 from schemas.heartbeat import StationHeartbeat
 from schemas.injury import InjuryReport
+from schemas.recalls import RecallNotice, RecallProgressReport
 from schemas.sampling import SamplingResult
 
 
@@ -48,8 +49,22 @@ class StationHeartbeatEvent(Envelope):
     payload: StationHeartbeat
 
 
+class RecallNoticeEvent(Envelope):
+    type: Literal["recall_notice"] = "recall_notice"
+    payload: RecallNotice
+
+
+class RecallProgressReportEvent(Envelope):
+    type: Literal["recall_progress_report"] = "recall_progress_report"
+    payload: RecallProgressReport
+
+
 StationEvent = Annotated[
-    InjuryReportEvent | SamplingResultEvent | StationHeartbeatEvent,
+    InjuryReportEvent
+    | SamplingResultEvent
+    | StationHeartbeatEvent
+    | RecallNoticeEvent
+    | RecallProgressReportEvent,
     Field(discriminator="type"),
 ]
 STATION_EVENT_ADAPTER: TypeAdapter[StationEvent] = TypeAdapter(StationEvent)
@@ -57,7 +72,18 @@ MAX_EVENT_BYTES = 64 * 1024
 
 
 def product_key_of(event: StationEvent) -> str | None:
-    """The product whose state this event updates, or None for station-level events."""
-    if isinstance(event, InjuryReportEvent | SamplingResultEvent):
+    """The product the event is about, or None for station-level and progress events."""
+    if isinstance(event, InjuryReportEvent | SamplingResultEvent | RecallNoticeEvent):
         return event.payload.product.product_key
     return None
+
+
+def partition_key_of(event: StationEvent) -> str:
+    """The key of the event on `events.canonical`: state lives where its events land.
+
+    Product events go by product (risk state); recall events by recall id, so a recall's
+    notice and all its progress reports are read in order by one effectiveness agent.
+    """
+    if isinstance(event, RecallNoticeEvent | RecallProgressReportEvent):
+        return f"recall:{event.payload.recall_id}"
+    return product_key_of(event) or event.reporter_id

@@ -40,6 +40,9 @@ class RejectReason(StrEnum):
     UNAUTHENTICATED = "unauthenticated"
     WRONG_JURISDICTION = "wrong_jurisdiction"
     NOT_PERMITTED = "not_permitted"
+    UNKNOWN_RECALL = "unknown_recall"
+    INVALID_PROGRESS = "invalid_progress"
+    RECALL_CONFLICT = "recall_conflict"
 
 
 class FieldError(Strict):

@@ -64,6 +64,7 @@ class Reporter:
     kind: str
     jurisdiction: str
     enabled: bool
+    manufacturer_code: str | None = None  # for firms: the only manufacturer they speak for
 
 
 @dataclass(frozen=True, slots=True)

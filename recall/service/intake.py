@@ -19,6 +19,7 @@ from recall.adapters.signing import SIGNATURE_HEADER, verify
 from recall.domain.errors import DomainError
 from recall.domain.intake import AdmissionRefused, Refusal, Reporter, admit
 from schemas import MAX_EVENT_BYTES, STATION_EVENT_ADAPTER, RejectReason, product_key_of
+from schemas.envelope import partition_key_of
 from schemas.envelope import StationEvent
 
 
@@ -38,6 +39,8 @@ class Accepted:
     product_key: str | None
     event_id: str
     event_type: str
+    partition_key: str
+    event: StationEvent
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,9 +153,20 @@ def _schema_problem(error: ValidationError) -> _Problem:
 def _field_path(loc: tuple[int | str, ...]) -> str:
     # The discriminated union adds the tag ('injury_report') as the first element: drop it.
     parts = [str(p) for p in loc]
-    if parts and parts[0] in {"injury_report", "sampling_result", "station_heartbeat"}:
+    if parts and parts[0] in _EVENT_TYPES:
         parts = parts[1:]
     return ".".join(parts)
+
+
+_EVENT_TYPES = frozenset(
+    {
+        "injury_report",
+        "sampling_result",
+        "station_heartbeat",
+        "recall_notice",
+        "recall_progress_report",
+    }
+)
 
 
 def _err(field: str, message: str) -> dict[str, str]:
@@ -180,7 +194,16 @@ def _accept(record: RawRecord, event: StationEvent, now: datetime) -> Accepted:
             b"}",
         )
     )
-    return Accepted(canonical, product_key, str(event.event_id), event.type)
+    return Accepted(
+        canonical, product_key, str(event.event_id), event.type, partition_key_of(event), event
+    )
+
+
+def reject_record(
+    record: RawRecord, reason: RejectReason, errors: list[dict[str, str]], now: datetime
+) -> Rejected:
+    """A dead letter for a record that passed validation but broke a stateful rule."""
+    return _reject(record, _claimed_reporter(record.key), _Problem(reason, errors), now)
 
 
 def _reject(record: RawRecord, claimed: str | None, problem: _Problem, now: datetime) -> Rejected:

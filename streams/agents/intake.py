@@ -21,7 +21,7 @@ import orjson
 import structlog
 
 from recall.service.intake import Accepted, RawRecord, Rejected, process_record
-from recall.service.records import dead_letter_row, event_row
+from recall.service.intake_batch import store_batch
 from schemas import RejectReason
 from streams.context import WorkerContext, with_retry
 
@@ -64,36 +64,45 @@ def register(app: faust.App, context: WorkerContext, raw_topic: faust.TopicT) ->
 
 async def _handle_batch(app: faust.App, context: WorkerContext, messages: Sequence[Any]) -> None:
     now = datetime.now(UTC)
-    outcomes = [(m, _outcome(context, to_raw_record(m), now)) for m in messages]
-    accepted = [(m, o) for m, o in outcomes if isinstance(o, Accepted)]
-    rejected = [o for _, o in outcomes if isinstance(o, Rejected)]
-    event_rows = [row for _, o in accepted if (row := event_row(o.canonical)) is not None]
-    letter_rows = [row for o in rejected if (row := dead_letter_row(o.dead_letter)) is not None]
-    stored = await with_retry(
-        lambda: asyncio.to_thread(context.store.store_intake, event_rows, letter_rows),
+    records = [(m, to_raw_record(m)) for m in messages]
+    outcomes = [(m, r, _outcome(context, r, now)) for m, r in records]
+    accepted = [(r, o) for _, r, o in outcomes if isinstance(o, Accepted)]
+    rejected = [o for _, _, o in outcomes if isinstance(o, Rejected)]
+    result = await with_retry(
+        lambda: asyncio.to_thread(
+            store_batch, context.store, accepted, rejected, context.reporters, now
+        ),
         what="intake",
         on_failure=context.metrics.db_failures.labels("intake").inc,
     )
-    deliveries = [
-        await app.producer.send(
-            context.topics.canonical, _canonical_key(m, o), o.canonical, None, m.timestamp, None
+    timestamps = {(m.topic, m.partition, m.offset): m.timestamp for m in messages}
+    deliveries = []
+    for record, outcome in result.accepted:
+        position = (record.topic, record.partition, record.offset)
+        if position in result.stored.forward:
+            deliveries.append(
+                await app.producer.send(
+                    context.topics.canonical,
+                    outcome.partition_key.encode(),
+                    outcome.canonical,
+                    None,
+                    timestamps[position],
+                    None,
+                )
+            )
+    for letter in result.rejected:
+        deliveries.append(
+            await app.producer.send(
+                context.topics.deadletter,
+                (letter.reporter_id or "").encode(),
+                letter.dead_letter,
+                None,
+                None,
+                None,
+            )
         )
-        for m, o in accepted
-        if (m.topic, m.partition, m.offset) in stored.forward
-    ]
-    deliveries += [
-        await app.producer.send(
-            context.topics.deadletter,
-            (o.reporter_id or "").encode(),
-            o.dead_letter,
-            None,
-            None,
-            None,
-        )
-        for o in rejected
-    ]
     await asyncio.gather(*deliveries)
-    _count(context, accepted, rejected, stored)
+    _count(context, result.accepted, result.rejected, result.stored, timestamps)
 
 
 def _outcome(context: WorkerContext, record: RawRecord, now: datetime) -> Accepted | Rejected:
@@ -106,15 +115,12 @@ def _outcome(context: WorkerContext, record: RawRecord, now: datetime) -> Accept
         return _internal_error(record, now)
 
 
-def _canonical_key(message: Any, outcome: Accepted) -> bytes:
-    return (outcome.product_key or _reporter(message.key)).encode()
-
-
 def _count(
     context: WorkerContext,
-    accepted: list[tuple[Any, Accepted]],
+    accepted: list[tuple[RawRecord, Accepted]],
     rejected: list[Rejected],
     stored: Any,
+    timestamps: dict[tuple[str, int, int], float | None],
 ) -> None:
     metrics = context.metrics
     for _, outcome in accepted:
@@ -127,9 +133,10 @@ def _count(
     metrics.redelivered.inc(stored.redelivered)
     now = time.time()
     histogram = metrics.latency.labels("persisted")
-    for message, _ in accepted:
-        if message.timestamp:
-            histogram.observe(max(0.0, now - message.timestamp))
+    for record, _ in accepted:
+        sent = timestamps.get((record.topic, record.partition, record.offset))
+        if sent:
+            histogram.observe(max(0.0, now - sent))
 
 
 def _reporter(key: bytes | None) -> str:

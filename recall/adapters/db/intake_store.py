@@ -49,12 +49,17 @@ class IntakeStore:
         self._sessions = sessions
 
     def store_intake(
-        self, events: Sequence[dict[str, Any]], dead_letters: Sequence[dict[str, Any]]
+        self,
+        events: Sequence[dict[str, Any]],
+        dead_letters: Sequence[dict[str, Any]],
+        session: Session | None = None,
     ) -> StoreOutcome:
-        """One intake batch in one transaction: events by id, duplicates and dead letters by position."""
-        with self._sessions.begin() as session:
-            outcome = self._store_events(session, events)
-            stored_letters = self._insert_dead_letters(session, dead_letters)
+        """One intake batch in one transaction: events by id, duplicates and letters by position."""
+        if session is None:
+            with self._sessions.begin() as own:
+                return self.store_intake(events, dead_letters, own)
+        outcome = self._store_events(session, events)
+        stored_letters = self._insert_dead_letters(session, dead_letters)
         return StoreOutcome(
             outcome.inserted,
             outcome.duplicates,
@@ -62,6 +67,10 @@ class IntakeStore:
             stored_letters,
             outcome.forward,
         )
+
+    def begin(self) -> Any:
+        """A transaction for a caller that adds its own writes to an intake batch."""
+        return self._sessions.begin()
 
     def store_events(self, rows: Sequence[dict[str, Any]]) -> StoreOutcome:
         """Insert event rows once by event id; record true duplicates once by position."""
@@ -140,7 +149,9 @@ class IntakeStore:
     def reporters(self) -> dict[str, Reporter]:
         with self._sessions() as session:
             return {
-                s.station_id: Reporter(s.station_id, s.kind, s.jurisdiction, s.enabled)
+                s.station_id: Reporter(
+                    s.station_id, s.kind, s.jurisdiction, s.enabled, s.manufacturer_code
+                )
                 for s in session.scalars(select(Station))
             }
 

@@ -215,3 +215,62 @@ class OutboxRow(Base):
     published_at: Mapped[datetime | None] = mapped_column(
         DateTime(timezone=True), nullable=True, index=True
     )
+
+
+class RecallRow(Base):
+    """One recall: the notice as received, its lifecycle state and what was already announced."""
+
+    __tablename__ = "recalls"
+    recall_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    investigation_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    product_key: Mapped[str] = mapped_column(String(512), index=True)
+    category: Mapped[str] = mapped_column(String(32))
+    firm_id: Mapped[str] = mapped_column(String(64))
+    jurisdiction: Mapped[str] = mapped_column(String(6), index=True)
+    hazard: Mapped[str] = mapped_column(String(32))
+    risk_level: Mapped[str] = mapped_column(String(16))
+    notice: Mapped[dict[str, Any]] = mapped_column(JSON)
+    notice_event_id: Mapped[str] = mapped_column(String(36))
+    start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    target_date: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    verdict: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    sent_keys: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    last_effectiveness: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class RecallTransitionRow(Base):
+    __tablename__ = "recall_transitions"
+    recall_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    from_state: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    to_state: Mapped[str] = mapped_column(String(16))
+    who: Mapped[str] = mapped_column(String(120))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    why: Mapped[str] = mapped_column(Text)
+
+
+class RecallProgressRow(Base):
+    __tablename__ = "recall_progress"
+    recall_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sequence: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    period_start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    period_end: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    levels: Mapped[dict[str, Any]] = mapped_column(JSON)
+    refused: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class PostRecallIncidentRow(Base):
+    """An injury or sampling failure involving a recalled product (or batch)."""
+
+    __tablename__ = "post_recall_incidents"
+    recall_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    batch: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    after_start: Mapped[bool] = mapped_column(Boolean)

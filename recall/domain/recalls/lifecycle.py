@@ -90,6 +90,24 @@ class Recall:
         self._verdict: Verdict | None = None
 
     @classmethod
+    def restore(
+        cls, spec: RecallSpec, history: list[RecallTransition], verdict: Verdict | None = None
+    ) -> Recall:
+        """Rebuild from stored transitions, replaying each move so an illegal path is refused."""
+        if not history or history[0].from_state is not None:
+            raise InvalidRecallError(f"recall {spec.recall_id}: history must start with creation")
+        recall = cls(spec, history[0])
+        for step in history[1:]:
+            if step.from_state is not recall._state:
+                raise InvalidRecallError(
+                    f"recall {spec.recall_id}: stored step {step.from_state} → {step.to_state} "
+                    f"does not follow state {recall._state}"
+                )
+            recall._move(step.to_state, step.who, step.when, step.why)
+        recall._verdict = verdict
+        return recall
+
+    @classmethod
     def voluntary(cls, spec: RecallSpec, *, who: str, when: dt.datetime, why: str) -> Recall:
         """A firm's own recall (主动召回), announced."""
         if spec.kind is not RecallKind.VOLUNTARY:

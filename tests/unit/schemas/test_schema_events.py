@@ -76,7 +76,7 @@ def test_type_selects_the_payload_model() -> None:
     assert ("payload.case_ref", "extra_forbidden") in errors
 
 
-@pytest.mark.parametrize("tag", ["recall_notice", "INJURY_REPORT", "", 1])
+@pytest.mark.parametrize("tag", ["recall_notify", "INJURY_REPORT", "", 1])
 def test_unknown_type_tag_is_refused(tag: object) -> None:
     with pytest.raises(ValidationError) as caught:
         STATION_EVENT_ADAPTER.validate_json(to_bytes(injury_event(type=tag)))

@@ -175,6 +175,9 @@ def test_reject_reasons_are_the_documented_set() -> None:
         "unauthenticated",
         "wrong_jurisdiction",
         "not_permitted",
+        "unknown_recall",
+        "invalid_progress",
+        "recall_conflict",
     }
 
 
@@ -207,6 +210,8 @@ def test_station_event_schema_is_a_discriminated_union() -> None:
         "injury_report",
         "sampling_result",
         "station_heartbeat",
+        "recall_notice",
+        "recall_progress_report",
     }
 
 

@@ -1,0 +1,118 @@
+"""Recall notices and progress reports: what firms (and regulators) send about a recall.
+
+Counts are cumulative per period and per supply-chain level, as NHTSA's quarterly reports and
+CPSC's monthly progress reports are. Internal consistency is checked here; consistency with
+the recall and with earlier reports (counts never go down, never above affected) is checked at
+intake against the system of record, and a report that fails is a dead letter with the reason.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AwareDatetime, Field, StringConstraints, model_validator
+
+from schemas.common import Hazard, Identifier, Label, ProductRef, ShortText, Strict
+
+Count = Annotated[int, Field(ge=0, le=10**10)]
+ReasonCode = Annotated[
+    str, StringConstraints(min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9_]*$")
+]
+
+
+class RecallKind(StrEnum):
+    VOLUNTARY = "voluntary"  # 主动召回
+    ORDERED = "ordered"  # 责令召回
+
+
+class SupplyLevel(StrEnum):
+    MANUFACTURER = "manufacturer"
+    DISTRIBUTOR = "distributor"
+    RETAILER = "retailer"
+    CONSUMER = "consumer"
+
+
+class Remedy(StrEnum):
+    REPAIR = "repair"
+    REPLACE = "replace"
+    REFUND = "refund"
+    WARNING = "warning"
+
+
+class NoticeChannel(StrEnum):
+    DIRECT_NOTICE = "direct_notice"
+    RETAILER_NOTICE = "retailer_notice"
+    PRESS_RELEASE = "press_release"
+    SOCIAL_MEDIA = "social_media"
+    WEBSITE = "website"
+
+
+class RiskLevelCode(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    SERIOUS = "serious"
+
+
+class RecallNotice(Strict):
+    """The payload of a `recall_notice` event (a firm announcing a recall)."""
+
+    recall_id: Identifier
+    kind: RecallKind
+    investigation_id: Identifier | None = None
+    title: Label
+    product: ProductRef
+    batches: tuple[Identifier, ...] = Field(default=(), max_length=1000)
+    affected: dict[SupplyLevel, Count] = Field(min_length=1)
+    hazard: Hazard
+    risk_level: RiskLevelCode
+    remedies: tuple[Remedy, ...] = Field(min_length=1, max_length=4)
+    channels: tuple[NoticeChannel, ...] = Field(min_length=1, max_length=5)
+    start: AwareDatetime
+    target_date: AwareDatetime
+    target_rate: float = Field(gt=0, le=1)
+    reporting_cadence_days: int = Field(default=30, ge=1, le=366)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> RecallNotice:
+        if self.product.manufacturer_code is None:
+            raise ValueError("a recall notice must name the manufacturer (credit code)")
+        if self.target_date <= self.start:
+            raise ValueError("target_date must be after start")
+        if self.kind is RecallKind.ORDERED and self.investigation_id is None:
+            raise ValueError("an ordered recall must name the investigation that requested it")
+        if sum(self.affected.values()) == 0:
+            raise ValueError("a recall must affect at least one unit")
+        return self
+
+
+class LevelCounts(Strict):
+    located: Count = 0
+    notified: Count = 0
+    corrected: dict[Remedy, Count] = Field(default_factory=dict)
+    unreachable: dict[ReasonCode, Count] = Field(default_factory=dict, max_length=20)
+
+    @model_validator(mode="after")
+    def _within_located(self) -> LevelCounts:
+        if self.notified > self.located:
+            raise ValueError("notified cannot exceed located")
+        return self
+
+
+class RecallProgressReport(Strict):
+    """The payload of a `recall_progress_report` event: cumulative counts up to period_end."""
+
+    recall_id: Identifier
+    sequence: int = Field(ge=1, le=10_000)
+    period_start: AwareDatetime
+    period_end: AwareDatetime
+    levels: dict[SupplyLevel, LevelCounts] = Field(min_length=1)
+    refused: bool = Field(default=False, description="The firm declines to continue the recall")
+    note: ShortText | None = None
+
+    @model_validator(mode="after")
+    def _period(self) -> RecallProgressReport:
+        if self.period_end <= self.period_start:
+            raise ValueError("period_end must be after period_start")
+        return self
