@@ -16,6 +16,7 @@ from schemas import (
     SamplingResult,
     StationHeartbeat,
 )
+from schemas.recalls import RecallNotice, RecallProgressReport
 from schemas.registry import RegistryFile
 from schemas.risk import Alert, InvestigationEvent, RiskScoreUpdated, SignalRaised
 from streams.topics import (
@@ -25,6 +26,7 @@ from streams.topics import (
     INTAKE_DEADLETTER,
     INTAKE_RAW,
     INVESTIGATION_EVENTS,
+    RECALL_EFFECTIVENESS,
     RISK_SCORES,
     RISK_SIGNALS,
 )
@@ -41,6 +43,8 @@ MODELS: dict[str, type[BaseModel] | TypeAdapter[Any]] = {
     "risk-score-updated": RiskScoreUpdated,
     "investigation-event": InvestigationEvent,
     "alert": Alert,
+    "recall-notice": RecallNotice,
+    "recall-progress-report": RecallProgressReport,
 }
 _MESSAGES = {
     INTAKE_RAW.name: "station-event",

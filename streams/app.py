@@ -7,7 +7,7 @@ from typing import Any
 import faust
 
 from recall.config import Settings
-from streams.agents import intake, investigate, risk
+from streams.agents import intake, investigate, recalls, risk
 from streams.context import WorkerContext
 from streams.topics import EVENTS_CANONICAL, INTAKE_RAW, RISK_SIGNALS, TopicSpec
 
@@ -58,6 +58,8 @@ def create_app(context: WorkerContext) -> faust.App:
     app = faust.App(settings.app_id, **faust_options(settings))
     raw = _topic(app, INTAKE_RAW, settings)
     intake.register(app, context, raw)
-    risk.register(app, context, _topic(app, EVENTS_CANONICAL, settings))
+    canonical = _topic(app, EVENTS_CANONICAL, settings)
+    risk.register(app, context, canonical)
+    recalls.register(app, context, canonical)
     investigate.register(app, context, _topic(app, RISK_SIGNALS, settings))
     return app

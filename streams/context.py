@@ -25,6 +25,7 @@ from streams.topics import (
     INTAKE_DEADLETTER,
     INTAKE_RAW,
     INVESTIGATION_EVENTS,
+    RECALL_EFFECTIVENESS,
     RISK_SCORES,
     RISK_SIGNALS,
 )
@@ -43,6 +44,7 @@ class TopicNames:
     signals: str
     scores: str
     investigations: str
+    effectiveness: str
     alerts: str
 
     @classmethod
@@ -54,6 +56,7 @@ class TopicNames:
             signals=settings.topic_name(RISK_SIGNALS.name),
             scores=settings.topic_name(RISK_SCORES.name),
             investigations=settings.topic_name(INVESTIGATION_EVENTS.name),
+            effectiveness=settings.topic_name(RECALL_EFFECTIVENESS.name),
             alerts=settings.topic_name(ALERTS.name),
         )
 

@@ -67,6 +67,13 @@ INVESTIGATION_EVENTS = TopicSpec(
     purpose="Every investigation transition, from the system of record (outbox)",
     retention_ms=365 * DAY_MS,
 )
+RECALL_EFFECTIVENESS = TopicSpec(
+    name="recalls.effectiveness",
+    key="recall id (UTF-8)",
+    value="RecallEffectivenessUpdated JSON: rates per level, forecast, post-recall incidents",
+    purpose="Each recall's effectiveness after every report, from the system of record (outbox)",
+    retention_ms=365 * DAY_MS,
+)
 ALERTS = TopicSpec(
     name="alerts",
     key="alert id (UTF-8)",
@@ -82,5 +89,6 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     RISK_SIGNALS,
     RISK_SCORES,
     INVESTIGATION_EVENTS,
+    RECALL_EFFECTIVENESS,
     ALERTS,
 )

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import typer
 
-from recall.cli import bench, broker, intake, registry, schemas_cmd, station, system
+from recall.cli import (
+    bench,
+    broker,
+    intake,
+    investigations,
+    registry,
+    risk,
+    schemas_cmd,
+    signals,
+    station,
+    system,
+)
 
 app = typer.Typer(
     name="recall",
@@ -22,6 +33,9 @@ app.add_typer(station.app, name="station")
 app.add_typer(intake.app, name="intake")
 app.add_typer(schemas_cmd.app, name="schemas")
 app.add_typer(bench.app, name="bench")
+app.add_typer(risk.app, name="risk")
+app.add_typer(signals.app, name="signals")
+app.add_typer(investigations.app, name="investigations")
 system.register(app)
 
 

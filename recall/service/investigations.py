@@ -136,7 +136,10 @@ def _save(
     trigger = _trigger_time(investigation, signals) if version is None else None
     store.save(session, investigation, previous_version=version, trigger_sent_at=trigger)
     start = version or 0
-    rows = [_event_row(investigation, i, topics) for i in range(start, len(investigation.audit))]
+    rows = [
+        investigation_event_record(investigation, i, topics)
+        for i in range(start, len(investigation.audit))
+    ]
     if version is None:
         rows.append(_alert_row(investigation, topics))
     session.execute(insert_ignoring_conflicts(session, OutboxRow.__table__), rows)
@@ -152,7 +155,7 @@ def _trigger_time(
     return None
 
 
-def _event_row(inv: Investigation, position: int, topics: Topics) -> dict[str, Any]:
+def investigation_event_record(inv: Investigation, position: int, topics: Topics) -> dict[str, Any]:
     entry = inv.audit[position]
     record_id = f"{inv.investigation_id}:{position}"
     evidence_id = inv.evidence[-1].evidence_id if entry.action.value == "attach_evidence" else None
@@ -168,7 +171,7 @@ def _event_row(inv: Investigation, position: int, topics: Topics) -> dict[str, A
         "reason": entry.reason,
         "evidence_id": evidence_id,
     }
-    return _outbox(record_id, topics.investigations, inv.investigation_id, value, entry.at)
+    return outbox_record(record_id, topics.investigations, inv.investigation_id, value, entry.at)
 
 
 def _alert_row(inv: Investigation, topics: Topics) -> dict[str, Any]:
@@ -191,10 +194,10 @@ def _alert_row(inv: Investigation, topics: Topics) -> dict[str, Any]:
             "category": inv.category,
         },
     }
-    return _outbox(f"alert:{alert_id}", topics.alerts, alert_id, value, inv.opened_at)
+    return outbox_record(f"alert:{alert_id}", topics.alerts, alert_id, value, inv.opened_at)
 
 
-def _outbox(
+def outbox_record(
     record_id: str, topic: str, key: str, value: dict[str, Any], at: datetime
 ) -> dict[str, Any]:
     return {

@@ -79,3 +79,79 @@ def serious_sampling_failure(lab: StationEntry, product: ProductEntry, sample: s
 
 def pick(registry: RegistryFile, kind: str) -> StationEntry:
     return next(s for s in registry.stations if s.kind.value == kind)
+
+
+def firm_for(registry: RegistryFile, product: ProductEntry) -> StationEntry:
+    return next(
+        s
+        for s in registry.stations
+        if s.kind.value == "firm" and s.manufacturer_code == product.manufacturer_code
+    )
+
+
+def recall_notice(
+    firm: StationEntry,
+    product: ProductEntry,
+    recall_id: str,
+    *,
+    start: datetime,
+    affected: int = 10_000,
+    target_rate: float = 0.8,
+    cadence_days: int = 30,
+    batches: tuple[str, ...] = (),
+) -> bytes:
+    payload = {
+        "recall_id": recall_id,
+        "kind": "voluntary",
+        "title": "外壳过热召回 overheating shell",
+        "product": _product_ref(product),
+        "batches": list(batches),
+        "affected": {"consumer": affected},
+        "hazard": "burns",
+        "risk_level": "high",
+        "remedies": ["repair", "refund"],
+        "channels": ["press_release"],
+        "start": start.isoformat(),
+        "target_date": (start + timedelta(days=180)).isoformat(),
+        "target_rate": target_rate,
+        "reporting_cadence_days": cadence_days,
+    }
+    return _envelope(firm, "recall_notice", payload, None)
+
+
+def progress_report(
+    firm: StationEntry,
+    recall_id: str,
+    sequence: int,
+    *,
+    start: datetime,
+    corrected: int,
+    located: int,
+    cadence_days: int = 30,
+    sent_at: datetime | None = None,
+) -> bytes:
+    period_end = start + timedelta(days=cadence_days * sequence)
+    payload = {
+        "recall_id": recall_id,
+        "sequence": sequence,
+        "period_start": (period_end - timedelta(days=cadence_days)).isoformat(),
+        "period_end": period_end.isoformat(),
+        "levels": {
+            "consumer": {
+                "located": located,
+                "notified": located,
+                "corrected": {"repair": corrected},
+            }
+        },
+    }
+    envelope = orjson.loads(_envelope(firm, "recall_progress_report", payload, None))
+    envelope["sent_at"] = (sent_at or period_end + timedelta(days=1)).isoformat()
+    return orjson.dumps(envelope)
+
+
+def burn_with_batch(
+    station: StationEntry, product: ProductEntry, occurred: datetime, batch: str
+) -> bytes:
+    envelope = orjson.loads(burn(station, product, occurred))
+    envelope["payload"]["product"]["batch"] = batch
+    return orjson.dumps(envelope)

@@ -68,6 +68,7 @@ class Pipeline:
             "RECALL_METRICS_PORT": str(s.metrics_port),
             "RECALL_PERSIST_BATCH_SECONDS": str(s.persist_batch_seconds),
             "RECALL_REGISTRY_REFRESH_SECONDS": "1",
+            "RECALL_DEADLINE_CHECK_SECONDS": "1",
         }
 
     def start_worker(self) -> WorkerProcess:
@@ -112,6 +113,22 @@ class Pipeline:
         if not wait_for(check, timeout_s):
             logs = "\n---\n".join(w.log_tail() for w in self.workers)
             raise AssertionError(f"condition not reached in {timeout_s}s\n{logs}")
+
+    def topic_records(self, base_topic: str) -> list[bytes]:
+        """Every record value on a topic so far (reads from the beginning, no group)."""
+        from kafka import KafkaConsumer
+
+        consumer = KafkaConsumer(
+            self.settings.topic_name(base_topic),
+            bootstrap_servers=self.settings.bootstrap_servers,
+            auto_offset_reset="earliest",
+            consumer_timeout_ms=2000,
+            group_id=None,
+        )
+        try:
+            return [m.value for m in consumer]
+        finally:
+            consumer.close()
 
     def close(self) -> None:
         for worker in self.workers:

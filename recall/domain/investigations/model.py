@@ -196,6 +196,11 @@ class Conclusion:
     hazard_description: str | None = None
 
     def __post_init__(self) -> None:
+        # Accept the wire strings too: a str that equals an enum value must not be misread
+        # by the identity checks below.
+        object.__setattr__(self, "decision", Decision(self.decision))
+        if self.risk_level is not None:
+            object.__setattr__(self, "risk_level", RiskLevel(self.risk_level))
         require_text(self.reason, "reason")
         if self.decision is Decision.DEFECT_CONFIRMED:
             if self.risk_level is None:

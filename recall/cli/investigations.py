@@ -1,0 +1,313 @@
+"""`recall investigations …`: list, inspect and drive defect investigations (缺陷调查)."""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from recall.cli.common import console, fail, sessions, settings
+
+if TYPE_CHECKING:
+    from recall.domain.investigations import Investigation
+    from recall.service.investigations import Topics
+
+app = typer.Typer(help="Defect investigations (缺陷调查): list, show, assign, conclude, recall.")
+
+STATE_STYLES = {
+    "opened": "yellow",
+    "assigned": "cyan",
+    "concluded": "magenta",
+    "recall_requested": "bold red",
+}
+NEXT_COMMANDS = {
+    "assign": "recall investigations assign {id}",
+    "conclude": "recall investigations conclude {id} --decision … --reason … --actor …",
+    "request_recall": "recall investigations request-recall {id} --reason … --actor …",
+    "attach_evidence": "(new evidence is attached by the stream agent)",
+}
+
+
+class StateChoice(StrEnum):
+    OPENED = "opened"
+    ASSIGNED = "assigned"
+    CONCLUDED = "concluded"
+    RECALL_REQUESTED = "recall_requested"
+
+
+class DecisionChoice(StrEnum):
+    DEFECT_CONFIRMED = "defect_confirmed"
+    NO_DEFECT = "no_defect"
+
+
+class RiskChoice(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    SERIOUS = "serious"
+
+
+InvestigationId = Annotated[str, typer.Argument(help="Investigation id (see `list`).")]
+Reason = Annotated[str, typer.Option("--reason", help="Why (kept in the audit trail).")]
+Actor = Annotated[str, typer.Option("--actor", help="Who decides (kept in the audit trail).")]
+
+
+def _topics() -> Topics:
+    from recall.service.investigations import Topics
+    from streams.topics import ALERTS, INVESTIGATION_EVENTS
+
+    cfg = settings()
+    return Topics(
+        investigations=cfg.topic_name(INVESTIGATION_EVENTS.name),
+        alerts=cfg.topic_name(ALERTS.name),
+    )
+
+
+def _when(moment: datetime | None) -> str:
+    """UTC, minutes (SQLite hands back naive datetimes; every stored time is UTC)."""
+    if moment is None:
+        return ""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _state(state: str, decision: str | None = None) -> str:
+    label = f"{state} ({decision})" if decision else state
+    return f"[{STATE_STYLES.get(state, 'white')}]{label}[/]"
+
+
+def _next_steps(investigation_id: str, allowed: tuple[str, ...]) -> str:
+    if not allowed:
+        return "allowed actions: none — nothing more can happen to this investigation"
+    steps = [f"{a} → {NEXT_COMMANDS[a].format(id=investigation_id)}" for a in allowed]
+    return "allowed actions: " + "; ".join(steps)
+
+
+@contextmanager
+def _refusals() -> Iterator[None]:
+    """Turn the domain's and the store's refusals into `fail` with what is possible instead."""
+    from recall.adapters.db.investigation_store import ConcurrentUpdateError
+    from recall.domain.errors import DomainError
+    from recall.domain.experts import NoEligibleExpert
+    from recall.domain.investigations import IllegalInvestigationTransition
+    from recall.service.investigation_commands import InvestigationNotFoundError
+
+    try:
+        yield
+    except IllegalInvestigationTransition as error:
+        fail(escape(str(error)), _next_steps(error.investigation_id, error.allowed))
+    except NoEligibleExpert as error:
+        fail(escape(str(error)), "load more experts (`recall registry load`) or lower --size")
+    except InvestigationNotFoundError as error:
+        fail(escape(str(error)), "recall investigations list")
+    except ConcurrentUpdateError as error:
+        fail(f"investigation {error} changed meanwhile; nothing was saved", "run the command again")
+    except DomainError as error:
+        fail(escape(str(error)))
+
+
+@app.command("list")
+def list_(
+    scope: Annotated[
+        str | None,
+        typer.Option("--scope", help="Jurisdiction code (GB/T 2260); covers its sub-areas."),
+    ] = None,
+    state: Annotated[
+        list[StateChoice] | None, typer.Option("--state", help="Only these states (repeatable).")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many rows.")] = 50,
+) -> None:
+    """Investigations, most recently changed first."""
+    from recall.domain.jurisdiction import JurisdictionError, validate
+    from recall.service.investigation_commands import list_investigations
+
+    if scope is not None:
+        try:
+            validate(scope)
+        except JurisdictionError as error:
+            fail(escape(str(error)), "e.g. --scope 140000 (province), 140100 (city)")
+    states = [s.value for s in state or ()]
+    rows = list_investigations(sessions(settings()), scope=scope, states=states, limit=limit)
+    table = Table(title=f"investigations (缺陷调查): {len(rows)}")
+    table.add_column("id 编号", no_wrap=True, min_width=36)
+    for header in (
+        "product 产品",
+        "hazard 危害",
+        "state 状态",
+        "jurisdiction 辖区",
+        "experts 专家",
+    ):
+        table.add_column(header, overflow="fold")
+    table.add_column("updated 更新 (UTC)", overflow="fold")
+    for row in rows:
+        table.add_row(
+            row.investigation_id,
+            escape(row.product_key),
+            row.hazard,
+            _state(row.state, row.decision),
+            row.jurisdiction or "",
+            escape(", ".join(row.expert_ids or ())),
+            _when(row.updated_at),
+        )
+    console.print(table)
+    if not rows:
+        console.print("no investigations match; signals open them (`recall worker`)")
+
+
+@app.command()
+def show(investigation_id: InvestigationId) -> None:
+    """Head fields, evidence, audit trail (who, when, why) and the allowed next actions."""
+    from recall.service.investigation_commands import get_investigation
+
+    with _refusals():
+        inv = get_investigation(sessions(settings()), investigation_id)
+    console.print(_head(inv))
+    console.print(_evidence(inv))
+    console.print(_audit(inv))
+    allowed = tuple(a.value for a in inv.allowed_actions())
+    console.print(f"next (可执行操作): {escape(_next_steps(inv.investigation_id, allowed))}")
+
+
+def _head(inv: Investigation) -> Table:
+    table = Table("field 字段", "value 值", title=f"investigation 调查 {inv.investigation_id}")
+    conclusion = inv.conclusion
+    rows = [
+        ("product 产品", escape(inv.product_key)),
+        ("manufacturer 生产者", inv.manufacturer_id or "unknown"),
+        ("hazard 危害", inv.hazard),
+        ("category 类别", inv.category),
+        ("jurisdiction 辖区", inv.jurisdiction or ""),
+        ("seq 序号", str(inv.seq) + (f" (previous {inv.previous_id})" if inv.previous_id else "")),
+        ("state 状态", _state(inv.state.value, inv.decision)),
+        ("experts 专家组", escape(", ".join(inv.expert_ids)) or "none yet"),
+        ("opened 立案", _when(inv.opened_at)),
+    ]
+    if conclusion is not None:
+        rows += [
+            ("risk level 风险等级", conclusion.risk_level or ""),
+            ("hazard description 危害描述", escape(conclusion.hazard_description or "")),
+            ("conclusion 结论理由", escape(conclusion.reason)),
+            ("concluded 结案", _when(inv.concluded_at)),
+        ]
+    for field, value in rows:
+        table.add_row(field, value)
+    return table
+
+
+def _num(value: float | None) -> str:
+    return "" if value is None else f"{value:.4g}"
+
+
+def _evidence(inv: Investigation) -> Table:
+    table = Table(title=f"evidence 证据 ({len(inv.evidence)})")
+    for header in ("id 编号", "kind 类型", "when 时间", "risk 风险", "observed 观测"):
+        table.add_column(header)
+    for header in ("expected 期望", "threshold 阈值", "statistic 统计量", "method 方法"):
+        table.add_column(header)
+    table.add_column("window 窗口")
+    table.add_column("summary 摘要")
+    for e in inv.evidence:
+        table.add_row(
+            escape(e.evidence_id),
+            e.kind.value,
+            _when(e.occurred_at),
+            e.risk_level or "",
+            _num(e.observed),
+            _num(e.expected),
+            _num(e.threshold),
+            _num(e.statistic),
+            escape(e.method or ""),
+            escape(e.window or ""),
+            escape(e.summary),
+        )
+    return table
+
+
+def _audit(inv: Investigation) -> Table:
+    table = Table("#", "when 时间", "who 操作人", "action 操作", "state 状态", "why 理由")
+    table.title = "audit trail 审计记录"
+    for i, a in enumerate(inv.audit):
+        moved = f"{a.from_state or '∅'} → {a.to_state}"
+        table.add_row(str(i), _when(a.at), escape(a.actor), a.action.value, moved, escape(a.reason))
+    return table
+
+
+@app.command()
+def assign(
+    investigation_id: InvestigationId,
+    size: Annotated[int, typer.Option("--size", min=1, help="Experts on the panel.")] = 2,
+    actor: Annotated[
+        str | None, typer.Option("--actor", help="Who assigns (default: cli:<login>).")
+    ] = None,
+) -> None:
+    """Choose an expert panel by the policy (never experts linked to the manufacturer)."""
+    from recall.service.investigation_commands import assign_experts
+
+    who = actor or f"cli:{getpass.getuser()}"
+    with _refusals():
+        done = assign_experts(
+            sessions(settings()), investigation_id, actor=who, topics=_topics(), size=size
+        )
+    for line in done.panel.explain():
+        console.print(escape(line))
+    panel = ", ".join(done.investigation.expert_ids)
+    console.print(
+        f"assigned (已指派) panel {escape(panel)} to {investigation_id}; "
+        f"state 状态: {_state(done.investigation.state.value)}"
+    )
+
+
+@app.command("conclude")
+def conclude_(
+    investigation_id: InvestigationId,
+    *,
+    decision: Annotated[DecisionChoice, typer.Option("--decision", help="The panel's decision.")],
+    reason: Reason,
+    actor: Actor,
+    risk_level: Annotated[
+        RiskChoice | None,
+        typer.Option("--risk-level", help="Needed for defect_confirmed (EU Safety Gate)."),
+    ] = None,
+    hazard: Annotated[
+        str | None, typer.Option("--hazard", help="Hazard description; needed for a defect.")
+    ] = None,
+) -> None:
+    """Record the panel's decision (defect_confirmed needs --risk-level and --hazard)."""
+    from recall.domain.investigations import Decision, RiskLevel
+    from recall.service.investigation_commands import conclude
+
+    with _refusals():
+        inv = conclude(
+            sessions(settings()),
+            investigation_id,
+            decision=Decision(decision.value),
+            reason=reason,
+            actor=actor,
+            topics=_topics(),
+            risk_level=RiskLevel(risk_level.value) if risk_level else None,
+            hazard_description=hazard,
+        )
+    console.print(f"concluded (已结论) {investigation_id}: {_state(inv.state.value, inv.decision)}")
+    allowed = tuple(a.value for a in inv.allowed_actions())
+    console.print(f"next (可执行操作): {escape(_next_steps(inv.investigation_id, allowed))}")
+
+
+@app.command("request-recall")
+def request_recall_(investigation_id: InvestigationId, reason: Reason, actor: Actor) -> None:
+    """Ask the manufacturer to recall; only after a confirmed defect."""
+    from recall.service.investigation_commands import request_recall
+
+    with _refusals():
+        inv = request_recall(
+            sessions(settings()), investigation_id, reason=reason, actor=actor, topics=_topics()
+        )
+    console.print(
+        f"recall requested (已要求召回) for {investigation_id}: {_state(inv.state.value)}"
+    )

@@ -1,0 +1,220 @@
+"""`recall investigations …` end to end on SQLite: a signal opens one, people drive it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from recall.adapters.db.models import Expert, InvestigationRow, OutboxRow
+from recall.cli.common import sessions
+from recall.config import load_settings
+from recall.service.investigations import Topics, handle_signals
+
+from .support import Invoke
+
+USCC = "91140100MA0L2K3M4N"
+PRODUCT = f"{USCC}/acme/k-1"
+TOPICS = Topics(investigations="investigations.events", alerts="alerts")
+
+
+def _signal(signal_id: str = "sig-1") -> dict[str, Any]:
+    return {
+        "signal_id": signal_id,
+        "product_key": PRODUCT,
+        "hazard": "electric_shock",
+        "category": "appliances",
+        "jurisdiction": "140105",
+        "method": "ears_c2",
+        "risk_level": "serious",
+        "observed": 7.0,
+        "expected": 1.5,
+        "statistic": 4.2,
+        "threshold": 3.0,
+        "window": "2024-W09",
+        "explanation": ["7 shocks in week 9", "expected 1.5"],
+        "raised_at": datetime(2024, 3, 1, 9, tzinfo=UTC).isoformat(),
+        "trigger_sent_at": None,
+    }
+
+
+def _expert(expert_id: str, jurisdiction: str, *, linked: tuple[str, ...] = ()) -> Expert:
+    return Expert(
+        expert_id=expert_id,
+        name=f"专家 {expert_id}",
+        jurisdiction=jurisdiction,
+        categories=["appliances"],
+        linked_firms=list(linked),
+        active=True,
+    )
+
+
+@pytest.fixture
+def db(recall_cli: Invoke) -> sessionmaker[Session]:
+    """The CLI's database (after `recall_cli` set the environment), migrated."""
+    return sessions(load_settings())
+
+
+@pytest.fixture
+def opened(db: sessionmaker[Session]) -> str:
+    """One opened investigation and four experts; EXP-001 (best ranked) works for the maker."""
+    outcome = handle_signals(db, [_signal()], TOPICS)
+    with db.begin() as session:
+        session.add_all(
+            [
+                _expert("EXP-001", "140105", linked=(USCC,)),
+                _expert("EXP-002", "140105"),
+                _expert("EXP-003", "140100"),
+                _expert("EXP-004", "310101"),
+            ]
+        )
+    return outcome.opened[0]
+
+
+def _head(db: sessionmaker[Session], investigation_id: str) -> InvestigationRow:
+    with db() as session:
+        row = session.get(InvestigationRow, investigation_id)
+        assert row is not None
+        return row
+
+
+def _outbox(db: sessionmaker[Session]) -> dict[str, dict[str, Any]]:
+    with db() as session:
+        rows = session.scalars(select(OutboxRow))
+        return {r.record_id: {"topic": r.topic, **orjson.loads(r.value)} for r in rows}
+
+
+def test_list_filters_by_scope_and_state(recall_cli: Invoke, opened: str) -> None:
+    city = recall_cli("investigations", "list", "--scope", "140100")
+    assert city.exit_code == 0, city.output
+    assert opened in city.output
+    assert "state 状态" in city.output
+    elsewhere = recall_cli("investigations", "list", "--scope", "310000")
+    assert opened not in elsewhere.output
+    concluded = recall_cli("investigations", "list", "--state", "concluded")
+    assert opened not in concluded.output
+    bad = recall_cli("investigations", "list", "--scope", "14")
+    assert bad.exit_code == 1
+    assert "six ASCII digits" in bad.output
+
+
+def test_show_prints_evidence_audit_and_next_actions(recall_cli: Invoke, opened: str) -> None:
+    result = recall_cli("investigations", "show", opened)
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert PRODUCT in out
+    assert USCC in out
+    assert "evidence 证据 (1)" in out
+    evidence_row = next(line for line in out.splitlines() if "sig-1" in line)
+    for cell in ("serious", "7", "1.5", "3", "ears_c2"):
+        assert f" {cell} " in evidence_row
+    audit_row = next(line for line in out.splitlines() if "risk-agent" in line)
+    assert "open" in audit_row
+    assert "∅ → opened" in audit_row
+    assert "allowed actions: attach_evidence" in out
+    assert f"assign → recall investigations assign {opened}" in out
+
+
+def test_assign_excludes_the_expert_linked_to_the_manufacturer(
+    recall_cli: Invoke, db: sessionmaker[Session], opened: str
+) -> None:
+    result = recall_cli("investigations", "assign", opened, "--actor", "zhang")
+    assert result.exit_code == 0, result.output
+    assert "EXP-001: excluded (conflict_of_interest)" in result.output
+    assert "chosen EXP-002: eligible, same jurisdiction, load 0" in result.output
+    head = _head(db, opened)
+    assert head.state == "assigned"
+    assert head.expert_ids == ["EXP-002", "EXP-003"]
+    event = _outbox(db)[f"{opened}:1"]
+    assert event["topic"] == "investigations.events"
+    assert (event["action"], event["actor"], event["state"]) == ("assign", "zhang", "assigned")
+
+
+def test_assign_refuses_a_panel_larger_than_the_eligible_pool(
+    recall_cli: Invoke, db: sessionmaker[Session], opened: str
+) -> None:
+    result = recall_cli("investigations", "assign", opened, "--size", "4")
+    assert result.exit_code == 1
+    assert "no eligible panel of 4" in result.output
+    assert _head(db, opened).state == "opened"
+
+
+def test_conclude_then_request_recall_writes_events_and_alerts(
+    recall_cli: Invoke, db: sessionmaker[Session], opened: str
+) -> None:
+    assert recall_cli("investigations", "assign", opened).exit_code == 0
+    concluded = recall_cli(
+        "investigations", "conclude", opened, "--decision", "defect_confirmed",
+        "--reason", "insulation fails GB 4706.1 clause 13", "--risk-level", "serious",
+        "--hazard", "live parts reachable when the lid is open", "--actor", "panel",
+    )  # fmt: skip
+    assert concluded.exit_code == 0, concluded.output
+    assert "concluded (defect_confirmed)" in concluded.output
+    recalled = recall_cli(
+        "investigations", "request-recall", opened, "--reason", "serious risk", "--actor", "li"
+    )
+    assert recalled.exit_code == 0, recalled.output
+    head = _head(db, opened)
+    assert (head.state, head.decision, head.risk_level) == (
+        "recall_requested",
+        "defect_confirmed",
+        "serious",
+    )
+    outbox = _outbox(db)
+    actions = [outbox[f"{opened}:{i}"]["action"] for i in range(4)]
+    assert actions == ["open", "assign", "conclude", "request_recall"]
+    alerts = sorted(v["kind"] for v in outbox.values() if v["topic"] == "alerts")
+    assert alerts == ["defect_confirmed", "investigation_opened", "recall_requested"]
+    shown = recall_cli("investigations", "show", opened)
+    assert "live parts reachable when the lid is open" in shown.output
+    assert "allowed actions: none" in shown.output
+
+
+def test_illegal_transitions_exit_1_with_what_is_allowed(
+    recall_cli: Invoke, db: sessionmaker[Session], opened: str
+) -> None:
+    early = recall_cli(
+        "investigations", "conclude", opened, "--decision", "no_defect", "--reason", "x",
+        "--actor", "panel",
+    )  # fmt: skip
+    assert early.exit_code == 1
+    assert "cannot conclude investigation" in early.output
+    assert "it is opened; allowed actions: attach_evidence, assign" in early.output
+    assert recall_cli("investigations", "assign", opened).exit_code == 0
+    first = recall_cli(
+        "investigations", "conclude", opened, "--decision", "no_defect", "--reason",
+        "tests pass", "--actor", "panel",
+    )  # fmt: skip
+    assert first.exit_code == 0, first.output
+    again = recall_cli(
+        "investigations", "conclude", opened, "--decision", "no_defect", "--reason",
+        "again", "--actor", "panel",
+    )  # fmt: skip
+    assert again.exit_code == 1
+    assert "it is concluded (no_defect); allowed actions: none" in again.output
+    assert "nothing more can happen" in again.output
+    recall = recall_cli(
+        "investigations", "request-recall", opened, "--reason", "r", "--actor", "li"
+    )
+    assert recall.exit_code == 1
+    assert "cannot request_recall" in recall.output
+    assert _head(db, opened).version == 3  # open, assign, conclude: refusals wrote nothing
+
+
+def test_defect_needs_risk_level_and_unknown_ids_are_refused(
+    recall_cli: Invoke, opened: str
+) -> None:
+    assert recall_cli("investigations", "assign", opened).exit_code == 0
+    missing = recall_cli(
+        "investigations", "conclude", opened, "--decision", "defect_confirmed",
+        "--reason", "r", "--actor", "panel",
+    )  # fmt: skip
+    assert missing.exit_code == 1
+    assert "defect_confirmed needs a risk_level" in missing.output
+    unknown = recall_cli("investigations", "show", "no-such-id")
+    assert unknown.exit_code == 1
+    assert "no investigation 'no-such-id'" in unknown.output
