@@ -67,6 +67,11 @@ class Settings(BaseSettings):
     consumer_session_timeout_s: float = Field(default=10.0, ge=6, le=300)
 
     signing_secret: SecretStr = SecretStr(DEV_SIGNING_SECRET)
+    station_key: SecretStr | None = Field(
+        default=None,
+        description="Station side: this station's own signing key (hex, from `recall station key`);"
+        " when set, `recall station send` signs with it and needs no server secret",
+    )
 
     log_level: str = "INFO"
     log_format: str = Field(default="console", pattern="^(console|json)$")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 from typing import Any
 
 import faust
@@ -12,9 +13,33 @@ from streams.context import WorkerContext
 from streams.topics import EVENTS_CANONICAL, INTAKE_RAW, RISK_SIGNALS, TopicSpec
 
 
+def _credentials(settings: Settings) -> Any:
+    """SASL/SCRAM (and TLS) for Faust, from the same settings kafka-python uses."""
+    if not settings.kafka_sasl_mechanism:
+        if settings.kafka_security_protocol == "SSL":
+            return faust.SSLCredentials(_ssl_context(settings))
+        return None
+    password = (
+        settings.kafka_sasl_password.get_secret_value() if settings.kafka_sasl_password else ""
+    )
+    ssl_context = _ssl_context(settings) if settings.kafka_security_protocol == "SASL_SSL" else None
+    return faust.SASLCredentials(
+        username=settings.kafka_sasl_username,
+        password=password,
+        mechanism=settings.kafka_sasl_mechanism,
+        ssl_context=ssl_context,
+    )
+
+
+def _ssl_context(settings: Settings) -> ssl.SSLContext:
+    cafile = str(settings.kafka_ssl_cafile) if settings.kafka_ssl_cafile else None
+    return ssl.create_default_context(cafile=cafile)
+
+
 def faust_options(settings: Settings) -> dict[str, Any]:
     brokers = [f"kafka://{server.strip()}" for server in settings.bootstrap_servers.split(",")]
     return {
+        "broker_credentials": _credentials(settings),
         "broker": brokers,
         "store": "memory://",
         # No Faust web server: its /table endpoints would expose state; metrics have their own port.

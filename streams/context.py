@@ -10,7 +10,6 @@ from functools import lru_cache
 from typing import TypeVar
 
 import structlog
-
 from sqlalchemy.orm import Session, sessionmaker
 
 from recall.adapters.db.intake_store import IntakeStore

@@ -20,6 +20,7 @@ from recall.adapters.kafka.admin import ensure_topics
 from recall.config import Settings
 from streams.app import create_app
 from streams.context import WorkerContext
+from streams.faust_types import timer
 from streams.metrics import WorkerMetrics
 
 log = structlog.get_logger(__name__)
@@ -37,14 +38,21 @@ def build_context(settings: Settings) -> WorkerContext:
 
 
 def add_housekeeping(app: faust.App, context: WorkerContext) -> None:
-    @app.timer(context.settings.registry_refresh_seconds)
+    @timer(app, context.settings.registry_refresh_seconds)
     async def refresh_registry() -> None:
         await asyncio.to_thread(context.refresh_reporters)
 
-    @app.timer(5.0)
+    reported: set[tuple[str, str]] = set()
+
+    @timer(app, 5.0)
     async def measure_consumer_lag() -> None:
         consumer: Any = app.consumer
         read_offsets = getattr(consumer, "_read_offset", {})
+        assigned = {(tp.topic, str(tp.partition)) for tp in consumer.assignment()}
+        for labels in reported - assigned:  # partitions lost in a rebalance: no stale values
+            context.metrics.consumer_lag.remove(*labels)
+        reported.clear()
+        reported.update(assigned)
         for tp in consumer.assignment():
             highwater = consumer.highwater(tp)
             if highwater is None:

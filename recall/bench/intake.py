@@ -127,6 +127,20 @@ async def _ceiling(settings: Settings, total: int, sink: str) -> list[tuple[floa
     return samples
 
 
+def _create_sink(settings: Settings, name: str) -> None:
+    from kafka.admin import NewTopic
+
+    from recall.adapters.kafka.admin import admin_client
+
+    client = admin_client(settings)
+    try:
+        client.create_topics(
+            [NewTopic(name, settings.topic_partitions, settings.topic_replication)]
+        )
+    finally:
+        client.close()
+
+
 def run_intake_benchmark(
     base: Settings, events: int, progress: Callable[[int], None] | None = None
 ) -> IntakeBenchResult:
@@ -157,6 +171,7 @@ def run_intake_benchmark(
     if pipeline[-1][1] < events:
         raise RuntimeError(f"pipeline stored {pipeline[-1][1]} of {events}:\n{worker.log_tail()}")
     sink = settings.topic_name("ceiling.sink")
+    _create_sink(settings, sink)
     ceiling = asyncio.run(_ceiling(settings, events, sink))
     rate, ceiling_rate = _window_rate(pipeline, events), _window_rate(ceiling, events)
     return IntakeBenchResult(

@@ -114,3 +114,94 @@ def detection(
     if output is not None:
         output.write_text(to_json(results), encoding="utf-8")
         console.print(f"wrote {output}")
+
+
+@app.command()
+def pipeline(
+    events: int = typer.Option(50_000, min=1000, help="Events for the throughput phase."),
+    latency_seconds: float = typer.Option(
+        30.0, min=5, help="Seconds of the half-load latency phase."
+    ),
+    output: Path | None = typer.Option(None, "--output", help="Write the figures as JSON here."),
+) -> None:
+    """Whole path intake → risk → investigation: throughput, and latency from station send to
+    investigation opened at half the sustainable load (p50/p95/p99)."""
+    from recall.adapters.broker import local
+    from recall.bench.pipeline import result_json, run_pipeline_benchmark
+
+    cfg = settings()
+    if cfg.uses_local_broker:
+        local.start(cfg)
+    with console.status("running the pipeline benchmark…") as status:
+        try:
+            result = run_pipeline_benchmark(
+                cfg, events, latency_seconds, lambda m: status.update(m)
+            )
+        except RuntimeError as error:
+            fail(str(error))
+    table = Table("figure", "value", title="pipeline benchmark (one worker, this machine)")
+    table.add_row("events (throughput phase)", f"{result.events:,}")
+    table.add_row("events/s intake → risk (stored and assessed)", f"{result.events_per_s:,.0f}")
+    table.add_row("latency phase load, events/s", f"{result.latency_load_events_per_s:,.0f}")
+    table.add_row(
+        "triggers sent / investigations opened",
+        f"{result.triggers} / {result.investigations_opened}",
+    )
+    table.add_row(
+        "station send → investigation opened p50", f"{result.latency_p50_s * 1000:,.0f} ms"
+    )
+    table.add_row("p95", f"{result.latency_p95_s * 1000:,.0f} ms")
+    table.add_row("p99", f"{result.latency_p99_s * 1000:,.0f} ms")
+    table.add_row("max", f"{result.latency_max_s * 1000:,.0f} ms")
+    table.add_row("database", result.database)
+    console.print(table)
+    if output is not None:
+        output.write_bytes(result_json(result))
+
+
+@app.command()
+def forecast(
+    recalls: Annotated[
+        int, typer.Option("--recalls", min=10, help="New recalls forecast (history: ≥ 100).")
+    ] = 300,
+    seed: Annotated[int, typer.Option("--seed", help="Same seed, same figures.")] = 7,
+    output: Annotated[
+        Path | None, typer.Option("--output", help="Write the figures as JSON here.")
+    ] = None,
+) -> None:
+    """Final-rate forecast from the first 3 reports vs the rate at 540 days, simulated recalls."""
+    import json
+    import math
+
+    from recall.bench.forecast import run_forecast_benchmark
+
+    with console.status(f"simulating and forecasting {recalls} recalls…"):
+        result = run_forecast_benchmark(recalls, seed)
+    table = Table(
+        "method",
+        "median |error|",
+        "mean |error|",
+        "80% coverage",
+        "mean 80% width",
+        title=(
+            f"forecast benchmark (预测基准): {result['n_recalls']} recalls, first "
+            f"{result['first_reports']} reports → day {result['horizon_days']}, seed {seed}"
+        ),
+        caption=f"history: {result['n_history']} simulated finished recalls teach the priors",
+    )
+    for name, s in result["methods"].items():
+        table.add_row(
+            name,
+            f"{s['median_abs_error']:.3f}",
+            f"{s['mean_abs_error']:.3f}",
+            "–" if math.isnan(s["coverage80"]) else f"{s['coverage80']:.0%}",
+            "–" if math.isnan(s["mean_width80"]) else f"{s['mean_width80']:.3f}",
+        )
+    console.print(table)
+    console.print(
+        f"median absolute error (中位绝对误差): [bold]{result['median_abs_error']:.3f}[/] · "
+        f"80% interval coverage (覆盖率): [bold]{result['coverage80']:.0%}[/]"
+    )
+    if output is not None:
+        output.write_text(json.dumps(result, indent=2, allow_nan=True), encoding="utf-8")
+        console.print(f"wrote {output}")

@@ -24,6 +24,7 @@ from recall.service.intake import Accepted, RawRecord, Rejected, process_record
 from recall.service.intake_batch import store_batch
 from schemas import RejectReason
 from streams.context import WorkerContext, with_retry
+from streams.faust_types import Stream
 
 log = structlog.get_logger(__name__)
 INTAKE_BATCH = 2000
@@ -53,7 +54,7 @@ def register(app: faust.App, context: WorkerContext, raw_topic: faust.TopicT) ->
     metrics = context.metrics
 
     @app.agent(raw_topic, name="validate_intake")
-    async def validate_intake(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
+    async def validate_intake(stream: Stream) -> AsyncIterator[None]:
         async for batch in stream.take_events(INTAKE_BATCH, within=INTAKE_WITHIN_S):
             started = time.perf_counter()
             await _handle_batch(app, context, [event.message for event in batch])

@@ -13,6 +13,7 @@ import structlog
 from recall.adapters.db import outbox
 from recall.service.investigations import Topics, handle_signals
 from streams.context import WorkerContext, with_retry
+from streams.faust_types import Stream, timer
 
 log = structlog.get_logger(__name__)
 
@@ -22,7 +23,7 @@ def register(app: faust.App, context: WorkerContext, signals: faust.TopicT) -> N
     metrics = context.metrics
 
     @app.agent(signals, name="open_investigations")
-    async def open_investigations(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
+    async def open_investigations(stream: Stream) -> AsyncIterator[None]:
         async for batch in stream.take_events(200, within=0.02):
             started = time.perf_counter()
             parsed = []
@@ -32,7 +33,9 @@ def register(app: faust.App, context: WorkerContext, signals: faust.TopicT) -> N
                 except orjson.JSONDecodeError:
                     log.error("unreadable signal record", offset=event.message.offset)
             outcome = await with_retry(
-                lambda: asyncio.to_thread(handle_signals, context.sessions, parsed, topics),
+                lambda batch=parsed: asyncio.to_thread(  # type: ignore[misc]
+                    handle_signals, context.sessions, batch, topics
+                ),
                 what="investigations",
                 on_failure=metrics.db_failures.labels("investigations").inc,
             )
@@ -42,7 +45,7 @@ def register(app: faust.App, context: WorkerContext, signals: faust.TopicT) -> N
             )
             yield None
 
-    @app.timer(0.2, on_leader=True)
+    @timer(app, 0.2, on_leader=True)
     async def publish_outbox() -> None:
         try:
             pending = await asyncio.to_thread(outbox.pending, context.sessions)

@@ -13,6 +13,7 @@ import structlog
 
 from recall.service.recalls import RecallTopics, check_deadlines, update_effectiveness
 from streams.context import WorkerContext, with_retry
+from streams.faust_types import Stream, timer
 
 log = structlog.get_logger(__name__)
 RECALL_TYPES = (b'"type":"recall_notice"', b'"type":"recall_progress_report"')
@@ -23,7 +24,7 @@ def register(app: faust.App, context: WorkerContext, canonical: faust.TopicT) ->
     metrics = context.metrics
 
     @app.agent(canonical, name="track_recalls")
-    async def track_recalls(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
+    async def track_recalls(stream: Stream) -> AsyncIterator[None]:
         async for batch in stream.take_events(500, within=0.05):
             started = time.perf_counter()
             recall_ids: list[str] = []
@@ -41,8 +42,8 @@ def register(app: faust.App, context: WorkerContext, canonical: faust.TopicT) ->
             now = datetime.now(UTC)
             for recall_id in recall_ids:
                 await with_retry(
-                    lambda rid=recall_id: asyncio.to_thread(  # type: ignore[misc]
-                        update_effectiveness, context.sessions, rid, topics, now
+                    lambda rid=recall_id, at=now: asyncio.to_thread(  # type: ignore[misc]
+                        update_effectiveness, context.sessions, rid, topics, at
                     ),
                     what="recalls",
                     on_failure=metrics.db_failures.labels("recalls").inc,
@@ -51,7 +52,7 @@ def register(app: faust.App, context: WorkerContext, canonical: faust.TopicT) ->
                 metrics.batch_seconds.labels("track_recalls").observe(time.perf_counter() - started)
             yield None
 
-    @app.timer(context.settings.deadline_check_seconds, on_leader=True)
+    @timer(app, context.settings.deadline_check_seconds, on_leader=True)
     async def check_report_deadlines() -> None:
         try:
             await asyncio.to_thread(check_deadlines, context.sessions, topics, datetime.now(UTC))

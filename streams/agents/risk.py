@@ -9,6 +9,7 @@ in between re-raises the same signal id — which downstream ignores — rather 
 
 from __future__ import annotations
 
+import math
 import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
@@ -22,6 +23,7 @@ import structlog
 from recall.service.risk import Assessment, Case, SignalDraft, assess, case_from_canonical
 from recall.service.risk_state import ProductRiskState
 from streams.context import WorkerContext
+from streams.faust_types import Stream
 
 log = structlog.get_logger(__name__)
 RISK_BATCH = 1000
@@ -40,7 +42,7 @@ def register(app: faust.App, context: WorkerContext, canonical: faust.TopicT) ->
     )
 
     @app.agent(canonical, name="assess_risk")
-    async def assess_risk(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
+    async def assess_risk(stream: Stream) -> AsyncIterator[None]:
         async for batch in stream.take_events(RISK_BATCH, within=RISK_WITHIN_S):
             started = time.perf_counter()
             for product_key, cases in _cases_by_product(batch).items():
@@ -126,4 +128,4 @@ def _signal_bytes(signal: SignalDraft, now: datetime) -> bytes:
 
 
 def _finite(value: float) -> float:
-    return value if value == value and abs(value) != float("inf") else 1e9
+    return value if math.isfinite(value) else 1e9

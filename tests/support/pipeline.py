@@ -13,6 +13,7 @@ from recall.adapters.db.migrate import upgrade
 from recall.adapters.db.registry_store import load_registry
 from recall.adapters.kafka.admin import ensure_topics
 from recall.adapters.kafka.producer import StationSender
+from recall.bench.lag import committed_lag  # noqa: F401  (re-exported for the tests)
 from recall.config import Settings
 from recall.registry.sample import SampleSizes, generate
 from recall.worker_process import WorkerProcess, wait_for
@@ -133,23 +134,3 @@ class Pipeline:
     def close(self) -> None:
         for worker in self.workers:
             worker.stop(timeout_s=10)
-
-
-def committed_lag(settings: Settings, base_topic: str) -> int:
-    """Records of `base_topic` not yet committed by the worker group (all partitions)."""
-    from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
-
-    topic = settings.topic_name(base_topic)
-    admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
-    consumer = KafkaConsumer(bootstrap_servers=settings.bootstrap_servers)
-    try:
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        ends = consumer.end_offsets(partitions)
-        committed = admin.list_group_offsets(settings.app_id).get(settings.app_id, {})
-    finally:
-        consumer.close()
-        admin.close()
-    return sum(
-        ends[tp] - (committed[tp].offset if tp in committed and committed[tp].offset >= 0 else 0)
-        for tp in partitions
-    )

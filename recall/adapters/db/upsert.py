@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 
-def insert_ignoring_conflicts(session: Session, table: Table) -> Any:
+def insert_ignoring_conflicts(session: Session, table: Any) -> Any:
     """An insert statement for `table` that skips rows whose key already exists."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":

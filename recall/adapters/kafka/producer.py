@@ -13,10 +13,17 @@ from streams.topics import INTAKE_RAW
 
 
 class StationSender:
-    """Send records as stations would; one producer, many stations' keys."""
+    """Send records as stations would.
+
+    A real station sets RECALL_STATION_KEY to its own provisioned key and can sign only as
+    itself; simulations and the demo derive every station's key from the server secret.
+    """
 
     def __init__(self, settings: Settings, **producer_options: Any) -> None:
         self._secret = settings.signing_secret.get_secret_value()
+        self._own_key = (
+            bytes.fromhex(settings.station_key.get_secret_value()) if settings.station_key else None
+        )
         self._keys: dict[str, bytes] = {}
         self._topic = settings.topic_name(INTAKE_RAW.name)
         options: dict[str, Any] = {
@@ -42,7 +49,7 @@ class StationSender:
         """Queue one record; `signed=False` exists to test the intake's refusal."""
         headers = []
         if signed:
-            key = self._keys.get(reporter_id)
+            key = self._own_key or self._keys.get(reporter_id)
             if key is None:
                 key = self._keys[reporter_id] = station_key(self._secret, reporter_id)
             headers.append((SIGNATURE_HEADER, sign(key, value).encode("ascii")))

@@ -1,0 +1,214 @@
+"""`recall bench pipeline`: the whole path, intake → risk → investigation, on one worker.
+
+1. Throughput: N pre-produced events (injury reports and sampling results from registered
+   stations); the rate is measured from the worker's first stored event until every event is
+   stored *and* the risk agent has committed past all of them.
+2. Latency at half that load: the bench sends background traffic at 50% of the measured rate
+   and, among it, serious sampling failures of distinct products; each opens an investigation
+   at once. Latency = investigation opened (commit time) − the triggering record's timestamp
+   (set by the station's producer when it sent the record). Percentiles over all triggers.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+import tempfile
+
+import orjson
+from sqlalchemy import select
+
+from recall.adapters.db.engine import make_engine, make_session_factory
+from recall.adapters.db.intake_store import IntakeStore
+from recall.adapters.db.migrate import upgrade
+from recall.adapters.db.models import InvestigationRow
+from recall.adapters.db.registry_store import load_registry, reporting_population
+from recall.adapters.kafka.admin import ensure_topics
+from recall.adapters.kafka.producer import StationSender
+from recall.bench.intake import CHINA_TZ, _window_rate
+from recall.config import Settings
+from recall.registry.sample import generate
+from recall.simulate.events import SimProduct, SimStation, sampling_result, station_event
+from recall.worker_process import WorkerProcess, wait_for
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineBenchResult:
+    events: int
+    events_per_s: float
+    latency_load_events_per_s: float
+    triggers: int
+    investigations_opened: int
+    latency_p50_s: float
+    latency_p95_s: float
+    latency_p99_s: float
+    latency_max_s: float
+    database: str
+
+
+def _trigger(lab: SimStation, product: SimProduct, rng: random.Random) -> bytes:
+    event = sampling_result(lab, product, rng, datetime.now(CHINA_TZ), fail_rate=1.0)
+    event["payload"]["hazards"] = ["electric_shock"]
+    event["payload"]["vulnerable_users"] = True
+    return orjson.dumps(event)
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def run_pipeline_benchmark(
+    base: Settings,
+    events: int,
+    latency_seconds: float,
+    progress: Callable[[str], None] | None = None,
+) -> PipelineBenchResult:
+    say = progress or (lambda _message: None)
+    run = uuid.uuid4().hex[:8]
+    workdir = Path(tempfile.mkdtemp(prefix="recall-bench-pipeline-"))
+    db_url = base.database_url or f"sqlite:///{workdir / 'bench.db'}"
+    settings = Settings(
+        **{
+            **base.model_dump(exclude={"database_url"}),
+            "topic_prefix": f"pipe-{run}.",
+            "app_id": f"recall-pipe-{run}",
+            "database_url": db_url,
+        }
+    )
+    upgrade(settings.sqlalchemy_url)
+    sessions = make_session_factory(make_engine(settings.sqlalchemy_url))
+    load_registry(sessions, generate(7))
+    ensure_topics(settings)
+    stations, products = reporting_population(sessions)
+    people = [SimStation(*s) for s in stations if s[1] != "lab"]
+    labs = [SimStation(*s) for s in stations if s[1] == "lab"]
+    goods = [SimProduct(*p) for p in products]
+    rng = random.Random(3)
+    say(f"producing {events:,} events")
+    sender = StationSender(settings, linger_ms=50)
+    now = datetime.now(CHINA_TZ)
+    for _ in range(events):
+        station = rng.choice(people)
+        sender.send(station.station_id, orjson.dumps(station_event(station, goods, rng, now)))
+    sender.flush()
+    store = IntakeStore(sessions)
+    env = {
+        "RECALL_TOPIC_PREFIX": settings.topic_prefix,
+        "RECALL_APP_ID": settings.app_id,
+        "DATABASE_URL": db_url,
+        "RECALL_METRICS_PORT": str(base.metrics_port + 2),
+        "RECALL_STATE_DIR": str(workdir),
+    }
+    worker = WorkerProcess(env, workdir / "worker.log")
+    worker.start()
+    try:
+        say("measuring throughput")
+        samples = _track_processed(settings, store, events, worker)
+        rate = _window_rate(samples, events)
+        say(f"measuring latency at half load ({rate / 2:,.0f} events/s)")
+        latencies, triggers = _latency_run(
+            settings, sessions, sender, people, labs, goods, rng, rate / 2, latency_seconds, worker
+        )
+    finally:
+        worker.stop()
+        sender.close()
+    return PipelineBenchResult(
+        events=events,
+        events_per_s=round(rate, 1),
+        latency_load_events_per_s=round(rate / 2, 1),
+        triggers=triggers,
+        investigations_opened=len(latencies),
+        latency_p50_s=round(statistics.median(latencies), 4) if latencies else float("nan"),
+        latency_p95_s=round(_percentile(latencies, 0.95), 4) if latencies else float("nan"),
+        latency_p99_s=round(_percentile(latencies, 0.99), 4) if latencies else float("nan"),
+        latency_max_s=round(max(latencies), 4) if latencies else float("nan"),
+        database="postgresql" if "postgres" in db_url else "sqlite",
+    )
+
+
+def _track_processed(
+    settings: Settings, store: IntakeStore, total: int, worker: WorkerProcess
+) -> list[tuple[float, int]]:
+    """(time, events stored and assessed) samples; 'assessed' = risk agent committed past them."""
+    from recall.bench.lag import committed_lag
+
+    samples: list[tuple[float, int]] = []
+
+    def done() -> bool:
+        stored = store.counts().events
+        pending = committed_lag(settings, "events.canonical") if stored >= total else total - stored
+        samples.append((time.monotonic(), min(stored, total - pending)))
+        return (stored >= total and pending == 0) or not worker.running()
+
+    if not wait_for(done, 900, interval_s=0.25) or not worker.running():
+        raise RuntimeError(f"the pipeline did not finish:\n{worker.log_tail()}")
+    return samples
+
+
+def _latency_run(
+    settings: Settings,
+    sessions,
+    sender: StationSender,
+    people: list[SimStation],  # type: ignore[no-untyped-def]
+    labs: list[SimStation],
+    goods: list[SimProduct],
+    rng: random.Random,
+    rate: float,
+    seconds: float,
+    worker: WorkerProcess,
+) -> tuple[list[float], int]:
+    fresh = rng.sample(goods, min(len(goods), int(seconds * 4) + 1))
+    every = max(1, int(rate / 4))  # about four triggers per second
+    started, sent, triggers = time.monotonic(), 0, 0
+    total = int(rate * seconds)
+    while sent < total and worker.running():
+        if sent % every == 0 and triggers < len(fresh):
+            lab = rng.choice(labs)
+            sender.send(lab.station_id, _trigger(lab, fresh[triggers], rng))
+            triggers += 1
+        else:
+            station = rng.choice(people)
+            sender.send(
+                station.station_id,
+                orjson.dumps(station_event(station, goods, rng, datetime.now(CHINA_TZ))),
+            )
+        sent += 1
+        ahead = sent / rate - (time.monotonic() - started)
+        if ahead > 0.002:
+            time.sleep(ahead)  # pacing to the requested rate
+    sender.flush()
+    keys = {
+        f"{p.manufacturer_code}/{p.brand.casefold()}/{p.model.casefold()}" for p in fresh[:triggers]
+    }
+
+    def rows() -> list[InvestigationRow]:
+        with sessions() as session:
+            found = session.scalars(
+                select(InvestigationRow).where(InvestigationRow.hazard == "electric_shock")
+            ).all()
+        return [r for r in found if r.product_key in keys]
+
+    wait_for(lambda: len(rows()) >= triggers or not worker.running(), 120)
+    latencies = []
+    for row in rows():
+        if row.trigger_sent_at is not None:
+            opened = row.opened_at if row.opened_at.tzinfo else row.opened_at.replace(tzinfo=UTC)
+            sent_at = (
+                row.trigger_sent_at
+                if row.trigger_sent_at.tzinfo
+                else row.trigger_sent_at.replace(tzinfo=UTC)
+            )
+            latencies.append((opened - sent_at).total_seconds())
+    return latencies, triggers
+
+
+def result_json(result: PipelineBenchResult) -> bytes:
+    return orjson.dumps(asdict(result), option=orjson.OPT_INDENT_2)
