@@ -173,12 +173,14 @@ def forecast(
     import json
     import math
 
+    from rich.table import Column
+
     from recall.bench.forecast import run_forecast_benchmark
 
     with console.status(f"simulating and forecasting {recalls} recalls…"):
         result = run_forecast_benchmark(recalls, seed)
     table = Table(
-        "method",
+        Column("method", no_wrap=True),
         "median |error|",
         "mean |error|",
         "80% coverage",

@@ -9,6 +9,7 @@ from recall.cli import (
     broker,
     intake,
     investigations,
+    recalls,
     registry,
     risk,
     schemas_cmd,
@@ -36,6 +37,7 @@ app.add_typer(bench.app, name="bench")
 app.add_typer(risk.app, name="risk")
 app.add_typer(signals.app, name="signals")
 app.add_typer(investigations.app, name="investigations")
+app.add_typer(recalls.app, name="recalls")
 system.register(app)
 
 
