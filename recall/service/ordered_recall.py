@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from recall.adapters.db.models import Product, RecallRow, RecallTransitionRow, Station
 from recall.domain.investigations import Investigation
 from recall.domain.recalls import Recall
+from recall.service.recall_intake import backfill_incidents
 from recall.service.recall_mapping import spec_from_notice
 
 DEFAULT_UNITS = 10_000
@@ -111,4 +112,5 @@ def order_recall(
         )
     )
     session.flush()
+    backfill_incidents(session, session.get(RecallRow, recall_id))  # type: ignore[arg-type]
     return recall_id

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from recall.adapters.db.models import (
+    Event,
     PostRecallIncidentRow,
     RecallProgressRow,
     RecallRow,
@@ -27,7 +28,7 @@ from recall.adapters.db.upsert import insert_ignoring_conflicts
 from recall.domain.errors import DomainError
 from recall.domain.intake import Reporter
 from recall.domain.recalls import validate_progress
-from recall.service.recall_mapping import report_from_row, spec_from_notice
+from recall.service.recall_mapping import aware, report_from_row, spec_from_notice
 from schemas import RejectReason
 from schemas.envelope import RecallNoticeEvent, RecallProgressReportEvent, StationEvent
 
@@ -129,6 +130,7 @@ def _notice(
         )
     )
     session.flush()
+    backfill_incidents(session, session.get(RecallRow, spec.recall_id))  # type: ignore[arg-type]
     return None
 
 
@@ -200,42 +202,80 @@ def _previous(session: Session, recall_id: str) -> Any:
 
 
 def _post_recall(session: Session, events: Sequence[StationEvent]) -> None:
-    """Note every injury or failed sample that involves a recalled product (and batch)."""
-    candidates = [
-        e
-        for e in events
-        if e.type == "injury_report"
-        or (e.type == "sampling_result" and e.payload.overall.value == "fail")  # type: ignore[union-attr]
-    ]
-    if not candidates:
+    """Note every injury or failed sample in this batch that involves a recalled product."""
+    facts = [f for e in events if (f := _incident_facts(e)) is not None]
+    if not facts:
         return
-    keys = {e.payload.product.product_key for e in candidates}  # type: ignore[union-attr]
+    keys = {f["product_key"] for f in facts}
     recalls = session.scalars(select(RecallRow).where(RecallRow.product_key.in_(keys))).all()
-    if not recalls:
-        return
+    _insert_incidents(session, recalls, facts)
+
+
+def backfill_incidents(session: Session, recall: RecallRow) -> None:
+    """A new recall: note the product's incidents already stored (they may have arrived first,
+    on another partition, or happened before the start — the 'before' of before-vs-after)."""
+    stored = session.scalars(
+        select(Event).where(
+            Event.product_key == recall.product_key,
+            Event.type.in_(("injury_report", "sampling_result")),
+        )
+    ).all()
+    facts = [f for e in stored if (f := _row_facts(e)) is not None]
+    _insert_incidents(session, [recall], facts)
+
+
+def _incident_facts(event: StationEvent) -> dict[str, Any] | None:
+    payload: Any = event.payload
+    if event.type == "injury_report":
+        occurred, kind = payload.occurred_at, "injury"
+    elif event.type == "sampling_result" and payload.overall.value == "fail":
+        occurred, kind = payload.sampled_at, "sampling_failure"
+    else:
+        return None
+    return {
+        "event_id": str(event.event_id),
+        "product_key": payload.product.product_key,
+        "batch": payload.product.batch,
+        "occurred_at": occurred,
+        "kind": kind,
+    }
+
+
+def _row_facts(row: Event) -> dict[str, Any] | None:
+    payload = row.payload
+    if row.type == "sampling_result" and payload.get("overall") != "fail":
+        return None
+    if row.occurred_at is None:
+        return None
+    return {
+        "event_id": row.event_id,
+        "product_key": row.product_key,
+        "batch": (payload.get("product") or {}).get("batch"),
+        "occurred_at": aware(row.occurred_at),
+        "kind": "injury" if row.type == "injury_report" else "sampling_failure",
+    }
+
+
+def _insert_incidents(
+    session: Session, recalls: Sequence[RecallRow], facts: Sequence[dict[str, Any]]
+) -> None:
     rows = []
-    for event in candidates:
-        payload: Any = event.payload
-        occurred = payload.occurred_at if event.type == "injury_report" else payload.sampled_at
-        for recall in recalls:
-            batches = set(recall.notice.get("batches") or ())
-            if recall.product_key != payload.product.product_key:
+    for recall in recalls:
+        batches = set(recall.notice.get("batches") or ())
+        start = aware(recall.start)
+        for fact in facts:
+            if fact["product_key"] != recall.product_key:
                 continue
-            if batches and payload.product.batch and payload.product.batch not in batches:
+            if batches and fact["batch"] and fact["batch"] not in batches:
                 continue
-            start = (
-                recall.start
-                if recall.start.tzinfo
-                else recall.start.replace(tzinfo=occurred.tzinfo)
-            )
             rows.append(
                 {
                     "recall_id": recall.recall_id,
-                    "event_id": str(event.event_id),
-                    "kind": "injury" if event.type == "injury_report" else "sampling_failure",
-                    "occurred_at": occurred,
-                    "batch": payload.product.batch,
-                    "after_start": occurred >= start,
+                    "event_id": fact["event_id"],
+                    "kind": fact["kind"],
+                    "occurred_at": fact["occurred_at"],
+                    "batch": fact["batch"],
+                    "after_start": fact["occurred_at"] >= start,
                 }
             )
     if rows:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -29,6 +30,10 @@ from recall.adapters.db.upsert import insert_ignoring_conflicts
 from recall.domain.errors import DomainError
 from recall.domain.recalls import (
     DeadlineTracker,
+    Incident,
+    IncidentKind,
+    assess_post_recall,
+    summarise_incidents,
     ProgressReport,
     Recall,
     correction_curve,
@@ -202,6 +207,24 @@ def update_effectiveness(
             )
             decisions.transitions.append("in_progress")
         summary = _effectiveness(session, loaded, now)
+        ineffective = summary.pop("ineffective", None)
+        if ineffective is not None:
+            decisions.alerts.append(
+                _alert(
+                    session,
+                    topics,
+                    "recall_ineffective",
+                    f"{recall_id}:{summary['post_recall']['after']}",
+                    "critical",
+                    f"召回无效 / Recall ineffective: {recall_id}",
+                    loaded.row,
+                    now,
+                    {
+                        "reasons": "; ".join(ineffective.reasons),
+                        "incidents_after": str(ineffective.incidents_after),
+                    },
+                )
+            )
         forecast = summary.get("forecast")
         if forecast is not None and recall.state in (RecallState.IN_PROGRESS, RecallState.LAGGING):
             _lagging(session, loaded, forecast, topics, now, decisions)
@@ -258,7 +281,26 @@ def _effectiveness(session: Session, loaded: LoadedRecall, now: datetime) -> dic
         "before": sum(1 for i in incidents if not i.after_start),
         "after": sum(1 for i in incidents if i.after_start),
     }
+    out["ineffective"] = _ineffective(loaded, incidents, now)
     return out
+
+
+def _ineffective(loaded: LoadedRecall, rows: Sequence[PostRecallIncidentRow], now: datetime) -> Any:
+    """The post-recall rule (RecallIneffective): injuries keep coming from recalled units."""
+    spec = loaded.recall.spec
+    incidents = [
+        Incident(
+            r.event_id,
+            IncidentKind.INJURY if r.kind == "injury" else IncidentKind.SAMPLING_FAILURE,
+            aware(r.occurred_at),
+            spec.product_key,
+            r.batch,
+        )
+        for r in rows
+    ]
+    summary = summarise_incidents(spec, incidents, now=now)
+    removed = [(p.day, p.corrected + p.unreachable) for p in correction_curve(spec, loaded.reports)]
+    return assess_post_recall(spec, summary, removed, now=now)
 
 
 def _rate_dict(rates: Any) -> dict[str, Any]:
@@ -376,7 +418,39 @@ def check_deadlines(
                     )
                 )
             row.sent_keys = sorted(tracker.sent_keys)
+            _check_post_recall(session, loaded, topics, now, decisions)
     return decisions
+
+
+def _check_post_recall(
+    session: Session,
+    loaded: LoadedRecall,
+    topics: RecallTopics,
+    now: datetime,
+    decisions: Decisions,
+) -> None:
+    """Injuries arrive between progress reports: judge them on the timer too."""
+    rows = session.scalars(
+        select(PostRecallIncidentRow).where(PostRecallIncidentRow.recall_id == loaded.row.recall_id)
+    ).all()
+    if not any(r.after_start for r in rows):
+        return
+    ineffective = _ineffective(loaded, rows, now)
+    if ineffective is not None:
+        after = sum(1 for r in rows if r.after_start)
+        decisions.alerts.append(
+            _alert(
+                session,
+                topics,
+                "recall_ineffective",
+                f"{loaded.row.recall_id}:{after}",
+                "critical",
+                f"召回无效 / Recall ineffective: {loaded.row.recall_id}",
+                loaded.row,
+                now,
+                {"reasons": "; ".join(ineffective.reasons), "incidents_after": str(after)},
+            )
+        )
 
 
 def _tracker(loaded: LoadedRecall, now: datetime, misses: int) -> DeadlineTracker:

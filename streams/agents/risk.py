@@ -9,6 +9,7 @@ in between re-raises the same signal id — which downstream ignores — rather 
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 from collections import defaultdict
@@ -45,10 +46,15 @@ def register(app: faust.App, context: WorkerContext, canonical: faust.TopicT) ->
     async def assess_risk(stream: Stream) -> AsyncIterator[None]:
         async for batch in stream.take_events(RISK_BATCH, within=RISK_WITHIN_S):
             started = time.perf_counter()
+            results: list[tuple[str, Assessment]] = []
+            deliveries: list[Any] = []
             for product_key, cases in _cases_by_product(batch).items():
                 state = ProductRiskState.from_bytes(table.get(product_key))
                 result = assess(state, cases, context.units.get(product_key))
-                await _emit(app, context, product_key, result)
+                deliveries += await _emit(app, context, product_key, result)
+                results.append((product_key, result))
+            await asyncio.gather(*deliveries)  # signals are out before the states remember them
+            for product_key, result in results:
                 table[product_key] = result.state.to_bytes()
             context.metrics.batch_seconds.labels("assess_risk").observe(
                 time.perf_counter() - started
@@ -96,10 +102,9 @@ async def _emit(
                 context.topics.scores, key, orjson.dumps(score), None, None, None
             )
         )
-    for future in deliveries:
-        await future
     for signal in result.signals:
         context.metrics.signals.labels(signal.method).inc()
+    return deliveries
 
 
 def _signal_bytes(signal: SignalDraft, now: datetime) -> bytes:

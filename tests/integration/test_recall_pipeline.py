@@ -135,10 +135,13 @@ def test_lagging_overdue_referral_and_post_recall_injury(pipeline: Pipeline) -> 
                 silent_firm, silent_product, "R-SILENT-1", start=now - timedelta(days=70)
             ),
         ),
-        (
-            hospital.station_id,
-            burn_with_batch(hospital, lagging_product, now - timedelta(days=2), "B202601"),
-        ),
+        *[
+            (
+                hospital.station_id,
+                burn_with_batch(hospital, lagging_product, now - timedelta(days=d), "B202601"),
+            )
+            for d in (2, 3, 5, 8)
+        ],
         (
             hospital.station_id,
             burn_with_batch(hospital, lagging_product, start - timedelta(days=20), "B202601"),
@@ -171,4 +174,7 @@ def test_lagging_overdue_referral_and_post_recall_injury(pipeline: Pipeline) -> 
         incidents = session.scalars(
             select(PostRecallIncidentRow).where(PostRecallIncidentRow.recall_id == "R-LAG-1")
         ).all()
-    assert sorted(i.after_start for i in incidents) == [False, True]
+    assert sorted(i.after_start for i in incidents) == [False, True, True, True, True]
+    pipeline.wait(
+        lambda: any(a["subject"] == "R-LAG-1" for a in _alerts(pipeline, "recall_ineffective")), 60
+    )
