@@ -24,7 +24,7 @@ class Environment(StrEnum):
 
 
 class Settings(BaseSettings):
-    """recall-tracker settings; every field maps to `RECALL_<NAME>` unless an alias says otherwise."""
+    """recall-tracker settings: each field is `RECALL_<NAME>` unless an alias says otherwise."""
 
     model_config = SettingsConfigDict(env_prefix="RECALL_", frozen=True, extra="ignore")
 

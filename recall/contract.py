@@ -26,7 +26,6 @@ from streams.topics import (
     INTAKE_DEADLETTER,
     INTAKE_RAW,
     INVESTIGATION_EVENTS,
-    RECALL_EFFECTIVENESS,
     RISK_SCORES,
     RISK_SIGNALS,
 )

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from sqlalchemy.orm import Session, sessionmaker
 
 from recall.adapters.broker import local
 from recall.adapters.db.engine import make_engine, make_session_factory
@@ -62,8 +63,8 @@ def run_demo(settings: Settings, options: DemoOptions, console: Console) -> None
 
 
 def _simulate(
-    settings: Settings, options: DemoOptions, sessions, console: Console
-) -> TrafficReport:  # type: ignore[no-untyped-def]
+    settings: Settings, options: DemoOptions, sessions: sessionmaker[Session], console: Console
+) -> TrafficReport:
     stations, products = reporting_population(sessions)
     chosen = random.Random(1).sample(stations, min(options.stations, len(stations)))
     plan = TrafficPlan(options.rate_per_s, options.duration_s, seed=random.randrange(1 << 30))
@@ -138,7 +139,8 @@ def _print_summary(
     ok = sent.published == accepted + rejected + duplicates
     verdict = "[green]counts add up[/]" if ok else "[red]counts do NOT add up[/]"
     console.print(
-        f"{verdict}: published {sent.published:,} = accepted {accepted:,} + rejected {rejected:,} + duplicates {duplicates:,}"
+        f"{verdict}: published {sent.published:,} = accepted {accepted:,} "
+        f"+ rejected {rejected:,} + duplicates {duplicates:,}"
     )
     if not ok:
         raise RuntimeError("published ≠ accepted + rejected + duplicates")

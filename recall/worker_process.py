@@ -6,6 +6,7 @@ its output goes to a log file the caller names.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -54,10 +55,8 @@ class WorkerProcess:
         """Crash the worker: no shutdown, no final commit (failure tests)."""
         if self._process is None:
             return
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self._process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         self._process.wait()
 
     def log_tail(self, lines: int = 40) -> str:

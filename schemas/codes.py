@@ -12,11 +12,13 @@ USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _USCC_SHAPE = re.compile(rf"^[{USCC_ALPHABET}]{{18}}$")
 
+# GB/T 2260 province-level prefixes (mainland provinces, Taiwan 71, Hong Kong 81, Macao 82).
 _PROVINCE_PREFIXES = frozenset(
-    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 "
+    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 "  # noqa: SIM905
     "50 51 52 53 54 61 62 63 64 65 71 81 82".split()
 )
-_JURISDICTION_SHAPE = re.compile(r"^[0-9]{6}$")  # ASCII only: \d also matches ０-９
+# ASCII digits only: \d would also match full-width ０-９ and other scripts' digits.
+_JURISDICTION_SHAPE = re.compile(r"^[0-9]{6}$")
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
@@ -47,7 +49,7 @@ def gtin_check_digit(body: str) -> str:
 
 
 def check_gtin(code: str) -> str:
-    """Return the GTIN (8, 12, 13 or 14 digits) if its check digit is right, else raise ValueError."""
+    """Return the GTIN (8, 12, 13 or 14 digits) if its check digit is right, else raise."""
     if not (code.isascii() and code.isdigit()) or len(code) not in (8, 12, 13, 14):
         raise ValueError("a GTIN has 8, 12, 13 or 14 digits")
     expected = gtin_check_digit(code[:-1])

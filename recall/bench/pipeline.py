@@ -13,16 +13,17 @@ from __future__ import annotations
 
 import random
 import statistics
+import tempfile
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-import tempfile
 
 import orjson
 from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from recall.adapters.db.engine import make_engine, make_session_factory
 from recall.adapters.db.intake_store import IntakeStore
@@ -155,9 +156,9 @@ def _track_processed(
 
 def _latency_run(
     settings: Settings,
-    sessions,
+    sessions: sessionmaker[Session],
     sender: StationSender,
-    people: list[SimStation],  # type: ignore[no-untyped-def]
+    people: list[SimStation],
     labs: list[SimStation],
     goods: list[SimProduct],
     rng: random.Random,

@@ -19,7 +19,7 @@ def intake(
     events: int = typer.Option(100_000, min=1000, help="Events to push through each run."),
     output: Path | None = typer.Option(None, "--output", help="Write the figures as JSON here."),
 ) -> None:
-    """Intake throughput (raw topic → persisted rows) vs a raw aiokafka consume-parse-produce loop."""
+    """Intake throughput (raw topic → stored rows) vs a raw aiokafka consume-parse-produce loop."""
     from recall.adapters.broker import local
     from recall.bench.intake import result_json, run_intake_benchmark
 
@@ -134,9 +134,7 @@ def pipeline(
         local.start(cfg)
     with console.status("running the pipeline benchmark…") as status:
         try:
-            result = run_pipeline_benchmark(
-                cfg, events, latency_seconds, lambda m: status.update(m)
-            )
+            result = run_pipeline_benchmark(cfg, events, latency_seconds, status.update)
         except RuntimeError as error:
             fail(str(error))
     table = Table("figure", "value", title="pipeline benchmark (one worker, this machine)")

@@ -92,7 +92,7 @@ def stations(rng: random.Random) -> list[StationEntry]:
             out.append(
                 StationEntry(
                     station_id=f"{kind.upper().replace('_', '')[:4]}-{county}-{i:03d}",
-                    kind=kind,  # type: ignore[arg-type]  # validated into StationKind
+                    kind=kind,
                     name=f"{COUNTIES[county]}{KIND_ZH[kind]}监测点{i}",
                     jurisdiction=county,
                 )
@@ -101,7 +101,8 @@ def stations(rng: random.Random) -> list[StationEntry]:
 
 
 def manufacturers(rng: random.Random, n: int) -> list[ManufacturerEntry]:
-    out, seen = [], set()
+    out: list[ManufacturerEntry] = []
+    seen: set[str] = set()
     while len(out) < n:
         county = _county(rng)
         code = credit_code(rng, county)
@@ -131,7 +132,7 @@ def products(rng: random.Random, makers: list[ManufacturerEntry], per: int) -> l
                     brand=brand,
                     model=f"{kind[:3].upper()}-{rng.randint(100, 999)}{chr(65 + j)}",
                     category=category,
-                    kind=kind,  # type: ignore[arg-type]
+                    kind=kind,
                     gtin=gtin13(rng),
                     units_in_use=rng.choice((2_000, 10_000, 50_000, 200_000)),
                 )
@@ -144,7 +145,7 @@ def firm_stations(makers: list[ManufacturerEntry], n: int) -> list[StationEntry]
     return [
         StationEntry(
             station_id=f"FIRM-{m.credit_code}",
-            kind="firm",  # type: ignore[arg-type]
+            kind="firm",
             name=m.name,
             jurisdiction=m.jurisdiction,
             manufacturer_code=m.credit_code,
@@ -162,7 +163,7 @@ def generate(seed: int = 7, sizes: SampleSizes | None = None) -> RegistryFile:
         stations=tuple(stations(rng) + firm_stations(makers, 40)),
         manufacturers=tuple(makers),
         product_kinds=tuple(
-            ProductKindEntry(kind=k, category=c, name_zh=zh, name_en=en)  # type: ignore[arg-type]
+            ProductKindEntry(kind=k, category=c, name_zh=zh, name_en=en)
             for c, k, zh, en in all_kinds()
         ),
         products=tuple(products(rng, makers, sizes.products_per_manufacturer)),
@@ -171,7 +172,7 @@ def generate(seed: int = 7, sizes: SampleSizes | None = None) -> RegistryFile:
                 code=f"GB {4000 + i}-{rng.randint(2008, 2024)}",
                 title=f"产品安全标准 {i}",
                 category=rng.choice(categories),
-            )  # type: ignore[arg-type]
+            )
             for i in range(sizes.standards)
         ),
         labs=tuple(
@@ -188,7 +189,7 @@ def generate(seed: int = 7, sizes: SampleSizes | None = None) -> RegistryFile:
                 expert_id=f"EXP-{i:03d}",
                 name=f"{rng.choice(SURNAMES)}专家{i}",
                 jurisdiction=rng.choice(list(CITIES)),
-                categories=tuple(rng.sample(categories, rng.randint(1, 3))),  # type: ignore[arg-type]
+                categories=tuple(rng.sample(categories, rng.randint(1, 3))),
                 linked_firms=tuple(
                     m.credit_code for m in rng.sample(makers, rng.choice((0, 0, 0, 1, 2)))
                 ),

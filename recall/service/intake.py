@@ -19,8 +19,7 @@ from recall.adapters.signing import SIGNATURE_HEADER, verify
 from recall.domain.errors import DomainError
 from recall.domain.intake import AdmissionRefused, Refusal, Reporter, admit
 from schemas import MAX_EVENT_BYTES, STATION_EVENT_ADAPTER, RejectReason, product_key_of
-from schemas.envelope import partition_key_of
-from schemas.envelope import StationEvent
+from schemas.envelope import StationEvent, partition_key_of
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from recall.adapters.db import investigation_store as store
-from recall.service.ordered_recall import order_recall
 from recall.adapters.db.models import Expert as ExpertRow
 from recall.adapters.db.models import InvestigationRow, OutboxRow
 from recall.adapters.db.upsert import insert_ignoring_conflicts
@@ -35,6 +34,7 @@ from recall.domain.investigations import (
 
 # One record format for investigation events and alerts, whoever decides them (agent or person).
 from recall.service.investigations import Topics, investigation_event_record, outbox_record
+from recall.service.ordered_recall import order_recall
 
 __all__ = [
     "Assignment",

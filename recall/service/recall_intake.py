@@ -85,7 +85,8 @@ def _notice(
             [
                 _err(
                     "payload.product.manufacturer_code",
-                    f"firm {event.reporter_id} may only recall its own products (只能召回本企业产品)",
+                    f"firm {event.reporter_id} may only recall its own products "
+                    "(只能召回本企业产品)",
                 )
             ],
         )

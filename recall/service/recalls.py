@@ -32,10 +32,9 @@ from recall.domain.recalls import (
     DeadlineTracker,
     Incident,
     IncidentKind,
-    assess_post_recall,
-    summarise_incidents,
     ProgressReport,
     Recall,
+    assess_post_recall,
     correction_curve,
     correction_rates,
     detect_lagging,
@@ -43,6 +42,7 @@ from recall.domain.recalls import (
     lagging_recovered,
     learn_prior,
     reporting_schedule,
+    summarise_incidents,
 )
 from recall.domain.recalls.lifecycle import RecallState
 from recall.service.recall_mapping import (
@@ -355,7 +355,9 @@ def _lagging(
                 {
                     "reason": lag.reason,
                     "target_rate": f"{spec.target_rate:.2f}",
-                    "forecast": f"{forecast.final_rate:.3f} [{forecast.low80:.3f}, {forecast.high80:.3f}]",
+                    "forecast": (
+                        f"{forecast.final_rate:.3f} [{forecast.low80:.3f}, {forecast.high80:.3f}]"
+                    ),
                 },
             )
         )
@@ -389,7 +391,8 @@ def check_deadlines(
                         "progress_report_overdue",
                         notice.key,
                         "warning",
-                        f"召回进度报告逾期 / Progress report overdue: {row.recall_id} #{notice.sequence}",
+                        "召回进度报告逾期 / Progress report overdue: "
+                        f"{row.recall_id} #{notice.sequence}",
                         row,
                         now,
                         {

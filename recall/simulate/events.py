@@ -175,8 +175,8 @@ def sampling_result(
         "vulnerable_users": product.category == "children",
         "lab_id": station.station_id,
     }
-    if payload["channel"]["platform"] is None:
-        del payload["channel"]["platform"]
+    if not online:
+        payload["channel"] = {"kind": "store", "shop": "旗舰店"}
     return envelope(station, "sampling_result", payload, now, rng)
 
 

@@ -80,7 +80,8 @@ def _cases_by_product(batch: Sequence[Any]) -> dict[str, list[Case]]:
 
 async def _emit(
     app: faust.App, context: WorkerContext, product_key: str, result: Assessment
-) -> None:
+) -> list[Any]:
+    """Queue this product's signals and score; returns the delivery futures to await."""
     now = datetime.now(UTC)
     key = product_key.encode()
     deliveries = [

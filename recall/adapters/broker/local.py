@@ -75,7 +75,8 @@ def ensure_jars(paths: BrokerPaths) -> None:
         return
     if shutil.which("mvn") is None or shutil.which("java") is None:
         raise BrokerError(
-            "the local broker needs Java 17 and Maven: apt-get install maven openjdk-17-jre-headless"
+            "the local broker needs Java 17 and Maven: "
+            "apt-get install maven openjdk-17-jre-headless"
         )
     paths.libs.mkdir(parents=True, exist_ok=True)
     command = [

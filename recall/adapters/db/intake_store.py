@@ -157,14 +157,14 @@ class IntakeStore:
 
     def counts(self) -> IntakeCounts:
         with self._sessions() as session:
-            by_type = {
+            by_type = {  # noqa: C416 - Row pairs, not plain tuples
                 kind: count
                 for kind, count in session.execute(
                     select(Event.type, func.count()).group_by(Event.type)
                 )
             }
             dupes = session.scalar(select(func.count()).select_from(EventDuplicate)) or 0
-            by_reason = {
+            by_reason = {  # noqa: C416 - Row pairs, not plain tuples
                 reason: count
                 for reason, count in session.execute(
                     select(DeadLetterRow.reason, func.count()).group_by(DeadLetterRow.reason)

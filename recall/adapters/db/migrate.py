@@ -1,4 +1,4 @@
-"""Apply Alembic migrations programmatically, so `recall db upgrade` and the worker need no ini file."""
+"""Apply Alembic migrations from code: `recall db-upgrade` and the worker need no ini file."""
 
 from __future__ import annotations
 

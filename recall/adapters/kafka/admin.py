@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -36,10 +37,9 @@ def ensure_topics(settings: Settings, specs: Iterable[TopicSpec] = ALL_TOPICS) -
         existing = _partition_counts(client)
         wanted = [s for s in specs if settings.topic_name(s.name) not in existing]
         if wanted:
-            try:
+            # A concurrent worker may have created it first.
+            with contextlib.suppress(TopicAlreadyExistsError):
                 client.create_topics([_new_topic(s, settings) for s in wanted])
-            except TopicAlreadyExistsError:
-                pass  # a concurrent worker created it first
         counts = _partition_counts(client)
     finally:
         client.close()

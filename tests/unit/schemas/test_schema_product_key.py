@@ -9,7 +9,6 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
-from pydantic import ValidationError
 from builders import (
     USCC,
     heartbeat_event,
@@ -19,6 +18,7 @@ from builders import (
     sampling_event,
     to_bytes,
 )
+from pydantic import ValidationError
 
 from recall.adapters.db.models import Event as EventRow
 from recall.adapters.db.models import Product as ProductRow
