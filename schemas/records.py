@@ -21,7 +21,11 @@ class SourcePosition(Strict):
 
 
 class CanonicalEvent(Strict):
-    """A validated, authenticated station event, keyed by product on `events.canonical`."""
+    """A validated, authenticated station event, keyed by product on `events.canonical`.
+
+    `event` is the station's event exactly as it was signed; `product_key` is the normalised
+    key (NFKC-folded, case-insensitive brand and model) that all per-product state uses.
+    """
 
     event: StationEvent
     product_key: str | None

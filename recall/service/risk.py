@@ -8,13 +8,15 @@ Signals raised here (each with a stable id, so a replay raises nothing new downs
   the product's own learned baseline (`recall.domain.risk.detectors.live`), with ≥ 3 cases;
 - `severe_cluster`: ≥ 3 cases of severity ≥ 3 for one product × hazard within 7 days — needs no
   history, so a new product that hurts people is caught too;
-- `fatal_case`: a death involving the product;
+- `fatal_case`: a death involving the product (disposition `died`; severity 4 without a death,
+  e.g. a lasting disability, counts towards `severe_cluster` instead);
 - `sampling_failure`: a failed clause whose injury scenario is severity ≥ 3 (serious risk).
 """
 
 from __future__ import annotations
 
 import uuid
+from fractions import Fraction
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,7 +26,6 @@ from recall.domain.errors import DomainError
 from recall.domain.risk.detectors.base import Detection
 from recall.domain.risk.detectors.live import DAILY, LiveState, update
 from recall.domain.risk.matrix import RiskLevel, risk_level_for_probability
-from recall.domain.risk.probability import estimate_probability
 from recall.domain.risk.score import RiskInputs, risk_score
 from recall.domain.risk.severity import (
     InjuryFacts,
@@ -62,6 +63,7 @@ class Case:
     hazards: tuple[str, ...]
     severity: SeverityAssessment
     failed: bool = False
+    fatal: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +128,13 @@ def case_from_canonical(record: dict[str, Any], sent_ts: float | None) -> Case |
         )
         hazard = hazard_for_mechanism(payload["mechanism"], payload["injury_nature"])
         day = day_of(datetime.fromisoformat(payload["occurred_at"]))
-        return Case(**common, day=day, hazards=(hazard,), severity=assess_injury(facts))
+        return Case(
+            **common,
+            day=day,
+            hazards=(hazard,),
+            severity=assess_injury(facts),
+            fatal=payload["disposition"] == "died",
+        )
     if event["type"] == "sampling_result":
         return _sampling_case(common, payload)
     return None
@@ -245,7 +253,7 @@ def _case_rules(state: ProductRiskState, case: Case) -> list[SignalDraft]:
     code = case.hazards[0]
     hazard = state.hazards[code]
     out: list[SignalDraft] = []
-    if case.severity.level >= 4:
+    if case.fatal:
         out += _emit(
             state,
             hazard,
@@ -362,8 +370,9 @@ def _score(
     level = None
     total_cases = sum(h.cases for h in state.hazards.values())
     if severity is not None and units:
-        estimate = estimate_probability(min(total_cases, units), units)
-        level = risk_level_for_probability(severity.level, estimate.point)
+        # The point estimate decides the matrix row on the hot path (an exact Fraction, so
+        # boundaries fall as the rule says); the interval is for reports, not every event.
+        level = risk_level_for_probability(severity.level, Fraction(min(total_cases, units), units))
     elif signals and any(s.risk_level == "serious" for s in signals):
         level = RiskLevel.SERIOUS
     score = risk_score(

@@ -113,14 +113,18 @@ def envelope(
 
 
 def injury_report(
-    station: SimStation, product: SimProduct, rng: random.Random, now: datetime
+    station: SimStation,
+    product: SimProduct,
+    rng: random.Random,
+    now: datetime,
+    spread_hours: float = 72.0,
 ) -> dict[str, Any]:
     scenarios = _SCENARIOS.get(station.kind, _SCENARIOS["hospital"])
     mechanism, nature, part, setting, activity = rng.choice(scenarios)
     age = rng.randint(1, 14) if station.kind == "school" else rng.randint(0, 90)
     payload = {
         "case_ref": f"C{rng.getrandbits(40):010x}",
-        "occurred_at": _iso(now - timedelta(hours=rng.uniform(0.5, 72))),
+        "occurred_at": _iso(now - timedelta(hours=rng.uniform(0.5, spread_hours))),
         "age_years": age,
         "sex": rng.choice(("male", "female")),
         "body_part": part,
@@ -186,15 +190,23 @@ def heartbeat(station: SimStation, now: datetime, rng: random.Random) -> dict[st
 
 
 def station_event(
-    station: SimStation, products: list[SimProduct], rng: random.Random, now: datetime
+    station: SimStation,
+    products: list[SimProduct],
+    rng: random.Random,
+    now: datetime,
+    spread_hours: float = 72.0,
 ) -> dict[str, Any]:
-    """The next event a station of this kind would plausibly send."""
+    """The next event a station of this kind would plausibly send.
+
+    `spread_hours` is how far back the injuries occurred: a few days for live traffic, a year
+    to replay a province's annual volume at realistic per-product density (benchmarks).
+    """
     if rng.random() < 0.02:
         return heartbeat(station, now, rng)
     product = rng.choice(products)
     if station.kind == "lab":
         return sampling_result(station, product, rng, now)
-    return injury_report(station, product, rng, now)
+    return injury_report(station, product, rng, now, spread_hours)
 
 
 def break_event(event: dict[str, Any], breakage: Breakage) -> bytes:

@@ -99,12 +99,14 @@ def test_canonical_bytes_are_a_valid_canonical_event() -> None:
     assert record.source.offset == OFFSET
 
 
-def test_canonical_event_carries_normalised_labels() -> None:
+def test_canonical_event_keeps_what_was_sent_and_keys_by_normalised_labels() -> None:
+    """The event travels as the station signed it; the product key carries the folding."""
     event = injury_event(injury_payload(product=product(brand=" ＡＣＭＥ ", model="ＭＫ－１")))
     outcome = _accepted(raw(event))
-    stored = orjson.loads(outcome.canonical)["event"]["payload"]["product"]
-    assert (stored["brand"], stored["model"]) == ("ACME", "MK-1")
-    assert outcome.product_key == f"{USCC}/acme/mk-1"
+    canonical = orjson.loads(outcome.canonical)
+    stored = canonical["event"]["payload"]["product"]
+    assert (stored["brand"], stored["model"]) == (" ＡＣＭＥ ", "ＭＫ－１")
+    assert outcome.product_key == canonical["product_key"] == f"{USCC}/acme/mk-1"
 
 
 def test_chinese_report_is_accepted() -> None:

@@ -17,6 +17,7 @@ def _case(
     hazard: str = "burns",
     kind: str = "injury_report",
     failed: bool = False,
+    fatal: bool = False,
 ) -> Case:
     return Case(
         event_id=f"e{n}-{day}-{hazard}",
@@ -29,6 +30,7 @@ def _case(
         hazards=(hazard,),
         severity=SeverityAssessment(level, ("test",)),
         failed=failed,
+        fatal=fatal,
     )
 
 
@@ -80,7 +82,11 @@ def test_severe_cluster_needs_no_history() -> None:
 
 
 def test_a_death_raises_a_fatal_case_signal() -> None:
-    assert _run(ProductRiskState(), [_case(1, TODAY, level=4)]) == ["fatal_case"]
+    assert _run(ProductRiskState(), [_case(1, TODAY, level=4, fatal=True)]) == ["fatal_case"]
+
+
+def test_a_lasting_disability_alone_is_not_a_fatal_case() -> None:
+    assert _run(ProductRiskState(), [_case(1, TODAY, level=4)]) == []
 
 
 def test_serious_sampling_failure_signals_at_once_minor_does_not() -> None:
@@ -101,7 +107,7 @@ def test_late_event_lands_in_its_own_day() -> None:
 
 def test_state_round_trips_through_bytes() -> None:
     state = ProductRiskState()
-    _run(state, [*_history(), _case(999, TODAY, level=4)])
+    _run(state, [*_history(), _case(999, TODAY, level=4, fatal=True)])
     again = ProductRiskState.from_bytes(state.to_bytes())
     assert again.to_bytes() == state.to_bytes()
     assert again.hazards["burns"].live == state.hazards["burns"].live
