@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -17,9 +18,12 @@ from recall.adapters.db.migrate import upgrade
 from recall.adapters.db.registry_store import load_registry, reporting_population
 from recall.adapters.kafka.admin import ensure_topics
 from recall.adapters.kafka.producer import StationSender
+from recall.bench.lag import committed_lag
 from recall.config import Settings
+from recall.demo_summary import print_loop_summary
 from recall.registry.sample import generate
 from recall.simulate.events import SimProduct, SimStation
+from recall.simulate.firms import FirmPlan, firm_recalls
 from recall.simulate.traffic import TrafficPlan, TrafficReport, run_traffic
 from recall.worker_process import WorkerProcess, wait_for
 
@@ -50,13 +54,20 @@ def run_demo(settings: Settings, options: DemoOptions, console: Console) -> None
     console.print(
         f"[green]✓[/] worker started (pid {worker.pid}); log: {settings.state_dir}/worker.log"
     )
+    started_at = datetime.now(UTC)
     try:
         sent = _simulate(settings, options, sessions, console)
+        firm_events = _play_firms(settings, sessions, console)
+        sent.published += firm_events
+        sent.valid += firm_events
         after = _drain(store, before, sent, worker, console)
+        with console.status("waiting for risk assessment, investigations and recalls…"):
+            wait_for(lambda: _downstream_done(settings), 120)
     finally:
         if not options.keep_running:
             worker.stop()
     _print_summary(console, sent, before, after)
+    print_loop_summary(console, sessions, started_at)
     if not options.keep_running and settings.uses_local_broker:
         local.stop(settings)
         console.print("broker and worker stopped (use --keep-running to leave them up)")
@@ -86,6 +97,31 @@ def _simulate(
         )
     sender.close()
     return report
+
+
+def _play_firms(settings: Settings, sessions: sessionmaker[Session], console: Console) -> int:
+    """Firms announce recalls of their own products and report progress (some lag, some late)."""
+    from recall.adapters.db.registry_store import firm_population
+
+    firms, products = firm_population(sessions)
+    if not firms:
+        return 0
+    plan = FirmPlan(recalls=8, seed=random.randrange(1 << 20), lagging=0.35, late=0.2, days=150)
+    built = firm_recalls(firms, products, plan, datetime.now(UTC))
+    sender = StationSender(settings)
+    count = 0
+    for recall in built:
+        for reporter, value in recall.events:
+            sender.send(reporter, value)
+            count += 1
+    sender.flush()
+    sender.close()
+    console.print(f"[green]✓[/] {len(built)} firms announced recalls and sent {count} reports")
+    return count
+
+
+def _downstream_done(settings: Settings) -> bool:
+    return all(committed_lag(settings, t) == 0 for t in ("events.canonical", "risk.signals"))
 
 
 def _accounted(before: IntakeCounts, now: IntakeCounts) -> int:

@@ -196,32 +196,9 @@ def simulate_firms(
 
 
 def _firm_population(cfg: Settings) -> tuple[list[SimFirm], list[SimProduct]]:
-    from sqlalchemy import select
+    from recall.adapters.db.registry_store import firm_population
 
-    from recall.adapters.db import models
-    from recall.simulate.events import SimProduct
-    from recall.simulate.firms import SimFirm
-
-    with sessions(cfg)() as session:
-        firms = [
-            SimFirm(s.station_id, s.jurisdiction, s.manufacturer_code)
-            for s in session.scalars(
-                select(models.Station).where(
-                    models.Station.enabled,
-                    models.Station.kind == "firm",
-                    models.Station.manufacturer_code.is_not(None),
-                )
-            )
-            if s.manufacturer_code
-        ]
-        codes = {f.manufacturer_code for f in firms}
-        products = [
-            SimProduct(p.manufacturer_code or "", p.brand, p.model, p.category, p.kind, p.gtin)
-            for p in session.scalars(
-                select(models.Product).where(models.Product.manufacturer_code.in_(codes))
-            )
-        ]
-    return firms, products
+    return firm_population(sessions(cfg))
 
 
 def _firm_summary(built: list[FirmRecall], plan: FirmPlan) -> Table:

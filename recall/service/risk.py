@@ -16,10 +16,10 @@ Signals raised here (each with a stable id, so a replay raises nothing new downs
 from __future__ import annotations
 
 import uuid
-from fractions import Fraction
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from fractions import Fraction
 from typing import Any
 
 from recall.domain.errors import DomainError
