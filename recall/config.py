@@ -63,6 +63,11 @@ class Settings(BaseSettings):
     persist_batch_size: int = Field(default=2000, ge=1, le=100_000)
     persist_batch_seconds: float = Field(default=0.2, gt=0, le=10)
     registry_refresh_seconds: float = Field(default=15.0, gt=0)
+    agents: str = Field(
+        default="intake,risk,investigations,recalls",
+        pattern=r"^(intake|risk|investigations|recalls)(,(intake|risk|investigations|recalls))*$",
+        description="Which stages this worker runs: scale or isolate stages (benchmarks)",
+    )
     deadline_check_seconds: float = Field(default=30.0, gt=0, le=3600)
     consumer_session_timeout_s: float = Field(default=10.0, ge=6, le=300)
 

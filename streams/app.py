@@ -8,9 +8,9 @@ from typing import Any
 import faust
 
 from recall.config import Settings
-from streams.agents import intake, investigate, recalls, risk
+from streams.agents import intake, investigate, recalls, regional, risk
 from streams.context import WorkerContext
-from streams.topics import EVENTS_CANONICAL, INTAKE_RAW, RISK_SIGNALS, TopicSpec
+from streams.topics import EVENTS_CANONICAL, INTAKE_RAW, RISK_REGIONAL, RISK_SIGNALS, TopicSpec
 
 
 def _credentials(settings: Settings) -> Any:
@@ -81,10 +81,15 @@ def _topic(app: faust.App, spec: TopicSpec, settings: Settings) -> faust.TopicT:
 def create_app(context: WorkerContext) -> faust.App:
     settings = context.settings
     app = faust.App(settings.app_id, **faust_options(settings))
-    raw = _topic(app, INTAKE_RAW, settings)
-    intake.register(app, context, raw)
+    stages = set(settings.agents.split(","))
     canonical = _topic(app, EVENTS_CANONICAL, settings)
-    risk.register(app, context, canonical)
-    recalls.register(app, context, canonical)
-    investigate.register(app, context, _topic(app, RISK_SIGNALS, settings))
+    if "intake" in stages:
+        intake.register(app, context, _topic(app, INTAKE_RAW, settings))
+    if "risk" in stages:
+        risk.register(app, context, canonical)
+        regional.register(app, context, _topic(app, RISK_REGIONAL, settings))
+    if "recalls" in stages:
+        recalls.register(app, context, canonical)
+    if "investigations" in stages:
+        investigate.register(app, context, _topic(app, RISK_SIGNALS, settings))
     return app

@@ -161,6 +161,7 @@ def run_intake_benchmark(
         "RECALL_APP_ID": settings.app_id,
         "DATABASE_URL": db_url,
         "RECALL_METRICS_PORT": str(base.metrics_port + 1),
+        "RECALL_AGENTS": "intake",  # the intake stage alone: what this benchmark measures
     }
     worker = WorkerProcess(env, workdir / "worker.log")
     worker.start()
