@@ -205,3 +205,29 @@ def forecast(
     if output is not None:
         output.write_text(json.dumps(result, indent=2, allow_nan=True), encoding="utf-8")
         console.print(f"wrote {output}")
+
+
+@app.command()
+def state(
+    products: int = typer.Option(1_000_000, min=1000, help="Products to hold in memory."),
+    output: Path | None = typer.Option(None, "--output", help="Write the figures as JSON here."),
+) -> None:
+    """Memory of the per-product risk state (product_to_risk) and its decode/encode rate."""
+    from recall.bench.state import result_json, run_state_benchmark
+
+    with Progress(
+        TextColumn("building states"), BarColumn(), MofNCompleteColumn(), console=console
+    ) as bar:
+        task = bar.add_task("states", total=products)
+        result = run_state_benchmark(products, lambda n: bar.advance(task, n))
+    table = Table("figure", "value", title="per-product risk state (in process)")
+    table.add_row("products held", f"{result.products:,}")
+    table.add_row("bytes per product (key + value + dict slot)", f"{result.bytes_per_product:,.0f}")
+    table.add_row("projected for 1,000,000 products", f"{result.projected_gib_for_1m:.2f} GiB")
+    table.add_row("mean serialised state", f"{result.mean_value_bytes:,.0f} bytes")
+    table.add_row(
+        "decode + encode per second (changelog replay cost)", f"{result.decode_encode_per_s:,.0f}"
+    )
+    console.print(table)
+    if output is not None:
+        output.write_bytes(result_json(result))
