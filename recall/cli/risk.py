@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import csv
+from collections.abc import Sequence
 from enum import StrEnum
 from fractions import Fraction
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from recall.cli.common import console, fail
+from recall.cli.common import console, fail, sessions, settings
 
 if TYPE_CHECKING:
     from recall.domain.risk.matrix import ProbabilityBand, RiskLevel
+    from recall.service.disproportionality_report import DisproportionalityReport, PairRow
 
 app = typer.Typer(help="Risk assessment (风险评估): the EU Safety Gate matrix and probabilities.")
 
@@ -170,3 +174,127 @@ def probability(
             else "; within the interval: " + ", ".join(level_text(x) for x in possible)
         )
         console.print(f"risk level at severity {severity} (风险等级): {point}{spread}")
+
+
+@app.command()
+def disproportionality(
+    days: Annotated[
+        int, typer.Option("--days", min=1, help="Injury reports that occurred in the last N days.")
+    ] = 365,
+    category: Annotated[
+        str | None,
+        typer.Option("--category", help="Only this product category, e.g. appliances."),
+    ] = None,
+    scope: Annotated[
+        str | None,
+        typer.Option("--scope", help="Jurisdiction code (GB/T 2260); covers its sub-areas."),
+    ] = None,
+    min_cases: Annotated[
+        int, typer.Option("--min-cases", min=1, help="Fewest reports (N) for a signal.")
+    ] = 3,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Every product x hazard pair, not only the signals.")
+    ] = False,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Also write the rows, all columns, as CSV."),
+    ] = None,
+) -> None:
+    """Product x hazard pairs reported out of proportion to their category (PRR, ROR, IC, EB).
+
+    Each product is compared with the other products of its category, over the injury reports
+    that occurred in the window and the scope; `--output` writes the a, b, c, d counts too.
+    """
+    from recall.service.disproportionality_report import disproportionality_report
+
+    _check_filters(scope, category)
+    report = disproportionality_report(
+        sessions(settings()),
+        days=days,
+        category=category,
+        scope=scope,
+        min_cases=min_cases,
+        include_all=show_all,
+    )
+    console.print(_disproportionality_table(report, scope=scope, category=category))
+    signals = sum(r.signal for r in report.rows)
+    console.print(
+        f"injury reports (伤害报告) {report.cases:,} since {report.since:%Y-%m-%d}; "
+        f"pairs assessed (配对) {report.pairs:,}; signals (信号) {signals:,}"
+        + (f"; {report.skipped:,} report(s) with unknown codes left out" if report.skipped else "")
+    )
+    if not report.rows:
+        console.print(
+            "no pair meets the criteria" + ("" if show_all else "; --all shows every pair")
+        )
+    if output is not None:
+        _write_disproportionality_csv(output, report.rows)
+        console.print(f"written to (输出): {escape(str(output))}")
+
+
+def _check_filters(scope: str | None, category: str | None) -> None:
+    from recall.domain.jurisdiction import JurisdictionError, validate
+    from schemas.common import ProductCategory
+
+    if scope is not None:
+        try:
+            validate(scope)
+        except JurisdictionError as error:
+            fail(escape(str(error)), "e.g. --scope 140000 (province), 140100 (city)")
+    if category is not None and category not in set(ProductCategory):
+        fail(
+            f"unknown category {escape(category)!r}",
+            "one of: " + ", ".join(c.value for c in ProductCategory),
+        )
+
+
+def _disproportionality_table(
+    report: DisproportionalityReport, *, scope: str | None, category: str | None
+) -> Table:
+    where = f"scope {scope}" if scope else "all jurisdictions"
+    table = Table(
+        title=f"disproportionality (不成比例报告) — {category or 'all categories'}, {where}",
+        caption=(
+            "each product against the other products of its category; signal (信号): N ≥ min "
+            "cases and ≥ 1 of PRR ≥ 2 with χ² ≥ 4 and N ≥ 3 · ROR lower 95% > 1 · IC025 > 0; "
+            "EB = EB05 (unfitted GPS prior)"
+        ),
+    )
+    table.add_column("类别 category", no_wrap=True)
+    table.add_column("产品 product", overflow="fold")
+    table.add_column("危害 hazard", no_wrap=True)
+    for header in ("N", "PRR", "χ²", "ROR [95% CI]", "IC025 / EB"):
+        table.add_column(header, justify="right", no_wrap=True)
+    table.add_column("信号 signal", no_wrap=True)
+    for row in report.rows:
+        r = row.result
+        eb = "—" if row.eb is None else _num(row.eb.eb05)
+        met = f"{r.criteria_met}/3 {' '.join(row.criteria)}".rstrip()
+        table.add_row(
+            row.category,
+            escape(row.product_key),
+            row.hazard,
+            str(r.table.a),
+            _num(r.prr.prr),
+            _num(r.prr.chi2_yates),
+            f"{_num(r.ror.ror)} [{_num(r.ror.lower)}–{_num(r.ror.upper)}]",
+            f"{r.ic.ic025:.2f} / {eb}",
+            f"[bold red]● {met}[/]" if row.signal else f"[dim]{met}[/]",
+        )
+    return table
+
+
+def _num(value: float) -> str:
+    return f"{value:.2f}" if abs(value) < 1000 else f"{value:,.0f}"
+
+
+def _write_disproportionality_csv(path: Path, rows: Sequence[PairRow]) -> None:
+    from recall.service.disproportionality_report import CSV_COLUMNS, csv_record
+
+    try:
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS)
+            writer.writeheader()
+            writer.writerows(csv_record(row) for row in rows)
+    except OSError as error:
+        fail(escape(f"cannot write {path}: {error}"))

@@ -66,6 +66,39 @@ class PostgresCluster:
             "recall",
         )
 
+    def restart(self) -> None:
+        """Start again on the same port and data directory (after `stop`)."""
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run(
+            str(self.bin_dir / "pg_ctl"),
+            "-D",
+            str(self.root / "data"),
+            "-o",
+            options,
+            "-l",
+            str(self.root / "pg.log"),
+            "-w",
+            "start",
+        )
+
+    def stop_if_running(self) -> None:
+        status = subprocess.run(
+            [
+                *self._prefix(),
+                str(self.bin_dir / "pg_ctl"),
+                "-D",
+                str(self.root / "data"),
+                "status",
+            ],
+            capture_output=True,
+            check=False,
+        )
+        if status.returncode == 0:
+            self.stop()
+
+    def _prefix(self) -> list[str]:
+        return ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+
     def stop(self) -> None:
         self._run(
             str(self.bin_dir / "pg_ctl"), "-D", str(self.root / "data"), "-m", "fast", "-w", "stop"
