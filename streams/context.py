@@ -25,6 +25,7 @@ from streams.topics import (
     INTAKE_RAW,
     INVESTIGATION_EVENTS,
     RECALL_EFFECTIVENESS,
+    RISK_REGIONAL,
     RISK_SCORES,
     RISK_SIGNALS,
 )
@@ -42,6 +43,7 @@ class TopicNames:
     deadletter: str
     signals: str
     scores: str
+    regional: str
     investigations: str
     effectiveness: str
     alerts: str
@@ -54,6 +56,7 @@ class TopicNames:
             deadletter=settings.topic_name(INTAKE_DEADLETTER.name),
             signals=settings.topic_name(RISK_SIGNALS.name),
             scores=settings.topic_name(RISK_SCORES.name),
+            regional=settings.topic_name(RISK_REGIONAL.name),
             investigations=settings.topic_name(INVESTIGATION_EVENTS.name),
             effectiveness=settings.topic_name(RECALL_EFFECTIVENESS.name),
             alerts=settings.topic_name(ALERTS.name),

@@ -60,6 +60,16 @@ RISK_SCORES = TopicSpec(
     retention_ms=365 * DAY_MS,
     compacted=True,
 )
+RISK_REGIONAL = TopicSpec(
+    name="risk.regional",
+    key="category|region (UTF-8): product category and the reporting station's city code (XXXX00)",
+    value=(
+        "compact JSON {event_id, category, region, hazard, day (event-time day number, China"
+        " time), severity (1-4), sent_ts (epoch seconds or null)}, one per new injury case"
+    ),
+    purpose="Injury cases re-keyed by category x region, so regional state lives on one partition",
+    retention_ms=30 * DAY_MS,
+)
 INVESTIGATION_EVENTS = TopicSpec(
     name="investigations.events",
     key="investigation id (UTF-8)",
@@ -88,6 +98,7 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     INTAKE_DEADLETTER,
     RISK_SIGNALS,
     RISK_SCORES,
+    RISK_REGIONAL,
     INVESTIGATION_EVENTS,
     RECALL_EFFECTIVENESS,
     ALERTS,

@@ -64,6 +64,7 @@ class Case:
     severity: SeverityAssessment
     failed: bool = False
     fatal: bool = False
+    region: str = ""  # the reporting station's city (XXXX00): where the case was seen
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +102,7 @@ class Assessment:
     score: ScoreDraft | None = None
     replayed: int = 0
     late: int = 0
+    fresh: list[Case] = field(default_factory=list)  # cases not seen before, in order
 
 
 def case_from_canonical(record: dict[str, Any], sent_ts: float | None) -> Case | None:
@@ -117,6 +119,7 @@ def case_from_canonical(record: dict[str, Any], sent_ts: float | None) -> Case |
         "category": product["category"],
         "jurisdiction": _firm_jurisdiction(product.get("manufacturer_code"), event["jurisdiction"]),
         "sent_ts": sent_ts,
+        "region": event["jurisdiction"][:4] + "00",
     }
     if event["type"] == "injury_report":
         facts = InjuryFacts(
@@ -170,6 +173,7 @@ def assess(state: ProductRiskState, cases: Sequence[Case], units_in_use: int | N
             result.replayed += 1
             continue
         state.remember(case.event_id)
+        result.fresh.append(case)
         state.category, state.jurisdiction = case.category, case.jurisdiction
         state.watermark_day = max(state.watermark_day or case.day, case.day)
         if case.event_type == "sampling_result":

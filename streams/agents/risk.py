@@ -5,6 +5,8 @@ state lives on the partition of its events; `use_partitioner` lets a batch write
 partition it holds without a current event. One table write per product per batch. A signal is
 produced (and its delivery awaited) before the state that remembers it is written, so a crash
 in between re-raises the same signal id — which downstream ignores — rather than losing it.
+Every new injury case is also re-keyed onto `risk.regional` (`category|region`) for
+`assess_regions`; those deliveries are awaited with the batch's signals.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import faust
 import orjson
 import structlog
 
+from recall.service.regional_risk import regional_case
 from recall.service.risk import Assessment, Case, SignalDraft, assess, case_from_canonical
 from recall.service.risk_state import ProductRiskState
 from streams.context import WorkerContext
@@ -48,11 +51,14 @@ def register(app: faust.App, context: WorkerContext, canonical: faust.TopicT) ->
             started = time.perf_counter()
             results: list[tuple[str, Assessment]] = []
             deliveries: list[Any] = []
+            fresh: list[Case] = []
             for product_key, cases in _cases_by_product(batch).items():
                 state = ProductRiskState.from_bytes(table.get(product_key))
                 result = assess(state, cases, context.units.get(product_key))
                 deliveries += await _emit(app, context, product_key, result)
                 results.append((product_key, result))
+                fresh += result.fresh
+            deliveries += await _emit_regional(app, context, fresh)
             await asyncio.gather(*deliveries)  # signals are out before the states remember them
             for product_key, result in results:
                 table[product_key] = result.state.to_bytes()
@@ -106,6 +112,17 @@ async def _emit(
     for signal in result.signals:
         context.metrics.signals.labels(signal.method).inc()
     return deliveries
+
+
+async def _emit_regional(app: faust.App, context: WorkerContext, cases: list[Case]) -> list[Any]:
+    """Queue one `risk.regional` record per new injury case, in event-time order."""
+    records = sorted((r for r in map(regional_case, cases) if r is not None), key=lambda r: r.day)
+    return [
+        await app.producer.send(
+            context.topics.regional, r.key.encode(), r.to_bytes(), None, None, None
+        )
+        for r in records
+    ]
 
 
 def _signal_bytes(signal: SignalDraft, now: datetime) -> bytes:

@@ -155,3 +155,12 @@ def burn_with_batch(
     envelope = orjson.loads(burn(station, product, occurred))
     envelope["payload"]["product"]["batch"] = batch
     return orjson.dumps(envelope)
+
+
+def stations_in(registry: RegistryFile, kind: str, city: str) -> list[StationEntry]:
+    """Enabled stations of one kind whose jurisdiction lies in `city` (an XXXX00 code)."""
+    return [
+        s
+        for s in registry.stations
+        if s.kind.value == kind and s.enabled and s.jurisdiction[:4] == city[:4]
+    ]

@@ -1,0 +1,264 @@
+"""Regional risk: injury counts per product category × city in event-time days, judged live.
+
+A product's own baseline misses harm that is spread thin: twelve burns from twelve kettle models
+in one city on one day never reach any product's threshold, yet the city's count of kitchenware
+burns is far above its usual level. This use case keeps, per (category, region) — region being
+the reporting station's city code (XXXX00) — and per hazard, the same live negative-binomial
+baseline as the product state (`recall.domain.risk.detectors.live`, DAILY parameters), and
+judges the still-growing day against the baseline before it, so a regional spike alarms as soon
+as its count crosses the threshold.
+
+Kafka-free and deterministic for given inputs (pass `now`): the `assess_regions` agent loads the
+state, calls `assess_region`, sends the alerts and saves. Exactly once in effect: the last 512
+event ids are remembered (a redelivered record is not counted twice) and an alert id is
+`uuid5` of (category, region, hazard, day), remembered per hazard, so one day alarms once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from recall.domain.errors import DomainError
+from recall.domain.risk.detectors.base import Detection
+from recall.domain.risk.detectors.live import DAILY, LiveState, update
+from recall.service.risk import Case
+from recall.service.risk_state import LATENESS_DAYS, day_label
+
+MIN_CASES = 5
+RECENT_IDS = 512
+ALARM_MEMORY = 64
+KIND = "regional_signal"
+
+
+@dataclass(frozen=True, slots=True)
+class RegionalCase:
+    """One new injury case as the `risk.regional` topic carries it."""
+
+    event_id: str
+    category: str
+    region: str
+    hazard: str
+    day: int  # event-time day number (China time), as `risk_state.day_of`
+    severity: int
+    sent_ts: float | None
+
+    @property
+    def key(self) -> str:
+        return f"{self.category}|{self.region}"
+
+    def to_bytes(self) -> bytes:
+        return orjson.dumps(
+            {
+                "event_id": self.event_id,
+                "category": self.category,
+                "region": self.region,
+                "hazard": self.hazard,
+                "day": self.day,
+                "severity": self.severity,
+                "sent_ts": self.sent_ts,
+            }
+        )
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> RegionalCase:
+        d = orjson.loads(raw)
+        return cls(
+            str(d["event_id"]),
+            d["category"],
+            d["region"],
+            d["hazard"],
+            int(d["day"]),
+            int(d["severity"]),
+            d.get("sent_ts"),
+        )
+
+
+def regional_case(case: Case) -> RegionalCase | None:
+    """The regional record of an injury case; None for sampling results and unplaced cases."""
+    if case.event_type != "injury_report" or not case.region or not case.hazards:
+        return None
+    return RegionalCase(
+        case.event_id,
+        case.category,
+        case.region,
+        case.hazards[0],
+        case.day,
+        case.severity.level,
+        case.sent_ts,
+    )
+
+
+@dataclass
+class RegionHazard:
+    live: LiveState = field(default_factory=LiveState)
+    open_days: dict[int, int] = field(default_factory=dict)
+    alarmed: list[str] = field(default_factory=list)  # alert ids already raised (bounded)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"l": list(self.live.as_record()), "o": self.open_days, "a": self.alarmed}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RegionHazard:
+        last, seen, mean, var, recent = data["l"]
+        return cls(
+            live=LiveState(last, seen, mean, var, tuple(recent)),
+            open_days={int(k): v for k, v in data["o"].items()},
+            alarmed=list(data["a"]),
+        )
+
+
+@dataclass
+class RegionRiskState:
+    """What `assess_regions` keeps per (category, region): one changelog record per batch."""
+
+    category: str = ""
+    region: str = ""
+    watermark_day: int | None = None
+    recent_ids: list[str] = field(default_factory=list)
+    hazards: dict[str, RegionHazard] = field(default_factory=dict)
+
+    def seen(self, event_id: str) -> bool:
+        return event_id in self.recent_ids
+
+    def remember(self, event_id: str) -> None:
+        self.recent_ids.append(event_id)
+        del self.recent_ids[:-RECENT_IDS]
+
+    def hazard(self, code: str) -> RegionHazard:
+        return self.hazards.setdefault(code, RegionHazard())
+
+    def to_bytes(self) -> bytes:
+        return orjson.dumps(
+            {
+                "c": self.category,
+                "r": self.region,
+                "w": self.watermark_day,
+                "i": self.recent_ids,
+                "h": {k: v.to_json() for k, v in self.hazards.items()},
+            },
+            option=orjson.OPT_NON_STR_KEYS,
+        )
+
+    @classmethod
+    def from_bytes(cls, raw: bytes | None) -> RegionRiskState:
+        if not raw:
+            return cls()
+        data = orjson.loads(raw)
+        return cls(
+            category=data["c"],
+            region=data["r"],
+            watermark_day=data["w"],
+            recent_ids=list(data["i"]),
+            hazards={k: RegionHazard.from_json(v) for k, v in data["h"].items()},
+        )
+
+
+def assess_region(
+    state: RegionRiskState, records: Sequence[RegionalCase], now: datetime | None = None
+) -> tuple[RegionRiskState, list[dict[str, Any]]]:
+    """Count the new records into their days; return the state and Alert-shaped dicts."""
+    touched: dict[str, set[int]] = {}
+    for record in records:
+        if state.seen(record.event_id):
+            continue
+        state.remember(record.event_id)
+        state.category, state.region = record.category, record.region
+        state.watermark_day = max(state.watermark_day or record.day, record.day)
+        hazard = state.hazard(record.hazard)
+        last = hazard.live.last_period
+        if last is not None and record.day <= last:
+            continue  # beyond the lateness window: already folded into the baseline
+        hazard.open_days[record.day] = hazard.open_days.get(record.day, 0) + 1
+        touched.setdefault(record.hazard, set()).add(record.day)
+    at = (now or datetime.now(UTC)).isoformat()
+    alerts: list[dict[str, Any]] = []
+    for code, days in touched.items():
+        alerts += _temporal(state, code, days, records, at)
+    return state, alerts
+
+
+def _temporal(
+    state: RegionRiskState, code: str, days: Iterable[int], records: Sequence[RegionalCase], at: str
+) -> list[dict[str, Any]]:
+    hazard = state.hazards[code]
+    out = []
+    for day in sorted(days):
+        count = hazard.open_days.get(day, 0)
+        detection = _judge(hazard, day)
+        if detection is None or not detection.alarm or count < MIN_CASES:
+            continue
+        alert = _alert(state, hazard, code, day, count, detection, _trigger(records, code, day), at)
+        if alert is not None:
+            out.append(alert)
+    if state.watermark_day is not None:
+        _close_days(hazard, state.watermark_day)
+    return out
+
+
+def _judge(hazard: RegionHazard, day: int) -> Detection | None:
+    """Judge the (possibly still growing) count of `day` against the baseline before it."""
+    live = hazard.live
+    try:
+        for earlier in sorted(d for d in hazard.open_days if d < day):
+            live = update(live, earlier, hazard.open_days[earlier], DAILY).state
+        return update(live, day, hazard.open_days.get(day, 0), DAILY).detection
+    except DomainError:
+        return None
+
+
+def _close_days(hazard: RegionHazard, watermark: int) -> None:
+    """Absorb open days older than the lateness window into the baseline, in order."""
+    for day in sorted(d for d in hazard.open_days if d <= watermark - LATENESS_DAYS):
+        hazard.live = update(hazard.live, day, hazard.open_days.pop(day), DAILY).state
+
+
+def _trigger(records: Sequence[RegionalCase], hazard: str, day: int) -> str:
+    matching = [r.event_id for r in records if r.hazard == hazard and r.day == day]
+    return matching[-1] if matching else records[-1].event_id
+
+
+def _alert(
+    state: RegionRiskState,
+    hazard: RegionHazard,
+    code: str,
+    day: int,
+    count: int,
+    detection: Detection,
+    trigger_event_id: str,
+    at: str,
+) -> dict[str, Any] | None:
+    subject = f"{state.category}|{state.region}"
+    alert_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"recall:{KIND}:{subject}|{code}|{day}"))
+    if alert_id in hazard.alarmed:
+        return None
+    hazard.alarmed.append(alert_id)
+    del hazard.alarmed[:-ALARM_MEMORY]
+    label = day_label(day)
+    return {
+        "alert_id": alert_id,
+        "severity": "warning",
+        "kind": KIND,
+        "title": (f"区域风险信号 / Regional signal: {state.category} in {state.region} ({code})"),
+        "subject": subject,
+        "jurisdiction": state.region,
+        "at": at,
+        "details": {
+            "hazard": code,
+            "day": label,
+            "observed": str(count),
+            "expected": f"{detection.expected:.2f}",
+            "threshold": f"{detection.threshold:.1f}",
+            "trigger_event_id": trigger_event_id,
+            "explanation": (
+                f"{count} {state.category} cases ({code}) reported in {state.region} on {label} "
+                f"vs expected {detection.expected:.2f} (threshold {detection.threshold:.1f}, "
+                "negative binomial, daily regional baseline)"
+            ),
+        },
+    }
