@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from recall.adapters.db.models import PostRecallIncidentRow, RecallRow, RecallTransitionRow
+from recall.adapters.db.models import PostRecallIncidentRow, RecallRow
 from recall.domain.errors import DomainError
 from recall.domain.recalls import (
     OVERALL,
@@ -51,7 +51,13 @@ from recall.domain.recalls import (
 from recall.domain.recalls.post_recall import remaining_unit_days
 from recall.reports.closure import ClosureReportData
 from recall.service.recall_mapping import aware
-from recall.service.recalls import FINISHED, LoadedRecall, finished_curves, load
+from recall.service.recalls import (
+    FINISHED,
+    LoadedRecall,
+    finished_curves,
+    load,
+    save_transitions,
+)
 
 EARLY_REPORTS = 3
 DAYS_PER_YEAR = 365.25
@@ -198,21 +204,7 @@ def _after_last(loaded: LoadedRecall, now: datetime) -> datetime:
 def _persist(
     session: Session, loaded: LoadedRecall, now: datetime, *, verdict: Verdict | None = None
 ) -> None:
-    for position, step in enumerate(loaded.recall.history):
-        if position < loaded.transitions_stored:
-            continue
-        session.add(
-            RecallTransitionRow(
-                recall_id=loaded.row.recall_id,
-                position=position,
-                from_state=step.from_state.value if step.from_state else None,
-                to_state=step.to_state.value,
-                who=step.who,
-                at=step.when,
-                why=step.why,
-            )
-        )
-    loaded.row.state = loaded.recall.state.value
+    save_transitions(session, loaded)
     if verdict is not None:
         loaded.row.verdict = verdict.value
     loaded.row.updated_at = now

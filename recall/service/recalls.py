@@ -103,7 +103,8 @@ def load(session: Session, recall_id: str) -> LoadedRecall | None:
     return LoadedRecall(row, recall, reports, any(p.refused for p in progress), len(steps))
 
 
-def _save_transitions(session: Session, loaded: LoadedRecall) -> None:
+def save_transitions(session: Session, loaded: LoadedRecall) -> None:
+    """Append the lifecycle steps taken since loading, and the new state."""
     for position, step in enumerate(loaded.recall.history):
         if position < loaded.transitions_stored:
             continue
@@ -240,7 +241,7 @@ def update_effectiveness(
                 why=f"reporting period reached the target date {spec.target_date.date()}",
             )
             decisions.transitions.append("completed")
-        _save_transitions(session, loaded)
+        save_transitions(session, loaded)
         loaded.row.last_effectiveness = _jsonable(summary)
         loaded.row.updated_at = now
         _outbox(
