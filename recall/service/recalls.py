@@ -42,9 +42,11 @@ from recall.domain.recalls import (
     lagging_recovered,
     learn_prior,
     reporting_schedule,
+    residual_risk,
     summarise_incidents,
 )
 from recall.domain.recalls.lifecycle import RecallState
+from recall.domain.recalls.post_recall import remaining_unit_days
 from recall.service.recall_mapping import (
     aware,
     report_from_row,
@@ -283,7 +285,28 @@ def _effectiveness(session: Session, loaded: LoadedRecall, now: datetime) -> dic
         "after": sum(1 for i in incidents if i.after_start),
     }
     out["ineffective"] = _ineffective(loaded, incidents, now)
+    out["residual_risk"] = _residual(loaded, incidents, now, rates["overall"].uncorrected)
     return out
+
+
+def _residual(
+    loaded: LoadedRecall, rows: Sequence[PostRecallIncidentRow], now: datetime, uncorrected: int
+) -> dict[str, float] | None:
+    """Expected incidents per year from the units still in use (uncorrected × incident rate)."""
+    spec = loaded.recall.spec
+    days = (now - spec.start).total_seconds() / 86_400
+    removed = [(p.day, p.corrected + p.unreachable) for p in correction_curve(spec, loaded.reports)]
+    unit_years = remaining_unit_days(spec.total_affected, removed, days) / 365.25
+    if unit_years <= 0:
+        return None
+    after = sum(1 for r in rows if r.after_start)
+    risk = residual_risk(uncorrected, after, unit_years)
+    return {
+        "uncorrected_units": float(uncorrected),
+        "incidents_after_start": float(after),
+        "incidents_per_year_expected": risk.expected_per_year,
+        "incidents_per_year_high": risk.expected_high,
+    }
 
 
 def _ineffective(loaded: LoadedRecall, rows: Sequence[PostRecallIncidentRow], now: datetime) -> Any:

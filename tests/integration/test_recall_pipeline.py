@@ -157,6 +157,11 @@ def test_lagging_overdue_referral_and_post_recall_injury(pipeline: Pipeline) -> 
 
     pipeline.wait(lambda: (_recall(pipeline, "R-LAG-1") or RecallRow()).state == "lagging", 60)
     pipeline.wait(lambda: len(_alerts(pipeline, "recall_lagging")) == 1, 60)
+    effectiveness = (_recall(pipeline, "R-LAG-1") or RecallRow()).last_effectiveness or {}
+    assert effectiveness["rates"]["overall"]["corrected"] == 520
+    assert effectiveness["forecast"]["high80"] < 0.8, "lagging means even high80 misses the target"
+    residual = effectiveness["residual_risk"]
+    assert residual["uncorrected_units"] == 10_000 - 520
     lag = _alerts(pipeline, "recall_lagging")[0]
     assert lag["subject"] == "R-LAG-1" and "target" in str(lag["details"])
 
