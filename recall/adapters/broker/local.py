@@ -230,7 +230,7 @@ def start(settings: Settings, *, timeout_s: float = 90.0) -> BrokerStatus:
     if current.running:
         wait_until_ready(settings, timeout_s)
         return current
-    if port_open(settings.broker_port):
+    if port_open(settings.broker_port) and not _wait_port_closed(settings.broker_port, 10.0):
         raise BrokerError(
             f"port {settings.broker_port} is taken by another program; "
             "set RECALL_BROKER_PORT to a free port"
@@ -306,4 +306,15 @@ def kill(settings: Settings) -> bool:
     os.kill(pid, signal.SIGKILL)
     while _alive(pid):
         time.sleep(0.05)
+    _wait_port_closed(settings.broker_port, 10.0)
+    return True
+
+
+def _wait_port_closed(port: int, timeout_s: float) -> bool:
+    """A killed broker's listener can linger a moment; wait (with a deadline) until it is gone."""
+    deadline = time.monotonic() + timeout_s
+    while port_open(port):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
     return True
