@@ -24,7 +24,7 @@ from recall.adapters.db.engine import make_engine, make_session_factory
 from recall.adapters.db.intake_store import IntakeStore
 from recall.adapters.db.migrate import upgrade
 from recall.adapters.db.registry_store import load_registry, reporting_population
-from recall.adapters.kafka.admin import ensure_topics
+from recall.adapters.kafka.admin import delete_topics_with_prefix, ensure_topics
 from recall.adapters.kafka.producer import StationSender
 from recall.config import Settings
 from recall.registry.sample import SampleSizes, generate
@@ -173,7 +173,10 @@ def run_intake_benchmark(
         raise RuntimeError(f"pipeline stored {pipeline[-1][1]} of {events}:\n{worker.log_tail()}")
     sink = settings.topic_name("ceiling.sink")
     _create_sink(settings, sink)
-    ceiling = asyncio.run(_ceiling(settings, events, sink))
+    try:
+        ceiling = asyncio.run(_ceiling(settings, events, sink))
+    finally:  # a benchmark leaves no topics behind on the broker
+        delete_topics_with_prefix(settings, (settings.topic_prefix, settings.app_id))
     rate, ceiling_rate = _window_rate(pipeline, events), _window_rate(ceiling, events)
     return IntakeBenchResult(
         events=events,

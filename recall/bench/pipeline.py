@@ -30,7 +30,7 @@ from recall.adapters.db.intake_store import IntakeStore
 from recall.adapters.db.migrate import upgrade
 from recall.adapters.db.models import InvestigationRow
 from recall.adapters.db.registry_store import load_registry, reporting_population
-from recall.adapters.kafka.admin import ensure_topics
+from recall.adapters.kafka.admin import delete_topics_with_prefix, ensure_topics
 from recall.adapters.kafka.producer import StationSender
 from recall.bench.intake import CHINA_TZ, _window_rate
 from recall.config import Settings
@@ -127,6 +127,7 @@ def run_pipeline_benchmark(
     finally:
         worker.stop()
         sender.close()
+        delete_topics_with_prefix(settings, (settings.topic_prefix, settings.app_id))
     return PipelineBenchResult(
         events=events,
         events_per_s=round(rate, 1),

@@ -72,3 +72,15 @@ def _partition_counts(client: KafkaAdminClient) -> dict[str, int]:
         for t in described
         if not t.get("error_code")
     }
+
+
+def delete_topics_with_prefix(settings: Settings, prefixes: Iterable[str]) -> list[str]:
+    """Delete every topic whose name starts with one of `prefixes` (benchmark clean-up)."""
+    client = admin_client(settings)
+    try:
+        names = [n for n in client.list_topics() if any(n.startswith(p) for p in prefixes)]
+        if names:
+            client.delete_topics(names)
+    finally:
+        client.close()
+    return names
