@@ -153,7 +153,10 @@ def _track_processed(
 
     def done() -> bool:
         stored = store.counts().events
-        behind = committed_lag(settings, "events.canonical")  # stored, not yet risk-assessed
+        # Stored but not yet through risk assessment (per product, then per region).
+        behind = committed_lag(settings, "events.canonical") + committed_lag(
+            settings, "risk.regional"
+        )
         samples.append((time.monotonic(), max(0, min(stored, total) - behind)))
         finished = stored >= total and behind == 0
         return (finished and committed_lag(settings, "risk.signals") == 0) or not worker.running()
