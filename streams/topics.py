@@ -62,12 +62,17 @@ RISK_SCORES = TopicSpec(
 )
 RISK_REGIONAL = TopicSpec(
     name="risk.regional",
-    key="category|region (UTF-8): product category and the reporting station's city code (XXXX00)",
-    value=(
-        "compact JSON {event_id, category, region, hazard, day (event-time day number, China"
-        " time), severity (1-4), sent_ts (epoch seconds or null)}, one per new injury case"
+    key=(
+        "none; each record is sent to the partition that a key `category|region` (product"
+        " category | reporting station's city code XXXX00) would land on (murmur2)"
     ),
-    purpose="Injury cases re-keyed by category x region, so regional state lives on one partition",
+    value=(
+        "compact JSON list of new injury cases [event_id, category, region, hazard, day"
+        " (event-time day number, China time), severity (1-4), sent_ts (epoch seconds or"
+        " null)], every case's key belonging to this partition; one bundle per partition per"
+        " assess_risk batch"
+    ),
+    purpose="Injury cases routed by category x region, so regional state lives on one partition",
     retention_ms=30 * DAY_MS,
 )
 INVESTIGATION_EVENTS = TopicSpec(

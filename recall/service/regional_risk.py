@@ -52,31 +52,38 @@ class RegionalCase:
     def key(self) -> str:
         return f"{self.category}|{self.region}"
 
-    def to_bytes(self) -> bytes:
-        return orjson.dumps(
-            {
-                "event_id": self.event_id,
-                "category": self.category,
-                "region": self.region,
-                "hazard": self.hazard,
-                "day": self.day,
-                "severity": self.severity,
-                "sent_ts": self.sent_ts,
-            }
-        )
 
-    @classmethod
-    def from_bytes(cls, raw: bytes) -> RegionalCase:
-        d = orjson.loads(raw)
-        return cls(
-            str(d["event_id"]),
-            d["category"],
-            d["region"],
-            d["hazard"],
-            int(d["day"]),
-            int(d["severity"]),
-            d.get("sent_ts"),
-        )
+def bundle_bytes(records: Sequence[RegionalCase]) -> bytes:
+    """One `risk.regional` record for many cases: a JSON list, in the given order.
+
+    `assess_risk` sends one bundle per destination partition per batch instead of one record
+    per case: Faust's per-record cost (an event object, a task, an ack) was the larger part of
+    the regional stage, and a bundle keeps the cases' order within every region key.
+    """
+    return orjson.dumps([_as_list(r) for r in records])
+
+
+def cases_from_bundle(raw: bytes) -> list[RegionalCase]:
+    """The cases of a bundle; raises ValueError (naming the position) on a malformed one."""
+    items = orjson.loads(raw)
+    if not isinstance(items, list):
+        raise ValueError("a regional bundle is a JSON list")
+    cases = []
+    for position, item in enumerate(items):
+        try:
+            event_id, category, region, hazard, day, severity, sent_ts = item
+            cases.append(
+                RegionalCase(
+                    str(event_id), category, region, hazard, int(day), int(severity), sent_ts
+                )
+            )
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"regional bundle item {position}: {error}") from error
+    return cases
+
+
+def _as_list(r: RegionalCase) -> list[Any]:
+    return [r.event_id, r.category, r.region, r.hazard, r.day, r.severity, r.sent_ts]
 
 
 def regional_case(case: Case) -> RegionalCase | None:

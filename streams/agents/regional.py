@@ -1,10 +1,11 @@
 """`assess_regions`: regional cases → per category × city state (`region_to_risk`) → alerts.
 
-`assess_risk` re-keys every new injury case onto `risk.regional` by `category|region`, so one
-region's state lives on one partition, whichever products its cases name. The table uses the
-same key bytes and partitioner (`use_partitioner=True`), as `product_to_risk` does, and is
-written once per region per batch. Alerts are produced (deliveries awaited) before the states
-that remember them are written: a crash in between re-sends the same alert id, never loses it.
+`assess_risk` routes every new injury case by its `category|region` key: bundles of cases, one
+per destination partition of `risk.regional`, so one region's state lives on one partition,
+whichever products its cases name. The table uses the same key bytes and partitioner
+(`use_partitioner=True`), as `product_to_risk` does, and is written once per region per batch.
+Alerts are produced (deliveries awaited) before the states that remember them are written: a
+crash in between re-sends the same alert id, never loses it.
 """
 
 from __future__ import annotations
@@ -19,9 +20,15 @@ import faust
 import orjson
 import structlog
 
-from recall.service.regional_risk import RegionalCase, RegionRiskState, assess_region
+from recall.service.regional_risk import (
+    RegionalCase,
+    RegionRiskState,
+    assess_region,
+    cases_from_bundle,
+)
 from streams.context import WorkerContext
 from streams.faust_types import Stream
+from streams.partitioning import partition_of
 
 log = structlog.get_logger(__name__)
 REGION_BATCH = 1000
@@ -45,7 +52,8 @@ def register(app: faust.App, context: WorkerContext, regional: faust.TopicT) -> 
             started = time.perf_counter()
             states: list[tuple[str, RegionRiskState]] = []
             deliveries: list[Any] = []
-            for key, records in _records_by_region(batch).items():
+            grouped = _records_by_region(batch, context.settings.topic_partitions)
+            for key, records in grouped.items():
                 state, alerts = assess_region(RegionRiskState.from_bytes(table.get(key)), records)
                 for alert in alerts:
                     deliveries.append(
@@ -69,16 +77,25 @@ def register(app: faust.App, context: WorkerContext, regional: faust.TopicT) -> 
             yield None
 
 
-def _records_by_region(batch: Sequence[Any]) -> dict[str, list[RegionalCase]]:
+def _records_by_region(batch: Sequence[Any], partitions: int) -> dict[str, list[RegionalCase]]:
     grouped: dict[str, list[RegionalCase]] = defaultdict(list)
     for event in batch:
         message = event.message
         try:
-            record = RegionalCase.from_bytes(message.value)
+            records = cases_from_bundle(message.value)
         except Exception:  # our own topic, but never crash on a record: log and move on
             log.exception(
-                "unreadable regional record", partition=message.partition, offset=message.offset
+                "unreadable regional bundle", partition=message.partition, offset=message.offset
             )
             continue
-        grouped[record.key].append(record)
+        for record in records:
+            if partition_of(record.key.encode(), partitions) != message.partition:
+                # Counted all the same; but another worker may own this key's state.
+                log.warning(
+                    "regional case on a foreign partition",
+                    key=record.key,
+                    partition=message.partition,
+                    offset=message.offset,
+                )
+            grouped[record.key].append(record)
     return grouped

@@ -5,8 +5,9 @@ state lives on the partition of its events; `use_partitioner` lets a batch write
 partition it holds without a current event. One table write per product per batch. A signal is
 produced (and its delivery awaited) before the state that remembers it is written, so a crash
 in between re-raises the same signal id — which downstream ignores — rather than losing it.
-Every new injury case is also re-keyed onto `risk.regional` (`category|region`) for
-`assess_regions`; those deliveries are awaited with the batch's signals.
+Every new injury case is also routed to `assess_regions` by its `category|region` key: one
+bundle per destination partition of `risk.regional` per batch (the partition a record keyed
+`category|region` would land on), awaited with the batch's signals.
 """
 
 from __future__ import annotations
@@ -23,11 +24,12 @@ import faust
 import orjson
 import structlog
 
-from recall.service.regional_risk import regional_case
+from recall.service.regional_risk import RegionalCase, bundle_bytes, regional_case
 from recall.service.risk import Assessment, Case, SignalDraft, assess, case_from_canonical
 from recall.service.risk_state import ProductRiskState
 from streams.context import WorkerContext
 from streams.faust_types import Stream
+from streams.partitioning import partition_of
 
 log = structlog.get_logger(__name__)
 RISK_BATCH = 1000
@@ -115,14 +117,24 @@ async def _emit(
 
 
 async def _emit_regional(app: faust.App, context: WorkerContext, cases: list[Case]) -> list[Any]:
-    """Queue one `risk.regional` record per new injury case, in event-time order."""
-    records = sorted((r for r in map(regional_case, cases) if r is not None), key=lambda r: r.day)
+    """Queue the batch's new injury cases as one bundle per `risk.regional` partition.
+
+    Within a bundle the cases are in event-time order, so each region key sees them in order.
+    """
+    partitions = context.settings.topic_partitions
+    bundles: dict[int, list[RegionalCase]] = defaultdict(list)
+    for record in sorted((r for r in map(regional_case, cases) if r is not None), key=_day):
+        bundles[partition_of(record.key.encode(), partitions)].append(record)
     return [
         await app.producer.send(
-            context.topics.regional, r.key.encode(), r.to_bytes(), None, None, None
+            context.topics.regional, None, bundle_bytes(records), partition, None, None
         )
-        for r in records
+        for partition, records in sorted(bundles.items())
     ]
+
+
+def _day(record: RegionalCase) -> int:
+    return record.day
 
 
 def _signal_bytes(signal: SignalDraft, now: datetime) -> bytes:

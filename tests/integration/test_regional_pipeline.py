@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-import orjson
 import pytest
+from kafka.partitioner.default import murmur2
 
+from recall.service.regional_risk import RegionalCase, cases_from_bundle
 from schemas.risk import Alert
 from tests.support.cases import CHINA_TZ, burn, stations_in
 from tests.support.pipeline import Pipeline, committed_lag
@@ -20,6 +21,19 @@ CATEGORY = "electronics"
 def _regional_alerts(pipeline: Pipeline) -> list[Alert]:
     alerts = [Alert.model_validate_json(v) for v in pipeline.topic_records("alerts")]
     return [a for a in alerts if a.kind == "regional_signal"]
+
+
+def _regional_cases(pipeline: Pipeline) -> list[RegionalCase]:
+    """Every case routed so far; each on the partition its key owns (kafka-python's murmur2,
+    an implementation independent of the worker's)."""
+    partitions = pipeline.settings.topic_partitions
+    cases = []
+    for partition, raw in pipeline.topic_messages("risk.regional"):
+        for case in cases_from_bundle(raw):
+            owner = (murmur2(case.key.encode()) & 0x7FFFFFFF) % partitions
+            assert owner == partition, (case.key, partition, owner)
+            cases.append(case)
+    return cases
 
 
 def _drained(pipeline: Pipeline) -> bool:
@@ -52,7 +66,7 @@ def test_city_spike_over_many_products_raises_one_regional_alert(pipeline: Pipel
     sender.flush()
     pipeline.wait_counts(events=len(history), dead_letters=0, duplicates=0)
     pipeline.wait(lambda: _drained(pipeline), 90)
-    assert len(pipeline.topic_records("risk.regional")) == len(history)
+    assert len(_regional_cases(pipeline)) == len(history)
     assert _regional_alerts(pipeline) == [], "a city at its usual level raises nothing"
 
     for station, value in spike:
@@ -63,9 +77,9 @@ def test_city_spike_over_many_products_raises_one_regional_alert(pipeline: Pipel
     pipeline.wait_counts(events=len(history) + len(spike), dead_letters=0, duplicates=0)
     pipeline.wait(lambda: _drained(pipeline), 60)
 
-    regional = pipeline.topic_records("risk.regional")
-    assert len(regional) == len(history) + len(spike), "one regional record per new case"
-    assert {orjson.loads(v)["region"] for v in regional} == {CITY}
+    regional = _regional_cases(pipeline)
+    assert len(regional) == len(history) + len(spike), "each new case routed once"
+    assert {case.region for case in regional} == {CITY}
     alerts = _regional_alerts(pipeline)
     assert len(alerts) == 1, alerts
     alert = alerts[0]

@@ -117,6 +117,10 @@ class Pipeline:
 
     def topic_records(self, base_topic: str) -> list[bytes]:
         """Every record value on a topic so far (reads from the beginning, no group)."""
+        return [value for _partition, value in self.topic_messages(base_topic)]
+
+    def topic_messages(self, base_topic: str) -> list[tuple[int, bytes]]:
+        """Every record on a topic so far as (partition, value)."""
         from kafka import KafkaConsumer
 
         consumer = KafkaConsumer(
@@ -127,7 +131,7 @@ class Pipeline:
             group_id=None,
         )
         try:
-            return [m.value for m in consumer]
+            return [(m.partition, m.value) for m in consumer]
         finally:
             consumer.close()
 

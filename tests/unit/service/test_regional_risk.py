@@ -6,12 +6,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+import pytest
 
 from recall.domain.risk.severity import SeverityAssessment
 from recall.service.regional_risk import (
     RegionalCase,
     RegionRiskState,
     assess_region,
+    bundle_bytes,
+    cases_from_bundle,
     regional_case,
 )
 from recall.service.risk import Case, case_from_canonical
@@ -150,7 +153,6 @@ def test_regional_record_round_trips_and_comes_from_injury_cases_only() -> None:
     record = regional_case(injury)
     assert record == RegionalCase("e1", "kitchenware", "140100", "burns", TODAY, 3, 1.5)
     assert record.key == "kitchenware|140100"
-    assert RegionalCase.from_bytes(record.to_bytes()) == record
     sampling = Case(**{**_fields(injury), "event_type": "sampling_result"})
     assert regional_case(sampling) is None
 
@@ -182,3 +184,23 @@ def test_region_is_the_reporting_stations_city() -> None:
     assert case is not None
     assert case.region == "140100", "the city of the station that saw the case"
     assert case.jurisdiction == "440300", "the firm's regulator stays the product's jurisdiction"
+
+
+def test_a_bundle_round_trips_its_cases_in_order() -> None:
+    cases = [_record(1, TODAY), _record(2, TODAY - 1, "cuts"), _record(3, TODAY)]
+    assert cases_from_bundle(bundle_bytes(cases)) == cases
+    assert cases_from_bundle(bundle_bytes([])) == []
+
+
+@pytest.mark.parametrize(
+    ("raw", "says"),
+    [
+        (b'{"event_id": "e1"}', "a JSON list"),
+        (b'[["e1", "kitchenware", "140100", "burns", 20000, 2]]', "item 0"),
+        (b'[["e1", "k", "140100", "burns", 20000, 2, null], ["e2"]]', "item 1"),
+        (b'[["e1", "k", "140100", "burns", "monday", 2, null]]', "item 0"),
+    ],
+)
+def test_a_malformed_bundle_is_refused_naming_the_item(raw: bytes, says: str) -> None:
+    with pytest.raises(ValueError, match=says):
+        cases_from_bundle(raw)
