@@ -178,7 +178,18 @@ def _latency_run(
     seconds: float,
     worker: WorkerProcess,
 ) -> tuple[list[float], int]:
-    fresh = rng.sample(goods, min(len(goods), int(seconds * 4) + 1))
+    # Products with an electric-shock investigation from the throughput phase would only get
+    # evidence attached (no new opening to time): trigger on the others.
+    with sessions() as session:
+        busy = set(
+            session.scalars(
+                select(InvestigationRow.product_key).where(
+                    InvestigationRow.hazard == "electric_shock"
+                )
+            )
+        )
+    candidates = [g for g in goods if g.product_key not in busy]
+    fresh = rng.sample(candidates, min(len(candidates), int(seconds * 4) + 1))
     every = max(1, int(rate / 4))  # about four triggers per second
     started, sent, triggers = time.monotonic(), 0, 0
     total = int(rate * seconds)
@@ -200,9 +211,7 @@ def _latency_run(
         if ahead > 0.002:
             time.sleep(ahead)  # pacing to the requested rate
     sender.flush()
-    keys = {
-        f"{p.manufacturer_code}/{p.brand.casefold()}/{p.model.casefold()}" for p in fresh[:triggers]
-    }
+    keys = {p.product_key for p in fresh[:triggers]}
 
     def rows() -> list[InvestigationRow]:
         with sessions() as session:

@@ -16,6 +16,8 @@ from typing import Any
 
 import orjson
 
+from schemas.common import make_product_key
+
 
 @dataclass(frozen=True, slots=True)
 class SimStation:
@@ -32,6 +34,10 @@ class SimProduct:
     category: str
     kind: str
     gtin: str | None
+
+    @property
+    def product_key(self) -> str:
+        return make_product_key(self.manufacturer_code, self.brand, self.model)
 
 
 class Breakage(StrEnum):

@@ -204,8 +204,9 @@ def firm_recall(
     lagging = bool(rng.uniform() < plan.lagging)
     recall_id = f"RC-{plan.seed}-{index:04d}"
     notice = notice_payload(recall_id, product, rng, start, reach)
-    key = f"{product.manufacturer_code}/{product.brand.casefold()}/{product.model.casefold()}"
-    out = FirmRecall(recall_id, firm.station_id, key, notice["affected"], lagging, 0.0)
+    out = FirmRecall(
+        recall_id, firm.station_id, product.product_key, notice["affected"], lagging, 0.0
+    )
     out.target_rate = notice["target_rate"]
     out.events.append(_envelope(firm, "recall_notice", notice, start, rng))
     levels = {
