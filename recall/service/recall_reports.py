@@ -43,7 +43,6 @@ from recall.domain.recalls import (
     evaluate_recall,
     fda_check_level,
     forecast_final_rate,
-    learn_prior,
     reporting_schedule,
     residual_risk,
     summarise_incidents,
@@ -54,6 +53,7 @@ from recall.service.recall_mapping import aware
 from recall.service.recalls import (
     FINISHED,
     LoadedRecall,
+    category_prior,
     finished_curves,
     load,
     save_transitions,
@@ -220,13 +220,6 @@ def _incidents(session: Session, spec: RecallSpec) -> list[Incident]:
     ]
 
 
-def _prior(session: Session, spec: RecallSpec) -> ForecastPrior | None:
-    try:
-        return learn_prior(finished_curves(session, spec.category, spec.recall_id))
-    except DomainError:
-        return None
-
-
 def _forecast(
     points: list[tuple[float, float]], prior: ForecastPrior | None, horizon: float | None = None
 ) -> Forecast | None:
@@ -276,7 +269,7 @@ def _dossier(session: Session, loaded: LoadedRecall, now: datetime) -> RecallDos
     recall, row, reports = loaded.recall, loaded.row, loaded.reports
     spec = recall.spec
     verdict = Verdict(row.verdict) if row.verdict else None
-    prior = _prior(session, spec)
+    prior = category_prior(session, spec.category, spec.recall_id)
     points = [(p.day, p.rate) for p in correction_curve(spec, reports) if p.day > 0]
     last_day = points[-1][0] if points else None
     tracker = _tracker(loaded, now)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import pytest
 
 from recall.domain.recalls import (
     ForecastError,
+    ForecastPrior,
     InsufficientHistoryError,
     detect_lagging,
     fit_curve,
@@ -16,6 +18,7 @@ from recall.domain.recalls import (
     learn_prior,
     saturating_rate,
 )
+from recall.domain.recalls.forecast import conformal_quantile
 
 
 def _exact(rate: float, tau: float, days: range) -> list[tuple[float, float]]:
@@ -106,3 +109,73 @@ def test_lagging_rule_and_hysteresis() -> None:
     assert detect_lagging("R-1", good, target_rate=0.6) is None
     assert lagging_recovered(good, 0.6)
     assert not lagging_recovered(slow, 0.6)
+
+
+# Conformal calibration -------------------------------------------------------------------
+
+
+def _second_wave(rate: float, tau: float, wave: float) -> list[tuple[float, float]]:
+    """A recall whose re-notice at day 200 lifts the final rate by `wave`: no fit to the first
+    reports can see it coming — the case the calibration exists for."""
+
+    def at(day: float) -> float:
+        lift = wave * -math.expm1(-(day - 200) / 40) if day > 200 else 0.0
+        return min(saturating_rate(day, rate, tau) + lift, 1.0)
+
+    return [(float(d), at(d)) for d in range(30, 541, 30)]
+
+
+def _waves(offset: float) -> list[list[tuple[float, float]]]:
+    return [_second_wave(0.45 + 0.03 * i + offset, 40 + 7 * i, 0.02 * (i % 7)) for i in range(14)]
+
+
+def test_conformal_quantile_is_the_ceil_n_plus_1_rank() -> None:
+    assert conformal_quantile([float(s) for s in range(10, 0, -1)], 0.8) == 9.0  # ⌈11·0.8⌉
+    assert conformal_quantile([0.3, -0.1, 0.2, 0.4], 0.8) == 0.4  # ⌈5·0.8⌉ = 4 = n
+    assert conformal_quantile([0.1, 0.2, 0.3], 0.8) == 0.3  # rank 4 > n: the largest
+    with pytest.raises(ForecastError, match="at least one score"):
+        conformal_quantile([], 0.8)
+    with pytest.raises(ForecastError, match="coverage"):
+        conformal_quantile([1.0], 1.0)
+
+
+def test_margin_for_uses_the_last_margin_beyond_the_calibrated_counts() -> None:
+    prior = replace(learn_prior(HISTORY, calibrate=False), margins=(0.1, 0.05))
+    assert [prior.margin_for(k) for k in (0, 1, 2, 3, 9)] == [0.0, 0.1, 0.05, 0.05, 0.05]
+    assert replace(prior, margins=()).margin_for(3) == 0.0
+
+
+def test_margins_shrink_as_reports_pin_exact_curves_down() -> None:
+    # One point cannot separate R∞ from τ, so the prior's spread decides and can miss; four
+    # exact points leave nothing to miss: the margin falls to zero and changes nothing.
+    prior = learn_prior(HISTORY)
+    assert len(prior.margins) == 4 and prior.margins[-1] == 0.0
+    assert all(a >= b >= 0.0 for a, b in zip(prior.margins, prior.margins[1:], strict=False))
+    points = _exact(0.6, 60, range(30, 121, 30))
+    plain = forecast_final_rate(points, learn_prior(HISTORY, calibrate=False))
+    calibrated = forecast_final_rate(points, prior)
+    assert (calibrated.low80, calibrated.high80) == (plain.low80, plain.high80)
+    assert calibrated.interval_margin == 0.0
+
+
+def test_calibration_widens_intervals_that_second_waves_defeat() -> None:
+    history, fresh = _waves(0.0), _waves(0.015)
+    plain, calibrated = learn_prior(history, calibrate=False), learn_prior(history)
+    assert plain.margins == () and len(calibrated.margins) == 4
+    assert all(m >= 0 for m in calibrated.margins) and calibrated.margins[2] > 0
+
+    def coverage(prior: ForecastPrior) -> float:
+        hits = 0
+        for curve in fresh:
+            f = forecast_final_rate(curve[:3], prior, horizon_days=curve[-1][0])
+            hits += f.low80 <= curve[-1][1] <= f.high80
+        return hits / len(fresh)
+
+    assert coverage(plain) < 0.8 <= coverage(calibrated)
+    f = forecast_final_rate(fresh[0][:3], calibrated, horizon_days=540)
+    assert f.interval_margin == calibrated.margins[2]
+    assert 0.0 <= f.low80 <= f.final_rate <= f.high80 <= 1.0
+
+
+def test_too_few_curves_are_not_calibrated() -> None:
+    assert learn_prior(HISTORY[:3]).margins == ()
