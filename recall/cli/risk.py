@@ -16,6 +16,7 @@ from rich.table import Table
 from recall.cli.common import console, fail, sessions, settings
 
 if TYPE_CHECKING:
+    from recall.domain.risk.disproportionality import GpsPrior
     from recall.domain.risk.matrix import ProbabilityBand, RiskLevel
     from recall.service.disproportionality_report import DisproportionalityReport, PairRow
 
@@ -223,6 +224,7 @@ def disproportionality(
         f"pairs assessed (配对) {report.pairs:,}; signals (信号) {signals:,}"
         + (f"; {report.skipped:,} report(s) with unknown codes left out" if report.skipped else "")
     )
+    console.print(_gps_prior_line(report.gps_prior))
     if not report.rows:
         console.print(
             "no pair meets the criteria" + ("" if show_all else "; --all shows every pair")
@@ -230,6 +232,16 @@ def disproportionality(
     if output is not None:
         _write_disproportionality_csv(output, report.rows)
         console.print(f"written to (输出): {escape(str(output))}")
+
+
+def _gps_prior_line(prior: GpsPrior) -> str:
+    mixture = (
+        f"{prior.p:.2f}·Gamma({prior.alpha1:.2f}, {prior.beta1:.2f}) + "
+        f"{1 - prior.p:.2f}·Gamma({prior.alpha2:.2f}, {prior.beta2:.2f})"
+    )
+    if prior.fitted_pairs:
+        return f"EB prior (经验贝叶斯先验), fitted to {prior.fitted_pairs:,} pairs: {mixture}"
+    return f"EB prior (经验贝叶斯先验): default {mixture} — too few pairs to fit one"
 
 
 def _check_filters(scope: str | None, category: str | None) -> None:

@@ -30,9 +30,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from recall.adapters.db.models import Event
 from recall.domain.risk.disproportionality import (
     Disproportionality,
+    GpsPrior,
     GpsResult,
     Table2x2,
     assess,
+    fit_gps_prior,
     gps,
 )
 from recall.domain.risk.errors import RiskError
@@ -97,6 +99,7 @@ class DisproportionalityReport:
     skipped: int  # reports whose codes no rule understands (left out of every table)
     pairs: int  # pairs assessed, before filtering to signals
     rows: tuple[PairRow, ...]  # strongest first; only signals unless include_all
+    gps_prior: GpsPrior  # fitted to every pair in the window (fitted_pairs = 0: the defaults)
 
 
 def disproportionality_report(
@@ -112,7 +115,9 @@ def disproportionality_report(
     """Assess every product x hazard pair of the injury reports in the window and scope."""
     since = (now or datetime.now(UTC)) - timedelta(days=days)
     counts, skipped = _count_pairs(sessions, since=since, category=category, scope=scope)
-    rows = [_assess_pair(key, table, min_cases) for key, table in _tables(counts)]
+    tables = list(_tables(counts))
+    prior = fit_gps_prior([(t.a, t.expected) for _key, t in tables if t.expected > 0])
+    rows = [_assess_pair(key, table, min_cases, prior) for key, table in tables]
     rows.sort(key=_strength, reverse=True)
     shown = rows if include_all else [r for r in rows if r.signal]
     return DisproportionalityReport(
@@ -121,6 +126,7 @@ def disproportionality_report(
         skipped=skipped,
         pairs=len(rows),
         rows=tuple(shown),
+        gps_prior=prior,
     )
 
 
@@ -206,10 +212,10 @@ def _tables(counts: Counter[PairKey]) -> Iterable[tuple[PairKey, Table2x2]]:
         yield key, Table2x2(a, b, c, d)
 
 
-def _assess_pair(key: PairKey, table: Table2x2, min_cases: int) -> PairRow:
+def _assess_pair(key: PairKey, table: Table2x2, min_cases: int, prior: GpsPrior) -> PairRow:
     result = assess(table)
-    enough = table.a >= min_cases
-    eb = gps(table) if enough else None
+    enough = table.a >= min_cases and table.expected > 0
+    eb = gps(table, prior) if enough else None
     cat, product_key, hazard = key
     return PairRow(cat, product_key, hazard, result, eb, signal=enough and result.criteria_met > 0)
 

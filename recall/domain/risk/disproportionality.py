@@ -15,16 +15,20 @@ The 2x2 table, counted over reports in the category:
     the 2.5% quantile of log2 Gamma(a + 0.5, rate E + 0.5); signal when IC025 > 0. It needs
     no fitted prior, so it works for a single pair — our default.
   - GPS (DuMouchel 1999): posterior of the relative reporting ratio under a two-gamma mixture
-    prior; EBGM and EB05 (5% posterior quantile), signal when EB05 >= 2. The prior should be
-    fitted to the whole product x hazard table; `GpsPrior()` holds the customary starting
-    values of that fit (as in the openEBGM package), used when no fitted prior is available.
+    prior; EBGM and EB05 (5% posterior quantile), signal when EB05 >= 2. The prior is fitted
+    to the whole product x hazard table by maximum marginal likelihood (`fit_gps_prior`);
+    `GpsPrior()` holds the customary starting values of that fit (as in the openEBGM package),
+    used when too few pairs exist to fit it.
 """
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from scipy.optimize import brentq
-from scipy.special import digamma, gammaln
+import numpy as np
+import numpy.typing as npt
+from scipy.optimize import brentq, minimize
+from scipy.special import digamma, expit, gammaln, logit, logsumexp
 from scipy.stats import gamma
 
 from recall.domain.risk.errors import InvalidInputError
@@ -85,6 +89,7 @@ class GpsPrior:
     alpha2: float = 2.0
     beta2: float = 4.0
     p: float = 1 / 3
+    fitted_pairs: int = 0  # pairs the prior was fitted to; 0 = the customary starting values
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,3 +192,81 @@ class Disproportionality:
 def assess(t: Table2x2) -> Disproportionality:
     """PRR, ROR and IC for one pair; the score module counts how many criteria are met."""
     return Disproportionality(t, prr(t), ror(t), information_component(t))
+
+
+MIN_GPS_FIT_PAIRS = 50
+
+
+def fit_gps_prior(pairs: Sequence[tuple[int, float]], start: GpsPrior = GpsPrior()) -> GpsPrior:
+    """DuMouchel's two-gamma mixture prior fitted to (observed N, expected E) of every pair.
+
+    Maximum marginal likelihood, each N being a mixture of two negative binomials; truncated
+    at N >= 1 because a report table lists only pairs that occurred (openEBGM's default).
+    Identical (N, E) pairs are counted once with a weight (DuMouchel & Pregibon's "squashing"
+    in its exact form). With fewer than `MIN_GPS_FIT_PAIRS` pairs the start is returned: five
+    parameters need more data than that, and a poor fit would shrink worse than the defaults.
+    """
+    data = [(n, e) for n, e in pairs if n >= 1 and e > 0 and math.isfinite(e)]
+    if len(data) < MIN_GPS_FIT_PAIRS:
+        return start
+    (n, e), weights = _squash(data)
+
+    def loss(theta: npt.NDArray[np.float64]) -> float:
+        return -_truncated_log_likelihood(theta, n, e, weights)
+
+    x0 = _theta(start)
+    bounds = [(-7.0, 7.0)] * 4 + [(-6.0, 6.0)]
+    result = minimize(loss, x0, method="L-BFGS-B", bounds=bounds)
+    best = result.x if result.fun <= loss(x0) else x0
+    a1, b1, a2, b2 = (float(v) for v in np.exp(best[:4]))
+    return GpsPrior(a1, b1, a2, b2, float(expit(best[4])), fitted_pairs=len(data))
+
+
+def gps_log_likelihood(prior: GpsPrior, pairs: Sequence[tuple[int, float]]) -> float:
+    """The zero-truncated marginal log-likelihood `fit_gps_prior` maximises (for comparison)."""
+    data = [(n, e) for n, e in pairs if n >= 1 and e > 0]
+    (n, e), weights = _squash(data)
+    return _truncated_log_likelihood(_theta(prior), n, e, weights)
+
+
+def _theta(prior: GpsPrior) -> npt.NDArray[np.float64]:
+    logs = np.log([prior.alpha1, prior.beta1, prior.alpha2, prior.beta2])
+    return np.append(logs, float(logit(prior.p)))
+
+
+def _squash(
+    data: Sequence[tuple[int, float]],
+) -> tuple[tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]], npt.NDArray[np.float64]]:
+    keys, counts = np.unique(np.array(data, dtype=np.float64), axis=0, return_counts=True)
+    return (keys[:, 0], keys[:, 1]), counts.astype(np.float64)
+
+
+def _log_nb_array(
+    n: npt.NDArray[np.float64], alpha: float, beta: float, e: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    out: npt.NDArray[np.float64] = (
+        gammaln(alpha + n)
+        - gammaln(alpha)
+        - gammaln(n + 1)
+        + alpha * np.log(beta / (beta + e))
+        + n * np.log(e / (beta + e))
+    )
+    return out
+
+
+def _truncated_log_likelihood(
+    theta: npt.NDArray[np.float64],
+    n: npt.NDArray[np.float64],
+    e: npt.NDArray[np.float64],
+    weights: npt.NDArray[np.float64],
+) -> float:
+    a1, b1, a2, b2 = np.exp(theta[:4])
+    log_p, log_q = -np.logaddexp(0.0, -theta[4]), -np.logaddexp(0.0, theta[4])
+    zeros = np.zeros_like(n)
+    both = np.stack([log_p + _log_nb_array(n, a1, b1, e), log_q + _log_nb_array(n, a2, b2, e)])
+    none = np.stack(
+        [log_p + _log_nb_array(zeros, a1, b1, e), log_q + _log_nb_array(zeros, a2, b2, e)]
+    )
+    log_zero = logsumexp(none, axis=0)
+    log_seen = np.log(-np.expm1(np.minimum(log_zero, -1e-12)))
+    return float(np.sum(weights * (logsumexp(both, axis=0) - log_seen)))

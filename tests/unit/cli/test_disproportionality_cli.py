@@ -196,6 +196,7 @@ def test_all_lists_balanced_pairs_without_signal(recall_cli: Invoke, tmp_path: P
     assert float(balanced["prr"]) == pytest.approx((40 / 95) / (44 / 105))
     assert Q in result.output
     assert "0/3" in _line(result.output, Q, "burns")
+    assert "EB prior (经验贝叶斯先验): default" in result.output  # 8 pairs: too few to fit
 
 
 @pytest.mark.usefixtures("db")

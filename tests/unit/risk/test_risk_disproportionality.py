@@ -2,13 +2,18 @@
 
 import math
 
+import numpy as np
 import pytest
 
 from recall.domain.risk.disproportionality import (
+    MIN_GPS_FIT_PAIRS,
+    GpsPrior,
     Table2x2,
     assess,
     chi2_yates,
+    fit_gps_prior,
     gps,
+    gps_log_likelihood,
     information_component,
     prr,
     ror,
@@ -80,3 +85,53 @@ def test_gps_shrinks_small_counts_towards_one() -> None:
 def test_negative_cells_are_refused() -> None:
     with pytest.raises(InvalidInputError):
         Table2x2(-1, 0, 0, 0)
+
+
+# Fitting the GPS prior ---------------------------------------------------------------------
+
+TRUE_PRIOR = GpsPrior(0.5, 0.6, 3.0, 1.0, 0.7)
+
+
+def _pairs_from(prior: GpsPrior, size: int, seed: int) -> list[tuple[int, float]]:
+    """(N, E) of pairs drawn from `prior`, as a report table lists them (N >= 1 only)."""
+    rng = np.random.default_rng(seed)
+    e = np.exp(rng.normal(-0.5, 1.0, size))
+    first = rng.uniform(size=size) < prior.p
+    lam = np.where(
+        first,
+        rng.gamma(prior.alpha1, 1 / prior.beta1, size),
+        rng.gamma(prior.alpha2, 1 / prior.beta2, size),
+    )
+    n = rng.poisson(lam * e)
+    return [(int(k), float(x)) for k, x in zip(n, e, strict=True) if k >= 1]
+
+
+def test_fitted_prior_is_at_least_as_likely_as_the_truth() -> None:
+    pairs = _pairs_from(TRUE_PRIOR, 4000, seed=1)
+    fitted = fit_gps_prior(pairs)
+    assert fitted.fitted_pairs == len(pairs)
+    assert gps_log_likelihood(fitted, pairs) >= gps_log_likelihood(TRUE_PRIOR, pairs) - 1e-6
+    assert gps_log_likelihood(fitted, pairs) > gps_log_likelihood(GpsPrior(), pairs) + 10
+
+
+def test_fitted_prior_recovers_the_mean_relative_ratio() -> None:
+    def mean(p: GpsPrior) -> float:
+        return p.p * p.alpha1 / p.beta1 + (1 - p.p) * p.alpha2 / p.beta2
+
+    fitted = fit_gps_prior(_pairs_from(TRUE_PRIOR, 8000, seed=2))
+    assert mean(fitted) == pytest.approx(mean(TRUE_PRIOR), rel=0.15)
+
+
+def test_too_few_pairs_keep_the_default_prior() -> None:
+    pairs = _pairs_from(TRUE_PRIOR, 4000, seed=3)[: MIN_GPS_FIT_PAIRS - 1]
+    assert fit_gps_prior(pairs) == GpsPrior()
+    assert fit_gps_prior([(0, 1.0)] * 500) == GpsPrior()  # zero counts carry no information
+
+
+def test_ebgm_under_a_fitted_prior_shrinks_towards_that_prior() -> None:
+    # A prior fitted to tables where nothing is disproportionate pulls a 3-case pair harder
+    # towards 1 than the loose default does.
+    calm = GpsPrior(20.0, 20.0, 40.0, 40.0, 0.5)
+    fitted = fit_gps_prior(_pairs_from(calm, 4000, seed=4))
+    small = Table2x2(3, 97, 50, 9850)  # observed 3 vs expected ~0.53
+    assert abs(math.log(gps(small, fitted).ebgm)) < abs(math.log(gps(small).ebgm))
