@@ -39,7 +39,7 @@ def register(app: faust.App, context: WorkerContext, regional: faust.TopicT) -> 
     table = app.Table(
         "region_to_risk",
         default=None,
-        key_type=str,
+        key_type=bytes,  # raw key bytes: the changelog partition must be the source's (below)
         value_type=bytes,  # serialised by RegionRiskState; the app's serializers are "raw"
         partitions=context.settings.topic_partitions,
         use_partitioner=True,
@@ -54,7 +54,9 @@ def register(app: faust.App, context: WorkerContext, regional: faust.TopicT) -> 
             deliveries: list[Any] = []
             grouped = _records_by_region(batch, context.settings.topic_partitions)
             for key, records in grouped.items():
-                state, alerts = assess_region(RegionRiskState.from_bytes(table.get(key)), records)
+                state, alerts = assess_region(
+                    RegionRiskState.from_bytes(table.get(key.encode())), records
+                )
                 for alert in alerts:
                     deliveries.append(
                         await app.producer.send(
@@ -70,7 +72,7 @@ def register(app: faust.App, context: WorkerContext, regional: faust.TopicT) -> 
                 states.append((key, state))
             await asyncio.gather(*deliveries)  # alerts are out before the states remember them
             for key, state in states:
-                table[key] = state.to_bytes()
+                table[key.encode()] = state.to_bytes()
             context.metrics.batch_seconds.labels("assess_regions").observe(
                 time.perf_counter() - started
             )

@@ -1,10 +1,13 @@
 """`assess_risk`: canonical events → per-product state (`product_to_risk`) → signals and scores.
 
-The table is keyed like `events.canonical` (product key, same partitioner), so each product's
-state lives on the partition of its events; `use_partitioner` lets a batch write keys of any
-partition it holds without a current event. One table write per product per batch. A signal is
-produced (and its delivery awaited) before the state that remembers it is written, so a crash
-in between re-raises the same signal id — which downstream ignores — rather than losing it.
+The table is keyed like `events.canonical` (the product key's raw UTF-8 bytes, same
+partitioner), so each product's state lives on the partition of its events; `use_partitioner`
+lets a batch write keys of any partition it holds without a current event. The key type must be
+`bytes`: with `str` Faust serialises table keys as JSON, the quoted bytes hash to another
+partition, and with several workers a product's state would be recovered by the wrong one.
+One table write per product per batch. A signal is produced (and its delivery awaited) before
+the state that remembers it is written, so a crash in between re-raises the same signal id —
+which downstream ignores — rather than losing it.
 Every new injury case is also routed to `assess_regions` by its `category|region` key: one
 bundle per destination partition of `risk.regional` per batch (the partition a record keyed
 `category|region` would land on), awaited with the batch's signals.
@@ -40,7 +43,7 @@ def register(app: faust.App, context: WorkerContext, canonical: faust.TopicT) ->
     table = app.Table(
         "product_to_risk",
         default=None,
-        key_type=str,
+        key_type=bytes,  # raw key bytes: the changelog partition must be the source's (below)
         value_type=bytes,  # serialised by ProductRiskState; the app's serializers are "raw"
         partitions=context.settings.topic_partitions,
         use_partitioner=True,
@@ -55,7 +58,7 @@ def register(app: faust.App, context: WorkerContext, canonical: faust.TopicT) ->
             deliveries: list[Any] = []
             fresh: list[Case] = []
             for product_key, cases in _cases_by_product(batch).items():
-                state = ProductRiskState.from_bytes(table.get(product_key))
+                state = ProductRiskState.from_bytes(table.get(product_key.encode()))
                 result = assess(state, cases, context.units.get(product_key))
                 deliveries += await _emit(app, context, product_key, result)
                 results.append((product_key, result))
@@ -63,7 +66,7 @@ def register(app: faust.App, context: WorkerContext, canonical: faust.TopicT) ->
             deliveries += await _emit_regional(app, context, fresh)
             await asyncio.gather(*deliveries)  # signals are out before the states remember them
             for product_key, result in results:
-                table[product_key] = result.state.to_bytes()
+                table[product_key.encode()] = result.state.to_bytes()
             context.metrics.batch_seconds.labels("assess_risk").observe(
                 time.perf_counter() - started
             )

@@ -28,7 +28,7 @@ def _regional_cases(pipeline: Pipeline) -> list[RegionalCase]:
     an implementation independent of the worker's)."""
     partitions = pipeline.settings.topic_partitions
     cases = []
-    for partition, raw in pipeline.topic_messages("risk.regional"):
+    for partition, _key, raw in pipeline.topic_messages("risk.regional"):
         for case in cases_from_bundle(raw):
             owner = (murmur2(case.key.encode()) & 0x7FFFFFFF) % partitions
             assert owner == partition, (case.key, partition, owner)
@@ -88,3 +88,10 @@ def test_city_spike_over_many_products_raises_one_regional_alert(pipeline: Pipel
     assert alert.details["day"] == now.date().isoformat()
     assert int(alert.details["observed"]) >= 5
     assert float(alert.details["expected"]) < float(alert.details["threshold"])
+
+    # The region's state sits, under its raw key, on the partition its cases were routed to.
+    partitions = pipeline.settings.topic_partitions
+    changelog = pipeline.changelog_messages("region_to_risk")
+    assert {key for _p, key, _v in changelog} == {f"{CATEGORY}|{CITY}".encode()}
+    for partition, key, _value in changelog:
+        assert key is not None and (murmur2(key) & 0x7FFFFFFF) % partitions == partition

@@ -97,3 +97,18 @@ def test_rising_product_opens_one_investigation_quiet_none_sampling_at_once(
     after = _investigations(pipeline)
     assert {k: len(v) for k, v in after.items()} == {k: len(v) for k, v in found.items()}
     assert _evidence_count(pipeline) == evidence_before
+    _assert_state_on_its_source_partition(pipeline)
+
+
+def _assert_state_on_its_source_partition(pipeline: Pipeline) -> None:
+    """Every product's state is in the changelog partition its events are on, under the raw
+    key: the worker that owns a product's events is the one that recovers its state."""
+    source: dict[bytes, set[int]] = {}
+    for partition, key, _value in pipeline.topic_messages("events.canonical"):
+        assert key is not None
+        source.setdefault(key, set()).add(partition)
+    changelog = pipeline.changelog_messages("product_to_risk")
+    assert changelog, "the risk agent wrote no state"
+    for partition, key, _value in changelog:
+        assert key in source, f"changelog key {key!r} is not a product key as the events carry it"
+        assert source[key] == {partition}, (key, source[key], partition)

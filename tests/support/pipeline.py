@@ -117,21 +117,28 @@ class Pipeline:
 
     def topic_records(self, base_topic: str) -> list[bytes]:
         """Every record value on a topic so far (reads from the beginning, no group)."""
-        return [value for _partition, value in self.topic_messages(base_topic)]
+        return [value for _partition, _key, value in self.topic_messages(base_topic)]
 
-    def topic_messages(self, base_topic: str) -> list[tuple[int, bytes]]:
-        """Every record on a topic so far as (partition, value)."""
+    def topic_messages(self, base_topic: str) -> list[tuple[int, bytes | None, bytes]]:
+        """Every record on one of the declared topics so far, as (partition, key, value)."""
+        return self.messages_of(self.settings.topic_name(base_topic))
+
+    def changelog_messages(self, table: str) -> list[tuple[int, bytes | None, bytes]]:
+        """Every record on a Faust table's changelog topic so far."""
+        return self.messages_of(f"{self.settings.app_id}-{table}-changelog")
+
+    def messages_of(self, topic: str) -> list[tuple[int, bytes | None, bytes]]:
         from kafka import KafkaConsumer
 
         consumer = KafkaConsumer(
-            self.settings.topic_name(base_topic),
+            topic,
             bootstrap_servers=self.settings.bootstrap_servers,
             auto_offset_reset="earliest",
             consumer_timeout_ms=2000,
             group_id=None,
         )
         try:
-            return [(m.partition, m.value) for m in consumer]
+            return [(m.partition, m.key, m.value) for m in consumer]
         finally:
             consumer.close()
 
