@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -59,6 +59,13 @@ class Settings(BaseSettings):
     )
     topic_partitions: int = Field(default=6, ge=1, le=1024)
     topic_replication: int = Field(default=1, ge=1, le=5)
+    table_store: Literal["memory", "rocksdb"] = Field(
+        default="rocksdb",
+        description=(
+            "Where Faust keeps table state: memory (rebuilt from the changelog at every start) or"
+            " rocksdb under <state_dir>/faust (a restart on the same disk replays only the tail)"
+        ),
+    )
     metrics_port: int = 9464
     persist_batch_size: int = Field(default=2000, ge=1, le=100_000)
     persist_batch_seconds: float = Field(default=0.2, gt=0, le=10)

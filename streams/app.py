@@ -8,6 +8,7 @@ from typing import Any
 import faust
 
 from recall.config import Settings
+from streams import table_store
 from streams.agents import intake, investigate, recalls, regional, risk
 from streams.context import WorkerContext
 from streams.topics import EVENTS_CANONICAL, INTAKE_RAW, RISK_REGIONAL, RISK_SIGNALS, TopicSpec
@@ -41,7 +42,7 @@ def faust_options(settings: Settings) -> dict[str, Any]:
     return {
         "broker_credentials": _credentials(settings),
         "broker": brokers,
-        "store": "memory://",
+        "store": table_store.register() if settings.table_store == "rocksdb" else "memory://",
         # No Faust web server: its /table endpoints would expose state; metrics have their own port.
         "web_enabled": False,
         "topic_partitions": settings.topic_partitions,

@@ -7,6 +7,7 @@ missing — so `recall worker` on a fresh machine either works or says what to f
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 import faust
@@ -62,6 +63,19 @@ def add_housekeeping(app: faust.App, context: WorkerContext) -> None:
             context.metrics.consumer_lag.labels(tp.topic, str(tp.partition)).set(max(0, lag))
 
 
+class SpinnerlessWorker(faust.Worker):
+    """Faust's worker without its terminal spinner.
+
+    To spin on every log record the spinner sets the root logger to DEBUG, so every debug call
+    in Faust, mode and aiokafka builds a LogRecord even when nothing prints it: on a restart
+    with 200,000 product states that was a third of the changelog replay.
+    """
+
+    def on_setup_root_logger(self, logger: logging.Logger, level: int) -> None:
+        self.spinner = None
+        super().on_setup_root_logger(logger, level)
+
+
 def run_worker(settings: Settings, *, loglevel: str = "warn") -> None:
     context = build_context(settings)
     start_http_server(settings.metrics_port, registry=context.metrics.registry)
@@ -74,5 +88,5 @@ def run_worker(settings: Settings, *, loglevel: str = "warn") -> None:
         metrics_port=settings.metrics_port,
         reporters=len(context.reporters),
     )
-    worker = faust.Worker(app, loglevel=loglevel, quiet=True)
+    worker = SpinnerlessWorker(app, loglevel=loglevel, quiet=True)
     worker.execute_from_commandline()

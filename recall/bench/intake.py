@@ -26,6 +26,7 @@ from recall.adapters.db.migrate import upgrade
 from recall.adapters.db.registry_store import load_registry, reporting_population
 from recall.adapters.kafka.admin import delete_topics_with_prefix, ensure_topics
 from recall.adapters.kafka.producer import StationSender
+from recall.bench.worker_env import bench_worker_env
 from recall.config import Settings
 from recall.registry.sample import SampleSizes, generate
 from recall.simulate.events import SimProduct, SimStation, station_event
@@ -156,13 +157,8 @@ def run_intake_benchmark(
     ensure_topics(settings)
     produce_events(settings, events, progress)
     store = IntakeStore(make_session_factory(make_engine(settings.sqlalchemy_url)))
-    env = {
-        "RECALL_TOPIC_PREFIX": settings.topic_prefix,
-        "RECALL_APP_ID": settings.app_id,
-        "DATABASE_URL": db_url,
-        "RECALL_METRICS_PORT": str(base.metrics_port + 1),
-        "RECALL_AGENTS": "intake",  # the intake stage alone: what this benchmark measures
-    }
+    # The intake stage alone: what this benchmark measures.
+    env = bench_worker_env(settings, workdir, base.metrics_port + 1, RECALL_AGENTS="intake")
     worker = WorkerProcess(env, workdir / "worker.log")
     worker.start()
     try:

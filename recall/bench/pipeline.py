@@ -33,6 +33,7 @@ from recall.adapters.db.registry_store import load_registry, reporting_populatio
 from recall.adapters.kafka.admin import delete_topics_with_prefix, ensure_topics
 from recall.adapters.kafka.producer import StationSender
 from recall.bench.intake import CHINA_TZ, _window_rate
+from recall.bench.worker_env import bench_worker_env
 from recall.config import Settings
 from recall.registry.sample import generate
 from recall.simulate.events import SimProduct, SimStation, sampling_result, station_event
@@ -107,13 +108,7 @@ def run_pipeline_benchmark(
         )
     sender.flush()
     store = IntakeStore(sessions)
-    env = {
-        "RECALL_TOPIC_PREFIX": settings.topic_prefix,
-        "RECALL_APP_ID": settings.app_id,
-        "DATABASE_URL": db_url,
-        "RECALL_METRICS_PORT": str(base.metrics_port + 2),
-        "RECALL_STATE_DIR": str(workdir),
-    }
+    env = bench_worker_env(settings, workdir, base.metrics_port + 2)
     worker = WorkerProcess(env, workdir / "worker.log")
     worker.start()
     try:

@@ -8,7 +8,11 @@ table's changelog topic, and no stream is read before every table is recovered. 
 2. N realistic `product_to_risk` values are produced onto that changelog, each on the
    partition its key hashes to (as the table writes them);
 3. one valid station event is sent, the worker is started again, and the clock runs from the
-   process start until that event is stored — recovery, group join and the first batch.
+   process start until that event is stored — recovery, group join and the first batch (cold:
+   the worker's disk holds none of that state, as on a new machine);
+4. the worker is stopped and started once more with another probe (warm: the same disk). With
+   the memory store this replays the whole changelog again; with RocksDB only what the local
+   store has not yet seen.
 
 The worker's resident memory is read from /proc once it is processing: the real process
 holding the real state, next to `recall bench state`'s in-process estimate.
@@ -37,6 +41,7 @@ from recall.adapters.kafka.admin import delete_topics_with_prefix, ensure_topics
 from recall.adapters.kafka.producer import StationSender
 from recall.bench.intake import CHINA_TZ
 from recall.bench.state import realistic_state
+from recall.bench.worker_env import bench_worker_env
 from recall.config import Settings
 from recall.registry.sample import generate
 from recall.simulate.events import SimProduct, SimStation, station_event
@@ -50,10 +55,12 @@ DISTINCT_VALUES = 2_000  # realistic values, reused across keys: the replay cost
 class RestartBenchResult:
     products: int
     changelog_bytes: int
+    table_store: str
     first_start_s: float
     restart_to_processing_s: float
     records_per_s: float
     worker_rss_mib: float
+    warm_restart_s: float
     database: str
 
 
@@ -80,13 +87,7 @@ def run_restart_benchmark(
     load_registry(sessions, generate(7))
     ensure_topics(settings)
     store = IntakeStore(sessions)
-    env = {
-        "RECALL_TOPIC_PREFIX": settings.topic_prefix,
-        "RECALL_APP_ID": settings.app_id,
-        "DATABASE_URL": db_url,
-        "RECALL_METRICS_PORT": str(base.metrics_port + 3),
-        "RECALL_STATE_DIR": str(workdir),
-    }
+    env = bench_worker_env(settings, workdir, base.metrics_port + 3)
     worker = WorkerProcess(env, workdir / "worker.log")
     stations, goods = _population(sessions)
     rng = random.Random(11)
@@ -96,19 +97,24 @@ def run_restart_benchmark(
         worker.stop()
         say(f"writing {products:,} product states to the changelog")
         size = _fill_changelog(settings, products, advance)
-        say("restarting the worker")
+        say("restarting the worker (cold)")
         restart = _start_and_wait_stored(worker, settings, store, stations, goods, rng, 2)
         rss = _rss_mib(worker.pid)
+        worker.stop()
+        say("restarting the worker (warm)")
+        warm = _start_and_wait_stored(worker, settings, store, stations, goods, rng, 3)
     finally:
         worker.stop()
         delete_topics_with_prefix(settings, (settings.topic_prefix, settings.app_id))
     return RestartBenchResult(
         products=products,
         changelog_bytes=size,
+        table_store=settings.table_store,
         first_start_s=round(first, 2),
         restart_to_processing_s=round(restart, 2),
         records_per_s=round(products / restart, 1),
         worker_rss_mib=round(rss, 1),
+        warm_restart_s=round(warm, 2),
         database="postgresql" if "postgres" in db_url else "sqlite",
     )
 

@@ -1,0 +1,33 @@
+"""RocksDB table store whose writes follow the key's partition, not the current event's.
+
+Faust's RocksDB store puts every write into the database of the *current event's* partition and
+refuses writes without one. Our tables use `use_partitioner=True` and are written once per key
+after a `take_events` batch, where no single event is current; and a key's partition is Kafka's
+murmur2 of its raw bytes — the partition its changelog record goes to and is recovered from.
+This store writes there, so live writes and changelog recovery fill the same database, and a
+rebalance that hands partition p to another worker hands over exactly p's keys.
+"""
+
+from __future__ import annotations
+
+from faust.stores import STORES
+from faust.stores.rocksdb import Store as RocksDBStore
+
+from streams.partitioning import partition_of
+
+SCHEME = "recall-rocksdb"
+
+
+class PartitionedRocksDBStore(RocksDBStore):
+    def _set(self, key: bytes, value: bytes | None) -> None:
+        partitions = self.table.partitions or self.app.conf.topic_partitions
+        partition = partition_of(key, partitions)
+        db = self._db_for_partition(partition)
+        self._key_index[key] = partition
+        db.put(key, value)
+
+
+def register() -> str:
+    """Make the store known to Faust; returns the store URL to configure."""
+    STORES.aliases[SCHEME] = f"{__name__}:PartitionedRocksDBStore"
+    return f"{SCHEME}://"
