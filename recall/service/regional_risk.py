@@ -24,9 +24,13 @@ from typing import Any
 
 import orjson
 
-from recall.domain.errors import DomainError
 from recall.domain.risk.detectors.base import Detection
-from recall.domain.risk.detectors.live import DAILY, LiveState, update
+from recall.domain.risk.detectors.live import (
+    DAILY,
+    LiveState,
+    close_open_periods,
+    judge_open_period,
+)
 from recall.service.risk import Case
 from recall.service.risk_state import LATENESS_DAYS, day_label
 
@@ -197,7 +201,7 @@ def _temporal(
     out = []
     for day in sorted(days):
         count = hazard.open_days.get(day, 0)
-        detection = _judge(hazard, day)
+        detection = judge_open_period(hazard.live, hazard.open_days, day, DAILY)
         if detection is None or not detection.alarm or count < MIN_CASES:
             continue
         alert = _alert(state, hazard, code, day, count, detection, _trigger(records, code, day), at)
@@ -208,21 +212,11 @@ def _temporal(
     return out
 
 
-def _judge(hazard: RegionHazard, day: int) -> Detection | None:
-    """Judge the (possibly still growing) count of `day` against the baseline before it."""
-    live = hazard.live
-    try:
-        for earlier in sorted(d for d in hazard.open_days if d < day):
-            live = update(live, earlier, hazard.open_days[earlier], DAILY).state
-        return update(live, day, hazard.open_days.get(day, 0), DAILY).detection
-    except DomainError:
-        return None
-
-
 def _close_days(hazard: RegionHazard, watermark: int) -> None:
     """Absorb open days older than the lateness window into the baseline, in order."""
-    for day in sorted(d for d in hazard.open_days if d <= watermark - LATENESS_DAYS):
-        hazard.live = update(hazard.live, day, hazard.open_days.pop(day), DAILY).state
+    hazard.live = close_open_periods(
+        hazard.live, hazard.open_days, watermark - LATENESS_DAYS, DAILY
+    )
 
 
 def _trigger(records: Sequence[RegionalCase], hazard: str, day: int) -> str:

@@ -22,9 +22,8 @@ from datetime import datetime
 from fractions import Fraction
 from typing import Any
 
-from recall.domain.errors import DomainError
 from recall.domain.risk.detectors.base import Detection
-from recall.domain.risk.detectors.live import DAILY, LiveState, update
+from recall.domain.risk.detectors.live import DAILY, close_open_periods, judge_open_period
 from recall.domain.risk.matrix import RiskLevel, risk_level_for_probability
 from recall.domain.risk.score import RiskInputs, risk_score
 from recall.domain.risk.severity import (
@@ -203,22 +202,12 @@ def _record_injury(state: ProductRiskState, case: Case, touched: dict[str, set[i
 
 def _close_days(hazard: HazardState, watermark: int) -> None:
     """Absorb open days older than the lateness window into the baseline, in order."""
-    for day in sorted(d for d in hazard.open_days if d <= watermark - LATENESS_DAYS):
-        hazard.live = update(hazard.live, day, hazard.open_days.pop(day), DAILY).state
+    hazard.live = close_open_periods(
+        hazard.live, hazard.open_days, watermark - LATENESS_DAYS, DAILY
+    )
     horizon = watermark - 4 * SEVERE_WINDOW_DAYS
     for day in [d for d in hazard.severe_days if d < horizon]:
         del hazard.severe_days[day]
-
-
-def _judge(hazard: HazardState, day: int) -> Detection | None:
-    """Judge the (possibly still growing) count of `day` against the baseline before it."""
-    live: LiveState = hazard.live
-    try:
-        for earlier in sorted(d for d in hazard.open_days if d < day):
-            live = update(live, earlier, hazard.open_days[earlier], DAILY).state
-        return update(live, day, hazard.open_days.get(day, 0), DAILY).detection
-    except DomainError:
-        return None
 
 
 def _temporal(
@@ -228,7 +217,7 @@ def _temporal(
     out = []
     for day in sorted(days):
         count = hazard.open_days.get(day, 0)
-        detection = _judge(hazard, day)
+        detection = judge_open_period(hazard.live, hazard.open_days, day, DAILY)
         if detection is None or not detection.alarm or count < MIN_CASES:
             continue
         trigger = _trigger(cases, code, day)

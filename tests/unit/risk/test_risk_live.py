@@ -5,7 +5,13 @@ import sys
 import pytest
 
 from recall.domain.risk.detectors import LiveState, update
-from recall.domain.risk.detectors.live import WEEKLY, LiveParams, detect_live
+from recall.domain.risk.detectors.live import (
+    WEEKLY,
+    LiveParams,
+    close_open_periods,
+    detect_live,
+    judge_open_period,
+)
 from recall.domain.risk.errors import InvalidInputError, OutOfOrderPeriodError
 
 
@@ -61,3 +67,33 @@ def test_batch_replay_matches_the_stream() -> None:
     counts = [3, 5, 4, 6] * 10 + [25]
     state = feed(counts[:-1])
     assert detect_live(counts, len(counts) - 1) == update(state, len(counts) - 1, 25).detection
+
+
+def _warm(periods: int = 40) -> LiveState:
+    state = LiveState()
+    for period in range(periods):
+        state = update(state, period, 2 + period % 3, WEEKLY).state
+    return state
+
+
+def test_an_open_period_is_judged_with_earlier_open_periods_folded_in() -> None:
+    state = _warm()
+    open_counts = {40: 3, 41: 20}
+    folded = update(state, 40, 3, WEEKLY).state
+    expected = update(folded, 41, 20, WEEKLY).detection
+    assert judge_open_period(state, open_counts, 41, WEEKLY) == expected
+    assert expected.alarm
+    assert open_counts == {40: 3, 41: 20}, "judging leaves the open periods open"
+
+
+def test_a_period_behind_the_baseline_is_not_judged() -> None:
+    assert judge_open_period(_warm(), {10: 5}, 10, WEEKLY) is None
+
+
+def test_closing_absorbs_in_order_and_keeps_later_periods_open() -> None:
+    state = _warm()
+    open_counts = {42: 4, 40: 2, 43: 1}
+    closed = close_open_periods(state, open_counts, 42, WEEKLY)
+    by_hand = update(update(state, 40, 2, WEEKLY).state, 42, 4, WEEKLY).state
+    assert closed == by_hand
+    assert open_counts == {43: 1}

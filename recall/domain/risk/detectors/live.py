@@ -16,12 +16,12 @@ Not modelled: seasonality (the EW level follows it with a lag of about one half-
 """
 
 import math
-from collections.abc import Sequence
+from collections.abc import MutableMapping, Sequence
 from dataclasses import dataclass
 
 from recall.domain.risk.detectors import nb
 from recall.domain.risk.detectors.base import Detection, check_period
-from recall.domain.risk.errors import InvalidInputError, OutOfOrderPeriodError
+from recall.domain.risk.errors import InvalidInputError, OutOfOrderPeriodError, RiskError
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +82,33 @@ def update(state: LiveState, period: int, count: int, params: LiveParams = WEEKL
             state = _absorb(state, last + step, 0, params)
     detection = _judge(state, count, params)
     return LiveUpdate(_absorb(state, period, count, params), detection)
+
+
+def judge_open_period(
+    state: LiveState, open_counts: MutableMapping[int, int], period: int, params: LiveParams
+) -> Detection | None:
+    """Judge the (possibly still growing) count of an open `period` against the baseline with
+    the earlier open periods folded in, leaving `state` and `open_counts` as they are.
+
+    Streams keep recent periods open for late events (a lateness window) and absorb them into
+    the baseline only when they close; a count is judged as it grows. None when `period` is
+    already behind the baseline (a late event beyond the window) or a count is invalid.
+    """
+    try:
+        for earlier in sorted(p for p in open_counts if p < period):
+            state = update(state, earlier, open_counts[earlier], params).state
+        return update(state, period, open_counts.get(period, 0), params).detection
+    except RiskError:
+        return None
+
+
+def close_open_periods(
+    state: LiveState, open_counts: MutableMapping[int, int], through: int, params: LiveParams
+) -> LiveState:
+    """Absorb (and remove) the open periods up to `through` into the baseline, in order."""
+    for period in sorted(p for p in open_counts if p <= through):
+        state = update(state, period, open_counts.pop(period), params).state
+    return state
 
 
 def _judge(state: LiveState, count: int, p: LiveParams) -> Detection:
