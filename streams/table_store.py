@@ -1,4 +1,4 @@
-"""RocksDB table store whose writes follow the key's partition, not the current event's.
+"""State tables: declared once (`partitioned_table`), stored where their keys hash to.
 
 Faust's RocksDB store puts every write into the database of the *current event's* partition and
 refuses writes without one. Our tables use `use_partitioner=True` and are written once per key
@@ -10,6 +10,9 @@ rebalance that hands partition p to another worker hands over exactly p's keys.
 
 from __future__ import annotations
 
+from typing import Any
+
+import faust
 from faust.stores import STORES
 from faust.stores.rocksdb import Store as RocksDBStore
 
@@ -31,3 +34,21 @@ def register() -> str:
     """Make the store known to Faust; returns the store URL to configure."""
     STORES.aliases[SCHEME] = f"{__name__}:PartitionedRocksDBStore"
     return f"{SCHEME}://"
+
+
+def partitioned_table(app: faust.App, name: str, partitions: int, help: str) -> Any:
+    """A state table keyed by raw key bytes, written per key from batches (`use_partitioner`).
+
+    The key type must be `bytes`: with `str` Faust serialises keys as JSON, the quoted bytes
+    hash to another partition than the source record's key, and with several workers a key's
+    state would be recovered by the wrong one. Values are bytes the caller serialises.
+    """
+    return app.Table(
+        name,
+        default=None,
+        key_type=bytes,
+        value_type=bytes,
+        partitions=partitions,
+        use_partitioner=True,
+        help=help,
+    )

@@ -29,6 +29,7 @@ from recall.service.regional_risk import (
 from streams.context import WorkerContext
 from streams.faust_types import Stream
 from streams.partitioning import partition_of
+from streams.table_store import partitioned_table
 
 log = structlog.get_logger(__name__)
 REGION_BATCH = 1000
@@ -36,14 +37,11 @@ REGION_WITHIN_S = 0.05
 
 
 def register(app: faust.App, context: WorkerContext, regional: faust.TopicT) -> None:
-    table = app.Table(
+    table = partitioned_table(
+        app,
         "region_to_risk",
-        default=None,
-        key_type=bytes,  # raw key bytes: the changelog partition must be the source's (below)
-        value_type=bytes,  # serialised by RegionRiskState; the app's serializers are "raw"
-        partitions=context.settings.topic_partitions,
-        use_partitioner=True,
-        help="Per category × region risk state (baselines per hazard, open days, recent ids).",
+        context.settings.topic_partitions,
+        "Per category × region risk state (baselines per hazard, open days, recent ids).",
     )
 
     @app.agent(regional, name="assess_regions")
@@ -90,14 +88,20 @@ def _records_by_region(batch: Sequence[Any], partitions: int) -> dict[str, list[
                 "unreadable regional bundle", partition=message.partition, offset=message.offset
             )
             continue
+        _check_routing({r.key for r in records}, message, partitions)
         for record in records:
-            if partition_of(record.key.encode(), partitions) != message.partition:
-                # Counted all the same; but another worker may own this key's state.
-                log.warning(
-                    "regional case on a foreign partition",
-                    key=record.key,
-                    partition=message.partition,
-                    offset=message.offset,
-                )
             grouped[record.key].append(record)
     return grouped
+
+
+def _check_routing(keys: set[str], message: Any, partitions: int) -> None:
+    """Log (and still count) a bundle's keys that do not hash to its partition: producers and
+    topic disagree on the partition count, and another worker may own those keys' state."""
+    for key in keys:
+        if partition_of(key.encode(), partitions) != message.partition:
+            log.warning(
+                "regional case on a foreign partition",
+                key=key,
+                partition=message.partition,
+                offset=message.offset,
+            )

@@ -2,12 +2,10 @@
 
 The table is keyed like `events.canonical` (the product key's raw UTF-8 bytes, same
 partitioner), so each product's state lives on the partition of its events; `use_partitioner`
-lets a batch write keys of any partition it holds without a current event. The key type must be
-`bytes`: with `str` Faust serialises table keys as JSON, the quoted bytes hash to another
-partition, and with several workers a product's state would be recovered by the wrong one.
-One table write per product per batch. A signal is produced (and its delivery awaited) before
-the state that remembers it is written, so a crash in between re-raises the same signal id —
-which downstream ignores — rather than losing it.
+lets a batch write keys of any partition it holds without a current event (keys are bytes:
+see `partitioned_table`). One table write per product per batch. A signal is produced (and its
+delivery awaited) before the state that remembers it is written, so a crash in between re-raises
+the same signal id — which downstream ignores — rather than losing it.
 Every new injury case is also routed to `assess_regions` by its `category|region` key: one
 bundle per destination partition of `risk.regional` per batch (the partition a record keyed
 `category|region` would land on), awaited with the batch's signals.
@@ -33,6 +31,7 @@ from recall.service.risk_state import ProductRiskState
 from streams.context import WorkerContext
 from streams.faust_types import Stream
 from streams.partitioning import partition_of
+from streams.table_store import partitioned_table
 
 log = structlog.get_logger(__name__)
 RISK_BATCH = 1000
@@ -40,14 +39,11 @@ RISK_WITHIN_S = 0.05
 
 
 def register(app: faust.App, context: WorkerContext, canonical: faust.TopicT) -> None:
-    table = app.Table(
+    table = partitioned_table(
+        app,
         "product_to_risk",
-        default=None,
-        key_type=bytes,  # raw key bytes: the changelog partition must be the source's (below)
-        value_type=bytes,  # serialised by ProductRiskState; the app's serializers are "raw"
-        partitions=context.settings.topic_partitions,
-        use_partitioner=True,
-        help="Per-product risk state (baselines, open days, recent ids, score).",
+        context.settings.topic_partitions,
+        "Per-product risk state (baselines, open days, recent ids, score).",
     )
 
     @app.agent(canonical, name="assess_risk")
