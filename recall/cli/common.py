@@ -36,3 +36,17 @@ def sessions(cfg: Settings, *, migrate: bool = True) -> sessionmaker[Session]:
     if migrate:
         upgrade(cfg.sqlalchemy_url)
     return make_session_factory(make_engine(cfg.sqlalchemy_url))
+
+
+def check_scope(scope: str | None) -> None:
+    """Refuse a `--scope` that is not a GB/T 2260 jurisdiction code, with an example."""
+    from rich.markup import escape
+
+    from recall.domain.jurisdiction import JurisdictionError, validate
+
+    if scope is None:
+        return
+    try:
+        validate(scope)
+    except JurisdictionError as error:
+        fail(escape(str(error)), "e.g. --scope 140000 (province), 140100 (city)")

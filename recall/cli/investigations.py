@@ -13,7 +13,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from recall.cli.common import console, fail, sessions, settings
+from recall.cli.common import check_scope, console, fail, sessions, settings
 
 if TYPE_CHECKING:
     from recall.domain.investigations import Investigation
@@ -125,14 +125,9 @@ def list_(
     limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many rows.")] = 50,
 ) -> None:
     """Investigations, most recently changed first."""
-    from recall.domain.jurisdiction import JurisdictionError, validate
     from recall.service.investigation_commands import list_investigations
 
-    if scope is not None:
-        try:
-            validate(scope)
-        except JurisdictionError as error:
-            fail(escape(str(error)), "e.g. --scope 140000 (province), 140100 (city)")
+    check_scope(scope)
     states = [s.value for s in state or ()]
     rows = list_investigations(sessions(settings()), scope=scope, states=states, limit=limit)
     table = Table(title=f"investigations (缺陷调查): {len(rows)}")

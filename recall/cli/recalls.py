@@ -16,7 +16,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from recall.cli.common import console, fail, sessions, settings
+from recall.cli.common import check_scope, console, fail, sessions, settings
 
 if TYPE_CHECKING:
     from recall.domain.recalls import Forecast, LevelRates
@@ -108,14 +108,9 @@ def list_(
     limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many rows.")] = 100,
 ) -> None:
     """Recalls with their correction rate, forecast and target, most recently updated first."""
-    from recall.domain.jurisdiction import JurisdictionError, validate
     from recall.service.recall_reports import list_recalls
 
-    if scope is not None:
-        try:
-            validate(scope)
-        except JurisdictionError as error:
-            fail(escape(str(error)), "e.g. --scope 140000 (province), 140100 (city)")
+    check_scope(scope)
     states = [s.value for s in state or ()]
     rows = list_recalls(sessions(settings()), scope=scope, states=states, limit=limit)
     table = Table(title=f"recalls (召回): {len(rows)}")

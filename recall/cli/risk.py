@@ -13,7 +13,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from recall.cli.common import console, fail, sessions, settings
+from recall.cli.common import check_scope, console, fail, sessions, settings
 
 if TYPE_CHECKING:
     from recall.domain.risk.disproportionality import GpsPrior
@@ -245,14 +245,9 @@ def _gps_prior_line(prior: GpsPrior) -> str:
 
 
 def _check_filters(scope: str | None, category: str | None) -> None:
-    from recall.domain.jurisdiction import JurisdictionError, validate
     from schemas.common import ProductCategory
 
-    if scope is not None:
-        try:
-            validate(scope)
-        except JurisdictionError as error:
-            fail(escape(str(error)), "e.g. --scope 140000 (province), 140100 (city)")
+    check_scope(scope)
     if category is not None and category not in set(ProductCategory):
         fail(
             f"unknown category {escape(category)!r}",
@@ -269,7 +264,7 @@ def _disproportionality_table(
         caption=(
             "each product against the other products of its category; signal (信号): N ≥ min "
             "cases and ≥ 1 of PRR ≥ 2 with χ² ≥ 4 and N ≥ 3 · ROR lower 95% > 1 · IC025 > 0; "
-            "EB = EB05 (unfitted GPS prior)"
+            "EB = EB05 (GPS; its prior is printed below)"
         ),
     )
     table.add_column("类别 category", no_wrap=True)

@@ -12,8 +12,9 @@ a = P with H, b = P with other hazards, c = other products of C with H, d = the 
 
 A pair is a signal when it has at least `min_cases` reports and meets at least one criterion of
 `assess` (Evans PRR rule, ROR lower bound > 1, IC025 > 0) — the count the risk score also uses.
-EB05 is shown beside IC025 for small counts; it uses the customary unfitted GPS prior, so it is
-computed only for pairs with enough cases to be a signal (it is also the slow part).
+EB05 is shown beside IC025 for small counts, under a GPS prior fitted once to every pair of the
+report (`fit_gps_prior`); it is computed only for pairs with enough cases to be a signal (the
+posterior quantiles are the slow part).
 """
 
 from __future__ import annotations
