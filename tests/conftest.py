@@ -16,10 +16,8 @@ import pytest
 
 from recall.adapters.broker import local
 from recall.config import Settings
-from tests.support.ports import free_port
+from tests.support.broker import local_broker_settings
 from tests.support.postgres import PostgresCluster, new_cluster
-
-REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="session")
@@ -30,15 +28,7 @@ def broker_settings() -> Iterator[Settings]:
     if external:
         yield Settings(state_dir=state)
         return
-    settings = Settings(
-        KAFKA_BOOTSTRAP_SERVERS=None,
-        state_dir=state,
-        broker_port=free_port(),
-        broker_controller_port=free_port(),
-        broker_heap="512m",
-        broker_jars_dir=REPO / ".local" / "kafka-jars",
-        topic_partitions=4,
-    )
+    settings = local_broker_settings(state, heap="512m")
     local.start(settings, timeout_s=180)
     yield settings
     local.stop(settings)

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.broker import REPO
 from tests.support.ports import free_port
 
 pytestmark = pytest.mark.integration
-REPO = Path(__file__).resolve().parents[2]
 
 
 def _recall(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

@@ -12,10 +12,9 @@ import pytest
 
 from recall.adapters.broker import local
 from recall.config import Settings
-from tests.conftest import REPO
+from tests.support.broker import local_broker_settings
 from tests.support.events import valid_events
 from tests.support.pipeline import Pipeline
-from tests.support.ports import free_port
 from tests.support.postgres import new_cluster
 
 pytestmark = pytest.mark.integration
@@ -62,14 +61,7 @@ def test_database_outage_stalls_then_drains_without_loss(
 
 
 def test_broker_killed_and_restarted_loses_nothing(tmp_path: Path, database_url: str) -> None:
-    broker = Settings(
-        state_dir=tmp_path / "broker",
-        broker_port=free_port(),
-        broker_controller_port=free_port(),
-        broker_heap="384m",
-        broker_jars_dir=REPO / ".local" / "kafka-jars",
-        topic_partitions=4,
-    )
+    broker = local_broker_settings(tmp_path / "broker", heap="384m")
     local.start(broker, timeout_s=180)
     try:
         pipeline = Pipeline.create(broker, database_url, tmp_path / "work")

@@ -27,8 +27,7 @@ class PostgresCluster:
         return f"postgresql+psycopg://recall@127.0.0.1:{self.port}/recall"
 
     def _run(self, *command: str) -> None:
-        prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-        subprocess.run([*prefix, *command], check=True, capture_output=True, text=True)
+        subprocess.run([*self._prefix(), *command], check=True, capture_output=True, text=True)
 
     def start(self) -> None:
         data = self.root / "data"
@@ -43,18 +42,7 @@ class PostgresCluster:
             "-E",
             "UTF8",
         )
-        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
-        self._run(
-            str(self.bin_dir / "pg_ctl"),
-            "-D",
-            str(data),
-            "-o",
-            options,
-            "-l",
-            str(self.root / "pg.log"),
-            "-w",
-            "start",
-        )
+        self._pg_ctl_start()
         self._run(
             str(self.bin_dir / "createdb"),
             "-h",
@@ -68,6 +56,9 @@ class PostgresCluster:
 
     def restart(self) -> None:
         """Start again on the same port and data directory (after `stop`)."""
+        self._pg_ctl_start()
+
+    def _pg_ctl_start(self) -> None:
         options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
         self._run(
             str(self.bin_dir / "pg_ctl"),
