@@ -10,26 +10,21 @@ from __future__ import annotations
 
 import asyncio
 import random
-import tempfile
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import orjson
+from sqlalchemy.orm import Session, sessionmaker
 
-from recall.adapters.db.engine import make_engine, make_session_factory
 from recall.adapters.db.intake_store import IntakeStore
-from recall.adapters.db.migrate import upgrade
-from recall.adapters.db.registry_store import load_registry, reporting_population
-from recall.adapters.kafka.admin import delete_topics_with_prefix, ensure_topics
 from recall.adapters.kafka.producer import StationSender
-from recall.bench.worker_env import bench_worker_env
+from recall.bench.isolation import isolated_run, population
 from recall.config import Settings
 from recall.registry.sample import SampleSizes, generate
-from recall.simulate.events import SimProduct, SimStation, station_event
+from recall.simulate.events import station_event
 from recall.worker_process import WorkerProcess, wait_for
 from streams.topics import INTAKE_RAW
 
@@ -69,16 +64,15 @@ def _track(
     return samples
 
 
-def produce_events(settings: Settings, n: int, progress: Callable[[int], None] | None) -> None:
-    """Publish `n` valid signed events as registered stations would."""
-    upgrade(settings.sqlalchemy_url)
-    sessions = make_session_factory(make_engine(settings.sqlalchemy_url))
-    load_registry(
-        sessions, generate(7, SampleSizes(manufacturers=300, standards=10, labs=10, experts=10))
-    )
-    stations, products = reporting_population(sessions)
-    sim_stations = [SimStation(*s) for s in stations]
-    sim_products = [SimProduct(*p) for p in products]
+def produce_events(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    n: int,
+    progress: Callable[[int], None] | None,
+) -> None:
+    """Publish `n` valid signed events as the registered stations would."""
+    who = population(sessions)
+    sim_stations, sim_products = who.people + who.labs, who.goods
     rng = random.Random(42)
     sender = StationSender(settings, linger_ms=50)
     now = datetime.now(CHINA_TZ)
@@ -145,21 +139,16 @@ def _create_sink(settings: Settings, name: str) -> None:
 def run_intake_benchmark(
     base: Settings, events: int, progress: Callable[[int], None] | None = None
 ) -> IntakeBenchResult:
-    run = uuid.uuid4().hex[:8]
-    workdir = Path(tempfile.mkdtemp(prefix="recall-bench-"))
-    db_url = base.database_url or f"sqlite:///{workdir / 'bench.db'}"
-    overrides = {
-        "topic_prefix": f"bench-{run}.",
-        "app_id": f"recall-bench-{run}",
-        "database_url": db_url,
-    }
-    settings = Settings(**{**base.model_dump(exclude={"database_url"}), **overrides})
-    ensure_topics(settings)
-    produce_events(settings, events, progress)
-    store = IntakeStore(make_session_factory(make_engine(settings.sqlalchemy_url)))
+    bench = isolated_run(base, "bench")
+    settings = bench.settings
+    sessions = bench.prepare(
+        generate(7, SampleSizes(manufacturers=300, standards=10, labs=10, experts=10))
+    )
+    produce_events(settings, sessions, events, progress)
+    store = IntakeStore(sessions)
     # The intake stage alone: what this benchmark measures.
-    env = bench_worker_env(settings, workdir, base.metrics_port + 1, RECALL_AGENTS="intake")
-    worker = WorkerProcess(env, workdir / "worker.log")
+    env = bench.worker_env(base.metrics_port + 1, RECALL_AGENTS="intake")
+    worker = WorkerProcess(env, bench.workdir / "worker.log")
     worker.start()
     try:
         pipeline = _track(lambda: store.counts().events, events, 600, worker.running)
@@ -172,7 +161,7 @@ def run_intake_benchmark(
     try:
         ceiling = asyncio.run(_ceiling(settings, events, sink))
     finally:  # a benchmark leaves no topics behind on the broker
-        delete_topics_with_prefix(settings, (settings.topic_prefix, settings.app_id))
+        bench.clean_up()
     rate, ceiling_rate = _window_rate(pipeline, events), _window_rate(ceiling, events)
     return IntakeBenchResult(
         events=events,
@@ -180,7 +169,7 @@ def run_intake_benchmark(
         ceiling_events_per_s=round(ceiling_rate, 1),
         ratio=round(rate / ceiling_rate, 3),
         partitions=settings.topic_partitions,
-        database="postgresql" if "postgres" in db_url else "sqlite",
+        database=bench.database,
     )
 
 

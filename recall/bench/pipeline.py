@@ -13,27 +13,20 @@ from __future__ import annotations
 
 import random
 import statistics
-import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from recall.adapters.db.engine import make_engine, make_session_factory
 from recall.adapters.db.intake_store import IntakeStore
-from recall.adapters.db.migrate import upgrade
 from recall.adapters.db.models import InvestigationRow
-from recall.adapters.db.registry_store import load_registry, reporting_population
-from recall.adapters.kafka.admin import delete_topics_with_prefix, ensure_topics
 from recall.adapters.kafka.producer import StationSender
 from recall.bench.intake import CHINA_TZ, _window_rate
-from recall.bench.worker_env import bench_worker_env
+from recall.bench.isolation import isolated_run, population
 from recall.config import Settings
 from recall.registry.sample import generate
 from recall.simulate.events import SimProduct, SimStation, sampling_result, station_event
@@ -78,25 +71,11 @@ def run_pipeline_benchmark(
     progress: Callable[[str], None] | None = None,
 ) -> PipelineBenchResult:
     say = progress or (lambda _message: None)
-    run = uuid.uuid4().hex[:8]
-    workdir = Path(tempfile.mkdtemp(prefix="recall-bench-pipeline-"))
-    db_url = base.database_url or f"sqlite:///{workdir / 'bench.db'}"
-    settings = Settings(
-        **{
-            **base.model_dump(exclude={"database_url"}),
-            "topic_prefix": f"pipe-{run}.",
-            "app_id": f"recall-pipe-{run}",
-            "database_url": db_url,
-        }
-    )
-    upgrade(settings.sqlalchemy_url)
-    sessions = make_session_factory(make_engine(settings.sqlalchemy_url))
-    load_registry(sessions, generate(7))
-    ensure_topics(settings)
-    stations, products = reporting_population(sessions)
-    people = [SimStation(*s) for s in stations if s[1] != "lab"]
-    labs = [SimStation(*s) for s in stations if s[1] == "lab"]
-    goods = [SimProduct(*p) for p in products]
+    bench = isolated_run(base, "pipe")
+    settings = bench.settings
+    sessions = bench.prepare(generate(7))
+    who = population(sessions)
+    people, labs, goods = who.people, who.labs, who.goods
     rng = random.Random(3)
     say(f"producing {events:,} events")
     sender = StationSender(settings, linger_ms=50)
@@ -108,8 +87,7 @@ def run_pipeline_benchmark(
         )
     sender.flush()
     store = IntakeStore(sessions)
-    env = bench_worker_env(settings, workdir, base.metrics_port + 2)
-    worker = WorkerProcess(env, workdir / "worker.log")
+    worker = WorkerProcess(bench.worker_env(base.metrics_port + 2), bench.workdir / "worker.log")
     worker.start()
     try:
         say("measuring throughput")
@@ -122,7 +100,7 @@ def run_pipeline_benchmark(
     finally:
         worker.stop()
         sender.close()
-        delete_topics_with_prefix(settings, (settings.topic_prefix, settings.app_id))
+        bench.clean_up()
     return PipelineBenchResult(
         events=events,
         events_per_s=round(rate, 1),
@@ -133,7 +111,7 @@ def run_pipeline_benchmark(
         latency_p95_s=round(_percentile(latencies, 0.95), 4) if latencies else float("nan"),
         latency_p99_s=round(_percentile(latencies, 0.99), 4) if latencies else float("nan"),
         latency_max_s=round(max(latencies), 4) if latencies else float("nan"),
-        database="postgresql" if "postgres" in db_url else "sqlite",
+        database=bench.database,
     )
 
 

@@ -21,9 +21,7 @@ holding the real state, next to `recall bench state`'s in-process estimate.
 from __future__ import annotations
 
 import random
-import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -31,17 +29,12 @@ from pathlib import Path
 
 import orjson
 from kafka import KafkaProducer
-from sqlalchemy.orm import Session, sessionmaker
 
-from recall.adapters.db.engine import make_engine, make_session_factory
 from recall.adapters.db.intake_store import IntakeStore
-from recall.adapters.db.migrate import upgrade
-from recall.adapters.db.registry_store import load_registry, reporting_population
-from recall.adapters.kafka.admin import delete_topics_with_prefix, ensure_topics
 from recall.adapters.kafka.producer import StationSender
 from recall.bench.intake import CHINA_TZ
+from recall.bench.isolation import isolated_run, population
 from recall.bench.state import realistic_state
-from recall.bench.worker_env import bench_worker_env
 from recall.config import Settings
 from recall.registry.sample import generate
 from recall.simulate.events import SimProduct, SimStation, station_event
@@ -71,25 +64,13 @@ def run_restart_benchmark(
     advance: Callable[[int], None] | None = None,
 ) -> RestartBenchResult:
     say = progress or (lambda _message: None)
-    run = uuid.uuid4().hex[:8]
-    workdir = Path(tempfile.mkdtemp(prefix="recall-bench-restart-"))
-    db_url = base.database_url or f"sqlite:///{workdir / 'bench.db'}"
-    settings = Settings(
-        **{
-            **base.model_dump(exclude={"database_url"}),
-            "topic_prefix": f"restart-{run}.",
-            "app_id": f"recall-restart-{run}",
-            "database_url": db_url,
-        }
-    )
-    upgrade(settings.sqlalchemy_url)
-    sessions = make_session_factory(make_engine(settings.sqlalchemy_url))
-    load_registry(sessions, generate(7))
-    ensure_topics(settings)
+    bench = isolated_run(base, "restart")
+    settings = bench.settings
+    sessions = bench.prepare(generate(7))
     store = IntakeStore(sessions)
-    env = bench_worker_env(settings, workdir, base.metrics_port + 3)
-    worker = WorkerProcess(env, workdir / "worker.log")
-    stations, goods = _population(sessions)
+    worker = WorkerProcess(bench.worker_env(base.metrics_port + 3), bench.workdir / "worker.log")
+    who = population(sessions)
+    stations, goods = who.people, who.goods
     rng = random.Random(11)
     try:
         say("first start: the worker creates its topics")
@@ -105,7 +86,7 @@ def run_restart_benchmark(
         warm = _start_and_wait_stored(worker, settings, store, stations, goods, rng, 3)
     finally:
         worker.stop()
-        delete_topics_with_prefix(settings, (settings.topic_prefix, settings.app_id))
+        bench.clean_up()
     return RestartBenchResult(
         products=products,
         changelog_bytes=size,
@@ -115,14 +96,8 @@ def run_restart_benchmark(
         records_per_s=round(products / restart, 1),
         worker_rss_mib=round(rss, 1),
         warm_restart_s=round(warm, 2),
-        database="postgresql" if "postgres" in db_url else "sqlite",
+        database=bench.database,
     )
-
-
-def _population(sessions: sessionmaker[Session]) -> tuple[list[SimStation], list[SimProduct]]:
-    stations, products = reporting_population(sessions)
-    people = [SimStation(*s) for s in stations if s[1] != "lab"]
-    return people, [SimProduct(*p) for p in products]
 
 
 def _start_and_wait_stored(
