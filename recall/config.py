@@ -67,6 +67,23 @@ class Settings(BaseSettings):
         ),
     )
     metrics_port: int = 9464
+    metrics_host: str = Field(
+        default="127.0.0.1",
+        description="Address the metrics/health server binds to: loopback unless a scraper"
+        " on another host needs it (then the pod or host address, never by accident)",
+    )
+    event_max_future_s: float = Field(
+        default=600.0,
+        ge=0,
+        le=86_400,
+        description="How far ahead of receipt an event time may be (station clock skew)",
+    )
+    event_max_age_days: float = Field(
+        default=730.0,
+        gt=0,
+        le=3650,
+        description="How far before receipt an occurrence, sampling or sending time may be",
+    )
     persist_batch_size: int = Field(default=2000, ge=1, le=100_000)
     persist_batch_seconds: float = Field(default=0.2, gt=0, le=10)
     registry_refresh_seconds: float = Field(default=15.0, gt=0)

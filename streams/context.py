@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from typing import TypeVar
 import structlog
 from sqlalchemy.orm import Session, sessionmaker
 
+from recall.adapters.db.errors import is_transient
 from recall.adapters.db.intake_store import IntakeStore
 from recall.adapters.db.registry_store import units_in_use
 from recall.adapters.signing import station_key
@@ -86,22 +88,39 @@ class WorkerContext:
 
 
 async def with_retry(
-    action: Callable[[], Awaitable[T]], *, what: str, on_failure: Callable[[], None]
+    action: Callable[[], Awaitable[T]],
+    *,
+    what: str,
+    on_failure: Callable[[], None],
+    max_delay_s: float = 15.0,
 ) -> T:
-    """Retry a store write until it succeeds: a database outage stalls the agent, loses nothing.
+    """Retry a store write while its errors are transient: an outage stalls, loses nothing.
 
-    The batch's offsets are only committed after this returns, so a worker killed while
-    waiting re-reads the batch; the idempotent writes make that harmless.
+    A permanent error (DESIGN.md §7: data, integrity, encoding) is raised at once, for the
+    caller to isolate the offending record and dead-letter it; retrying it would stop the
+    partition for good. The batch's offsets are only committed after this returns, so a worker
+    killed while waiting re-reads the batch; the idempotent writes make that harmless.
+    Backoff is exponential with full jitter, so workers that lost the same database do not
+    return to it in lockstep.
     """
     delay = 0.2
     while True:
         try:
             return await action()
-        except Exception as error:  # the database is outside our control; never crash
+        except Exception as error:
             on_failure()
-            log.warning("store write failed; retrying", what=what, error=str(error), delay_s=delay)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 15.0)
+            if not is_transient(error):
+                raise
+            pause = random.uniform(delay / 2, delay)  # jitter, not cryptography
+            log.warning(
+                "store write failed; retrying",
+                what=what,
+                error=type(error).__name__,
+                detail=str(getattr(error, "orig", None) or error)[:300],
+                delay_s=round(pause, 3),
+            )
+            await asyncio.sleep(pause)
+            delay = min(delay * 2, max_delay_s)
 
 
 def monotonic() -> float:
