@@ -7,13 +7,17 @@ start-up with a message that names the variable to fix.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from recall.adapters.signing import StationCredential
 
 DEV_SIGNING_SECRET = "recall-dev-signing-secret-change-me"
 
@@ -26,7 +30,10 @@ class Environment(StrEnum):
 class Settings(BaseSettings):
     """recall-tracker settings: each field is `RECALL_<NAME>` unless an alias says otherwise."""
 
-    model_config = SettingsConfigDict(env_prefix="RECALL_", frozen=True, extra="ignore")
+    # hide_input_in_errors: a refused setting's message must never print the secret it refused
+    model_config = SettingsConfigDict(
+        env_prefix="RECALL_", frozen=True, extra="ignore", hide_input_in_errors=True
+    )
 
     environment: Environment = Environment.DEVELOPMENT
     state_dir: Path = Path(".local")
@@ -37,6 +44,11 @@ class Settings(BaseSettings):
         description="External cluster; when unset the embedded local broker is used.",
     )
     kafka_security_protocol: str = "PLAINTEXT"
+    allow_plaintext_kafka: bool = Field(
+        default=False,
+        description="Production only: accept a Kafka connection without TLS (PLAINTEXT or"
+        " SASL_PLAINTEXT), e.g. inside a mesh that already encrypts; an explicit, visible choice",
+    )
     kafka_sasl_mechanism: str | None = None
     kafka_sasl_username: str | None = None
     kafka_sasl_password: SecretStr | None = None
@@ -98,8 +110,9 @@ class Settings(BaseSettings):
     signing_secret: SecretStr = SecretStr(DEV_SIGNING_SECRET)
     station_key: SecretStr | None = Field(
         default=None,
-        description="Station side: this station's own signing key (hex, from `recall station key`);"
-        " when set, `recall station send` signs with it and needs no server secret",
+        description="Station side: this station's credential, rk1:<station_id>:<version>:<hex>,"
+        " printed by `recall station key issue STATION_ID` on the server; `recall station send`"
+        " signs with it, only as that station, and needs no server secret",
     )
 
     log_level: str = "INFO"
@@ -107,19 +120,38 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_placeholders_in_production(self) -> Settings:
+        secret = self.signing_secret.get_secret_value()
         if self.environment is Environment.PRODUCTION:
-            if self.signing_secret.get_secret_value() == DEV_SIGNING_SECRET:
-                raise ValueError(
-                    "RECALL_SIGNING_SECRET still has the development value; "
-                    "set a random secret of 32+ characters for production"
-                )
+            _check_production_secret(secret)
             if not self.kafka_bootstrap_servers:
                 raise ValueError("production needs KAFKA_BOOTSTRAP_SERVERS (a real cluster)")
+            protocol = self.kafka_security_protocol.strip().upper()
+            if protocol not in _TLS_PROTOCOLS and not self.allow_plaintext_kafka:
+                raise ValueError(
+                    f"production refuses RECALL_KAFKA_SECURITY_PROTOCOL={protocol} (no TLS):"
+                    " use SASL_SSL or SSL, or set RECALL_ALLOW_PLAINTEXT_KAFKA=true if the"
+                    " network already encrypts"
+                )
             if not self.database_url:
                 raise ValueError("production needs DATABASE_URL (PostgreSQL)")
-        if len(self.signing_secret.get_secret_value()) < 16:
+            if _normalise_database_url(self.database_url).lower().startswith("sqlite"):
+                raise ValueError(
+                    "production refuses a SQLite DATABASE_URL: one file cannot serve several"
+                    " workers and the API; use PostgreSQL (postgresql://…)"
+                )
+        if len(secret) < 16:
             raise ValueError("RECALL_SIGNING_SECRET must be at least 16 characters")
+        if self.station_key is not None:
+            StationCredential.parse(self.station_key.get_secret_value())  # names what is wrong
         return self
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        """repr/str of the settings: the database URL with its password and secrets masked."""
+        for name, value in super().__repr_args__():
+            if name == "database_url" and isinstance(value, str):
+                yield name, mask_database_url(value)
+            else:
+                yield name, value
 
     @cached_property
     def bootstrap_servers(self) -> str:
@@ -159,11 +191,11 @@ class Settings(BaseSettings):
     def masked(self) -> dict[str, Any]:
         """A dump safe for logs: secrets and database passwords replaced by '***'."""
         data = self.model_dump(mode="json")
-        for key in ("signing_secret", "kafka_sasl_password"):
+        for key in ("signing_secret", "kafka_sasl_password", "station_key"):
             if data.get(key):
                 data[key] = "***"
         if data.get("database_url"):
-            data["database_url"] = _mask_url_password(data["database_url"])
+            data["database_url"] = mask_database_url(data["database_url"])
         return data
 
 
@@ -175,13 +207,71 @@ def _normalise_database_url(url: str) -> str:
     return url
 
 
-def _mask_url_password(url: str) -> str:
-    scheme, sep, rest = url.partition("://")
-    creds, at, host = rest.rpartition("@")
-    if not at or ":" not in creds:
-        return url
-    user = creds.split(":", 1)[0]
-    return f"{scheme}{sep}{user}:***@{host}"
+_TLS_PROTOCOLS = frozenset({"SSL", "SASL_SSL"})
+_SECRET_QUERY_WORDS = ("password", "passwd", "pwd", "secret", "token", "key")
+MIN_PRODUCTION_SECRET_LENGTH = 32
+MIN_PRODUCTION_SECRET_DISTINCT = 10
+
+
+def _check_production_secret(secret: str) -> None:
+    """Refuse signing secrets that are padded, short, repetitive or the development value.
+
+    Padding is refused outright rather than stripped: a secret copied with a stray space or
+    newline would otherwise derive different station keys on different machines, and the dev
+    value with a trailing space is still the dev value. The messages never include the secret.
+    """
+    if secret != secret.strip():
+        raise ValueError(
+            "RECALL_SIGNING_SECRET has leading or trailing whitespace; remove it"
+            " (a copied newline or space changes every station key)"
+        )
+    if DEV_SIGNING_SECRET in secret.lower():
+        raise ValueError(
+            "RECALL_SIGNING_SECRET still contains the development value; set a random secret"
+            " for production, e.g. `openssl rand -hex 32`"
+        )
+    if len(secret) < MIN_PRODUCTION_SECRET_LENGTH:
+        raise ValueError(
+            f"RECALL_SIGNING_SECRET must be at least {MIN_PRODUCTION_SECRET_LENGTH} characters"
+            " in production; e.g. `openssl rand -hex 32`"
+        )
+    if len(set(secret)) < MIN_PRODUCTION_SECRET_DISTINCT:
+        raise ValueError(
+            f"RECALL_SIGNING_SECRET uses fewer than {MIN_PRODUCTION_SECRET_DISTINCT} distinct"
+            " characters, too guessable; use a random one, e.g. `openssl rand -hex 32`"
+        )
+
+
+def mask_database_url(url: str) -> str:
+    """The URL with the password and any secret-looking query parameter replaced by '***'.
+
+    Covers `user:password@host` and libpq/psycopg query forms such as `?password=…`,
+    `?sslpassword=…`, `?token=…`. A URL that cannot be taken apart is masked whole, since
+    logging it verbatim is the failure this exists to prevent.
+    """
+    try:
+        parts = urlsplit(url)
+        netloc = parts.netloc
+        userinfo, at, hosts = netloc.rpartition("@")
+        if at and ":" in userinfo:
+            netloc = f"{userinfo.split(':', 1)[0]}:***@{hosts}"
+        query = parts.query
+        if query:
+            pairs = parse_qsl(query, keep_blank_values=True)
+            query = "&".join(
+                f"{quote(name, safe='')}="
+                + ("***" if _is_secret_param(name) else quote(value, safe="/:,"))
+                for name, value in pairs
+            )
+        return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    except ValueError:
+        scheme = url.partition("://")[0] if "://" in url else "url"
+        return f"{scheme}://***"
+
+
+def _is_secret_param(name: str) -> bool:
+    lowered = name.lower()
+    return any(word in lowered for word in _SECRET_QUERY_WORDS)
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from recall.adapters.broker import local
 from recall.adapters.db.engine import make_engine, make_session_factory
 from recall.adapters.db.intake_store import IntakeCounts, IntakeStore
+from recall.adapters.db.key_store import server_side_keys
 from recall.adapters.db.migrate import upgrade
 from recall.adapters.db.registry_store import load_registry, reporting_population
 from recall.adapters.kafka.admin import ensure_topics
@@ -79,7 +80,7 @@ def _simulate(
     stations, products = reporting_population(sessions)
     chosen = random.Random(1).sample(stations, min(options.stations, len(stations)))
     plan = TrafficPlan(options.rate_per_s, options.duration_s, seed=random.randrange(1 << 30))
-    sender = StationSender(settings)
+    sender = StationSender(settings, keys=server_side_keys(sessions, settings))
     columns = (
         TextColumn("stations reporting"),
         BarColumn(),
@@ -108,7 +109,7 @@ def _play_firms(settings: Settings, sessions: sessionmaker[Session], console: Co
         return 0
     plan = FirmPlan(recalls=8, seed=random.randrange(1 << 20), lagging=0.35, late=0.2, days=150)
     built = firm_recalls(firms, products, plan, datetime.now(UTC))
-    sender = StationSender(settings)
+    sender = StationSender(settings, keys=server_side_keys(sessions, settings))
     count = 0
     for recall in built:
         for reporter, value in recall.events:

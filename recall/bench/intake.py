@@ -20,6 +20,7 @@ import orjson
 from sqlalchemy.orm import Session, sessionmaker
 
 from recall.adapters.db.intake_store import IntakeStore
+from recall.adapters.db.key_store import server_side_keys
 from recall.adapters.kafka.producer import StationSender
 from recall.bench.isolation import isolated_run, population
 from recall.config import Settings
@@ -74,7 +75,7 @@ def produce_events(
     who = population(sessions)
     sim_stations, sim_products = who.people + who.labs, who.goods
     rng = random.Random(42)
-    sender = StationSender(settings, linger_ms=50)
+    sender = StationSender(settings, keys=server_side_keys(sessions, settings), linger_ms=50)
     now = datetime.now(CHINA_TZ)
     for i in range(n):
         station = rng.choice(sim_stations)

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from recall.adapters.db.intake_store import IntakeStore
+from recall.adapters.db.key_store import server_side_keys
 from recall.adapters.db.models import InvestigationRow
 from recall.adapters.kafka.producer import StationSender
 from recall.bench.intake import CHINA_TZ, _window_rate
@@ -78,7 +79,7 @@ def run_pipeline_benchmark(
     people, labs, goods = who.people, who.labs, who.goods
     rng = random.Random(3)
     say(f"producing {events:,} events")
-    sender = StationSender(settings, linger_ms=50)
+    sender = StationSender(settings, keys=server_side_keys(sessions, settings), linger_ms=50)
     now = datetime.now(CHINA_TZ)
     for _ in range(events):
         station = rng.choice(people)

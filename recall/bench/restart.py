@@ -30,7 +30,9 @@ from pathlib import Path
 import orjson
 from kafka import KafkaProducer
 
+from recall.adapters.db.engine import make_engine, make_session_factory
 from recall.adapters.db.intake_store import IntakeStore
+from recall.adapters.db.key_store import server_side_keys
 from recall.adapters.kafka.producer import StationSender
 from recall.bench.intake import CHINA_TZ
 from recall.bench.isolation import isolated_run, population
@@ -110,7 +112,8 @@ def _start_and_wait_stored(
     stored: int,
 ) -> float:
     """Send one event, start the worker, return seconds until `stored` events are stored."""
-    sender = StationSender(settings)
+    sessions = make_session_factory(make_engine(settings.sqlalchemy_url))
+    sender = StationSender(settings, keys=server_side_keys(sessions, settings))
     station = rng.choice(stations)
     event = station_event(station, goods, rng, datetime.now(CHINA_TZ), 24.0)
     sender.send(station.station_id, orjson.dumps(event))

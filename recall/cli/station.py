@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING
 
 import orjson
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from recall.cli.common import console, fail, sessions, settings
+from recall.cli.common import console, err_console, fail, sessions, settings
 
 if TYPE_CHECKING:
     from recall.config import Settings
@@ -27,12 +28,35 @@ def send(
     file: str = typer.Argument(
         ..., help="JSON-lines file of station events, or - for standard input."
     ),
+    as_server: bool = typer.Option(
+        False,
+        "--as-server",
+        help="On the server only: sign as each line's station with the server's keys"
+        " (needs the database and RECALL_SIGNING_SECRET) instead of RECALL_STATION_KEY.",
+    ),
 ) -> None:
-    """Sign and publish each line to intake.raw, keyed by its reporter_id."""
-    from recall.adapters.kafka.producer import StationSender
+    """Sign and publish each line to intake.raw, keyed by its reporter_id.
 
+    A station signs with its own key, RECALL_STATION_KEY (from `recall station key issue`),
+    and can send only its own events.
+    """
+    from recall.adapters.kafka.producer import StationSender
+    from recall.adapters.signing import KeySource, NoSigningKeyError
+
+    cfg = settings()
+    keys: KeySource | None = None
+    if as_server:
+        from recall.adapters.db.key_store import server_side_keys
+
+        keys = server_side_keys(sessions(cfg), cfg)
+    elif cfg.station_key is None:
+        fail(
+            "RECALL_STATION_KEY is not set, so events cannot be signed",
+            "on the server run `recall station key issue STATION_ID` and set its output as"
+            " RECALL_STATION_KEY on this station (or use --as-server on the server itself)",
+        )
     stream = sys.stdin.buffer if file == "-" else _open(Path(file))
-    sender = StationSender(settings())
+    sender = StationSender(cfg, keys=keys)
     sent = skipped = 0
     for number, line in enumerate(stream, start=1):
         if not line.strip():
@@ -43,7 +67,12 @@ def send(
             console.print(f"[yellow]line {number}: no readable reporter_id; not sent[/]")
             skipped += 1
             continue
-        sender.send(reporter, line.rstrip(b"\r\n"))
+        try:
+            sender.send(reporter, line.rstrip(b"\r\n"))
+        except NoSigningKeyError as error:
+            console.print(f"[yellow]line {number}: {escape(str(error))}; not sent[/]")
+            skipped += 1
+            continue
         sent += 1
     sender.flush()
     sender.close()
@@ -82,6 +111,7 @@ def simulate(
     ),
 ) -> None:
     """Play registered stations (hospitals, schools, traffic police, malls, labs, …)."""
+    from recall.adapters.db.key_store import server_side_keys
     from recall.adapters.db.registry_store import reporting_population
     from recall.adapters.kafka.producer import StationSender
     from recall.simulate.events import SimProduct, SimStation
@@ -94,7 +124,7 @@ def simulate(
     rng = random.Random(seed)
     chosen = rng.sample(known_stations, min(stations, len(known_stations)))
     plan = TrafficPlan(rate, duration, seed, malformed, duplicates)
-    sender = StationSender(cfg)
+    sender = StationSender(cfg, keys=server_side_keys(sessions(cfg), cfg))
     total = int(rate * duration)
     with Progress(
         TextColumn("simulating stations"),
@@ -134,13 +164,158 @@ def simulate(
         )
 
 
-@app.command()
-def key(station_id: str = typer.Argument(..., help="The station to provision.")) -> None:
-    """Print the signing key to install on a station (hex). Treat it as a secret."""
-    from recall.adapters.signing import station_key
+key_app = typer.Typer(
+    help="Station signing keys: issue, rotate, revoke one version of one station, list.\n\n"
+    "A key is derived from RECALL_SIGNING_SECRET, the station id and a version, so the"
+    " database holds no secret; it records which versions are active. Run these on the server.",
+    no_args_is_help=True,
+)
+app.add_typer(key_app, name="key")
+
+_BY_HELP = "Who does this, recorded with the key (default: cli:<your login name>)."
+
+
+def _operator(by: str | None) -> str:
+    if by:
+        return by
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no login name in some containers
+        return "cli:unknown"
+
+
+@key_app.command("issue")
+def key_issue(
+    station_id: str = typer.Argument(..., help="The registered station to provision."),
+    by: str | None = typer.Option(None, "--by", help=_BY_HELP),
+) -> None:
+    """Print the station's current key as a RECALL_STATION_KEY line (issuing one if none is active).
+
+    The line (rk1:<station>:<version>:<hex>) is a secret: install it on that station only.
+    Printing it again gives the same line until the key is rotated or revoked.
+    """
+    from recall.adapters.db.key_store import StationKeyError, current_version, issue_key
 
     cfg = settings()
-    typer.echo(station_key(cfg.signing_secret.get_secret_value(), station_id).hex())
+    factory = sessions(cfg)
+    version = current_version(factory, station_id)
+    fresh = version is None
+    if version is None:
+        try:
+            version = issue_key(factory, station_id, by=_operator(by))
+        except StationKeyError as error:
+            fail(escape(str(error)), "recall registry load FILE")
+    _print_credential(cfg, station_id, version, "issued now" if fresh else "active")
+
+
+@key_app.command("rotate")
+def key_rotate(
+    station_id: str = typer.Argument(..., help="The station whose key is replaced."),
+    by: str | None = typer.Option(None, "--by", help=_BY_HELP),
+) -> None:
+    """Issue the station's next key version and print it; older versions stay active for now.
+
+    Install the new line on the station, then revoke the old version with
+    `recall station key revoke STATION_ID OLD_VERSION --reason rotated`.
+    """
+    from recall.adapters.db.key_store import StationKeyError, issue_key, list_keys
+
+    cfg = settings()
+    factory = sessions(cfg)
+    try:
+        version = issue_key(factory, station_id, by=_operator(by))
+    except StationKeyError as error:
+        fail(escape(str(error)), "recall registry load FILE")
+    _print_credential(cfg, station_id, version, "issued now")
+    older = [k.version for k in list_keys(factory, station_id) if k.status == "active"]
+    older = [v for v in older if v != version]
+    if older:
+        err_console.print(
+            f"still active: version(s) {', '.join(map(str, older))}; once the station uses"
+            f" version {version}: recall station key revoke {escape(station_id)}"
+            f" {older[-1]} --reason rotated"
+        )
+
+
+@key_app.command("revoke")
+def key_revoke(
+    station_id: str = typer.Argument(..., help="The station whose key version is revoked."),
+    version: int = typer.Argument(..., min=1, help="The key version to revoke (see `list`)."),
+    reason: str = typer.Option(
+        ..., "--reason", help="Why, kept with the key (e.g. 'laptop stolen', 'rotated')."
+    ),
+    by: str | None = typer.Option(None, "--by", help=_BY_HELP),
+) -> None:
+    """Revoke one key version of one station; other versions and stations keep working.
+
+    Records signed with it are refused from the worker's next registry refresh on.
+    """
+    from recall.adapters.db.key_store import (
+        StationKeyError,
+        current_version,
+        revoke_key,
+    )
+
+    cfg = settings()
+    factory = sessions(cfg)
+    if not reason.strip():
+        fail("--reason must say why the key is revoked")
+    try:
+        revoke_key(factory, station_id, version, by=_operator(by), reason=reason.strip())
+    except StationKeyError as error:
+        fail(escape(str(error)), f"recall station key list {escape(station_id)}")
+    console.print(f"revoked key version {version} of station {escape(station_id)}")
+    if current_version(factory, station_id) is None:
+        err_console.print(
+            f"[yellow]station {escape(station_id)} has no active key now and cannot send;[/]"
+            f" give it a new one with `recall station key rotate {escape(station_id)}`"
+        )
+
+
+@key_app.command("list")
+def key_list(
+    station_id: str | None = typer.Argument(
+        None, help="Only this station's keys (default: every station)."
+    ),
+) -> None:
+    """Show key versions with their status and who issued or revoked them (never the keys)."""
+    from recall.adapters.db.key_store import list_keys
+
+    rows = list_keys(sessions(settings()), station_id)
+    if not rows:
+        fail(
+            "no station keys" + (f" for {escape(station_id)}" if station_id else ""),
+            "recall registry load FILE issues version 1 to every station",
+        )
+    table = Table("station", "version", "status", "created", "by", "revoked", "by", "reason")
+    for row in rows:
+        table.add_row(
+            escape(row.station_id),
+            str(row.version),
+            row.status,
+            f"{row.created_at:%Y-%m-%d %H:%M}",
+            escape(row.created_by),
+            f"{row.revoked_at:%Y-%m-%d %H:%M}" if row.revoked_at else "",
+            escape(row.revoked_by or ""),
+            escape(row.revoke_reason or ""),
+        )
+    console.print(table)
+
+
+def _print_credential(cfg: Settings, station_id: str, version: int, state: str) -> None:
+    """The credential on stdout alone (so it can be piped into a secret store), notes on stderr."""
+    from recall.adapters.signing import StationCredential
+
+    credential = StationCredential.issued(
+        cfg.signing_secret.get_secret_value(), station_id, version
+    )
+    typer.echo(credential.to_text())
+    err_console.print(
+        f"station {escape(station_id)} key version {version} ({state}): set this line as"
+        " RECALL_STATION_KEY on that station; it is a secret"
+    )
 
 
 @app.command("simulate-firms")
@@ -164,6 +339,7 @@ def simulate_firms(
     """Play registered firms: each announces a recall of its own product, then reports progress."""
     from datetime import UTC, datetime
 
+    from recall.adapters.db.key_store import server_side_keys
     from recall.adapters.kafka.producer import StationSender
     from recall.simulate.firms import FirmPlan, firm_recalls
 
@@ -179,7 +355,7 @@ def simulate_firms(
     except ValueError as error:
         fail(str(error), "recall registry load --sample")
     errors: list[Exception] = []
-    sender = StationSender(cfg)
+    sender = StationSender(cfg, keys=server_side_keys(sessions(cfg), cfg))
     with Progress(
         TextColumn("firms reporting"), BarColumn(), MofNCompleteColumn(), console=console
     ) as bar:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from recall.adapters.db.engine import make_engine, make_session_factory
 from recall.adapters.db.intake_store import IntakeCounts, IntakeStore
+from recall.adapters.db.key_store import server_side_keys
 from recall.adapters.db.migrate import upgrade
 from recall.adapters.db.registry_store import load_registry
 from recall.adapters.kafka.admin import ensure_topics
@@ -79,7 +80,8 @@ class Pipeline:
         return worker
 
     def sender(self) -> StationSender:
-        return StationSender(self.settings)
+        """A sender that signs as any station with an active key in the pipeline's database."""
+        return StationSender(self.settings, keys=server_side_keys(self.sessions, self.settings))
 
     def counts(self) -> IntakeCounts:
         return self.store.counts()

@@ -274,3 +274,23 @@ class PostRecallIncidentRow(Base):
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     batch: Mapped[str | None] = mapped_column(String(64), nullable=True)
     after_start: Mapped[bool] = mapped_column(Boolean)
+
+
+class StationKeyRow(Base):
+    """One version of one station's signing key: which versions are active, never the key.
+
+    Keys are derived from the server's master secret, the station id and the version
+    (`recall.adapters.signing.derive_station_key`), so this table holds no secret; a leaked
+    database backup cannot sign anything. Rows are never deleted: a revoked version stays as
+    the record of who revoked it, when and why, and its number is never reused.
+    """
+
+    __tablename__ = "station_keys"
+    station_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(120))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    revoked_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    revoke_reason: Mapped[str | None] = mapped_column(Text, nullable=True)

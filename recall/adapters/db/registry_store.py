@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session, sessionmaker
 
 from recall.adapters.db import models
+from recall.adapters.db.key_store import issue_initial_keys
 from schemas.common import make_product_key
 from schemas.registry import RegistryFile
 
@@ -33,7 +34,12 @@ def _row(section: str, entry: BaseModel) -> dict[str, Any]:
 
 
 def load_registry(sessions: sessionmaker[Session], registry: RegistryFile) -> dict[str, int]:
-    """Upsert every section in one transaction; returns the number of entries per section."""
+    """Upsert every section in one transaction; returns the number of entries per section.
+
+    A station seen for the first time gets key version 1 in the same transaction, so a newly
+    registered station can be provisioned (`recall station key issue`) at once; stations that
+    already have keys, even only revoked ones, are left alone.
+    """
     counts: dict[str, int] = {}
     with sessions.begin() as session:
         for section, model in _TABLES:
@@ -41,6 +47,9 @@ def load_registry(sessions: sessionmaker[Session], registry: RegistryFile) -> di
             for entry in entries:
                 session.merge(model(**_row(section, entry)))
             counts[section] = len(entries)
+        counts["station_keys_issued"] = issue_initial_keys(
+            session, (s.station_id for s in registry.stations), by="registry load"
+        )
     return counts
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from kafka import KafkaProducer
 
-from recall.adapters.signing import SIGNATURE_HEADER, sign, station_key
+from recall.adapters.signing import KeySource, NoSigningKeyError, StationCredential, signing_headers
 from recall.config import Settings
 from streams.topics import INTAKE_RAW
 
@@ -15,16 +15,21 @@ from streams.topics import INTAKE_RAW
 class StationSender:
     """Send records as stations would.
 
-    A real station sets RECALL_STATION_KEY to its own provisioned key and can sign only as
-    itself; simulations and the demo derive every station's key from the server secret.
+    What it signs with is explicit, never derived behind the caller's back from the master
+    secret (a station machine must not hold it):
+    - a real station sets RECALL_STATION_KEY (`rk1:<station>:<version>:<hex>`) and can sign
+      only as itself;
+    - tools running next to the server (simulations, the demo, benchmarks, tests) pass
+      `keys=ServerSideKeys(load_keyring(...))` to sign as any station with an active key.
+    `keys` wins over RECALL_STATION_KEY. With neither, only `signed=False` records can be sent.
     """
 
-    def __init__(self, settings: Settings, **producer_options: Any) -> None:
-        self._secret = settings.signing_secret.get_secret_value()
-        self._own_key = (
-            bytes.fromhex(settings.station_key.get_secret_value()) if settings.station_key else None
-        )
-        self._keys: dict[str, bytes] = {}
+    def __init__(
+        self, settings: Settings, *, keys: KeySource | None = None, **producer_options: Any
+    ) -> None:
+        if keys is None and settings.station_key is not None:
+            keys = StationCredential.parse(settings.station_key.get_secret_value())
+        self._keys = keys
         self._topic = settings.topic_name(INTAKE_RAW.name)
         options: dict[str, Any] = {
             "bootstrap_servers": settings.bootstrap_servers,
@@ -46,13 +51,19 @@ class StationSender:
         signed: bool = True,
         on_error: Callable[[Exception], None] | None = None,
     ) -> Any:
-        """Queue one record; `signed=False` exists to test the intake's refusal."""
-        headers = []
+        """Queue one record; `signed=False` exists to test the intake's refusal.
+
+        Raises `NoSigningKeyError` (before anything is sent) when this sender holds no key for
+        `reporter_id`: refusing here beats a record the intake would dead-letter anyway.
+        """
+        headers: list[tuple[str, bytes]] = []
         if signed:
-            key = self._own_key or self._keys.get(reporter_id)
-            if key is None:
-                key = self._keys[reporter_id] = station_key(self._secret, reporter_id)
-            headers.append((SIGNATURE_HEADER, sign(key, value).encode("ascii")))
+            if self._keys is None:
+                raise NoSigningKeyError(
+                    "no station key configured: set RECALL_STATION_KEY to the line printed by"
+                    " `recall station key issue STATION_ID` on the server"
+                )
+            headers = signing_headers(self._keys(reporter_id), value)
         future = self._producer.send(
             self._topic, key=reporter_id.encode(), value=value, headers=headers
         )
