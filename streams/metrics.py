@@ -67,3 +67,28 @@ class WorkerMetrics:
             ["topic", "partition"],
             registry=r,
         )
+        # Supervision (DESIGN.md §7, docs/streams.md "Failures and supervision").
+        self.timer_runs = Counter(
+            "recall_timer_runs", "Timer runs that completed without error", ["timer"], registry=r
+        )
+        self.timer_failures = Counter(
+            "recall_timer_failures",
+            "Timer runs that raised, by error kind (transient, permanent)",
+            ["timer", "kind"],
+            registry=r,
+        )
+        self.timer_last_success = Gauge(
+            "recall_timer_last_success_timestamp_seconds",
+            "Unix time of the timer's last successful run",
+            ["timer"],
+            registry=r,
+        )
+        self.records_isolated = Counter(
+            "recall_records_isolated",
+            "Records set aside by an agent after a permanent processing error (dead-lettered)",
+            ["agent"],
+            registry=r,
+        )
+        self.ready = Gauge(
+            "recall_worker_ready", "1 when the last readiness check passed, else 0", registry=r
+        )

@@ -12,7 +12,6 @@ from typing import Any
 
 import faust
 import structlog
-from prometheus_client import start_http_server
 
 from recall.adapters.db.engine import make_engine, make_session_factory
 from recall.adapters.db.intake_store import IntakeStore
@@ -21,8 +20,16 @@ from recall.adapters.kafka.admin import ensure_topics
 from recall.config import Settings
 from streams.app import create_app
 from streams.context import WorkerContext
-from streams.faust_types import timer
+from streams.health import ReadinessCheck, serve
 from streams.metrics import WorkerMetrics
+from streams.supervision import (
+    Readiness,
+    Supervision,
+    supervise_agents,
+    supervised_timer,
+    supervision_of,
+    watch_app,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -39,28 +46,70 @@ def build_context(settings: Settings) -> WorkerContext:
 
 
 def add_housekeeping(app: faust.App, context: WorkerContext) -> None:
-    @timer(app, context.settings.registry_refresh_seconds)
+    supervision = supervision_of(context)
+
+    # Reading the registry again is idempotent: a failed refresh keeps the previous cache.
+    @supervised_timer(
+        app, supervision, "refresh_registry", context.settings.registry_refresh_seconds
+    )
     async def refresh_registry() -> None:
         await asyncio.to_thread(context.refresh_reporters)
 
     reported: set[tuple[str, str]] = set()
+    sources = source_topics(app)
 
-    @timer(app, 5.0)
+    # Every second, not every five: readiness needs to see a stalled partition soon.
+    @supervised_timer(app, supervision, "measure_consumer_lag", 1.0)
     async def measure_consumer_lag() -> None:
         consumer: Any = app.consumer
         read_offsets = getattr(consumer, "_read_offset", {})
-        assigned = {(tp.topic, str(tp.partition)) for tp in consumer.assignment()}
+        committed = getattr(consumer, "_committed_offset", {})
+        assignment = consumer.assignment()
+        assigned = {(tp.topic, str(tp.partition)) for tp in assignment}
         for labels in reported - assigned:  # partitions lost in a rebalance: no stale values
             context.metrics.consumer_lag.remove(*labels)
         reported.clear()
         reported.update(assigned)
-        for tp in consumer.assignment():
+        progress: dict[str, tuple[int, int]] = {}
+        for tp in assignment:
             highwater = consumer.highwater(tp)
             if highwater is None:
                 continue
             position = read_offsets.get(tp)
             lag = highwater - (position + 1 if position is not None else 0)
             context.metrics.consumer_lag.labels(tp.topic, str(tp.partition)).set(max(0, lag))
+            if tp.topic in sources:
+                done = committed.get(tp)
+                progress[f"{tp.topic}[{tp.partition}]"] = (done or 0, highwater)
+        supervision.observe_partitions(progress)
+
+
+def source_topics(app: faust.App) -> set[str]:
+    """The topics the agents consume: their partitions must keep moving for `/ready`.
+
+    Table changelogs and Faust's leader topic are assigned too but are not consumed by an
+    agent after recovery, so their positions never move and must not count as stalls.
+    """
+    names: set[str] = set()
+    for agent in app.agents.values():
+        channel: Any = agent.channel
+        names.update(getattr(channel, "topics", ()))
+    return names
+
+
+def readiness_check(app: faust.App, supervision: Supervision) -> ReadinessCheck:
+    """`/ready` as a function of the running app (read from the HTTP thread: flags only)."""
+
+    def check() -> Readiness:
+        any_app: Any = app
+        return supervision.check(
+            started=bool(any_app.started),
+            joined_group=any_app.rebalancing_count > 0,
+            rebalancing=bool(any_app.rebalancing),
+            crashed=repr(any_app.crash_reason) if any_app.crashed else None,
+        )
+
+    return check
 
 
 class SpinnerlessWorker(faust.Worker):
@@ -78,14 +127,21 @@ class SpinnerlessWorker(faust.Worker):
 
 def run_worker(settings: Settings, *, loglevel: str = "warn") -> None:
     context = build_context(settings)
-    start_http_server(settings.metrics_port, registry=context.metrics.registry)
     app = create_app(context)
     add_housekeeping(app, context)
+    supervise_agents(app)  # after every agent is registered: an agent crash exits the process
+    serve(
+        settings.metrics_host,
+        settings.metrics_port,
+        context.metrics.registry,
+        readiness_check(app, supervision_of(context)),
+    )
+    watch_app(app)
     log.info(
         "worker starting",
         brokers=settings.bootstrap_servers,
         database=settings.masked().get("database_url") or "sqlite (local)",
-        metrics_port=settings.metrics_port,
+        metrics=f"{settings.metrics_host}:{settings.metrics_port}",
         reporters=len(context.reporters),
     )
     worker = SpinnerlessWorker(app, loglevel=loglevel, quiet=True)

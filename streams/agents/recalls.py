@@ -6,6 +6,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from typing import Any
 
 import faust
 import orjson
@@ -13,7 +14,8 @@ import structlog
 
 from recall.service.recalls import RecallTopics, check_deadlines, update_effectiveness
 from streams.context import WorkerContext, with_retry
-from streams.faust_types import Stream, timer
+from streams.faust_types import Stream
+from streams.supervision import isolate, supervised_timer, supervision_of
 
 log = structlog.get_logger(__name__)
 RECALL_TYPES = (b'"type":"recall_notice"', b'"type":"recall_progress_report"')
@@ -22,39 +24,52 @@ RECALL_TYPES = (b'"type":"recall_notice"', b'"type":"recall_progress_report"')
 def register(app: faust.App, context: WorkerContext, canonical: faust.TopicT) -> None:
     topics = RecallTopics(effectiveness=context.topics.effectiveness, alerts=context.topics.alerts)
     metrics = context.metrics
+    supervision = supervision_of(context)
+
+    async def update_one(recall_id: str, at: datetime) -> None:
+        await with_retry(
+            lambda: asyncio.to_thread(
+                update_effectiveness, context.sessions, recall_id, topics, at
+            ),
+            what="recalls",
+            on_failure=metrics.db_failures.labels("recalls").inc,
+        )
 
     @app.agent(canonical, name="track_recalls")
     async def track_recalls(stream: Stream) -> AsyncIterator[None]:
         async for batch in stream.take_events(500, within=0.05):
             started = time.perf_counter()
-            recall_ids: list[str] = []
+            recall_ids: dict[str, Any] = {}  # recall id → its first event in the batch
             for event in batch:
                 value = event.message.value or b""
                 if not any(marker in value for marker in RECALL_TYPES):
                     continue  # cheap filter: most canonical events are not about recalls
                 try:
                     recall_id = orjson.loads(value)["event"]["payload"]["recall_id"]
-                except (orjson.JSONDecodeError, KeyError, TypeError):
-                    log.error("unreadable recall record", offset=event.message.offset)
+                    if not isinstance(recall_id, str):
+                        raise TypeError("recall_id is not a string")
+                except (orjson.JSONDecodeError, KeyError, TypeError) as error:
+                    isolate(metrics, "track_recalls", event.message, error, subject="")
                     continue
-                if recall_id not in recall_ids:
-                    recall_ids.append(recall_id)
+                recall_ids.setdefault(recall_id, event)
             now = datetime.now(UTC)
-            for recall_id in recall_ids:
-                await with_retry(
-                    lambda rid=recall_id, at=now: asyncio.to_thread(  # type: ignore[misc]
-                        update_effectiveness, context.sessions, rid, topics, at
-                    ),
-                    what="recalls",
-                    on_failure=metrics.db_failures.labels("recalls").inc,
-                )
+            for recall_id, event in recall_ids.items():
+                try:
+                    # Transient errors are retried inside (the partition stalls, loses nothing).
+                    await update_one(recall_id, now)
+                except Exception as error:  # permanent: this recall's data, not the database
+                    isolate(metrics, "track_recalls", event.message, error, subject=recall_id)
             if recall_ids:
                 metrics.batch_seconds.labels("track_recalls").observe(time.perf_counter() - started)
             yield None
 
-    @timer(app, context.settings.deadline_check_seconds, on_leader=True)
+    # One transaction that records what it sent (sent_keys): safe to run again after a failure.
+    @supervised_timer(
+        app,
+        supervision,
+        "check_report_deadlines",
+        context.settings.deadline_check_seconds,
+        on_leader=True,
+    )
     async def check_report_deadlines() -> None:
-        try:
-            await asyncio.to_thread(check_deadlines, context.sessions, topics, datetime.now(UTC))
-        except Exception as error:  # the next tick retries; nothing was committed
-            log.warning("deadline check failed", error=str(error))
+        await asyncio.to_thread(check_deadlines, context.sessions, topics, datetime.now(UTC))

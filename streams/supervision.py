@@ -1,0 +1,383 @@
+"""Keep a worker whole: every timer recovers, every agent crash ends the process.
+
+In Faust an exception that escapes a timer or an agent crashes only that actor: the app logs
+`Crashed reason=...` and stops doing the work, while the process, its consumer-group membership
+and its metrics port stay up — so no supervisor restarts it and records pile up unprocessed
+(issue 8, point 2). DESIGN.md §7 allows two outcomes only: the actor recovers, or the process
+exits non-zero so Kubernetes, systemd or the tests' `WorkerProcess` starts a fresh one that
+re-reads the uncommitted batch. This module implements both:
+
+- `supervised_timer` wraps every timer: a transient error (the database or broker is away) is
+  counted and retried on a later tick with backoff; a permanent one is logged with its traceback
+  and retried too when the timer's work is idempotent, else the process exits.
+- `exit_on_agent_error` replaces Faust's agent error hook, which commits the consumer's offsets
+  (acking the failed batch: data loss); ours exits before anything is committed.
+- `watch_app` exits the process if the app itself is marked crashed by any other path.
+- `Supervision` holds what readiness needs; `readiness` decides it as a pure function.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+import threading
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, NoReturn
+
+import faust
+import orjson
+import structlog
+
+from recall.adapters.db.errors import ErrorKind, classify
+from streams.metrics import WorkerMetrics
+
+log = structlog.get_logger(__name__)
+
+EXIT_CRASHED = 70  # EX_SOFTWARE: "internal software error" — the supervisor should restart us
+TimerFn = Callable[[], Awaitable[None]]
+Clock = Callable[[], float]
+
+
+def exit_process(reason: str, error: BaseException | None = None) -> NoReturn:
+    """Log why, flush every log handler, then end the process at once with `EXIT_CRASHED`.
+
+    `os._exit`, not `sys.exit`: a clean shutdown would run Faust's stop path, which commits
+    the consumer's acked offsets — including the batch that just failed — and can hang on a
+    crashed actor. Ending hard keeps the failed batch uncommitted, so the next worker re-reads
+    it; every write it made is idempotent.
+    """
+    try:
+        log.critical(
+            "worker exiting after a crash; the supervisor must restart it",
+            reason=reason,
+            error=type(error).__name__ if error is not None else None,
+            exc_info=error,
+            exit_code=EXIT_CRASHED,
+        )
+        for handler in logging.getLogger().handlers:
+            handler.flush()
+        sys.stdout.flush()
+        sys.stderr.flush()
+    finally:
+        os._exit(EXIT_CRASHED)
+
+
+def failure_kind(error: BaseException) -> ErrorKind:
+    """Transient when waiting can fix it: database errors by `classify`, Kafka by `retriable`."""
+    if getattr(error, "retriable", False):  # aiokafka's KafkaError subclasses say so themselves
+        return ErrorKind.TRANSIENT
+    return classify(error)
+
+
+@dataclass
+class TimerHealth:
+    """What one timer has done lately; read by readiness and by its own backoff."""
+
+    interval_s: float
+    runs: int = 0
+    failures: int = 0
+    consecutive_failures: int = 0
+    last_success: float | None = None
+    last_error: str | None = None
+    next_attempt: float = 0.0
+
+    def succeeded(self, now: float) -> None:
+        self.runs += 1
+        self.consecutive_failures = 0
+        self.last_success = now
+        self.last_error = None
+        self.next_attempt = 0.0
+
+    def failed(self, now: float, error: BaseException, max_backoff_s: float) -> None:
+        """Back off exponentially from one interval: a dead database is not polled 5 times/s."""
+        self.failures += 1
+        self.consecutive_failures += 1
+        self.last_error = type(error).__name__
+        backoff = min(self.interval_s * 2 ** (self.consecutive_failures - 1), max_backoff_s)
+        self.next_attempt = now + backoff
+
+
+@dataclass(frozen=True, slots=True)
+class PartitionProgress:
+    """A source partition's processed position (committed offset) and when it last moved."""
+
+    position: int
+    highwater: int
+    advanced_at: float
+
+    @property
+    def lag(self) -> int:
+        return max(0, self.highwater - self.position)
+
+
+@dataclass(frozen=True, slots=True)
+class Readiness:
+    ready: bool
+    reasons: tuple[str, ...]
+
+    def body(self) -> bytes:
+        return orjson.dumps({"ready": self.ready, "reasons": list(self.reasons)})
+
+
+def readiness(
+    *,
+    started: bool,
+    joined_group: bool,
+    rebalancing: bool,
+    crashed: str | None,
+    partitions: Mapping[str, PartitionProgress],
+    timers: Mapping[str, TimerHealth],
+    now: float,
+    stall_after_s: float,
+    failing_timer_after: int,
+) -> Readiness:
+    """Ready means "consuming": started, in the group, nothing crashed, no partition stalled.
+
+    A partition is stalled when it has records to process (lag > 0) but its processed position
+    has not moved for `stall_after_s`; a timer is failing after `failing_timer_after` failures
+    in a row. Both are what a database outage looks like from inside the worker, and both clear
+    by themselves when it ends: readiness is not liveness, it never asks for a restart.
+    """
+    reasons: list[str] = []
+    if crashed is not None:
+        reasons.append(f"crashed: {crashed}")
+    if not started:
+        reasons.append("starting")
+    elif not joined_group:
+        reasons.append("not yet in the consumer group")
+    if rebalancing:
+        reasons.append("rebalancing")
+    for name, progress in sorted(partitions.items()):
+        idle_s = now - progress.advanced_at
+        if progress.lag > 0 and idle_s > stall_after_s:
+            reasons.append(f"{name} stalled: lag {progress.lag}, no progress for {idle_s:.0f} s")
+    for name, timer in sorted(timers.items()):
+        if timer.consecutive_failures >= failing_timer_after:
+            reasons.append(
+                f"timer {name} failing: {timer.consecutive_failures} in a row"
+                f" (last {timer.last_error})"
+            )
+    return Readiness(not reasons, tuple(reasons))
+
+
+@dataclass
+class Supervision:
+    """Shared state of one worker's supervision; the HTTP thread reads it, the loop writes it."""
+
+    metrics: WorkerMetrics
+    clock: Clock = time.monotonic
+    stall_after_s: float = 30.0
+    failing_timer_after: int = 3
+    max_backoff_s: float = 15.0
+    timers: dict[str, TimerHealth] = field(default_factory=dict)
+    partitions: dict[str, PartitionProgress] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def timer(self, name: str, interval_s: float) -> TimerHealth:
+        with self._lock:
+            return self.timers.setdefault(name, TimerHealth(interval_s))
+
+    def observe_partitions(self, seen: Mapping[str, tuple[int, int]]) -> None:
+        """Record (processed position, high-water) per source partition; keep when it moved."""
+        now = self.clock()
+        with self._lock:
+            updated: dict[str, PartitionProgress] = {}
+            for name, (position, highwater) in seen.items():
+                before = self.partitions.get(name)
+                if before is None or before.position != position or before.lag == 0:
+                    advanced_at = now  # moved, or had nothing to do until now
+                else:
+                    advanced_at = before.advanced_at
+                updated[name] = PartitionProgress(position, highwater, advanced_at)
+            self.partitions = updated
+
+    def check(
+        self, *, started: bool, joined_group: bool, rebalancing: bool, crashed: str | None
+    ) -> Readiness:
+        with self._lock:
+            timers = {name: TimerHealth(**vars(t)) for name, t in self.timers.items()}
+            partitions = dict(self.partitions)
+        result = readiness(
+            started=started,
+            joined_group=joined_group,
+            rebalancing=rebalancing,
+            crashed=crashed,
+            partitions=partitions,
+            timers=timers,
+            now=self.clock(),
+            stall_after_s=self.stall_after_s,
+            failing_timer_after=self.failing_timer_after,
+        )
+        self.metrics.ready.set(1 if result.ready else 0)
+        return result
+
+
+def supervision_of(context: Any) -> Supervision:
+    """The one `Supervision` of a worker context, created on first use.
+
+    Timers and agents are registered by several modules that each get only the `WorkerContext`;
+    they all reach the same state through this, without a new field every caller must pass.
+    """
+    existing = getattr(context, "_supervision", None)
+    if isinstance(existing, Supervision):
+        return existing
+    created = Supervision(context.metrics)
+    context._supervision = created
+    return created
+
+
+async def run_tick(
+    supervision: Supervision,
+    name: str,
+    fn: TimerFn,
+    *,
+    idempotent: bool,
+    on_fatal: Callable[[str, BaseException], NoReturn] = exit_process,
+) -> None:
+    """One supervised run of a timer's body: never lets an `Exception` escape.
+
+    Transient errors and, for idempotent work, permanent ones are counted and retried on a
+    later tick (after the backoff); a permanent error in work that is not safe to repeat ends
+    the process through `on_fatal`. `CancelledError` (shutdown, rebalance) passes through.
+    """
+    state = supervision.timer(name, 0.0)
+    metrics = supervision.metrics
+    if supervision.clock() < state.next_attempt:
+        return  # backing off after a failure
+    try:
+        await fn()
+    except asyncio.CancelledError:
+        raise
+    except Exception as error:
+        kind = failure_kind(error)
+        metrics.timer_failures.labels(name, kind.value).inc()
+        with supervision._lock:
+            state.failed(supervision.clock(), error, supervision.max_backoff_s)
+        detail = str(getattr(error, "orig", None) or error)[:300]
+        if kind is ErrorKind.TRANSIENT:
+            log.warning(
+                "timer failed; retrying on a later tick",
+                timer=name,
+                kind=kind.value,
+                error=type(error).__name__,
+                detail=detail,
+                failures_in_a_row=state.consecutive_failures,
+            )
+        elif idempotent:
+            log.error(
+                "timer failed with a permanent error; its work is idempotent, retrying later",
+                timer=name,
+                kind=kind.value,
+                error=type(error).__name__,
+                failures_in_a_row=state.consecutive_failures,
+                exc_info=error,
+            )
+        else:
+            on_fatal(f"timer {name} failed with a permanent error", error)
+    else:
+        metrics.timer_runs.labels(name).inc()
+        metrics.timer_last_success.labels(name).set(time.time())
+        with supervision._lock:
+            state.succeeded(supervision.clock())
+
+
+def supervised_timer(
+    app: faust.App,
+    supervision: Supervision,
+    name: str,
+    seconds: float,
+    *,
+    on_leader: bool = False,
+    idempotent: bool = True,
+) -> Callable[[TimerFn], TimerFn]:
+    """Register `fn` as a Faust timer every `seconds` that never crashes its actor.
+
+    Every timer of the worker goes through here, so the metrics `recall_timer_runs_total` and
+    `recall_timer_failures_total{kind}` list them all by `name`.
+    """
+
+    def register(fn: TimerFn) -> TimerFn:
+        supervision.timer(name, seconds).interval_s = seconds
+
+        async def tick() -> None:
+            await run_tick(supervision, name, fn, idempotent=idempotent)
+
+        tick.__name__ = tick.__qualname__ = name
+        app.timer(seconds, on_leader=on_leader, name=name)(tick)
+        return fn
+
+    return register
+
+
+async def exit_on_agent_error(agent: Any, error: BaseException) -> None:
+    """Faust's agent `on_error` hook, replaced: exit before the failed batch can be committed.
+
+    Faust's own hook commits the consumer's offsets and restarts the actor; the batch being
+    processed is then lost or, at best, half applied. Our agents isolate per-record errors
+    themselves, so whatever reaches this point is unexpected and the only safe move is a restart
+    of the whole process from the last committed offsets.
+    """
+    exit_process(f"agent {getattr(agent, 'name', agent)} crashed", error)
+
+
+def supervise_agents(app: faust.App) -> None:
+    """Install `exit_on_agent_error` on every agent of `app` (any module registered it)."""
+    for agent in app.agents.values():
+        agent._on_error = exit_on_agent_error
+
+
+def watch_app(
+    app: faust.App,
+    *,
+    interval_s: float = 0.5,
+    on_fatal: Callable[[str, BaseException], None] = exit_process,
+) -> threading.Thread:
+    """A daemon thread that ends the process if the app is ever marked crashed.
+
+    Timers and agents are covered above; this catches every other path (a task, a table, a
+    `BaseException` from a timer) that leaves Faust's app crashed while the process lives on.
+    A thread, not a task: it keeps working however stuck or crashed the event loop's actors are.
+    """
+
+    def watch() -> None:
+        while True:
+            reason = app.crash_reason if app.crashed else None
+            if reason is not None or app.crashed:
+                on_fatal("the Faust app crashed", reason or RuntimeError("crashed"))
+                return  # only a test's on_fatal returns
+            time.sleep(interval_s)
+
+    thread = threading.Thread(target=watch, name="recall-watchdog", daemon=True)
+    thread.start()
+    return thread
+
+
+def isolate(
+    metrics: WorkerMetrics, stage: str, message: Any, error: BaseException, *, subject: str
+) -> None:
+    """Set one record aside after a permanent error: count it, log where it is and why.
+
+    The record itself stays on its topic (it was already accepted and stored by intake), so its
+    source position is all an operator needs to replay it once the cause is fixed; the log line
+    carries no record contents. `intake.deadletter` is not used: its contract is the intake's
+    refusals (original bytes, field errors), which this is not.
+    """
+    metrics.records_isolated.labels(stage).inc()
+    log.error(
+        "record isolated after a permanent processing error",
+        reason="processing_error",
+        stage=stage,
+        source={
+            "topic": getattr(message, "topic", None),
+            "partition": getattr(message, "partition", None),
+            "offset": getattr(message, "offset", None),
+        },
+        subject=subject[:200],
+        error=type(error).__name__,
+        # The SQLSTATE, not the message: a data error's message can quote the record's values.
+        sqlstate=getattr(getattr(error, "orig", None), "sqlstate", None),
+    )
