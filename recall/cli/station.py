@@ -114,6 +114,7 @@ def simulate(
     from recall.adapters.db.key_store import server_side_keys
     from recall.adapters.db.registry_store import reporting_population
     from recall.adapters.kafka.producer import StationSender
+    from recall.adapters.signing import NoSigningKeyError
     from recall.simulate.events import SimProduct, SimStation
     from recall.simulate.traffic import TrafficPlan, run_traffic
 
@@ -134,13 +135,17 @@ def simulate(
         console=console,
     ) as bar:
         task = bar.add_task("send", total=total)
-        result = run_traffic(
-            sender,
-            [SimStation(*s) for s in chosen],
-            [SimProduct(*p) for p in products],
-            plan,
-            progress=lambda n: bar.advance(task, n),
-        )
+        try:
+            result = run_traffic(
+                sender,
+                [SimStation(*s) for s in chosen],
+                [SimProduct(*p) for p in products],
+                plan,
+                progress=lambda n: bar.advance(task, n),
+            )
+        except NoSigningKeyError as error:
+            sender.close()
+            fail(escape(str(error)), "recall registry load --sample issues keys to new stations")
     sender.close()
     table = Table("sent", "count", title=f"{len(chosen)} stations, {rate:g}/s for {duration:g}s")
     table.add_row("published", f"{result.published:,}")

@@ -463,3 +463,14 @@ def test_sign_is_hex_hmac_sha256() -> None:
 
     key = derive_station_key(MASTER, A, 1)
     assert sign(key, VALUE) == hmac.new(key, VALUE, hashlib.sha256).hexdigest()
+
+
+def test_upgrading_gives_already_registered_stations_version_1(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade(url, "0003")
+    old = make_session_factory(make_engine(url))
+    with old.begin() as session:
+        session.add(Station(station_id=A, kind="hospital", name=A, jurisdiction="140105"))
+    upgrade(url)
+    assert key_store.active_versions(old) == {A: frozenset({1})}
+    assert key_store.list_keys(old, A)[0].created_by == "migration 0004"

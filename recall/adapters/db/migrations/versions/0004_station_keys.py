@@ -32,6 +32,12 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("station_keys", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_station_keys_status"), ["status"], unique=False)
+    # Stations registered before this revision get version 1, as `recall registry load` gives
+    # new ones, so an upgraded deployment keeps accepting its stations' re-provisioned keys.
+    op.execute(
+        "INSERT INTO station_keys (station_id, version, status, created_at, created_by)"
+        " SELECT station_id, 1, 'active', CURRENT_TIMESTAMP, 'migration 0004' FROM stations"
+    )
 
 
 def downgrade() -> None:
