@@ -32,12 +32,24 @@ from recall.domain.risk.detectors.live import (
     judge_open_period,
 )
 from recall.service.risk import Case
-from recall.service.risk_state import LATENESS_DAYS, day_label
+from recall.service.risk_state import (
+    ALLOWANCE_DAYS,
+    LATENESS_DAYS,
+    MAX_AGE_DAYS,
+    day_label,
+    day_of,
+)
+from schemas.common import Hazard, ProductCategory
 
 MIN_CASES = 5
 RECENT_IDS = 512
 ALARM_MEMORY = 64
 KIND = "regional_signal"
+MAX_ID_CHARS = 64
+MAX_DAY = 3_000_000  # beyond any day an ISO date-time can name (9999-12-31 is day 2,932,896)
+_FIELDS = ("event_id", "category", "region", "hazard", "day", "severity", "sent_ts")
+_CATEGORIES = frozenset(c.value for c in ProductCategory)
+_HAZARDS = frozenset(h.value for h in Hazard)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,22 +80,42 @@ def bundle_bytes(records: Sequence[RegionalCase]) -> bytes:
 
 
 def cases_from_bundle(raw: bytes) -> list[RegionalCase]:
-    """The cases of a bundle; raises ValueError (naming the position) on a malformed one."""
-    items = orjson.loads(raw)
-    if not isinstance(items, list):
+    """The cases of a bundle; raises ValueError (naming the position) on a malformed one.
+
+    Strict like `case_from_canonical`: `risk.regional` is writable by any producer with the
+    ACL, so every item must have exact types (a day is a JSON integer, not `true` or `"3"`),
+    known codes and bounded sizes; ValueError is the only exception it raises.
+    """
+    try:
+        items = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise ValueError("a regional bundle is a JSON list") from None
+    if type(items) is not list:
         raise ValueError("a regional bundle is a JSON list")
-    cases = []
-    for position, item in enumerate(items):
-        try:
-            event_id, category, region, hazard, day, severity, sent_ts = item
-            cases.append(
-                RegionalCase(
-                    str(event_id), category, region, hazard, int(day), int(severity), sent_ts
-                )
-            )
-        except (TypeError, ValueError) as error:
-            raise ValueError(f"regional bundle item {position}: {error}") from error
-    return cases
+    return [_item(position, item) for position, item in enumerate(items)]
+
+
+def _item(position: int, item: object) -> RegionalCase:
+    if type(item) is not list or len(item) != len(_FIELDS):
+        raise ValueError(f"regional bundle item {position}: a list of {len(_FIELDS)} values")
+    event_id, category, region, hazard, day, severity, sent_ts = item
+    checks = (
+        ("event_id", type(event_id) is str and 0 < len(event_id) <= MAX_ID_CHARS),
+        ("category", type(category) is str and category in _CATEGORIES),
+        ("region", type(region) is str and _is_city(region)),
+        ("hazard", type(hazard) is str and hazard in _HAZARDS),
+        ("day", type(day) is int and abs(day) <= MAX_DAY),
+        ("severity", type(severity) is int and 1 <= severity <= 4),
+        ("sent_ts", sent_ts is None or (type(sent_ts) in (int, float) and sent_ts >= 0)),
+    )
+    for name, ok in checks:
+        if not ok:
+            raise ValueError(f"regional bundle item {position}: bad {name}")
+    return RegionalCase(event_id, category, region, hazard, day, severity, sent_ts)
+
+
+def _is_city(region: str) -> bool:
+    return len(region) == 6 and region.isascii() and region.isdigit() and region[4:] == "00"
 
 
 def _as_list(r: RegionalCase) -> list[Any]:
@@ -144,6 +176,28 @@ class RegionRiskState:
     def hazard(self, code: str) -> RegionHazard:
         return self.hazards.setdefault(code, RegionHazard())
 
+    def heal(self, ceiling: int) -> bool:
+        """Undo days beyond `ceiling` (now + allowance) from before days were bounded; True if
+        any. The same choice as `ProductRiskState.heal`: drop such open days, reset a baseline
+        that absorbed one, set the watermark back to the latest day still held."""
+        healed = False
+        for hazard in self.hazards.values():
+            beyond = [day for day in hazard.open_days if day > ceiling]
+            for day in beyond:
+                del hazard.open_days[day]
+            healed |= bool(beyond)
+            if hazard.live.last_period is not None and hazard.live.last_period > ceiling:
+                hazard.live, healed = LiveState(), True
+        if self.watermark_day is not None and self.watermark_day > ceiling:
+            held = [
+                day
+                for hazard in self.hazards.values()
+                for day in (*hazard.open_days, hazard.live.last_period)
+                if day is not None
+            ]
+            self.watermark_day, healed = (max(held) if held else None), True
+        return healed
+
     def to_bytes(self) -> bytes:
         return orjson.dumps(
             {
@@ -171,26 +225,44 @@ class RegionRiskState:
 
 
 def assess_region(
-    state: RegionRiskState, records: Sequence[RegionalCase], now: datetime | None = None
+    state: RegionRiskState,
+    records: Sequence[RegionalCase],
+    now: datetime | None = None,
+    max_age_days: int = MAX_AGE_DAYS,
 ) -> tuple[RegionRiskState, list[dict[str, Any]]]:
-    """Count the new records into their days; return the state and Alert-shaped dicts."""
+    """Count the new records into their days; return the state and Alert-shaped dicts.
+
+    Bounded like the product state: a record dated after now + allowance, or more than
+    `max_age_days` before it, is remembered and otherwise ignored, so no record can move the
+    watermark past real cases; a state holding such days from older code is healed first.
+    """
+    moment = now or datetime.now(UTC)
+    ceiling = day_of(moment) + ALLOWANCE_DAYS
+    state.heal(ceiling)
     touched: dict[str, set[int]] = {}
+    kept: list[RegionalCase] = []
     for record in records:
         if state.seen(record.event_id):
             continue
         state.remember(record.event_id)
+        if not ceiling - ALLOWANCE_DAYS - max_age_days <= record.day <= ceiling:
+            continue  # outside the bounds: counts for nothing
+        kept.append(record)
         state.category, state.region = record.category, record.region
-        state.watermark_day = max(state.watermark_day or record.day, record.day)
+        if state.watermark_day is None or record.day > state.watermark_day:
+            state.watermark_day = record.day
         hazard = state.hazard(record.hazard)
         last = hazard.live.last_period
-        if last is not None and record.day <= last:
-            continue  # beyond the lateness window: already folded into the baseline
+        if (last is not None and record.day <= last) or (
+            record.day <= state.watermark_day - LATENESS_DAYS
+        ):
+            continue  # outside the history window: already folded into the baseline
         hazard.open_days[record.day] = hazard.open_days.get(record.day, 0) + 1
         touched.setdefault(record.hazard, set()).add(record.day)
-    at = (now or datetime.now(UTC)).isoformat()
+    at = moment.isoformat()
     alerts: list[dict[str, Any]] = []
     for code, days in touched.items():
-        alerts += _temporal(state, code, days, records, at)
+        alerts += _temporal(state, code, days, kept, at)
     return state, alerts
 
 

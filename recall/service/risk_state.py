@@ -12,7 +12,7 @@ days (within the lateness window) and recent severe cases; per product the recen
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import orjson
@@ -23,15 +23,40 @@ CHINA_TZ = timezone(timedelta(hours=8))
 RECENT_IDS = 256
 LATENESS_DAYS = 7
 SEVERE_WINDOW_DAYS = 7
+ALLOWANCE_DAYS = 1  # how far past its receipt day an event day may be (clock skew, time zones)
+MAX_AGE_DAYS = 3650  # oldest event day kept, before receipt (the intake's largest allowed age)
+_EPOCH = date(1970, 1, 1).toordinal()
+_CHINA_OFFSET_S = 8 * 3600
 
 
 def day_of(moment: datetime) -> int:
-    """Event-time day number (days since 1970-01-01 in China time)."""
-    return (moment.astimezone(CHINA_TZ).replace(tzinfo=None) - datetime(1970, 1, 1)).days
+    """Event-time day number (days since 1970-01-01 in China time).
+
+    Integer arithmetic on the wall time and its offset, never `astimezone`: converting
+    0001-01-01T00:00+14:00 or 9999-12-31T23:59-12:00 leaves datetime's range and raised
+    OverflowError in the agent. Any aware datetime has a day number (a few beyond 9999 or
+    before year 1 included); a naive one is refused, since its day is unknowable.
+    """
+    offset = moment.utcoffset()
+    if offset is None:
+        raise ValueError("an event time needs a UTC offset")
+    seconds = (
+        moment.hour * 3600
+        + moment.minute * 60
+        + moment.second
+        - int(offset.total_seconds())
+        + _CHINA_OFFSET_S
+    )
+    return moment.toordinal() - _EPOCH + seconds // 86_400
 
 
 def day_label(day: int) -> str:
-    return (datetime(1970, 1, 1) + timedelta(days=day)).date().isoformat()
+    """ISO date of a day number; a day outside the calendar (only a bug could make one) is
+    labelled by its number rather than raising."""
+    ordinal = _EPOCH + day
+    if 1 <= ordinal <= date.max.toordinal():
+        return date.fromordinal(ordinal).isoformat()
+    return f"day {day}"
 
 
 @dataclass
@@ -88,6 +113,33 @@ class ProductRiskState:
     def hazard(self, code: str) -> HazardState:
         return self.hazards.setdefault(code, HazardState())
 
+    def heal(self, ceiling: int) -> bool:
+        """Undo days beyond `ceiling` (now + allowance) that older code let in; True if any.
+
+        Before event days were bounded, one far-future case moved the watermark so that every
+        real case after it was late, and that state persists in the table. The choice: drop
+        open and severe days beyond the ceiling, reset a baseline that absorbed such a day
+        (its gap filling made it meaningless; the product re-learns it, as a new one would),
+        and set the watermark back to the latest day still held (None when nothing is). Days
+        already folded into a baseline stay there, so cases of the most recent real day may
+        still count as late; from the next day the product is judged as if never poisoned.
+        """
+        healed = False
+        for hazard in self.hazards.values():
+            healed |= _drop_beyond(hazard.open_days, ceiling)
+            healed |= _drop_beyond(hazard.severe_days, ceiling)
+            if hazard.live.last_period is not None and hazard.live.last_period > ceiling:
+                hazard.live, healed = LiveState(), True
+        if self.watermark_day is not None and self.watermark_day > ceiling:
+            held = [
+                day
+                for hazard in self.hazards.values()
+                for day in (*hazard.open_days, *hazard.severe_days, hazard.live.last_period)
+                if day is not None
+            ]
+            self.watermark_day, healed = (max(held) if held else None), True
+        return healed
+
     def to_bytes(self) -> bytes:
         return orjson.dumps(
             {
@@ -117,3 +169,10 @@ class ProductRiskState:
             other_failures=data["f"][1],
             last_score=data["sc"],
         )
+
+
+def _drop_beyond(days: dict[int, int], ceiling: int) -> bool:
+    beyond = [day for day in days if day > ceiling]
+    for day in beyond:
+        del days[day]
+    return bool(beyond)

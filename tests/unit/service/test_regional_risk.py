@@ -197,8 +197,8 @@ def test_a_bundle_round_trips_its_cases_in_order() -> None:
     [
         (b'{"event_id": "e1"}', "a JSON list"),
         (b'[["e1", "kitchenware", "140100", "burns", 20000, 2]]', "item 0"),
-        (b'[["e1", "k", "140100", "burns", 20000, 2, null], ["e2"]]', "item 1"),
-        (b'[["e1", "k", "140100", "burns", "monday", 2, null]]', "item 0"),
+        (b'[["e1", "kitchenware", "140100", "burns", 20000, 2, null], ["e2"]]', "item 1"),
+        (b'[["e1", "kitchenware", "140100", "burns", "monday", 2, null]]', "item 0"),
     ],
 )
 def test_a_malformed_bundle_is_refused_naming_the_item(raw: bytes, says: str) -> None:
