@@ -14,6 +14,7 @@ import asyncio
 import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import faust
@@ -26,6 +27,7 @@ from recall.service.regional_risk import (
     assess_region,
     cases_from_bundle,
 )
+from streams.agents.risk import AgentPorts, dead_letter, isolate, raise_if_transient
 from streams.context import WorkerContext
 from streams.faust_types import Stream
 from streams.partitioning import partition_of
@@ -34,6 +36,7 @@ from streams.table_store import partitioned_table
 log = structlog.get_logger(__name__)
 REGION_BATCH = 1000
 REGION_WITHIN_S = 0.05
+STAGE = "assess_regions"
 
 
 def register(app: faust.App, context: WorkerContext, regional: faust.TopicT) -> None:
@@ -44,54 +47,85 @@ def register(app: faust.App, context: WorkerContext, regional: faust.TopicT) -> 
         "Per category × region risk state (baselines per hazard, open days, recent ids).",
     )
 
-    @app.agent(regional, name="assess_regions")
+    @app.agent(regional, name=STAGE)
     async def assess_regions(stream: Stream) -> AsyncIterator[None]:
         async for batch in stream.take_events(REGION_BATCH, within=REGION_WITHIN_S):
             started = time.perf_counter()
-            states: list[tuple[str, RegionRiskState]] = []
-            deliveries: list[Any] = []
-            grouped = _records_by_region(batch, context.settings.topic_partitions)
-            for key, records in grouped.items():
-                state, alerts = assess_region(
-                    RegionRiskState.from_bytes(table.get(key.encode())), records
-                )
-                for alert in alerts:
-                    deliveries.append(
-                        await app.producer.send(
-                            context.topics.alerts,
-                            alert["alert_id"].encode(),
-                            orjson.dumps(alert),
-                            None,
-                            None,
-                            None,
-                        )
-                    )
-                    context.metrics.signals.labels(alert["kind"]).inc()
-                states.append((key, state))
-            await asyncio.gather(*deliveries)  # alerts are out before the states remember them
-            for key, state in states:
-                table[key.encode()] = state.to_bytes()
-            context.metrics.batch_seconds.labels("assess_regions").observe(
-                time.perf_counter() - started
-            )
+            ports = AgentPorts.of(app, context, table.get)
+            writes = await process_regional_batch([event.message for event in batch], ports)
+            for key, value in writes:  # only now: the alerts are out
+                table[key] = value
+            context.metrics.batch_seconds.labels(STAGE).observe(time.perf_counter() - started)
             yield None
 
 
-def _records_by_region(batch: Sequence[Any], partitions: int) -> dict[str, list[RegionalCase]]:
-    grouped: dict[str, list[RegionalCase]] = defaultdict(list)
-    for event in batch:
-        message = event.message
+async def process_regional_batch(
+    messages: Sequence[Any], ports: AgentPorts, now: datetime | None = None
+) -> list[tuple[bytes, bytes]]:
+    """Assess one batch of bundles; returns the table writes, due after every delivery.
+
+    Isolated like `process_risk_batch`: an unreadable bundle, or a region key whose
+    assessment raises, is dead-lettered (by the bundle's position) and the batch goes on; a
+    failing key is retried one case at a time so only the failing case's bundle is named.
+    """
+    now = now or datetime.now(UTC)
+    grouped, unreadable = _records_by_region(messages, ports.partitions)
+    deliveries = [await dead_letter(ports, STAGE, m, error, now) for m, error in unreadable]
+    writes: list[tuple[bytes, bytes]] = []
+    for key, group in grouped.items():
+        raw = ports.load(key.encode())
+        try:
+            sent, raw = await _assess(ports, raw, [r for _, r in group], now)
+            deliveries += sent
+        except Exception as error:
+            raise_if_transient(error)
+            failed: set[tuple[int, int]] = set()
+            for message, record in group:
+                try:
+                    sent, raw = await _assess(ports, raw, [record], now)
+                    deliveries += sent
+                except Exception as single:
+                    raise_if_transient(single)
+                    if (message.partition, message.offset) not in failed:
+                        failed.add((message.partition, message.offset))
+                        deliveries.append(await isolate(ports, STAGE, message, single, now))
+        if raw is not None:
+            writes.append((key.encode(), raw))
+    await asyncio.gather(*deliveries)  # alerts are out before the states remember them
+    return writes
+
+
+async def _assess(
+    ports: AgentPorts, raw: bytes | None, records: list[RegionalCase], now: datetime
+) -> tuple[list[Any], bytes]:
+    """One region key's records against its state bytes: deliveries and new state bytes."""
+    state, alerts = assess_region(RegionRiskState.from_bytes(raw), records, now, ports.max_age_days)
+    deliveries = []
+    for alert in alerts:
+        value = orjson.dumps(alert)
+        deliveries.append(
+            await ports.send(ports.topics.alerts, alert["alert_id"].encode(), value, None)
+        )
+        ports.metrics.signals.labels(alert["kind"]).inc()
+    return deliveries, state.to_bytes()
+
+
+def _records_by_region(
+    messages: Sequence[Any], partitions: int
+) -> tuple[dict[str, list[tuple[Any, RegionalCase]]], list[tuple[Any, Exception]]]:
+    """The batch's cases per region key (with their bundles), and the unreadable bundles."""
+    grouped: dict[str, list[tuple[Any, RegionalCase]]] = defaultdict(list)
+    unreadable: list[tuple[Any, Exception]] = []
+    for message in messages:
         try:
             records = cases_from_bundle(message.value)
-        except Exception:  # our own topic, but never crash on a record: log and move on
-            log.exception(
-                "unreadable regional bundle", partition=message.partition, offset=message.offset
-            )
+        except Exception as error:  # anyone with the ACL can write this topic
+            unreadable.append((message, error))
             continue
         _check_routing({r.key for r in records}, message, partitions)
         for record in records:
-            grouped[record.key].append(record)
-    return grouped
+            grouped[record.key].append((message, record))
+    return grouped, unreadable
 
 
 def _check_routing(keys: set[str], message: Any, partitions: int) -> None:
