@@ -26,7 +26,14 @@ from schemas.injury import (
     Setting,
     Sex,
 )
-from schemas.records import CanonicalEvent, DeadLetter, FieldError, RejectReason, SourcePosition
+from schemas.records import (
+    DEAD_LETTER_ORIGINAL_MAX,
+    CanonicalEvent,
+    DeadLetter,
+    FieldError,
+    RejectReason,
+    SourcePosition,
+)
 from schemas.sampling import (
     ChannelKind,
     ClauseResult,
@@ -37,6 +44,7 @@ from schemas.sampling import (
 )
 
 __all__ = [
+    "DEAD_LETTER_ORIGINAL_MAX",
     "MAX_EVENT_BYTES",
     "SCHEMA_VERSION",
     "STATION_EVENT_ADAPTER",

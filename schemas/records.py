@@ -23,8 +23,10 @@ class SourcePosition(Strict):
 class CanonicalEvent(Strict):
     """A validated, authenticated station event, keyed by product on `events.canonical`.
 
-    `event` is the station's event exactly as it was signed; `product_key` is the normalised
-    key (NFKC-folded, case-insensitive brand and model) that all per-product state uses.
+    `event` is the station's event as validated: the strict model's own serialisation (text
+    NFKC-normalised, times as ISO-8601), not the raw bytes, so nothing downstream ever sees a
+    value the contract did not admit. `product_key` is the normalised key (case-insensitive
+    brand and model) that all per-product state uses.
     """
 
     event: StationEvent
@@ -47,6 +49,10 @@ class RejectReason(StrEnum):
     UNKNOWN_RECALL = "unknown_recall"
     INVALID_PROGRESS = "invalid_progress"
     RECALL_CONFLICT = "recall_conflict"
+    EVENT_TIME = "event_time_out_of_range"
+    EVENT_ID_CONFLICT = "event_id_conflict"
+    STORAGE_REFUSED = "storage_refused"
+    INTERNAL_ERROR = "internal_error"
 
 
 class FieldError(Strict):
@@ -62,4 +68,19 @@ class DeadLetter(Strict):
     reporter_id: str | None = Field(description="The claimed reporter, when it could be read")
     received_at: AwareDatetime
     source: SourcePosition
-    original_b64: str = Field(description="The record value exactly as received, base64")
+    original_b64: str = Field(
+        description="The record value as received, base64: at most the first"
+        " DEAD_LETTER_ORIGINAL_MAX bytes, personal identifiers redacted"
+    )
+    original_size: int = Field(ge=0, description="Size of the whole original value in bytes")
+    original_sha256: str = Field(
+        description="SHA-256 (hex) of the whole original value as received, before redaction or"
+        " truncation, so a station can prove which record this was"
+    )
+    original_truncated: bool = False
+    redactions: int = Field(default=0, ge=0, description="Personal identifiers redacted")
+
+
+DEAD_LETTER_ORIGINAL_MAX = 16 * 1024
+"""Bytes of the original kept in a dead letter: with base64 and at most 20 bounded errors a
+dead letter stays far below the producer's 1 MiB record limit, so it can always be produced."""

@@ -7,7 +7,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from datetime import timedelta
 from typing import TypeVar
 
 import structlog
@@ -15,10 +15,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from recall.adapters.db.errors import is_transient
 from recall.adapters.db.intake_store import IntakeStore
+from recall.adapters.db.key_store import active_versions
 from recall.adapters.db.registry_store import units_in_use
-from recall.adapters.signing import station_key
+from recall.adapters.signing import StationKeyring
 from recall.config import Settings
-from recall.domain.intake import Reporter
+from recall.domain.intake import Reporter, TimeBounds
+from recall.service.intake import IntakeRules
 from streams.metrics import WorkerMetrics
 from streams.topics import (
     ALERTS,
@@ -73,18 +75,31 @@ class WorkerContext:
     sessions: sessionmaker[Session]
     reporters: dict[str, Reporter] = field(default_factory=dict)
     units: dict[str, int] = field(default_factory=dict)
+    keyring: StationKeyring = field(init=False)
 
     def __post_init__(self) -> None:
-        secret = self.settings.signing_secret.get_secret_value()
         self.topics = TopicNames.of(self.settings)
-        self.key_for: Callable[[str], bytes] = lru_cache(maxsize=100_000)(
-            lambda station_id: station_key(secret, station_id)
+        self.keyring = StationKeyring(self.settings.signing_secret.get_secret_value(), {})
+        self.bounds = TimeBounds(
+            max_future=timedelta(seconds=self.settings.event_max_future_s),
+            max_age=timedelta(days=self.settings.event_max_age_days),
         )
 
+    @property
+    def rules(self) -> IntakeRules:
+        """The registry, keys and bounds the intake checks against, as of the last refresh."""
+        return IntakeRules(self.reporters, self.keyring, self.bounds)
+
     def refresh_reporters(self) -> None:
-        """Reload the registry (blocking; call from a thread inside the event loop)."""
-        self.reporters = self.store.reporters()
-        self.units = units_in_use(self.sessions)
+        """Reload the registry and the active keys (blocking; call from a thread).
+
+        Each piece is replaced whole, so a batch running meanwhile sees the old or the new
+        registry, never a mix; revoking a key takes effect at the next refresh.
+        """
+        reporters = self.store.reporters()
+        active = active_versions(self.sessions)
+        units = units_in_use(self.sessions)
+        self.reporters, self.keyring, self.units = reporters, self.keyring.refreshed(active), units
 
 
 async def with_retry(

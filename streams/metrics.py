@@ -58,6 +58,13 @@ class WorkerMetrics:
         self.investigations_opened = Counter(
             "recall_investigations_opened", "Defect investigations opened", registry=r
         )
+        self.intake_outcomes = Counter(
+            "recall_intake_outcomes",
+            "Intake records by final outcome (stored, dead_lettered, duplicate, redelivered);"
+            " their sum equals recall_events_received",
+            ["outcome"],
+            registry=r,
+        )
         self.outbox_published = Counter(
             "recall_outbox_published", "Records published from the outbox", registry=r
         )

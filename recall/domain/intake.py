@@ -6,7 +6,9 @@ API and the tests, and a refusal always names its reason.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from recall.domain.jurisdiction import covers
@@ -98,3 +100,54 @@ def admit(
             f"a {reporter.kind} reporter may not send {event_type} events",
         )
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class TimeBounds:
+    """How far an event's times may stray from the moment we received it.
+
+    Station clocks drift and reports come late, but an occurrence in year 9999 or 1970 is
+    never real: admitted, it would move a product's watermark and silence its signals for good.
+    `max_future` absorbs clock skew; `max_age` is how late a report may honestly arrive.
+    """
+
+    max_future: timedelta
+    max_age: timedelta
+    planned_horizon: timedelta = timedelta(days=3 * 366)
+    """For dates a firm plans (a recall's start or target date), which lie in the future."""
+
+
+@dataclass(frozen=True, slots=True)
+class EventTime:
+    """One time an event states, and whether it is observed (past) or planned (future)."""
+
+    field: str
+    value: datetime
+    planned: bool = False
+
+
+def times_out_of_bounds(
+    times: Iterable[EventTime], received_at: datetime, bounds: TimeBounds
+) -> list[tuple[str, str]]:
+    """(field, what to fix) for each time outside its window around `received_at`."""
+    problems: list[tuple[str, str]] = []
+    earliest = received_at - bounds.max_age
+    for time in times:
+        latest = received_at + (bounds.planned_horizon if time.planned else bounds.max_future)
+        if time.value > latest:
+            problems.append(
+                (
+                    time.field,
+                    f"{time.value.isoformat()} is after {latest.isoformat()}: "
+                    "check the station's clock and time zone",
+                )
+            )
+        elif time.value < earliest:
+            problems.append(
+                (
+                    time.field,
+                    f"{time.value.isoformat()} is before {earliest.isoformat()}: "
+                    "older events must be reported to the regulator directly",
+                )
+            )
+    return problems

@@ -1,25 +1,55 @@
 """Intake use case: turn one raw station record into a canonical event or a dead letter.
 
 Kafka-free and clock-injected, so every rejection rule is unit-testable; the Faust agent only
-moves bytes in and out. Nothing here raises on bad input: every failure becomes a dead letter
-that carries the original bytes and a reason a station operator can act on.
+moves bytes in and out. Nothing here raises on any input: every failure becomes a dead letter
+that carries a bounded, redacted copy of the original and a reason a station operator can act
+on. The canonical event is the validated model's own serialisation, never the raw bytes.
 """
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 import orjson
 from pydantic import ValidationError
 
-from recall.adapters.signing import SIGNATURE_HEADER, verify
+from recall.adapters.signing import StationKeyring, verify_record
 from recall.domain.errors import DomainError
-from recall.domain.intake import AdmissionRefused, Refusal, Reporter, admit
-from schemas import MAX_EVENT_BYTES, STATION_EVENT_ADAPTER, RejectReason, product_key_of
-from schemas.envelope import StationEvent, partition_key_of
+from recall.domain.intake import (
+    AdmissionRefused,
+    EventTime,
+    Refusal,
+    Reporter,
+    TimeBounds,
+    admit,
+    times_out_of_bounds,
+)
+from schemas import (
+    DEAD_LETTER_ORIGINAL_MAX,
+    MAX_EVENT_BYTES,
+    STATION_EVENT_ADAPTER,
+    RejectReason,
+    product_key_of,
+)
+from schemas.envelope import (
+    InjuryReportEvent,
+    RecallNoticeEvent,
+    RecallProgressReportEvent,
+    SamplingResultEvent,
+    StationEvent,
+    partition_key_of,
+)
+from schemas.privacy import redact_bytes, redact_text
+
+MAX_REPORTER_ID = 64
+"""Longest reporter id the registry can hold; a longer record key is nobody's id."""
+MAX_ERRORS = 20
+MAX_ERROR_TEXT = 300
+DEFAULT_BOUNDS = TimeBounds(max_future=timedelta(minutes=10), max_age=timedelta(days=730))
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +61,10 @@ class RawRecord:
     value: bytes | None
     headers: Sequence[tuple[str, bytes]]
 
+    @property
+    def position(self) -> tuple[str, int, int]:
+        return (self.topic, self.partition, self.offset)
+
 
 @dataclass(frozen=True, slots=True)
 class Accepted:
@@ -40,6 +74,13 @@ class Accepted:
     event_type: str
     partition_key: str
     event: StationEvent
+    content_hash: str
+    """SHA-256 of what the event says (type, jurisdiction, payload), not of when it was sent:
+    a resend is a duplicate, a different report under a reused id is a conflict."""
+
+    @property
+    def reporter_id(self) -> str:
+        return self.event.reporter_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +91,15 @@ class Rejected:
 
 
 Outcome = Accepted | Rejected
-KeyLookup = Callable[[str], bytes]
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeRules:
+    """What the stateless checks consult: the registry, the active keys, the time bounds."""
+
+    reporters: Mapping[str, Reporter]
+    keyring: StationKeyring
+    bounds: TimeBounds = field(default=DEFAULT_BOUNDS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,17 +108,26 @@ class _Problem:
     errors: list[dict[str, str]]
 
 
-def process_record(
-    record: RawRecord, reporters: Mapping[str, Reporter], station_key: KeyLookup, now: datetime
-) -> Outcome:
-    """Validate, authenticate and admit one record; never raises for bad input."""
+def process_record(record: RawRecord, rules: IntakeRules, now: datetime) -> Outcome:
+    """Validate, authenticate and admit one record; never raises."""
+    try:
+        return _process(record, rules, now)
+    except Exception:  # a bug must not lose the record: dead-letter it for replay, go on
+        problem = _Problem(
+            RejectReason.INTERNAL_ERROR,
+            [_err("", "internal error while validating; the record is kept for replay")],
+        )
+        return _reject(record, _claimed_reporter(record.key), problem, now)
+
+
+def _process(record: RawRecord, rules: IntakeRules, now: datetime) -> Outcome:
     claimed = _claimed_reporter(record.key)
-    parsed = _parse(record, claimed, station_key)
+    parsed = _parse(record, claimed, rules.keyring)
     if isinstance(parsed, _Problem):
         return _reject(record, claimed, parsed, now)
     try:
         refused = admit(
-            reporters.get(parsed.reporter_id),
+            rules.reporters.get(parsed.reporter_id),
             reporter_id=parsed.reporter_id,
             event_type=parsed.type,
             jurisdiction=parsed.jurisdiction,
@@ -81,20 +139,42 @@ def process_record(
             RejectReason(refused.refusal.value), [_err("reporter_id", refused.detail)]
         )
         return _reject(record, claimed, problem, now)
+    late = times_out_of_bounds(event_times(parsed), now, rules.bounds)
+    if late:
+        problem = _Problem(RejectReason.EVENT_TIME, [_err(f, m) for f, m in late])
+        return _reject(record, claimed, problem, now)
     return _accept(record, parsed, now)
 
 
+def event_times(event: StationEvent) -> list[EventTime]:
+    """Every time the event states, observed (past) or planned (a recall's own schedule)."""
+    times = [EventTime("sent_at", event.sent_at)]
+    if isinstance(event, InjuryReportEvent):
+        times.append(EventTime("payload.occurred_at", event.payload.occurred_at))
+    elif isinstance(event, SamplingResultEvent):
+        times.append(EventTime("payload.sampled_at", event.payload.sampled_at))
+    elif isinstance(event, RecallProgressReportEvent):
+        times.append(EventTime("payload.period_start", event.payload.period_start))
+        times.append(EventTime("payload.period_end", event.payload.period_end))
+    elif isinstance(event, RecallNoticeEvent):
+        times.append(EventTime("payload.start", event.payload.start, planned=True))
+        times.append(EventTime("payload.target_date", event.payload.target_date, planned=True))
+    return times
+
+
 def _parse(
-    record: RawRecord, claimed: str | None, station_key: KeyLookup
+    record: RawRecord, claimed: str | None, keyring: StationKeyring
 ) -> StationEvent | _Problem:
     value = record.value or b""
     if len(value) > MAX_EVENT_BYTES:
         return _Problem(
             RejectReason.OVERSIZE, [_err("", f"{len(value)} bytes exceeds {MAX_EVENT_BYTES}")]
         )
-    auth = _authenticate(record, claimed, station_key)
+    if claimed is None:
+        return _Problem(RejectReason.UNAUTHENTICATED, [_key_problem(record.key)])
+    auth = verify_record(record.headers, value, claimed, keyring)
     if auth is not None:
-        return auth
+        return _Problem(RejectReason.UNAUTHENTICATED, [_err("headers", auth)])
     try:
         event = STATION_EVENT_ADAPTER.validate_json(value)
     except ValidationError as error:
@@ -102,50 +182,35 @@ def _parse(
     if event.reporter_id != claimed:
         return _Problem(
             RejectReason.UNAUTHENTICATED,
-            [_err("reporter_id", f"signed by {claimed!r} but claims {event.reporter_id!r}")],
+            [_err("reporter_id", f"signed by {claimed!r} but claims another reporter")],
         )
     return event
 
 
 def _claimed_reporter(key: bytes | None) -> str | None:
-    if not key:
+    """The reporter id the record key names, if it could be one (short, printable UTF-8)."""
+    if not key or len(key) > MAX_REPORTER_ID:
         return None
     try:
-        return key.decode("utf-8")
+        text = key.decode("utf-8")
     except UnicodeDecodeError:
         return None
+    return text if text.isprintable() and text.strip() == text else None
 
 
-def _authenticate(
-    record: RawRecord, claimed: str | None, station_key: KeyLookup
-) -> _Problem | None:
-    if claimed is None:
-        return _Problem(
-            RejectReason.UNAUTHENTICATED, [_err("key", "record key must be the reporter id")]
-        )
-    signature = next((v for k, v in record.headers if k == SIGNATURE_HEADER), None)
-    if signature is None:
-        return _Problem(
-            RejectReason.UNAUTHENTICATED,
-            [_err("headers", f"missing {SIGNATURE_HEADER}; sign with `recall station send`")],
-        )
-    try:
-        valid = verify(station_key(claimed), record.value or b"", signature.decode("ascii"))
-    except (UnicodeDecodeError, ValueError):
-        valid = False
-    if not valid:
-        return _Problem(
-            RejectReason.UNAUTHENTICATED,
-            [_err("headers", f"signature does not match reporter {claimed!r}'s key")],
-        )
-    return None
+def _key_problem(key: bytes | None) -> dict[str, str]:
+    if not key:
+        return _err("key", "record key must be the reporter id")
+    if len(key) > MAX_REPORTER_ID:
+        return _err("key", f"record key is {len(key)} bytes; a reporter id has at most 64")
+    return _err("key", "record key must be the reporter id as printable UTF-8")
 
 
 def _schema_problem(error: ValidationError) -> _Problem:
     details = error.errors(include_url=False, include_input=False)
     if details and details[0]["type"] == "json_invalid":
         return _Problem(RejectReason.MALFORMED_JSON, [_err("", str(details[0]["msg"]))])
-    errors = [_err(_field_path(d["loc"]), str(d["msg"])) for d in details[:20]]
+    errors = [_err(_field_path(d["loc"]), str(d["msg"])) for d in details[:MAX_ERRORS]]
     return _Problem(RejectReason.SCHEMA, errors)
 
 
@@ -169,24 +234,20 @@ _EVENT_TYPES = frozenset(
 
 
 def _err(field: str, message: str) -> dict[str, str]:
-    return {"field": field, "message": message}
-
-
-def _source(record: RawRecord) -> bytes:
-    return orjson.dumps(
-        {"topic": record.topic, "partition": record.partition, "offset": record.offset}
-    )
+    """One field error, bounded and redacted: messages may quote what a station sent."""
+    return {
+        "field": redact_text(field[:200])[0],
+        "message": redact_text(message[:MAX_ERROR_TEXT])[0],
+    }
 
 
 def _accept(record: RawRecord, event: StationEvent, now: datetime) -> Accepted:
-    original = (record.value or b"").strip()
     product_key = product_key_of(event)
-    # The event as sent (already validated): re-serialising the model would cost more than all
-    # other checks together, and the stored payload stays exactly what the station signed.
+    validated = event.model_dump_json().encode()
     canonical = b"".join(
         (
             b'{"event":',
-            original,
+            validated,
             b',"product_key":',
             orjson.dumps(product_key),
             b',"received_at":',
@@ -197,7 +258,25 @@ def _accept(record: RawRecord, event: StationEvent, now: datetime) -> Accepted:
         )
     )
     return Accepted(
-        canonical, product_key, str(event.event_id), event.type, partition_key_of(event), event
+        canonical,
+        product_key,
+        str(event.event_id),
+        event.type,
+        partition_key_of(event),
+        event,
+        content_hash(event),
+    )
+
+
+def content_hash(event: StationEvent) -> str:
+    """What identifies the report's content: a resend with a new `sent_at` hashes the same."""
+    content = event.model_dump(mode="json", include={"type", "jurisdiction", "payload"})
+    return hashlib.sha256(orjson.dumps(content, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def _source(record: RawRecord) -> bytes:
+    return orjson.dumps(
+        {"topic": record.topic, "partition": record.partition, "offset": record.offset}
     )
 
 
@@ -205,16 +284,25 @@ def reject_record(
     record: RawRecord, reason: RejectReason, errors: list[dict[str, str]], now: datetime
 ) -> Rejected:
     """A dead letter for a record that passed validation but broke a stateful rule."""
-    return _reject(record, _claimed_reporter(record.key), _Problem(reason, errors), now)
+    bounded = [_err(e.get("field", ""), e.get("message", "")) for e in errors[:MAX_ERRORS]]
+    return _reject(record, _claimed_reporter(record.key), _Problem(reason, bounded), now)
 
 
 def _reject(record: RawRecord, claimed: str | None, problem: _Problem, now: datetime) -> Rejected:
+    original = record.value or b""
+    # Redact a little past the cap, so an identifier straddling it is not kept half-visible.
+    kept, redactions = redact_bytes(original[: DEAD_LETTER_ORIGINAL_MAX + 64])
+    kept = kept[:DEAD_LETTER_ORIGINAL_MAX]
     letter = {
         "reason": problem.reason.value,
         "errors": problem.errors,
         "reporter_id": claimed,
         "received_at": now,
         "source": {"topic": record.topic, "partition": record.partition, "offset": record.offset},
-        "original_b64": base64.b64encode(record.value or b"").decode("ascii"),
+        "original_b64": base64.b64encode(kept).decode("ascii"),
+        "original_size": len(original),
+        "original_sha256": hashlib.sha256(original).hexdigest(),
+        "original_truncated": len(original) > DEAD_LETTER_ORIGINAL_MAX,
+        "redactions": redactions,
     }
     return Rejected(orjson.dumps(letter), problem.reason, claimed)

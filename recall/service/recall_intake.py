@@ -41,9 +41,9 @@ class Refusal:
 
 def check_and_store(
     session: Session, events: Sequence[StationEvent], reporters: dict[str, Reporter], now: datetime
-) -> dict[str, Refusal]:
-    """Store valid recall events; return refusals by event id for the others."""
-    refusals: dict[str, Refusal] = {}
+) -> dict[tuple[str, str], Refusal]:
+    """Store valid recall events; return refusals by (reporter id, event id) for the others."""
+    refusals: dict[tuple[str, str], Refusal] = {}
     for event in events:
         if isinstance(event, RecallNoticeEvent):
             refusal = _notice(session, event, reporters.get(event.reporter_id), now)
@@ -52,7 +52,7 @@ def check_and_store(
         else:
             continue
         if refusal is not None:
-            refusals[str(event.event_id)] = refusal
+            refusals[(event.reporter_id, str(event.event_id))] = refusal
     _post_recall(session, events)
     return refusals
 

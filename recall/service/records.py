@@ -1,8 +1,8 @@
-"""Turn the pipeline's own records (canonical events, dead letters) into rows for the store.
+"""Rows for the system of record, from intake outcomes.
 
-These records were written by our intake, but the topics are open to any producer with the
-right ACL, so a malformed record must still not crash the persistence agents: each parser
-returns None for a record it cannot read, and the agent dead-letters it.
+Accepted events become `events` rows straight from the validated model (no JSON round trip);
+dead letters are parsed back from the record we produce, so the stored row and the record on
+`intake.deadletter` can never disagree.
 """
 
 from __future__ import annotations
@@ -14,33 +14,33 @@ from typing import Any
 
 import orjson
 
-_TIME_FIELDS = {"injury_report": "occurred_at", "sampling_result": "sampled_at"}
+from recall.service.intake import Accepted, RawRecord
+from schemas.envelope import InjuryReportEvent, SamplingResultEvent
 
 
-def event_row(canonical: bytes) -> dict[str, Any] | None:
-    """The `events` row for one canonical event, or None when it is not one."""
-    try:
-        record = orjson.loads(canonical)
-        event = record["event"]
-        source = record["source"]
-        payload = event["payload"]
-        occurred = payload.get(_TIME_FIELDS.get(event["type"], ""))
-        return {
-            "event_id": str(event["event_id"]),
-            "type": str(event["type"]),
-            "reporter_id": str(event["reporter_id"]),
-            "jurisdiction": str(event["jurisdiction"]),
-            "product_key": record.get("product_key"),
-            "occurred_at": datetime.fromisoformat(occurred) if occurred else None,
-            "sent_at": datetime.fromisoformat(event["sent_at"]),
-            "received_at": datetime.fromisoformat(record["received_at"]),
-            "source_topic": str(source["topic"]),
-            "source_partition": int(source["partition"]),
-            "source_offset": int(source["offset"]),
-            "payload": payload,
-        }
-    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError):
-        return None
+def event_row(record: RawRecord, accepted: Accepted, received_at: datetime) -> dict[str, Any]:
+    """The `events` row of one accepted event."""
+    event = accepted.event
+    occurred: datetime | None = None
+    if isinstance(event, InjuryReportEvent):
+        occurred = event.payload.occurred_at
+    elif isinstance(event, SamplingResultEvent):
+        occurred = event.payload.sampled_at
+    return {
+        "event_id": accepted.event_id,
+        "type": accepted.event_type,
+        "reporter_id": event.reporter_id,
+        "jurisdiction": event.jurisdiction,
+        "product_key": accepted.product_key,
+        "occurred_at": occurred,
+        "sent_at": event.sent_at,
+        "received_at": received_at,
+        "source_topic": record.topic,
+        "source_partition": record.partition,
+        "source_offset": record.offset,
+        "content_hash": accepted.content_hash,
+        "payload": event.payload.model_dump(mode="json"),
+    }
 
 
 def dead_letter_row(letter: bytes) -> dict[str, Any] | None:
@@ -58,6 +58,8 @@ def dead_letter_row(letter: bytes) -> dict[str, Any] | None:
             "reporter_id": record.get("reporter_id"),
             "received_at": datetime.fromisoformat(record["received_at"]),
             "original": base64.b64decode(record["original_b64"], validate=True),
+            "original_size": record.get("original_size"),
+            "original_sha256": record.get("original_sha256"),
             "detail": "; ".join(f"{e.get('field', '')}: {e.get('message', '')}" for e in errors),
         }
     except (

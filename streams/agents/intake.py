@@ -1,8 +1,11 @@
 """`validate_intake`: raw station bytes → stored events + canonical topic, or dead letters.
 
-One batch is one database transaction: accepted events (idempotent by event id), duplicates
-and dead letters (idempotent by source position) are stored together, then the canonical and
-dead-letter records are produced, and only then is the batch acknowledged. Storing here rather
+One batch is one database transaction: accepted events (idempotent by reporter and event id),
+duplicates and dead letters (idempotent by source position) are stored together, then the
+canonical and dead-letter records are produced, and only then is the batch acknowledged. A
+transient database error stalls the batch (retried); a record the database refuses is isolated
+and dead-lettered by `store_batch`; anything else escaping is a bug, and the supervisor ends
+the process rather than acknowledge a batch it did not account for. Storing here rather
 than in a second agent saves a full consume of every event, and means a resent event never
 reaches the risk agents.
 """
@@ -10,19 +13,16 @@ reaches the risk agents.
 from __future__ import annotations
 
 import asyncio
-import base64
 import time
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import faust
-import orjson
 import structlog
 
-from recall.service.intake import Accepted, RawRecord, Rejected, process_record
-from recall.service.intake_batch import store_batch
-from schemas import RejectReason
+from recall.service.intake import RawRecord, process_record
+from recall.service.intake_batch import BatchResult, store_batch
 from streams.context import WorkerContext, with_retry
 from streams.faust_types import Stream
 
@@ -36,7 +36,7 @@ def headers_of(raw: Any) -> list[tuple[str, bytes]]:
     if not raw:
         return []
     items: Iterable[tuple[Any, Any]] = raw.items() if isinstance(raw, Mapping) else raw
-    return [(str(k), bytes(v) if v is not None else b"") for k, v in items]
+    return [(str(k), bytes(v) if isinstance(v, bytes | bytearray) else b"") for k, v in items]
 
 
 def to_raw_record(message: Any) -> RawRecord:
@@ -65,33 +65,29 @@ def register(app: faust.App, context: WorkerContext, raw_topic: faust.TopicT) ->
 
 async def _handle_batch(app: faust.App, context: WorkerContext, messages: Sequence[Any]) -> None:
     now = datetime.now(UTC)
-    records = [(m, to_raw_record(m)) for m in messages]
-    outcomes = [(m, r, _outcome(context, r, now)) for m, r in records]
-    accepted = [(r, o) for _, r, o in outcomes if isinstance(o, Accepted)]
-    rejected = [o for _, _, o in outcomes if isinstance(o, Rejected)]
+    rules = context.rules
+    items = [
+        (record, process_record(record, rules, now)) for record in map(to_raw_record, messages)
+    ]
     result = await with_retry(
-        lambda: asyncio.to_thread(
-            store_batch, context.store, accepted, rejected, context.reporters, now
-        ),
+        lambda: asyncio.to_thread(store_batch, context.store, items, context.reporters, now),
         what="intake",
         on_failure=context.metrics.db_failures.labels("intake").inc,
     )
     timestamps = {(m.topic, m.partition, m.offset): m.timestamp for m in messages}
     deliveries = []
-    for record, outcome in result.accepted:
-        position = (record.topic, record.partition, record.offset)
-        if position in result.stored.forward:
-            deliveries.append(
-                await app.producer.send(
-                    context.topics.canonical,
-                    outcome.partition_key.encode(),
-                    outcome.canonical,
-                    None,
-                    timestamps[position],
-                    None,
-                )
+    for record, outcome in result.forward:
+        deliveries.append(
+            await app.producer.send(
+                context.topics.canonical,
+                outcome.partition_key.encode(),
+                outcome.canonical,
+                None,
+                timestamps[record.position],
+                None,
             )
-    for letter in result.rejected:
+        )
+    for letter in result.letters:
         deliveries.append(
             await app.producer.send(
                 context.topics.deadletter,
@@ -103,54 +99,29 @@ async def _handle_batch(app: faust.App, context: WorkerContext, messages: Sequen
             )
         )
     await asyncio.gather(*deliveries)
-    _count(context, result.accepted, result.rejected, result.stored, timestamps)
-
-
-def _outcome(context: WorkerContext, record: RawRecord, now: datetime) -> Accepted | Rejected:
-    try:
-        return process_record(record, context.reporters, context.key_for, now)
-    except Exception:  # a bug must not lose the record: dead-letter it and keep going
-        log.exception(
-            "intake failed unexpectedly", partition=record.partition, offset=record.offset
-        )
-        return _internal_error(record, now)
+    _count(context, result, timestamps)
 
 
 def _count(
     context: WorkerContext,
-    accepted: list[tuple[RawRecord, Accepted]],
-    rejected: list[Rejected],
-    stored: Any,
+    result: BatchResult,
     timestamps: dict[tuple[str, int, int], float | None],
 ) -> None:
     metrics = context.metrics
-    for _, outcome in accepted:
+    for _, outcome in result.accepted:
         metrics.accepted.labels(outcome.event_type).inc()
-    for letter in rejected:
+    for letter in result.letters:
         metrics.rejected.labels(letter.reason.value).inc()
-    metrics.persisted.labels("events").inc(stored.inserted)
-    metrics.persisted.labels("dead_letters").inc(stored.dead_letters)
-    metrics.duplicates.inc(stored.duplicates)
-    metrics.redelivered.inc(stored.redelivered)
+    for name in result.outcomes.values():
+        metrics.intake_outcomes.labels(name).inc()
+    metrics.persisted.labels("events").inc(result.inserted)
+    metrics.persisted.labels("dead_letters").inc(result.dead_letters)
+    metrics.duplicates.inc(result.duplicates)
+    metrics.redelivered.inc(result.redelivered)
+    metrics.records_isolated.labels("validate_intake").inc(result.isolated)
     now = time.time()
     histogram = metrics.latency.labels("persisted")
-    for record, _ in accepted:
-        sent = timestamps.get((record.topic, record.partition, record.offset))
+    for record, _ in result.accepted:
+        sent = timestamps.get(record.position)
         if sent:
             histogram.observe(max(0.0, now - sent))
-
-
-def _reporter(key: bytes | None) -> str:
-    return key.decode("utf-8", "replace") if key else ""
-
-
-def _internal_error(record: RawRecord, now: datetime) -> Rejected:
-    letter = {
-        "reason": RejectReason.SCHEMA.value,
-        "errors": [{"field": "", "message": "internal error while validating; kept for replay"}],
-        "reporter_id": _reporter(record.key) or None,
-        "received_at": now,
-        "source": {"topic": record.topic, "partition": record.partition, "offset": record.offset},
-        "original_b64": base64.b64encode(record.value or b"").decode("ascii"),
-    }
-    return Rejected(orjson.dumps(letter), RejectReason.SCHEMA, _reporter(record.key) or None)

@@ -9,26 +9,40 @@ exactly, however often the worker restarts.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_, union, union_all
 from sqlalchemy.orm import Session, sessionmaker
 
 from recall.adapters.db.models import DeadLetterRow, Event, EventDuplicate, Station
 from recall.adapters.db.upsert import insert_ignoring_conflicts
 from recall.domain.intake import Reporter
 
+Position = tuple[str, int, int]
+EventKey = tuple[str, str]  # (reporter_id, event_id)
+
 
 @dataclass(frozen=True, slots=True)
 class StoreOutcome:
-    inserted: int
-    duplicates: int
-    redelivered: int
+    """Where each record of a batch ended, by its source position (topic, partition, offset).
+
+    The sets are disjoint and, with the dead letters, cover the batch: the accounting invariant
+    `published = stored + dead-lettered + duplicates` is checked on them per batch.
+    """
+
+    inserted: frozenset[Position] = frozenset()
+    duplicates: frozenset[Position] = frozenset()
+    redelivered: frozenset[Position] = frozenset()
+    conflicts: frozenset[Position] = frozenset()
+    """Same reporter and event id as a stored event, different content: to be dead-lettered."""
     dead_letters: int = 0
-    forward: frozenset[tuple[str, int, int]] = frozenset()
-    """Source positions of events to pass downstream: new ones and redeliveries, not duplicates."""
+
+    @property
+    def forward(self) -> frozenset[Position]:
+        """Events to pass downstream: new ones and redeliveries, not duplicates or conflicts."""
+        return self.inserted | self.redelivered
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,78 +54,82 @@ class IntakeCounts:
     events_by_type: dict[str, int]
 
 
-def _position(row: dict[str, Any]) -> tuple[str, int, int]:
+def _position(row: dict[str, Any]) -> Position:
     return (row["source_topic"], row["source_partition"], row["source_offset"])
+
+
+def _key(row: dict[str, Any]) -> EventKey:
+    return (row["reporter_id"], row["event_id"])
 
 
 class IntakeStore:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
 
-    def store_intake(
-        self,
-        events: Sequence[dict[str, Any]],
-        dead_letters: Sequence[dict[str, Any]],
-        session: Session | None = None,
-    ) -> StoreOutcome:
-        """One intake batch in one transaction: events by id, duplicates and letters by position."""
-        if session is None:
-            with self._sessions.begin() as own:
-                return self.store_intake(events, dead_letters, own)
-        outcome = self._store_events(session, events)
-        stored_letters = self._insert_dead_letters(session, dead_letters)
-        return StoreOutcome(
-            outcome.inserted,
-            outcome.duplicates,
-            outcome.redelivered,
-            stored_letters,
-            outcome.forward,
-        )
-
     def begin(self) -> Any:
         """A transaction for a caller that adds its own writes to an intake batch."""
         return self._sessions.begin()
 
-    def store_events(self, rows: Sequence[dict[str, Any]]) -> StoreOutcome:
-        """Insert event rows once by event id; record true duplicates once by position."""
-        with self._sessions.begin() as session:
-            return self._store_events(session, rows)
+    def store_events(self, session: Session, rows: Sequence[dict[str, Any]]) -> StoreOutcome:
+        """Insert event rows once per (reporter, event id); classify every other row.
 
-    def _store_events(self, session: Session, rows: Sequence[dict[str, Any]]) -> StoreOutcome:
-        first: dict[str, dict[str, Any]] = {}
+        A row whose key is stored from the same position is a redelivery (no effect); from
+        another position with the same content it is a duplicate (recorded once by position);
+        with other content it is a conflict, which the caller dead-letters.
+        """
+        first: dict[EventKey, dict[str, Any]] = {}
         later: list[dict[str, Any]] = []
         for row in rows:
-            if row["event_id"] in first:
+            if _key(row) in first:
                 later.append(row)
             else:
-                first[row["event_id"]] = row
+                first[_key(row)] = row
         inserted = self._insert_new(session, list(first.values()))
-        known = self._positions_of(session, [k for k in first if k not in inserted])
-        known.update({k: _position(first[k]) for k in inserted})
-        candidates = later + [r for k, r in first.items() if k not in inserted]
-        duplicates = [r for r in candidates if known.get(r["event_id"]) != _position(r)]
-        stored_dupes = self._insert_duplicates(session, duplicates)
-        duplicate_positions = {_position(r) for r in duplicates}
-        forward = frozenset(_position(r) for r in rows) - duplicate_positions
-        redelivered = len(rows) - len(inserted) - len(duplicates)
-        return StoreOutcome(len(inserted), stored_dupes, redelivered, 0, forward)
+        stored = self._stored(session, [k for k in first if k not in inserted])
+        stored.update({k: (_position(first[k]), first[k]["content_hash"]) for k in inserted})
+        outcome: dict[str, set[Position]] = {"dup": set(), "again": set(), "conflict": set()}
+        for row in later + [r for k, r in first.items() if k not in inserted]:
+            position, digest = stored[_key(row)]
+            if position == _position(row):
+                outcome["again"].add(position)
+            elif digest is not None and digest != row["content_hash"]:
+                outcome["conflict"].add(_position(row))
+            else:
+                outcome["dup"].add(_position(row))
+        self._insert_duplicates(session, [r for r in rows if _position(r) in outcome["dup"]])
+        return StoreOutcome(
+            inserted=frozenset(_position(first[k]) for k in inserted),
+            duplicates=frozenset(outcome["dup"]),
+            redelivered=frozenset(outcome["again"]),
+            conflicts=frozenset(outcome["conflict"]),
+        )
 
-    def _insert_new(self, session: Session, rows: list[dict[str, Any]]) -> set[str]:
+    def _insert_new(self, session: Session, rows: list[dict[str, Any]]) -> set[EventKey]:
         if not rows:
             return set()
-        statement = insert_ignoring_conflicts(session, Event.__table__).returning(Event.event_id)
-        return set(session.scalars(statement, rows).all())
+        statement = insert_ignoring_conflicts(session, Event.__table__).returning(
+            Event.reporter_id, Event.event_id
+        )
+        return {(r.reporter_id, r.event_id) for r in session.execute(statement, rows)}
 
-    def _positions_of(
-        self, session: Session, event_ids: list[str]
-    ) -> dict[str, tuple[str, int, int]]:
-        if not event_ids:
+    def _stored(
+        self, session: Session, keys: list[EventKey]
+    ) -> dict[EventKey, tuple[Position, str | None]]:
+        if not keys:
             return {}
         query = select(
-            Event.event_id, Event.source_topic, Event.source_partition, Event.source_offset
-        ).where(Event.event_id.in_(event_ids))
+            Event.reporter_id,
+            Event.event_id,
+            Event.source_topic,
+            Event.source_partition,
+            Event.source_offset,
+            Event.content_hash,
+        ).where(tuple_(Event.reporter_id, Event.event_id).in_(keys))
         return {
-            r.event_id: (r.source_topic, r.source_partition, r.source_offset)
+            (r.reporter_id, r.event_id): (
+                (r.source_topic, r.source_partition, r.source_offset),
+                r.content_hash,
+            )
             for r in session.execute(query)
         }
 
@@ -124,6 +142,7 @@ class IntakeStore:
                 "source_partition": r["source_partition"],
                 "source_offset": r["source_offset"],
                 "event_id": r["event_id"],
+                "reporter_id": r["reporter_id"],
                 "received_at": r["received_at"],
             }
             for r in rows
@@ -133,10 +152,9 @@ class IntakeStore:
         )
         return len(session.scalars(statement, values).all())
 
-    def store_dead_letters(self, rows: Sequence[dict[str, Any]]) -> int:
+    def store_dead_letters(self, session: Session, rows: Sequence[dict[str, Any]]) -> int:
         """Insert dead letters once per source position; returns how many were new."""
-        with self._sessions.begin() as session:
-            return self._insert_dead_letters(session, rows)
+        return self._insert_dead_letters(session, rows)
 
     def _insert_dead_letters(self, session: Session, rows: Sequence[dict[str, Any]]) -> int:
         if not rows:
@@ -177,3 +195,50 @@ class IntakeStore:
             dead_letters_by_reason=by_reason,
             events_by_type=by_type,
         )
+
+    def accounted(self, topic: str, from_offsets: Mapping[int, int]) -> dict[int, int]:
+        """Per partition of `topic`: source positions at or after its first retained offset
+        that ended in some table (events, dead letters or duplicates).
+
+        Each position may end in exactly one table, so the union is counted; a position in two
+        tables would be counted once here and reported by `positions_in_two_tables`.
+        """
+        counts: dict[int, int] = {}
+        with self._sessions() as session:
+            for partition, first in from_offsets.items():
+                positions = union(
+                    *(
+                        select(table.c.source_offset).where(
+                            table.c.source_topic == topic,
+                            table.c.source_partition == partition,
+                            table.c.source_offset >= first,
+                        )
+                        for table in _POSITION_TABLES
+                    )
+                ).subquery()
+                counts[partition] = int(
+                    session.scalar(select(func.count()).select_from(positions)) or 0
+                )
+        return counts
+
+    def positions_in_two_tables(self, topic: str) -> int:
+        """Positions recorded with more than one outcome: must always be zero."""
+        positions = union_all(
+            *(
+                select(table.c.source_partition, table.c.source_offset).where(
+                    table.c.source_topic == topic
+                )
+                for table in _POSITION_TABLES
+            )
+        ).subquery()
+        repeated = (
+            select(positions.c.source_partition, positions.c.source_offset)
+            .group_by(positions.c.source_partition, positions.c.source_offset)
+            .having(func.count() > 1)
+            .subquery()
+        )
+        with self._sessions() as session:
+            return int(session.scalar(select(func.count()).select_from(repeated)) or 0)
+
+
+_POSITION_TABLES = (Event.__table__, DeadLetterRow.__table__, EventDuplicate.__table__)

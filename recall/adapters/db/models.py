@@ -96,12 +96,17 @@ class Expert(Base):
 
 
 class Event(Base):
-    """Every accepted station event, once, keyed by its event id."""
+    """Every accepted station event, once per (reporter, event id).
+
+    Event ids are chosen by stations, so they are unique only within one reporter: keying by
+    the id alone let one station squat another's id and turn its genuine report into a
+    "duplicate". `content_hash` tells a resend (same content) from a conflicting reuse.
+    """
 
     __tablename__ = "events"
+    reporter_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     type: Mapped[str] = mapped_column(String(32))
-    reporter_id: Mapped[str] = mapped_column(String(64), index=True)
     jurisdiction: Mapped[str] = mapped_column(String(6))
     product_key: Mapped[str | None] = mapped_column(String(512), nullable=True)
     occurred_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
@@ -110,11 +115,14 @@ class Event(Base):
     source_topic: Mapped[str] = mapped_column(String(128))
     source_partition: Mapped[int] = mapped_column(Integer)
     source_offset: Mapped[int] = mapped_column(BigInteger)
+    content_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
 
     __table_args__ = (
         Index("ix_events_product_occurred", "product_key", "occurred_at"),
         Index("ix_events_jurisdiction_type", "jurisdiction", "type"),
+        Index("ix_events_event_id", "event_id"),
+        Index("ix_events_source", "source_topic", "source_partition", "source_offset"),
     )
 
 
@@ -126,6 +134,7 @@ class EventDuplicate(Base):
     source_partition: Mapped[int] = mapped_column(Integer, primary_key=True)
     source_offset: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     event_id: Mapped[str] = mapped_column(String(36), index=True)
+    reporter_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -141,6 +150,8 @@ class DeadLetterRow(Base):
     reporter_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     original: Mapped[bytes] = mapped_column(LargeBinary)
+    original_size: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    original_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     detail: Mapped[str] = mapped_column(Text, default="")
 
 

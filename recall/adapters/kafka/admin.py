@@ -84,3 +84,33 @@ def delete_topics_with_prefix(settings: Settings, prefixes: Iterable[str]) -> li
     finally:
         client.close()
     return names
+
+
+@dataclass(frozen=True, slots=True)
+class PartitionRange:
+    """The offsets a partition holds now: [start, end); end - start records were published."""
+
+    partition: int
+    start: int
+    end: int
+
+
+def partition_ranges(settings: Settings, topic: str) -> list[PartitionRange]:
+    """Earliest and next offsets of every partition of `topic` (empty if it does not exist)."""
+    from kafka import KafkaConsumer, TopicPartition
+
+    consumer = KafkaConsumer(
+        bootstrap_servers=settings.bootstrap_servers,
+        client_id="recall-admin",
+        enable_auto_commit=False,
+        request_timeout_ms=20_000,
+        **settings.kafka_client_options(),
+    )
+    try:
+        partitions = consumer.partitions_for_topic(topic) or set()
+        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+        starts = consumer.beginning_offsets(tps) if tps else {}
+        ends = consumer.end_offsets(tps) if tps else {}
+        return [PartitionRange(tp.partition, starts[tp], ends[tp]) for tp in tps]
+    finally:
+        consumer.close()

@@ -159,6 +159,8 @@ def test_dead_letter_reason_is_coded() -> None:
         "received_at": "2024-05-01T00:00:00Z",
         "source": {"topic": "intake.raw", "partition": 0, "offset": 0},
         "original_b64": "",
+        "original_size": 0,
+        "original_sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
     }
     with pytest.raises(ValidationError):
         DeadLetter.model_validate(letter)
@@ -178,6 +180,10 @@ def test_reject_reasons_are_the_documented_set() -> None:
         "unknown_recall",
         "invalid_progress",
         "recall_conflict",
+        "event_time_out_of_range",
+        "event_id_conflict",
+        "storage_refused",
+        "internal_error",
     }
 
 

@@ -7,9 +7,14 @@ from datetime import UTC, datetime
 
 from builders import LAB, REPORTER, Event, to_bytes
 
-from recall.adapters.signing import SIGNATURE_HEADER, sign, station_key
+from recall.adapters.signing import (
+    SigningKey,
+    StationKeyring,
+    derive_station_key,
+    signing_headers,
+)
 from recall.domain.intake import Reporter
-from recall.service.intake import RawRecord
+from recall.service.intake import IntakeRules, RawRecord
 
 MASTER = "unit-test-master-secret"
 NOW = datetime(2024, 5, 1, 4, 30, tzinfo=UTC)
@@ -31,12 +36,17 @@ REPORTERS: dict[str, Reporter] = {
 }
 
 
-def key_of(reporter_id: str) -> bytes:
-    return station_key(MASTER, reporter_id)
+# "hosp-ghost" holds a key but is not in the registry (a station removed from it).
+KEYRING = StationKeyring(MASTER, {r: frozenset({1}) for r in [*REPORTERS, "hosp-ghost"]})
+RULES = IntakeRules(REPORTERS, KEYRING)
 
 
-def signature(value: bytes, signer: str) -> bytes:
-    return sign(key_of(signer), value).encode("ascii")
+def key_of(reporter_id: str, version: int = 1) -> bytes:
+    return derive_station_key(MASTER, reporter_id, version)
+
+
+def signed_headers(value: bytes, signer: str, version: int = 1) -> list[tuple[str, bytes]]:
+    return signing_headers(SigningKey(signer, version, key_of(signer, version)), value)
 
 
 def raw_bytes(
@@ -53,7 +63,7 @@ def raw_bytes(
     key_bytes = key.encode() if isinstance(key, str) else key
     if headers is None:
         who = signer or (key if isinstance(key, str) else REPORTER)
-        headers = [(SIGNATURE_HEADER, signature(value or b"", who))]
+        headers = signed_headers(value or b"", who)
     return RawRecord(TOPIC, PARTITION, OFFSET, key_bytes, value, headers)
 
 

@@ -8,17 +8,18 @@ reaches the parser and the admission rules.
 from __future__ import annotations
 
 import base64
+import hashlib
 import random
 from collections.abc import Iterator
 from typing import Any
 
 import orjson
 from builders import Event, heartbeat_event, injury_event, sampling_event, set_path, to_bytes
-from intake_builders import NOW, REPORTERS, key_of, raw_bytes
+from intake_builders import NOW, RULES, raw_bytes
 
 from recall.adapters.signing import SIGNATURE_HEADER
 from recall.service.intake import Accepted, RawRecord, Rejected, process_record
-from schemas import CanonicalEvent
+from schemas import DEAD_LETTER_ORIGINAL_MAX, CanonicalEvent
 
 SEEDS = (2260, 32100, 11643)
 VALID = (injury_event(), sampling_event(), heartbeat_event())
@@ -45,11 +46,15 @@ ODD_VALUES: tuple[Any, ...] = (
 
 
 def _check(record: RawRecord) -> Accepted | Rejected:
-    outcome = process_record(record, REPORTERS, key_of, NOW)
+    outcome = process_record(record, RULES, NOW)
     assert isinstance(outcome, Accepted | Rejected)
     if isinstance(outcome, Rejected):
         letter = orjson.loads(outcome.dead_letter)
-        assert base64.b64decode(letter["original_b64"]) == (record.value or b"")
+        value = record.value or b""
+        kept = base64.b64decode(letter["original_b64"])
+        assert kept == value[:DEAD_LETTER_ORIGINAL_MAX] or letter["redactions"] > 0
+        assert letter["original_size"] == len(value)
+        assert letter["original_sha256"] == hashlib.sha256(value).hexdigest()
     else:
         CanonicalEvent.model_validate_json(outcome.canonical)
     return outcome
@@ -127,7 +132,8 @@ def test_structural_mutations_of_valid_events_never_raise() -> None:
         outcome = _check(_signed(to_bytes(event), key))
         if isinstance(outcome, Rejected):
             reasons.add(outcome.reason.value)
-    assert {"schema", "unknown_reporter"} <= reasons
+    # an unregistered reporter has no active key, so it is refused as unauthenticated
+    assert {"schema", "unauthenticated"} <= reasons
 
 
 def test_deeply_nested_json_never_raises() -> None:

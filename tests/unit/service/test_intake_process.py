@@ -23,27 +23,29 @@ from builders import (
     to_bytes,
 )
 from intake_builders import (
+    KEYRING,
     NOW,
     OFFSET,
     PARTITION,
     REPORTERS,
+    RULES,
     TOPIC,
-    key_of,
     raw,
     raw_bytes,
-    signature,
+    signed_headers,
 )
 
 from recall.adapters.signing import SIGNATURE_HEADER
 from recall.domain.intake import Reporter
-from recall.service.intake import Accepted, RawRecord, Rejected, process_record
+from recall.service.intake import Accepted, IntakeRules, RawRecord, Rejected, process_record
 from schemas import MAX_EVENT_BYTES, STATION_EVENT_ADAPTER, CanonicalEvent, DeadLetter, RejectReason
 
 
 def _process(
     record: RawRecord, reporters: dict[str, Reporter] | None = None
 ) -> Accepted | Rejected:
-    return process_record(record, REPORTERS if reporters is None else reporters, key_of, NOW)
+    rules = RULES if reporters is None else IntakeRules(reporters, KEYRING)
+    return process_record(record, rules, NOW)
 
 
 def _accepted(record: RawRecord) -> Accepted:
@@ -99,23 +101,23 @@ def test_canonical_bytes_are_a_valid_canonical_event() -> None:
     assert record.source.offset == OFFSET
 
 
-def test_canonical_event_keeps_what_was_sent_and_keys_by_normalised_labels() -> None:
-    """The event travels as the station signed it; the product key carries the folding."""
+def test_canonical_event_is_the_validated_model_and_keys_by_normalised_labels() -> None:
+    """The event travels as validated (NFKC, trimmed), not as raw bytes; the key also folds case."""
     event = injury_event(injury_payload(product=product(brand=" ＡＣＭＥ ", model="ＭＫ－１")))
     outcome = _accepted(raw(event))
     canonical = orjson.loads(outcome.canonical)
     stored = canonical["event"]["payload"]["product"]
-    assert (stored["brand"], stored["model"]) == (" ＡＣＭＥ ", "ＭＫ－１")
+    assert (stored["brand"], stored["model"]) == ("ACME", "MK-1")
     assert outcome.product_key == canonical["product_key"] == f"{USCC}/acme/mk-1"
 
 
-def test_chinese_report_is_accepted() -> None:
+def test_chinese_report_is_accepted_in_its_nfkc_form() -> None:
+    """DESIGN.md §7: text is normalised (NFKC); the full-width comma folds, the words stay."""
     payload = injury_payload(narrative="儿童碰倒电水壶，右手烫伤。", product=product(brand="美的"))
     outcome = _accepted(raw(injury_event(payload)))
-    assert (
-        orjson.loads(outcome.canonical)["event"]["payload"]["narrative"]
-        == "儿童碰倒电水壶，右手烫伤。"
-    )
+    payload_out = orjson.loads(outcome.canonical)["event"]["payload"]
+    assert payload_out["narrative"] == "儿童碰倒电水壶,右手烫伤。"
+    assert payload_out["product"]["brand"] == "美的"
 
 
 def test_city_reporter_may_report_for_its_counties() -> None:
@@ -133,7 +135,7 @@ def test_firm_may_send_heartbeats() -> None:
 def test_extra_headers_are_ignored() -> None:
     event = injury_event()
     value = to_bytes(event)
-    headers = [("trace", b"abc"), (SIGNATURE_HEADER, signature(value, REPORTER))]
+    headers = [("trace", b"abc"), *signed_headers(value, REPORTER)]
     _accepted(raw_bytes(value, headers=headers))
 
 
@@ -245,7 +247,10 @@ def test_missing_signature_header_is_unauthenticated() -> None:
 
 def test_signature_under_another_header_name_is_missing() -> None:
     value = to_bytes(injury_event())
-    headers = [(SIGNATURE_HEADER.upper(), signature(value, REPORTER))]
+    headers = [
+        (name.upper() if name == SIGNATURE_HEADER else name, v)
+        for name, v in signed_headers(value, REPORTER)
+    ]
     _rejected(raw_bytes(value, headers=headers), RejectReason.UNAUTHENTICATED)
 
 
@@ -267,7 +272,7 @@ def test_value_changed_after_signing_is_unauthenticated() -> None:
     value = to_bytes(injury_event())
     tampered = value.replace(b'"age_years":4', b'"age_years":5')
     assert tampered != value
-    headers = [(SIGNATURE_HEADER, signature(value, REPORTER))]
+    headers = signed_headers(value, REPORTER)
     _rejected(raw_bytes(tampered, headers=headers), RejectReason.UNAUTHENTICATED)
 
 
