@@ -14,10 +14,17 @@ _USCC_VALUE = {c: i for i, c in enumerate(USCC_ALPHABET)}  # O(1) per character 
 _USCC_SHAPE = re.compile(rf"^[{USCC_ALPHABET}]{{18}}$")
 
 # GB/T 2260 province-level prefixes (mainland provinces, Taiwan 71, Hong Kong 81, Macao 82).
-_PROVINCE_PREFIXES = frozenset(
+PROVINCE_PREFIXES = frozenset(
     "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 "  # noqa: SIM905
     "50 51 52 53 54 61 62 63 64 65 71 81 82".split()
 )
+_PROVINCE_PREFIXES = PROVINCE_PREFIXES  # the older private name, kept for existing importers
+# GB 32100 registration authorities (登记管理部门码): 1-9 are the civilian registries (机构编制,
+# 外交, 司法行政, 文化, 民政, 旅游, 宗教, 工会, 市场监管), A the military, N agriculture, Y others.
+USCC_AUTHORITIES = frozenset("123456789ANY")
+# Characters 3-8 are the registering authority's GB/T 2260 division; central-level registries
+# (ministries, national associations, firms registered with SAMR) use the national code 100000.
+_NATIONAL_DIVISION = "100000"
 # ASCII digits only: \d would also match full-width ０-９ and other scripts' digits.
 _JURISDICTION_SHAPE = re.compile(r"^[0-9]{6}$")
 
@@ -32,11 +39,30 @@ def uscc_check_character(first17: str) -> str:
 
 
 def check_uscc(code: str) -> str:
-    """Return the code if it is a well-formed unified social credit code, else raise ValueError."""
+    """Return the code if it is a well-formed unified social credit code, else raise ValueError.
+
+    Beyond the check character, the structure is checked: a code such as "000000000000000000"
+    has a valid check character but no registry could have issued it, and a firm keyed by it
+    would collect the history of every station that typed zeros for "unknown".
+    """
     if not _USCC_SHAPE.match(code):
         raise ValueError(
             "a unified social credit code has 18 characters from 0-9 and A-Y without I, O, S, V, Z"
         )
+    if code[0] not in USCC_AUTHORITIES:
+        raise ValueError(
+            f"credit code starts with {code[0]!r}, which is not a GB 32100 registration "
+            "authority (1-9, A, N or Y)"
+        )
+    division = code[2:8]
+    if not division.isdigit() or (
+        division[:2] not in PROVINCE_PREFIXES and division != _NATIONAL_DIVISION
+    ):
+        raise ValueError(
+            f"credit code characters 3-8 ({division!r}) are not a GB/T 2260 division code"
+        )
+    if code[8:17] == "0" * 9:
+        raise ValueError("credit code organisation part (characters 9-17) is all zeros")
     expected = uscc_check_character(code[:17])
     if code[17] != expected:
         raise ValueError(f"credit code check character is {code[17]!r}, expected {expected!r}")

@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BeforeValidator, Field, TypeAdapter
+from pydantic import BeforeValidator, Field, TypeAdapter
 
-from schemas.common import Identifier, JurisdictionCode
+from schemas.common import Identifier, JurisdictionCode, WireDatetime
 from schemas.common import Strict as StrictModel
 from schemas.heartbeat import StationHeartbeat
 from schemas.injury import InjuryReport
@@ -31,7 +31,7 @@ class Envelope(StrictModel):
     schema_version: Annotated[Literal[1], BeforeValidator(_exact_int)] = 1
     reporter_id: Identifier = Field(description="Registered station, lab or firm id")
     jurisdiction: JurisdictionCode
-    sent_at: AwareDatetime
+    sent_at: WireDatetime
 
 
 class InjuryReportEvent(Envelope):

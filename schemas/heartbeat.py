@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from schemas.common import Strict
+from schemas.common import Strict, WireInt
 
 
 class StationStatus(StrEnum):
@@ -19,4 +19,4 @@ class StationHeartbeat(Strict):
 
     status: StationStatus
     software_version: str = Field(min_length=1, max_length=40, pattern=r"^[0-9A-Za-z.+_-]+$")
-    queued_reports: int = Field(default=0, ge=0, le=10_000_000)
+    queued_reports: WireInt = Field(default=0, ge=0, le=10_000_000)

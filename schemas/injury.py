@@ -8,9 +8,17 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
-from schemas.common import FreeText, Identifier, ProductRef, ShortText, Strict
+from schemas.common import (
+    FreeText,
+    Identifier,
+    ProductRef,
+    ShortText,
+    Strict,
+    WireDatetime,
+    WireInt,
+)
 
 
 class Sex(StrEnum):
@@ -106,8 +114,8 @@ class InjuryReport(Strict):
     """The payload of an `injury_report` event."""
 
     case_ref: Identifier = Field(description="The station's own case reference (not a patient id)")
-    occurred_at: AwareDatetime
-    age_years: int | None = Field(default=None, ge=0, le=120)
+    occurred_at: WireDatetime
+    age_years: WireInt | None = Field(default=None, ge=0, le=120)
     sex: Sex
     body_part: BodyPart
     injury_nature: InjuryNature

@@ -11,11 +11,22 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AwareDatetime, Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
-from schemas.common import Hazard, Identifier, Label, ProductRef, ShortText, Strict
+from schemas.common import (
+    Hazard,
+    Identifier,
+    Label,
+    ProductRef,
+    ShortText,
+    Strict,
+    WireBool,
+    WireDatetime,
+    WireFloat,
+    WireInt,
+)
 
-Count = Annotated[int, Field(ge=0, le=10**10)]
+Count = Annotated[WireInt, Field(ge=0, le=10**10)]
 ReasonCode = Annotated[
     str, StringConstraints(min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9_]*$")
 ]
@@ -69,10 +80,10 @@ class RecallNotice(Strict):
     risk_level: RiskLevelCode
     remedies: tuple[Remedy, ...] = Field(min_length=1, max_length=4)
     channels: tuple[NoticeChannel, ...] = Field(min_length=1, max_length=5)
-    start: AwareDatetime
-    target_date: AwareDatetime
-    target_rate: float = Field(gt=0, le=1)
-    reporting_cadence_days: int = Field(default=30, ge=1, le=366)
+    start: WireDatetime
+    target_date: WireDatetime
+    target_rate: WireFloat = Field(gt=0, le=1)
+    reporting_cadence_days: WireInt = Field(default=30, ge=1, le=366)
 
     @model_validator(mode="after")
     def _consistent(self) -> RecallNotice:
@@ -104,11 +115,11 @@ class RecallProgressReport(Strict):
     """The payload of a `recall_progress_report` event: cumulative counts up to period_end."""
 
     recall_id: Identifier
-    sequence: int = Field(ge=1, le=10_000)
-    period_start: AwareDatetime
-    period_end: AwareDatetime
+    sequence: WireInt = Field(ge=1, le=10_000)
+    period_start: WireDatetime
+    period_end: WireDatetime
     levels: dict[SupplyLevel, LevelCounts] = Field(min_length=1)
-    refused: bool = Field(default=False, description="The firm declines to continue the recall")
+    refused: WireBool = Field(default=False, description="The firm declines to continue the recall")
     note: ShortText | None = None
 
     @model_validator(mode="after")

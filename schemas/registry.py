@@ -1,4 +1,10 @@
-"""The registry file format (`recall registry load FILE`): what a provincial registry exports."""
+"""The registry file format (`recall registry load FILE`): what a provincial registry exports.
+
+Names are `Name`s (NFKC-folded, whitespace collapsed, no hidden characters) like the labels on
+the wire: a station or firm name with a zero-width space would look right on a dashboard and
+never match a search. Numbers and flags are strict, as on the wire: `"enabled": "false"` in a
+hand-edited file is refused rather than read as a true string.
+"""
 
 from __future__ import annotations
 
@@ -11,32 +17,36 @@ from schemas.common import (
     Identifier,
     JurisdictionCode,
     Label,
+    Name,
+    PersonName,
     ProductCategory,
     StationKind,
     Strict,
+    WireBool,
+    WireInt,
 )
 
 
 class StationEntry(Strict):
     station_id: Identifier
     kind: StationKind
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     jurisdiction: JurisdictionCode
-    enabled: bool = True
+    enabled: WireBool = True
     manufacturer_code: CreditCode | None = Field(default=None, description="For kind=firm")
 
 
 class ManufacturerEntry(Strict):
     credit_code: CreditCode
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     jurisdiction: JurisdictionCode
 
 
 class ProductKindEntry(Strict):
     kind: Code
     category: ProductCategory
-    name_zh: str = Field(min_length=1, max_length=80)
-    name_en: str = Field(min_length=1, max_length=80)
+    name_zh: Label
+    name_en: Label
 
 
 class ProductEntry(Strict):
@@ -46,29 +56,29 @@ class ProductEntry(Strict):
     category: ProductCategory
     kind: Code
     gtin: Gtin | None = None
-    units_in_use: int | None = Field(default=None, ge=0)
+    units_in_use: WireInt | None = Field(default=None, ge=0)
 
 
 class StandardEntry(Strict):
     code: str = Field(min_length=2, max_length=40)
-    title: str = Field(min_length=1, max_length=200)
+    title: Name
     category: ProductCategory
 
 
 class LabEntry(Strict):
     lab_id: Identifier
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     jurisdiction: JurisdictionCode
     accreditation: str = Field(min_length=1, max_length=64)
 
 
 class ExpertEntry(Strict):
     expert_id: Identifier
-    name: str = Field(min_length=1, max_length=100)
+    name: PersonName
     jurisdiction: JurisdictionCode
     categories: tuple[ProductCategory, ...] = Field(min_length=1)
     linked_firms: tuple[CreditCode, ...] = ()
-    active: bool = True
+    active: WireBool = True
 
 
 class RegistryFile(Strict):

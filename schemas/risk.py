@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
-from schemas.common import Strict
+from schemas.common import Strict, WireDatetime, WireFloat
 
 
 class SignalRaised(Strict):
@@ -24,23 +24,23 @@ class SignalRaised(Strict):
     method: str = Field(description="live_nb, severe_cluster, fatal_case or sampling_failure")
     risk_level: str
     day: str = Field(description="Event-time day (China time) the signal is about")
-    observed: float
-    expected: float
-    threshold: float
-    statistic: float
+    observed: WireFloat
+    expected: WireFloat
+    threshold: WireFloat
+    statistic: WireFloat
     window: str
     explanation: tuple[str, ...]
     trigger_event_id: str
-    raised_at: AwareDatetime
-    trigger_sent_at: AwareDatetime | None = None
+    raised_at: WireDatetime
+    trigger_sent_at: WireDatetime | None = None
 
 
 class RiskScoreUpdated(Strict):
     product_key: str
-    score: float = Field(ge=0, le=100)
+    score: WireFloat = Field(ge=0, le=100)
     risk_level: str | None
     explanation: tuple[str, ...]
-    updated_at: AwareDatetime
+    updated_at: WireDatetime
 
 
 class InvestigationEvent(Strict):
@@ -53,7 +53,7 @@ class InvestigationEvent(Strict):
     hazard: str
     state: str
     actor: str
-    at: AwareDatetime
+    at: WireDatetime
     reason: str
     evidence_id: str | None = None
 
@@ -73,5 +73,5 @@ class Alert(Strict):
     title: str = Field(description="Bilingual: 中文 / English")
     subject: str
     jurisdiction: str | None
-    at: AwareDatetime
+    at: WireDatetime
     details: dict[str, str] = Field(default_factory=dict)

@@ -9,9 +9,19 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AwareDatetime, Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
-from schemas.common import CreditCode, Hazard, Identifier, Label, ProductRef, ShortText, Strict
+from schemas.common import (
+    CreditCode,
+    Hazard,
+    Identifier,
+    Label,
+    ProductRef,
+    ShortText,
+    Strict,
+    WireBool,
+    WireDatetime,
+)
 
 StandardRef = Annotated[
     str,
@@ -66,14 +76,16 @@ class SamplingResult(Strict):
     """The payload of a `sampling_result` event."""
 
     sample_id: Identifier
-    sampled_at: AwareDatetime
+    sampled_at: WireDatetime
     channel: SamplingChannel
     product: SamplingProduct
     standard: StandardRef = Field(description="e.g. 'GB 6675.2-2014'")
     items: tuple[ClauseResult, ...] = Field(min_length=1, max_length=500)
     overall: Verdict
     hazards: tuple[Hazard, ...] = Field(default=(), max_length=15)
-    vulnerable_users: bool = Field(default=False, description="Children, elderly or disabled users")
+    vulnerable_users: WireBool = Field(
+        default=False, description="Children, elderly or disabled users"
+    )
     lab_id: Identifier
 
     @model_validator(mode="after")

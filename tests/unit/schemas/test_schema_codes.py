@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from recall.domain.jurisdiction import JurisdictionError
 from recall.domain.jurisdiction import validate as domain_validate
+from recall.registry.sample import credit_code
 from schemas.codes import (
     USCC_ALPHABET,
     check_gtin,
@@ -61,10 +62,56 @@ def test_every_other_last_character_is_refused(code: str) -> None:
 def test_random_bodies_accept_exactly_their_own_check_character() -> None:
     rng = random.Random(32100)
     for _ in range(50):
-        body = "".join(rng.choice(USCC_ALPHABET) for _ in range(17))
+        body = (
+            rng.choice("123456789ANY")
+            + rng.choice(USCC_ALPHABET)
+            + rng.choice(["140105", "110000", "100000", "820000"])
+            + "".join(rng.choice(USCC_ALPHABET[1:]) for _ in range(9))
+        )
         good = body + uscc_check_character(body)
         assert check_uscc(good) == good
         assert sum(_accepts_uscc(body + c) for c in USCC_ALPHABET) == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        pytest.param("0" * 17, "registration authority", id="all-zero"),
+        pytest.param("01140100MA0L2K3M4", "registration authority", id="authority-0"),
+        pytest.param("B1140100MA0L2K3M4", "registration authority", id="authority-B"),
+        pytest.param("91990100MA0L2K3M4", "GB/T 2260 division", id="province-99"),
+        pytest.param("91000000MA0L2K3M4", "GB/T 2260 division", id="division-000000"),
+        pytest.param("911401A0MA0L2K3M4", "GB/T 2260 division", id="division-with-letter"),
+        pytest.param("91140100000000000", "all zeros", id="organisation-all-zero"),
+    ],
+)
+def test_structurally_impossible_credit_codes_are_refused(body: str, problem: str) -> None:
+    """Each has the right check character, so only the structure rule can refuse it."""
+    with pytest.raises(ValueError, match=problem):
+        check_uscc(body + uscc_check_character(body))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param("11100000MB0341032", id="central-government-100000"),
+        pytest.param("51100000500010993", id="national-association"),
+        pytest.param("N2140105MA0L2K3M4", id="agriculture-N"),
+        pytest.param("Y1140105MA0L2K3M4", id="other-Y"),
+        pytest.param("A1820000MA0L2K3M4", id="military-A-macao"),
+    ],
+)
+def test_every_authority_and_the_national_division_are_accepted(body: str) -> None:
+    code = body + uscc_check_character(body)
+    assert check_uscc(code) == code
+
+
+def test_the_sample_registry_generator_makes_valid_codes() -> None:
+    """`recall registry load --sample` and the CLI tests build codes with `credit_code`."""
+    rng = random.Random(7)
+    for division in ("140105", "140100", "110101"):
+        code = credit_code(rng, division)
+        assert check_uscc(code) == code
 
 
 def _accepts_uscc(code: str) -> bool:
