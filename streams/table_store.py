@@ -30,6 +30,22 @@ class PartitionedRocksDBStore(RocksDBStore):
         db.put(key, value)
 
 
+class PartitionedTable(faust.Table[bytes, bytes]):
+    """A table that names its changelog partition itself instead of asking the producer.
+
+    With `use_partitioner` Faust leaves the partition to the producer's partitioner, which
+    reads the producer's cached topic metadata synchronously: a write made before the producer
+    has ever fetched the changelog topic's metadata (the first batch right after start)
+    raised TypeError and crashed the agent. Kafka's default partitioner is murmur2 of the key
+    bytes, which `partition_of` computes without metadata — the same partition, always known.
+    """
+
+    def partition_for_key(self, key: Any) -> int | None:
+        if isinstance(key, bytes):
+            return partition_of(key, self.partitions or self.app.conf.topic_partitions)
+        return super().partition_for_key(key)
+
+
 def register() -> str:
     """Make the store known to Faust; returns the store URL to configure."""
     STORES.aliases[SCHEME] = f"{__name__}:PartitionedRocksDBStore"
@@ -43,12 +59,15 @@ def partitioned_table(app: faust.App, name: str, partitions: int, help: str) -> 
     hash to another partition than the source record's key, and with several workers a key's
     state would be recovered by the wrong one. Values are bytes the caller serialises.
     """
-    return app.Table(
-        name,
+    table = PartitionedTable(
+        app,
+        name=name,
         default=None,
+        beacon=app.tables.beacon,
         key_type=bytes,
         value_type=bytes,
         partitions=partitions,
         use_partitioner=True,
         help=help,
     )
+    return app.tables.add(table)
