@@ -189,27 +189,18 @@ class _Run:
     def matches(self) -> Iterator[tuple[int, int, Kind]]:
         """(first position, last position, kind) of each identifier, left to right.
 
-        From each start group the longest identifying span of whole groups is taken; a start
-        group looks at most 18 digits ahead, so the cost is linear in the number of groups.
+        From each start group the longest identifying span of whole groups is taken. Cumulative
+        digit counts strictly increase (every group has a digit), so the group that ends a span
+        of 11, 13, 15, 17 or 18 digits is one dictionary look-up: constant work per group.
         """
         count = len(self.starts)
+        cumulative = [0]
+        for length in self.lengths:
+            cumulative.append(cumulative[-1] + length)
+        group_ending_at = {total: k - 1 for k, total in enumerate(cumulative)}
         i = 0
         while i < count:
-            best: tuple[int, int, Kind] | None = None
-            total = 0
-            joined = ""
-            for j in range(i, count):
-                total += self.lengths[j]
-                if total > _MAX_DIGITS:
-                    break
-                joined += self.digits[j]
-                kind = _kind_of(joined)
-                if kind is not None:
-                    best = (j, self.ends[j], kind)
-                if total == _MAX_DIGITS - 1 and j == count - 1 and self.x_at is not None:
-                    kind = _kind_of(joined + "X")
-                    if kind is not None:
-                        best = (j, self.x_at, kind)
+            best = self._longest_from(i, cumulative[i], group_ending_at, count)
             if best is None:
                 i += 1
                 continue
@@ -217,74 +208,72 @@ class _Run:
             yield self.starts[i], end, kind
             i = last_group + 1
 
+    def _longest_from(
+        self, i: int, before: int, group_ending_at: dict[int, int], count: int
+    ) -> tuple[int, int, Kind] | None:
+        for length in _CANDIDATE_LENGTHS:  # longest first
+            j = group_ending_at.get(before + length)
+            if j is None:
+                continue
+            joined = "".join(self.digits[i : j + 1])
+            if length == _MAX_DIGITS - 1:
+                kind = _kind_of(joined + "X") if j == count - 1 and self.x_at is not None else None
+                if kind is not None:
+                    return j, self.x_at or 0, kind
+                continue
+            kind = _kind_of(joined)
+            if kind is not None:
+                return j, self.ends[j], kind
+        return None
 
-class _RunBuilder:
-    """Cuts one digit region of the class string into runs of digit groups."""
 
-    def __init__(self, text: str, decoded: dict[int, str]) -> None:
-        self.text = text
-        self.decoded = decoded
-        self.run = _Run()
-        self.open_group = False
-        self.separators = 0
-
-    def finish(self) -> _Run | None:
-        """The run so far (if it has a digit), and a fresh one."""
-        run = self.run if self.run.starts else None
-        self.run, self.open_group, self.separators = _Run(), False, 0
-        return run
-
-    def separator(self) -> None:
-        self.open_group = False
-        self.separators += 1
-
-    def check_x(self, position: int) -> _Run | None:
-        """An "X" ends the run; glued to a digit it may be an ID's check character."""
-        if self.open_group:
-            self.run.x_at = position
-        return self.finish()
-
-    def digit(self, position: int, cls: str) -> _Run | None:
-        """Add a digit; return the previous run when a long gap separates it from this one."""
-        done = None
-        if cls == _MULTI:
-            char = self.decoded.get(position, self.text[position])
-            cls = _digits_of(unicodedata.normalize("NFKC", char))
-        run = self.run
-        if not self.open_group:
-            if self.separators > _MAX_SEPARATORS and run.starts:
-                done = self.finish()
-                run = self.run
-            run.starts.append(position)
-            run.ends.append(position)
-            run.digits.append("")
-            run.lengths.append(0)
-            self.open_group = True
-        self.separators = 0
-        run.ends[-1] = position
-        run.lengths[-1] += len(cls)
-        if len(run.digits[-1]) <= _MAX_DIGITS:
-            run.digits[-1] += cls
-        return done
+_CANDIDATE_LENGTHS = (18, 17, 15, 13, 11)  # ID, ID ending in X, old ID or 0086, +86, mobile
+# Within a digit region: a group (digits, with invisible characters inside or after), a gap
+# of separators (with invisible characters), or an X. Each alternative starts with a different
+# class and every quantifier is over one class, so tokenising is linear.
+_TOKEN = re.compile(r"(?P<group>[0-9m][0-9m~]*)|(?P<gap>[ ~]+)|X")
 
 
 def _runs(classes: str, text: str, decoded: dict[int, str]) -> Iterator[_Run]:
     """Every run of digit groups in the class string (see `_Run`)."""
-    builder = _RunBuilder(text, decoded)
     for region in _REGION.finditer(classes):
-        for position in range(region.start(), region.end()):
-            cls = classes[position]
-            if cls == _IGNORED:
+        run = _Run()
+        gap = 0  # separators since the last group; -1 right after a group
+        for token in _TOKEN.finditer(classes, region.start(), region.end()):
+            kind = token.lastgroup
+            if kind == "gap":
+                gap = max(gap, 0) + token.group().count(_SEPARATOR)
                 continue
-            if cls == _SEPARATOR:
-                builder.separator()
+            if kind != "group":  # an X: glued to a group it may be an ID's check character
+                if gap == -1:
+                    run.x_at = token.start()
+                if run.starts:
+                    yield run
+                run, gap = _Run(), 0
                 continue
-            done = builder.check_x(position) if cls == _CHECK_X else builder.digit(position, cls)
-            if done is not None:
-                yield done
-        done = builder.finish()
-        if done is not None:
-            yield done
+            if gap > _MAX_SEPARATORS and run.starts:
+                yield run
+                run = _Run()
+            body = token.group()
+            start = token.start()
+            digits = body.replace(_IGNORED, "")
+            if _MULTI in digits:
+                digits = "".join(
+                    _digits_of(
+                        unicodedata.normalize("NFKC", decoded.get(start + k, text[start + k]))
+                    )
+                    if cls == _MULTI
+                    else cls
+                    for k, cls in enumerate(body)
+                    if cls != _IGNORED
+                )
+            run.starts.append(start)
+            run.ends.append(start + len(body.rstrip(_IGNORED)) - 1)
+            run.digits.append(digits[: _MAX_DIGITS + 1])
+            run.lengths.append(len(digits))
+            gap = -1
+        if run.starts:
+            yield run
 
 
 def _find(text: str, json_escapes: bool) -> Iterator[tuple[int, int, Kind]]:

@@ -159,3 +159,55 @@ def drop_path(event: Event, path: str) -> Event:
 def to_bytes(event: Event) -> bytes:
     """Compact UTF-8 JSON; the stdlib encoder also writes integers beyond 64 bits."""
     return json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def recall_notice_payload(**overrides: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "recall_id": "R-2024-0001",
+        "kind": "voluntary",
+        "title": "Kettle lid may open while boiling",
+        "product": product(),
+        "batches": ["B2024-05"],
+        "affected": {"consumer": 1000, "retailer": 200},
+        "hazard": "burns",
+        "risk_level": "high",
+        "remedies": ["replace"],
+        "channels": ["direct_notice"],
+        "start": "2024-06-01T00:00:00+08:00",
+        "target_date": "2024-12-01T00:00:00+08:00",
+        "target_rate": 0.9,
+        "reporting_cadence_days": 30,
+    }
+    return {**base, **overrides}
+
+
+def progress_payload(**overrides: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "recall_id": "R-2024-0001",
+        "sequence": 1,
+        "period_start": "2024-06-01T00:00:00+08:00",
+        "period_end": "2024-07-01T00:00:00+08:00",
+        "levels": {
+            "consumer": {
+                "located": 500,
+                "notified": 400,
+                "corrected": {"replace": 300},
+                "unreachable": {"moved": 10},
+            }
+        },
+        "refused": False,
+        "note": "on track",
+    }
+    return {**base, **overrides}
+
+
+def recall_notice_event(payload: dict[str, Any] | None = None, **envelope: Any) -> Event:
+    envelope.setdefault("reporter_id", "firm-acme")
+    envelope.setdefault("jurisdiction", "140100")
+    return _envelope("recall_notice", payload or recall_notice_payload(), envelope)
+
+
+def progress_event(payload: dict[str, Any] | None = None, **envelope: Any) -> Event:
+    envelope.setdefault("reporter_id", "firm-acme")
+    envelope.setdefault("jurisdiction", "140100")
+    return _envelope("recall_progress_report", payload or progress_payload(), envelope)

@@ -90,7 +90,7 @@ def test_full_width_identifier_in_a_label_is_caught_after_nfkc() -> None:
     ],
 )
 def test_full_width_identifier_in_narrative_is_refused(identifier: str) -> None:
-    """Chinese input methods in full-width mode type these; the narrative is not NFKC-folded."""
+    """Chinese input methods in full-width mode type these; the scan sees through full width."""
     with pytest.raises(ValidationError, match="must not identify patients"):
         InjuryReport.model_validate(injury_payload(narrative=f"患者身份证{identifier}"))
 
