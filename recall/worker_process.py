@@ -1,7 +1,10 @@
 """Start and stop `recall worker` as a child process (demo, benchmarks, tests).
 
 The worker runs in its own process group so a forced stop also ends anything it started, and
-its output goes to a log file the caller names.
+its output goes to a log file the caller names. Like Kubernetes or systemd, this supervisor
+starts the worker again when it exits with `EXIT_CRASHED` (70): a worker that hits an
+unexpected error exits rather than half-dying (streams/supervision.py), and relies on a restart
+to re-read its uncommitted batch.
 """
 
 from __future__ import annotations
@@ -11,21 +14,50 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
+EXIT_CRASHED = 70  # streams.supervision.EXIT_CRASHED (not imported: no Faust in this module)
+
 
 class WorkerProcess:
-    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+    def __init__(
+        self, env: dict[str, str], log_path: Path, *, restart_on_crash: bool = True
+    ) -> None:
         self._env = {**os.environ, **env}
         self._log_path = log_path
         self._process: subprocess.Popen[bytes] | None = None
+        self._restart_on_crash = restart_on_crash
+        self._stopping = False
+        self._lock = threading.Lock()
+        self.restarts = 0
 
     @property
     def pid(self) -> int | None:
         return self._process.pid if self._process else None
 
     def start(self) -> None:
+        with self._lock:
+            self._stopping = False
+            self._spawn()
+        if self._restart_on_crash:
+            threading.Thread(target=self._supervise, name="worker-supervisor", daemon=True).start()
+
+    def _supervise(self) -> None:
+        """Restart after an exit with `EXIT_CRASHED`; any other exit (a stop, a kill) is final."""
+        while True:
+            process = self._process
+            if process is None:
+                return
+            code = process.wait()
+            with self._lock:
+                if self._stopping or process is not self._process or code != EXIT_CRASHED:
+                    return
+                self.restarts += 1
+                self._spawn()
+
+    def _spawn(self) -> None:
         self._log_path.parent.mkdir(parents=True, exist_ok=True)
         with self._log_path.open("ab") as log:
             self._process = subprocess.Popen(
@@ -38,13 +70,22 @@ class WorkerProcess:
             )
 
     def running(self) -> bool:
-        return self._process is not None and self._process.poll() is None
+        """True while a worker process runs, or is being restarted after a crash."""
+        with self._lock:
+            process = self._process
+        if process is None:
+            return False
+        code = process.poll()
+        return code is None or (
+            code == EXIT_CRASHED and self._restart_on_crash and not self._stopping
+        )
 
     def stop(self, timeout_s: float = 20.0) -> None:
         """Graceful stop (SIGTERM), then SIGKILL if the worker has not exited in time."""
-        if not self.running():
+        with self._lock:
+            self._stopping = True
+        if self._process is None or self._process.poll() is not None:
             return
-        assert self._process is not None
         os.killpg(self._process.pid, signal.SIGTERM)
         try:
             self._process.wait(timeout=timeout_s)
@@ -53,6 +94,8 @@ class WorkerProcess:
 
     def kill(self) -> None:
         """Crash the worker: no shutdown, no final commit (failure tests)."""
+        with self._lock:
+            self._stopping = True
         if self._process is None:
             return
         with contextlib.suppress(ProcessLookupError):
