@@ -53,6 +53,8 @@ class RejectReason(StrEnum):
     EVENT_ID_CONFLICT = "event_id_conflict"
     STORAGE_REFUSED = "storage_refused"
     INTERNAL_ERROR = "internal_error"
+    PROCESSING_ERROR = "processing_error"
+    """A later stage (risk, investigations, recalls) could not process a stored event."""
 
 
 class FieldError(Strict):
@@ -64,6 +66,12 @@ class DeadLetter(Strict):
     """A refused event, with its original bytes, on `intake.deadletter`."""
 
     reason: RejectReason
+    stage: str = Field(
+        default="validate_intake",
+        max_length=64,
+        description="The agent that set the record aside; later stages name the event's"
+        " position on their own input topic and keep no contents (the event is in SQL)",
+    )
     errors: tuple[FieldError, ...]
     reporter_id: str | None = Field(description="The claimed reporter, when it could be read")
     received_at: AwareDatetime

@@ -319,19 +319,3 @@ class ServerSideKeys:
                 f" issue one with `recall station key issue {station_id}`"
             )
         return SigningKey(station_id, version, key)
-
-
-# --- legacy, unversioned --------------------------------------------------------------------
-
-
-def station_key(master_secret: str, station_id: str) -> bytes:
-    """Legacy unversioned key, HMAC(master, "station:" + id). Kept only until the intake
-    service and the worker context verify with `verify_record`; do not use in new code."""
-    return hmac.new(
-        master_secret.encode(), b"station:" + station_id.encode(), hashlib.sha256
-    ).digest()
-
-
-def verify(key: bytes, value: bytes, signature: str) -> bool:
-    """Legacy check of a bare signature; new code uses `verify_record`."""
-    return hmac.compare_digest(sign(key, value), signature)

@@ -14,6 +14,7 @@ bundle per destination partition of `risk.regional` per batch (the partition a r
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import math
 import time
 from collections import defaultdict
@@ -37,6 +38,7 @@ from recall.service.risk import (
     case_from_canonical,
 )
 from recall.service.risk_state import ProductRiskState
+from schemas import DeadLetter, FieldError, RejectReason, SourcePosition
 from streams.context import TopicNames, WorkerContext
 from streams.faust_types import Stream
 from streams.metrics import WorkerMetrics
@@ -222,20 +224,29 @@ async def dead_letter(
 def dead_letter_bytes(
     stage: str, reason: str, field_name: str, text: str, message: Any, now: datetime
 ) -> bytes:
-    """A bounded dead letter: why and where, no contents (the event is stored in SQL)."""
-    return orjson.dumps(
-        {
-            "reason": reason,
-            "stage": stage,
-            "errors": [{"field": field_name[:200], "message": text[:500]}],
-            "source": {
-                "topic": str(getattr(message, "topic", ""))[:249],
-                "partition": message.partition,
-                "offset": message.offset,
-            },
-            "received_at": now,
-        }
+    """A dead letter in the one `DeadLetter` shape: why and where, no contents.
+
+    The event is stored in SQL already, so only the size and hash of the record are kept;
+    building it through the model checks it against the contract on the way out.
+    """
+    value = message.value if isinstance(message.value, bytes) else b""
+    letter = DeadLetter(
+        reason=RejectReason(reason),
+        stage=stage,
+        errors=(FieldError(field=field_name[:200], message=text[:500]),),
+        reporter_id=None,
+        received_at=now,
+        source=SourcePosition(
+            topic=str(getattr(message, "topic", ""))[:249],
+            partition=message.partition,
+            offset=message.offset,
+        ),
+        original_b64="",
+        original_size=len(value),
+        original_sha256=hashlib.sha256(value).hexdigest(),
+        original_truncated=bool(value),
     )
+    return letter.model_dump_json().encode()
 
 
 def _cases_by_product(

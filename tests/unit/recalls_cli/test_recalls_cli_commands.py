@@ -20,7 +20,7 @@ class FakeSender:
 
     sent: ClassVar[list[tuple[str, bytes]]] = []
 
-    def __init__(self, settings: Any) -> None:
+    def __init__(self, settings: Any, **_: Any) -> None:
         FakeSender.sent = []
 
     def send(self, reporter_id: str, value: bytes, **_: Any) -> None:

@@ -184,6 +184,7 @@ def test_reject_reasons_are_the_documented_set() -> None:
         "event_id_conflict",
         "storage_refused",
         "internal_error",
+        "processing_error",
     }
 
 
