@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
-from schemas.common import Strict
+from schemas.common import Strict, WireBool, WireDatetime, WireInt
 from schemas.envelope import StationEvent
 
 
 class SourcePosition(Strict):
     topic: str
-    partition: int = Field(ge=0)
-    offset: int = Field(ge=0)
+    partition: WireInt = Field(ge=0)
+    offset: WireInt = Field(ge=0)
 
 
 class CanonicalEvent(Strict):
@@ -31,7 +31,7 @@ class CanonicalEvent(Strict):
 
     event: StationEvent
     product_key: str | None
-    received_at: AwareDatetime
+    received_at: WireDatetime
     source: SourcePosition
 
 
@@ -74,19 +74,19 @@ class DeadLetter(Strict):
     )
     errors: tuple[FieldError, ...]
     reporter_id: str | None = Field(description="The claimed reporter, when it could be read")
-    received_at: AwareDatetime
+    received_at: WireDatetime
     source: SourcePosition
     original_b64: str = Field(
         description="The record value as received, base64: at most the first"
         " DEAD_LETTER_ORIGINAL_MAX bytes, personal identifiers redacted"
     )
-    original_size: int = Field(ge=0, description="Size of the whole original value in bytes")
+    original_size: WireInt = Field(ge=0, description="Size of the whole original value in bytes")
     original_sha256: str = Field(
         description="SHA-256 (hex) of the whole original value as received, before redaction or"
         " truncation, so a station can prove which record this was"
     )
-    original_truncated: bool = False
-    redactions: int = Field(default=0, ge=0, description="Personal identifiers redacted")
+    original_truncated: WireBool = False
+    redactions: WireInt = Field(default=0, ge=0, description="Personal identifiers redacted")
 
 
 DEAD_LETTER_ORIGINAL_MAX = 16 * 1024

@@ -290,13 +290,14 @@ def test_registry_names_are_normalised_and_checked() -> None:
 _SCALARS = {"int", "float", "bool", "datetime"}
 # schemas.records is being reworked for the dead-letter writer in the same change; its
 # int/bool/datetime fields are to become WireInt/WireBool/WireDatetime there.
-_PENDING_MODULES = {"schemas.records"}
+_PENDING_MODULES: set[str] = set()
 _MODULES = [
     "schemas.common",
     "schemas.envelope",
     "schemas.heartbeat",
     "schemas.injury",
     "schemas.recalls",
+    "schemas.records",
     "schemas.registry",
     "schemas.risk",
     "schemas.sampling",
