@@ -43,7 +43,9 @@ def register(app: faust.App, context: WorkerContext, signals: faust.TopicT) -> N
                     if not isinstance(signal, dict):
                         raise TypeError("a signal is a JSON object")
                 except (orjson.JSONDecodeError, TypeError) as error:
-                    isolate(metrics, "open_investigations", event.message, error, subject="")
+                    await isolate(
+                        app, context, "open_investigations", event.message, error, subject=""
+                    )
                     continue
                 parsed.append((signal, event.message))
             opened = await handle_isolating(parsed)
@@ -65,14 +67,18 @@ def register(app: faust.App, context: WorkerContext, signals: faust.TopicT) -> N
         except Exception as batch_error:  # permanent: with_retry waited out transient ones
             if len(parsed) == 1:
                 signal, message = parsed[0]
-                isolate(metrics, "open_investigations", message, batch_error, subject=_id(signal))
+                await isolate(
+                    app, context, "open_investigations", message, batch_error, subject=_id(signal)
+                )
                 return 0
         opened = 0
         for signal, message in parsed:
             try:
                 opened += len((await handle([signal])).opened)
             except Exception as error:
-                isolate(metrics, "open_investigations", message, error, subject=_id(signal))
+                await isolate(
+                    app, context, "open_investigations", message, error, subject=_id(signal)
+                )
         return opened
 
     # Publishing is at least once by design (records stay pending until marked): safe to retry.

@@ -49,7 +49,7 @@ def register(app: faust.App, context: WorkerContext, canonical: faust.TopicT) ->
                     if not isinstance(recall_id, str):
                         raise TypeError("recall_id is not a string")
                 except (orjson.JSONDecodeError, KeyError, TypeError) as error:
-                    isolate(metrics, "track_recalls", event.message, error, subject="")
+                    await isolate(app, context, "track_recalls", event.message, error, subject="")
                     continue
                 recall_ids.setdefault(recall_id, event)
             now = datetime.now(UTC)
@@ -58,7 +58,9 @@ def register(app: faust.App, context: WorkerContext, canonical: faust.TopicT) ->
                     # Transient errors are retried inside (the partition stalls, loses nothing).
                     await update_one(recall_id, now)
                 except Exception as error:  # permanent: this recall's data, not the database
-                    isolate(metrics, "track_recalls", event.message, error, subject=recall_id)
+                    await isolate(
+                        app, context, "track_recalls", event.message, error, subject=recall_id
+                    )
             if recall_ids:
                 metrics.batch_seconds.labels("track_recalls").observe(time.perf_counter() - started)
             yield None

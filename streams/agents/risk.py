@@ -14,7 +14,6 @@ bundle per destination partition of `risk.regional` per batch (the partition a r
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import math
 import time
 from collections import defaultdict
@@ -38,8 +37,8 @@ from recall.service.risk import (
     case_from_canonical,
 )
 from recall.service.risk_state import ProductRiskState
-from schemas import DeadLetter, FieldError, RejectReason, SourcePosition
 from streams.context import TopicNames, WorkerContext
+from streams.dead_letters import processing_letter
 from streams.faust_types import Stream
 from streams.metrics import WorkerMetrics
 from streams.partitioning import partition_of
@@ -193,7 +192,7 @@ async def isolate(
         error=type(error).__name__,
     )
     ports.metrics.records_isolated.labels(stage).inc()
-    letter = dead_letter_bytes(stage, "processing_error", "", type(error).__name__, message, now)
+    letter = processing_letter(stage, "processing_error", "", type(error).__name__, message, now)
     return await ports.send(ports.topics.deadletter, None, letter, None)
 
 
@@ -214,39 +213,11 @@ async def dead_letter(
         error, orjson.JSONDecodeError
     ):
         field_name = error.field if isinstance(error, CanonicalRecordError) else ""
-        letter = dead_letter_bytes(stage, "schema", field_name, str(error), message, now)
+        letter = processing_letter(stage, "schema", field_name, str(error), message, now)
     else:
         reason = "malformed_json" if isinstance(error, orjson.JSONDecodeError) else "schema"
-        letter = dead_letter_bytes(stage, reason, "", type(error).__name__, message, now)
+        letter = processing_letter(stage, reason, "", type(error).__name__, message, now)
     return await ports.send(ports.topics.deadletter, None, letter, None)
-
-
-def dead_letter_bytes(
-    stage: str, reason: str, field_name: str, text: str, message: Any, now: datetime
-) -> bytes:
-    """A dead letter in the one `DeadLetter` shape: why and where, no contents.
-
-    The event is stored in SQL already, so only the size and hash of the record are kept;
-    building it through the model checks it against the contract on the way out.
-    """
-    value = message.value if isinstance(message.value, bytes) else b""
-    letter = DeadLetter(
-        reason=RejectReason(reason),
-        stage=stage,
-        errors=(FieldError(field=field_name[:200], message=text[:500]),),
-        reporter_id=None,
-        received_at=now,
-        source=SourcePosition(
-            topic=str(getattr(message, "topic", ""))[:249],
-            partition=message.partition,
-            offset=message.offset,
-        ),
-        original_b64="",
-        original_size=len(value),
-        original_sha256=hashlib.sha256(value).hexdigest(),
-        original_truncated=bool(value),
-    )
-    return letter.model_dump_json().encode()
 
 
 def _cases_by_product(
