@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 
 import orjson
 import pytest
 from kafka import KafkaConsumer
 
+from recall.adapters.kafka.producer import StationSender
+from recall.adapters.signing import SigningKey, derive_station_key
 from recall.worker_process import wait_for
+from schemas.privacy import redact_bytes
 from tests.support.events import malformed_events, valid_events
 from tests.support.pipeline import Pipeline
 
@@ -60,7 +64,9 @@ def test_dead_letters_keep_original_bytes_and_reason(pipeline: Pipeline) -> None
     letters = [orjson.loads(m.value) for m in consumer]
     consumer.close()
     originals = {base64.b64decode(letter["original_b64"]) for letter in letters}
-    assert originals == {value for _, value, _ in bad}
+    assert originals == {redact_bytes(value)[0] for _, value, _ in bad}
+    digests = {letter["original_sha256"] for letter in letters}
+    assert digests == {hashlib.sha256(value).hexdigest() for _, value, _ in bad}
     for letter in letters:
         assert letter["reason"] in {"malformed_json", "schema", "unauthenticated"}
         assert letter["errors"] and all(e["message"] for e in letter["errors"])
@@ -84,7 +90,7 @@ def test_worker_killed_mid_stream_loses_nothing_and_duplicates_nothing(pipeline:
     assert counts.dead_letters == 0
 
 
-def test_unknown_and_disabled_reporters_are_refused(pipeline: Pipeline) -> None:
+def test_unregistered_and_disabled_reporters_are_refused(pipeline: Pipeline) -> None:
     from sqlalchemy import update
 
     from recall.adapters.db.models import Station
@@ -96,10 +102,18 @@ def test_unknown_and_disabled_reporters_are_refused(pipeline: Pipeline) -> None:
     pipeline.start_worker()
     ghost = orjson.loads(events[1][1])
     ghost["reporter_id"] = "GHOST-140105-999"
-    _send(pipeline, [("GHOST-140105-999", orjson.dumps(ghost))])
+    # Signed with the key the server *would* derive for it: never issued, so never active.
+    secret = pipeline.settings.signing_secret.get_secret_value()
+    forged = StationSender(
+        pipeline.settings,
+        keys=lambda s: SigningKey(s, 1, derive_station_key(secret, s, 1)),
+    )
+    forged.send("GHOST-140105-999", orjson.dumps(ghost))
+    forged.flush()
+    forged.close()
     _send(pipeline, [e for e in events if e[0] == disabled])
     expected_disabled = sum(1 for e in events if e[0] == disabled)
     counts = pipeline.wait_counts(events=0, dead_letters=1 + expected_disabled, duplicates=0)
-    assert counts.dead_letters_by_reason.get("unknown_reporter") == 1
+    assert counts.dead_letters_by_reason.get("unauthenticated") == 1
     assert counts.dead_letters_by_reason.get("disabled_reporter") == expected_disabled
     assert counts.events == 0

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from recall.adapters.db.models import InvestigationEvidenceRow, InvestigationRow
 from schemas.common import make_product_key
-from tests.support.cases import CHINA_TZ, burn, pick, serious_sampling_failure
+from tests.support.cases import burn, last_noon, pick, serious_sampling_failure
 from tests.support.pipeline import Pipeline, committed_lag
 
 pytestmark = pytest.mark.integration
@@ -43,7 +43,7 @@ def test_rising_product_opens_one_investigation_quiet_none_sampling_at_once(
         pipeline.registry.products[2],
         pipeline.registry.products[4],
     )
-    now = datetime.now(CHINA_TZ).replace(hour=12)
+    now = last_noon()  # a past noon: event times ahead of receipt are refused at intake
     history = [now - timedelta(days=d) for d in range(60, 0, -4)]
     records = [burn(hospital, p, t, i) for p in (rising, quiet) for i, t in enumerate(history)]
     records += [burn(hospital, rising, now - timedelta(minutes=m), 900 + m) for m in range(6)]

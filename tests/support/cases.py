@@ -13,6 +13,14 @@ from schemas.registry import ProductEntry, RegistryFile, StationEntry
 CHINA_TZ = timezone(timedelta(hours=8))
 
 
+def last_noon(now: datetime | None = None) -> datetime:
+    """The latest China-time noon at least 30 minutes past: a time of day far from midnight
+    whose cases never lie in the future (the intake refuses event times ahead of receipt)."""
+    now = now or datetime.now(CHINA_TZ)
+    noon = now.astimezone(CHINA_TZ).replace(hour=12, minute=0, second=0, microsecond=0)
+    return noon if noon <= now - timedelta(minutes=30) else noon - timedelta(days=1)
+
+
 def _product_ref(product: ProductEntry) -> dict[str, Any]:
     return {
         "category": product.category.value,

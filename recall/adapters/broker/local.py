@@ -173,8 +173,7 @@ def format_storage(paths: BrokerPaths) -> None:
         paths,
         "kafka.tools.StorageTool",
         "format",
-        "-t",
-        cluster_id,
+        f"--cluster-id={cluster_id}",
         "-c",
         str(paths.config),
         "--standalone",
@@ -185,9 +184,17 @@ def format_storage(paths: BrokerPaths) -> None:
 
 
 def _cluster_id() -> str:
+    """A random cluster id as Kafka writes them (URL-safe base64 of 16 bytes).
+
+    Never one that starts with '-': passed as a separate argument, the tool's parser took such
+    an id for an option and the format failed (one start in 64).
+    """
     import base64
 
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
 
 
 def read_pid(paths: BrokerPaths) -> int | None:
