@@ -152,6 +152,7 @@ def test_database_outage_covers_every_timer_then_drains_without_loss(
         print(f"\ndatabase outage: 200 held-back events stored {recovery_s:.1f} s after restart")
         assert counts.events + counts.dead_letters + counts.duplicates == 400
         assert (counts.events, counts.dead_letters, counts.duplicates) == (400, 0, 0)
+        assert pipeline.assert_every_record_accounted() == 400
         assert recovery_s < RECOVERY_BOUND_S
 
         # And the worker is whole again: every timer succeeds, /ready says 200.
@@ -228,6 +229,7 @@ def test_broker_killed_and_restarted_loses_nothing(tmp_path: Path, database_url:
             counts = pipeline.wait_counts(events=3000, dead_letters=0, duplicates=0, timeout_s=240)
             assert counts.events == 3000
             assert counts.duplicates == 0, "redelivery after a broker crash is not duplication"
+            assert pipeline.assert_every_record_accounted() == 3000
         finally:
             pipeline.close()
     finally:

@@ -104,6 +104,20 @@ class Pipeline:
             raise AssertionError(f"counts not reached in {timeout_s}s: {self.counts()}\n{logs}")
         return self.counts()
 
+    def assert_every_record_accounted(self) -> int:
+        """Published (broker offsets of intake.raw) = stored + dead-lettered + duplicates, per
+        partition, and no record with two outcomes; returns how many were published."""
+        from recall.adapters.kafka.admin import partition_ranges
+        from recall.service.intake_accounting import balance
+
+        topic = self.settings.topic_name("intake.raw")
+        ranges = partition_ranges(self.settings, topic)
+        accounted = self.store.accounted(topic, {r.partition: r.start for r in ranges})
+        rows = balance([(r.partition, r.start, r.end) for r in ranges], accounted.items())
+        assert [r for r in rows if not r.balanced] == [], rows
+        assert self.store.positions_in_two_tables(topic) == 0
+        return sum(r.published for r in rows)
+
     def wait(self, predicate: Callable[[], bool], timeout_s: float = 90) -> None:
         """Wait for `predicate`; fail at once with the worker logs if every worker died."""
 
