@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Install the system packages recall-tracker needs, from Debian's archive, when missing.
-# Java 17 + Maven run the local Apache Kafka broker; PostgreSQL is used by the test suite.
+# Java 17 + Maven run the local Apache Kafka broker; PostgreSQL is used by the test suite;
+# Prometheus's promtool tests the alert rules.
 set -euo pipefail
 
 missing=()
 command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null || missing+=(maven)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+command -v promtool >/dev/null || missing+=(prometheus)  # promtool proves the alert rules
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
@@ -25,3 +27,8 @@ if command -v pg_ctlcluster >/dev/null; then
     [ -d "$cluster" ] && pg_ctlcluster "$(basename "$(dirname "$cluster")")" main stop 2>/dev/null || true
   done
 fi
+# The Debian package may start Prometheus on :9090; the project runs its own when it needs one.
+if command -v systemctl >/dev/null; then
+  systemctl stop prometheus 2>/dev/null || true
+fi
+pkill -x prometheus 2>/dev/null || true
