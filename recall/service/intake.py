@@ -13,6 +13,7 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import orjson
 from pydantic import ValidationError
@@ -77,6 +78,8 @@ class Accepted:
     content_hash: str
     """SHA-256 of what the event says (type, jurisdiction, payload), not of when it was sent:
     a resend is a duplicate, a different report under a reused id is a conflict."""
+    payload: Mapping[str, Any]
+    """The payload as serialised in `canonical`: the stored row holds exactly what flowed on."""
 
     @property
     def reporter_id(self) -> str:
@@ -242,20 +245,20 @@ def _err(field: str, message: str) -> dict[str, str]:
 
 
 def _accept(record: RawRecord, event: StationEvent, now: datetime) -> Accepted:
+    """The event as the contract serialises it, dumped once for the topic, the hash and SQL."""
     product_key = product_key_of(event)
-    validated = event.model_dump_json().encode()
-    canonical = b"".join(
-        (
-            b'{"event":',
-            validated,
-            b',"product_key":',
-            orjson.dumps(product_key),
-            b',"received_at":',
-            orjson.dumps(now),
-            b',"source":',
-            _source(record),
-            b"}",
-        )
+    document = event.model_dump(mode="json")
+    canonical = orjson.dumps(
+        {
+            "event": document,
+            "product_key": product_key,
+            "received_at": now,
+            "source": {
+                "topic": record.topic,
+                "partition": record.partition,
+                "offset": record.offset,
+            },
+        }
     )
     return Accepted(
         canonical,
@@ -264,20 +267,16 @@ def _accept(record: RawRecord, event: StationEvent, now: datetime) -> Accepted:
         event.type,
         partition_key_of(event),
         event,
-        content_hash(event),
+        content_hash(document),
+        document["payload"],
     )
 
 
-def content_hash(event: StationEvent) -> str:
-    """What identifies the report's content: a resend with a new `sent_at` hashes the same."""
-    content = event.model_dump(mode="json", include={"type", "jurisdiction", "payload"})
+def content_hash(document: Mapping[str, Any]) -> str:
+    """What identifies a report's content (type, jurisdiction, payload of the serialised event):
+    a resend with a new `sent_at` hashes the same."""
+    content = {k: document[k] for k in ("type", "jurisdiction", "payload")}
     return hashlib.sha256(orjson.dumps(content, option=orjson.OPT_SORT_KEYS)).hexdigest()
-
-
-def _source(record: RawRecord) -> bytes:
-    return orjson.dumps(
-        {"topic": record.topic, "partition": record.partition, "offset": record.offset}
-    )
 
 
 def reject_record(

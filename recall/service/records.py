@@ -39,7 +39,7 @@ def event_row(record: RawRecord, accepted: Accepted, received_at: datetime) -> d
         "source_partition": record.partition,
         "source_offset": record.offset,
         "content_hash": accepted.content_hash,
-        "payload": event.payload.model_dump(mode="json"),
+        "payload": accepted.payload,
     }
 
 
