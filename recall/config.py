@@ -104,6 +104,13 @@ class Settings(BaseSettings):
         pattern=r"^(intake|risk|investigations|recalls)(,(intake|risk|investigations|recalls))*$",
         description="Which stages this worker runs: scale or isolate stages (benchmarks)",
     )
+    stuck_exit_seconds: float = Field(
+        default=180.0,
+        ge=30,
+        le=3600,
+        description="A worker with records waiting that reads none for this long (and whose"
+        " database is fine) exits 70 for its supervisor to restart it",
+    )
     deadline_check_seconds: float = Field(default=30.0, gt=0, le=3600)
     consumer_session_timeout_s: float = Field(default=10.0, ge=6, le=300)
 

@@ -19,6 +19,7 @@ re-reads the uncommitted batch. This module implements both:
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 import os
 import sys
@@ -167,6 +168,47 @@ def readiness(
     return Readiness(not reasons, tuple(reasons))
 
 
+@dataclass(frozen=True, slots=True)
+class Consumption:
+    """What the consumer did lately, over every assigned partition (changelogs included)."""
+
+    started_at: float
+    measured_at: float
+    progressed_at: float
+    backlog: bool
+    assigned: bool
+
+
+def stuck_reason(
+    consumption: Consumption,
+    *,
+    joined_group: bool,
+    timers_failing: bool,
+    now: float,
+    after_s: float,
+) -> str | None:
+    """Why the worker is stuck for good, or None: the liveness the readiness check is not.
+
+    Faust has known hangs in rebalance and table recovery (faust-streaming issues #21 and #74)
+    after which a worker stays up and consumes nothing, forever. A worker that for `after_s`
+    has had records waiting and read none, never joined its group, or stopped measuring at all
+    (its event loop blocked) is stuck, and exiting lets the supervisor start a fresh one that
+    re-reads from the committed offsets. A failing timer means the database is out: that stall
+    is waited out, never restarted, since a fresh worker could not start without the database.
+    Progress counts every partition, changelogs too, so a long table recovery is not a stall.
+    """
+    if timers_failing:
+        return None
+    if now - consumption.measured_at > after_s:
+        idle = now - consumption.measured_at
+        return f"no consumer measurement for {idle:.0f} s (event loop blocked)"
+    if not joined_group and now - consumption.started_at > after_s:
+        return f"not in the consumer group {now - consumption.started_at:.0f} s after start"
+    if consumption.backlog and now - consumption.progressed_at > after_s:
+        return f"records waiting but none read for {now - consumption.progressed_at:.0f} s"
+    return None
+
+
 @dataclass
 class Supervision:
     """Shared state of one worker's supervision; the HTTP thread reads it, the loop writes it."""
@@ -178,7 +220,62 @@ class Supervision:
     max_backoff_s: float = 15.0
     timers: dict[str, TimerHealth] = field(default_factory=dict)
     partitions: dict[str, PartitionProgress] = field(default_factory=dict)
+    stuck_after_s: float = 180.0
+    consumption: Consumption | None = None
+    _read: dict[str, int] = field(default_factory=dict, repr=False)
+    _writes_failed: float = 0.0
+    _write_failed_at: float | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def _store_failures(self) -> float:
+        """All store writes that failed so far (`recall_db_write_failures_total`, any table)."""
+        return sum(
+            sample.value
+            for family in self.metrics.db_failures.collect()
+            for sample in family.samples
+            if sample.name.endswith("_total")
+        )
+
+    def observe_consumption(self, read: Mapping[str, int], backlog: bool) -> None:
+        """Record every assigned partition's read position (from the loop, every second)."""
+        now = self.clock()
+        with self._lock:
+            before = self.consumption or Consumption(now, now, now, False, False)
+            moved = dict(read) != self._read or not backlog
+            self._read = dict(read)
+            self.consumption = Consumption(
+                started_at=before.started_at,
+                measured_at=now,
+                progressed_at=now if moved else before.progressed_at,
+                backlog=backlog,
+                assigned=bool(read),
+            )
+
+    def stuck(self, *, joined_group: bool) -> str | None:
+        """`stuck_reason` on the current state (from the watchdog thread).
+
+        A store write that failed within the window (an agent waiting out the database in
+        `with_retry`) counts as an outage just like a failing timer.
+        """
+        now = self.clock()
+        writes_failed = self._store_failures()
+        with self._lock:
+            consumption = self.consumption or Consumption(now, now, now, False, False)
+            if self.consumption is None:
+                self.consumption = consumption
+            if writes_failed != self._writes_failed:
+                self._writes_failed, self._write_failed_at = writes_failed, now
+            failing = any(t.consecutive_failures > 0 for t in self.timers.values()) or (
+                self._write_failed_at is not None
+                and now - self._write_failed_at < self.stuck_after_s
+            )
+        return stuck_reason(
+            consumption,
+            joined_group=joined_group,
+            timers_failing=failing,
+            now=now,
+            after_s=self.stuck_after_s,
+        )
 
     def timer(self, name: str, interval_s: float) -> TimerHealth:
         with self._lock:
@@ -228,7 +325,7 @@ def supervision_of(context: Any) -> Supervision:
     existing = getattr(context, "_supervision", None)
     if isinstance(existing, Supervision):
         return existing
-    created = Supervision(context.metrics)
+    created = Supervision(context.metrics, stuck_after_s=context.settings.stuck_exit_seconds)
     context._supervision = created
     return created
 
@@ -335,28 +432,56 @@ def supervise_agents(app: faust.App) -> None:
 
 def watch_app(
     app: faust.App,
+    supervision: Supervision | None = None,
+    measure: Callable[[], Awaitable[None]] | None = None,
     *,
-    interval_s: float = 0.5,
+    interval_s: float = 1.0,
     on_fatal: Callable[[str, BaseException], None] = exit_process,
 ) -> threading.Thread:
-    """A daemon thread that ends the process if the app is ever marked crashed.
+    """A daemon thread that ends the process if the app crashed or is stuck for good.
 
     Timers and agents are covered above; this catches every other path (a task, a table, a
-    `BaseException` from a timer) that leaves Faust's app crashed while the process lives on.
-    A thread, not a task: it keeps working however stuck or crashed the event loop's actors are.
+    `BaseException` from a timer) that leaves Faust's app crashed while the process lives on,
+    and a worker that consumes nothing while records wait (`stuck_reason`). A thread, not a
+    task: it keeps working however stuck the event loop's actors are. `measure` (which reads
+    the consumer and calls `observe_consumption`) is run *on* the loop from here, not as a
+    Faust timer: timers start only after table recovery, and a hung recovery is one of the
+    stalls to catch; a measurement that never completes is itself the sign of a blocked loop.
     """
 
     def watch() -> None:
+        pending: concurrent.futures.Future[None] | None = None
         while True:
             reason = app.crash_reason if app.crashed else None
             if reason is not None or app.crashed:
                 on_fatal("the Faust app crashed", reason or RuntimeError("crashed"))
                 return  # only a test's on_fatal returns
+            if supervision is not None:
+                if measure is not None and (pending is None or pending.done()):
+                    pending = _measure_on_loop(app, measure)
+                any_app: Any = app
+                stuck = supervision.stuck(joined_group=any_app.rebalancing_count > 0)
+                if stuck is not None:
+                    on_fatal(f"the worker is stuck: {stuck}", RuntimeError(stuck))
+                    return
             time.sleep(interval_s)
 
     thread = threading.Thread(target=watch, name="recall-watchdog", daemon=True)
     thread.start()
     return thread
+
+
+def _measure_on_loop(
+    app: faust.App, measure: Callable[[], Awaitable[None]]
+) -> concurrent.futures.Future[None] | None:
+    loop = getattr(app, "_loop", None)
+    if loop is None or not loop.is_running():
+        return None
+
+    async def run() -> None:
+        await measure()
+
+    return asyncio.run_coroutine_threadsafe(run(), loop)
 
 
 async def isolate(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import faust
@@ -84,6 +85,33 @@ def add_housekeeping(app: faust.App, context: WorkerContext) -> None:
         supervision.observe_partitions(progress)
 
 
+def consumption_probe(app: faust.App, supervision: Supervision) -> Callable[[], Awaitable[None]]:
+    """What the watchdog runs on the loop each second: every assigned partition's read
+    position (changelogs too, so a table recovery counts as progress) and whether records
+    wait on an agent's topic."""
+    sources = source_topics(app)
+
+    async def probe() -> None:
+        any_app: Any = app
+        consumer: Any = any_app._consumer
+        if consumer is None:  # not created yet: nothing assigned, nothing waiting
+            supervision.observe_consumption({}, backlog=False)
+            return
+        read_offsets = getattr(consumer, "_read_offset", {})
+        read: dict[str, int] = {}
+        backlog = False
+        for tp in consumer.assignment():
+            position = read_offsets.get(tp)
+            read[f"{tp.topic}[{tp.partition}]"] = -1 if position is None else position
+            highwater = consumer.highwater(tp)
+            if highwater is not None and tp.topic in sources:
+                # A changelog's lag after its recovery is nobody's work: only agents' topics.
+                backlog = backlog or highwater > (position + 1 if position is not None else 0)
+        supervision.observe_consumption(read, backlog)
+
+    return probe
+
+
 def source_topics(app: faust.App) -> set[str]:
     """The topics the agents consume: their partitions must keep moving for `/ready`.
 
@@ -136,7 +164,8 @@ def run_worker(settings: Settings, *, loglevel: str = "warn") -> None:
         context.metrics.registry,
         readiness_check(app, supervision_of(context)),
     )
-    watch_app(app)
+    supervision = supervision_of(context)
+    watch_app(app, supervision, consumption_probe(app, supervision))
     log.info(
         "worker starting",
         brokers=settings.bootstrap_servers,
