@@ -2,9 +2,10 @@
 
 The worker runs in its own process group so a forced stop also ends anything it started, and
 its output goes to a log file the caller names. Like Kubernetes or systemd, this supervisor
-starts the worker again when it exits with `EXIT_CRASHED` (70): a worker that hits an
-unexpected error exits rather than half-dying (streams/supervision.py), and relies on a restart
-to re-read its uncommitted batch.
+starts the worker again when it exits with a failure code — `EXIT_CRASHED` (70) from a worker
+that hit an unexpected error or got stuck rather than half-dying (streams/supervision.py), or a
+start-up that could not reach its broker or database — and relies on the restart to re-read the
+uncommitted batch.
 """
 
 from __future__ import annotations
@@ -45,14 +46,18 @@ class WorkerProcess:
             threading.Thread(target=self._supervise, name="worker-supervisor", daemon=True).start()
 
     def _supervise(self) -> None:
-        """Restart after an exit with `EXIT_CRASHED`; any other exit (a stop, a kill) is final."""
+        """Restart after a failed exit, as Kubernetes' restartPolicy would: `EXIT_CRASHED`, or
+        any other non-zero code (a start-up that could not reach the broker or the database).
+        A stop, a kill (a signal) or a clean exit is final."""
         while True:
             process = self._process
             if process is None:
                 return
             code = process.wait()
+            if code > 0 and code != EXIT_CRASHED:
+                time.sleep(1.0)  # a start-up failure: do not spin while the cause persists
             with self._lock:
-                if self._stopping or process is not self._process or code != EXIT_CRASHED:
+                if self._stopping or process is not self._process or code <= 0:
                     return
                 self.restarts += 1
                 self._spawn()
@@ -76,9 +81,7 @@ class WorkerProcess:
         if process is None:
             return False
         code = process.poll()
-        return code is None or (
-            code == EXIT_CRASHED and self._restart_on_crash and not self._stopping
-        )
+        return code is None or (code > 0 and self._restart_on_crash and not self._stopping)
 
     def stop(self, timeout_s: float = 20.0) -> None:
         """Graceful stop (SIGTERM), then SIGKILL if the worker has not exited in time."""

@@ -86,9 +86,13 @@ def add_housekeeping(app: faust.App, context: WorkerContext) -> None:
 
 
 def consumption_probe(app: faust.App, supervision: Supervision) -> Callable[[], Awaitable[None]]:
-    """What the watchdog runs on the loop each second: every assigned partition's read
-    position (changelogs too, so a table recovery counts as progress) and whether records
-    wait on an agent's topic."""
+    """What the watchdog runs on the loop each second: how far each assigned partition has got.
+
+    For the agents' topics that is the committed (processed and acknowledged) offset, so an
+    agent stuck inside a batch shows as no progress even while the fetcher reads ahead; for
+    the other partitions (table changelogs) the read position, so a table recovery counts as
+    progress. Records wait when an agent topic's high-water mark is past its committed offset.
+    """
     sources = source_topics(app)
 
     async def probe() -> None:
@@ -98,16 +102,17 @@ def consumption_probe(app: faust.App, supervision: Supervision) -> Callable[[], 
             supervision.observe_consumption({}, backlog=False)
             return
         read_offsets = getattr(consumer, "_read_offset", {})
-        read: dict[str, int] = {}
+        committed = getattr(consumer, "_committed_offset", {})
+        positions: dict[str, int] = {}
         backlog = False
         for tp in consumer.assignment():
-            position = read_offsets.get(tp)
-            read[f"{tp.topic}[{tp.partition}]"] = -1 if position is None else position
+            source = tp.topic in sources
+            position = committed.get(tp) if source else read_offsets.get(tp)
+            positions[f"{tp.topic}[{tp.partition}]"] = -1 if position is None else position
             highwater = consumer.highwater(tp)
-            if highwater is not None and tp.topic in sources:
-                # A changelog's lag after its recovery is nobody's work: only agents' topics.
-                backlog = backlog or highwater > (position + 1 if position is not None else 0)
-        supervision.observe_consumption(read, backlog)
+            if source and highwater is not None:
+                backlog = backlog or highwater > (position if position is not None else -1) + 1
+        supervision.observe_consumption(positions, backlog)
 
     return probe
 

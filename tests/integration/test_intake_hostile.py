@@ -166,6 +166,7 @@ def test_hostile_records_are_dead_lettered_and_valid_ones_after_them_all_stored(
     _assert_squatting_stored_both(pipeline, a, b, squatted)
     _assert_dead_letters_bounded_and_redacted(pipeline)
     assert all(w.running() for w in pipeline.workers), "no record may stop the worker"
+    assert [w.restarts for w in pipeline.workers] == [0], "nor crash it into a restart"
 
 
 def _assert_squatting_stored_both(pipeline: Pipeline, a: str, b: str, event_id: str) -> None:

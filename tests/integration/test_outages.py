@@ -138,6 +138,7 @@ def test_database_outage_covers_every_timer_then_drains_without_loss(
         pipeline.wait(lambda: _readiness(pipeline)[0] == 503, timeout_s=60)
         status, body = _readiness(pipeline)
         assert worker.running(), "a database outage must stall the worker, not kill it"
+        assert worker.restarts == 0, "nor make it exit and be restarted"
         # Still 503: the database is still down, so the timers are still failing in a row.
         assert status == 503, body
         failing = [r for r in body["reasons"] if str(r).startswith("timer ")]  # type: ignore[attr-defined]

@@ -71,6 +71,10 @@ class Pipeline:
             "RECALL_PERSIST_BATCH_SECONDS": str(s.persist_batch_seconds),
             "RECALL_REGISTRY_REFRESH_SECONDS": "1",
             "RECALL_DEADLINE_CHECK_SECONDS": "1",
+            # A stuck worker (a Faust rebalance/recovery hang, seen under load) exits 70 and
+            # WorkerProcess restarts it: sooner than the 180 s default, so a test's waits see
+            # the recovery rather than the hang.
+            "RECALL_STUCK_EXIT_SECONDS": "45",
         }
 
     def start_worker(self) -> WorkerProcess:
