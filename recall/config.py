@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from recall.adapters.signing import StationCredential
+from schemas.signing import StationCredential
 
 DEV_SIGNING_SECRET = "recall-dev-signing-secret-change-me"
 
@@ -180,7 +180,7 @@ class Settings(BaseSettings):
         return f"sqlite:///{(self.state_dir / 'recall.db').resolve()}"
 
     def topic_name(self, base: str) -> str:
-        """The real topic name of a declared topic (`streams.topics`), after the prefix."""
+        """The real topic name of a declared topic (`schemas.topics`), after the prefix."""
         return f"{self.topic_prefix}{base}"
 
     def kafka_client_options(self) -> dict[str, Any]:

@@ -8,10 +8,10 @@ from typing import Any
 import faust
 
 from recall.config import Settings
+from schemas.topics import EVENTS_CANONICAL, INTAKE_RAW, RISK_REGIONAL, RISK_SIGNALS, TopicSpec
 from streams import table_store
 from streams.agents import intake, investigate, recalls, regional, risk
 from streams.context import WorkerContext
-from streams.topics import EVENTS_CANONICAL, INTAKE_RAW, RISK_REGIONAL, RISK_SIGNALS, TopicSpec
 
 
 def _credentials(settings: Settings) -> Any:
@@ -48,7 +48,7 @@ def faust_options(settings: Settings) -> dict[str, Any]:
         "topic_partitions": settings.topic_partitions,
         "topic_replication_factor": settings.topic_replication,
         # Faust declares only its internal topics (leader, changelogs); ours come from
-        # streams.topics via `recall topics` / the worker's start-up (internal=False below).
+        # schemas.topics via `recall topics` / the worker's start-up (internal=False below).
         "topic_allow_declare": True,
         "broker_session_timeout": settings.consumer_session_timeout_s,
         "broker_heartbeat_interval": max(1.0, settings.consumer_session_timeout_s / 5),

@@ -17,12 +17,11 @@ from recall.adapters.db.errors import is_transient
 from recall.adapters.db.intake_store import IntakeStore
 from recall.adapters.db.key_store import active_versions
 from recall.adapters.db.registry_store import units_in_use
-from recall.adapters.signing import StationKeyring
 from recall.config import Settings
 from recall.domain.intake import Reporter, TimeBounds
-from recall.service.intake import IntakeRules
-from streams.metrics import WorkerMetrics
-from streams.topics import (
+from recall.service.intake.admission import IntakeRules
+from schemas.signing import StationKeyring
+from schemas.topics import (
     ALERTS,
     EVENTS_CANONICAL,
     INTAKE_DEADLETTER,
@@ -33,6 +32,7 @@ from streams.topics import (
     RISK_SCORES,
     RISK_SIGNALS,
 )
+from streams.metrics import WorkerMetrics
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")

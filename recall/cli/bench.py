@@ -25,7 +25,7 @@ def intake(
 ) -> None:
     """Intake throughput (raw topic → stored rows) vs a raw aiokafka consume-parse-produce loop."""
     from recall.adapters.broker import local
-    from recall.bench.intake import result_json, run_intake_benchmark
+    from recall.tools.bench.intake import result_json, run_intake_benchmark
 
     cfg = settings()
     if cfg.uses_local_broker:
@@ -72,8 +72,8 @@ def detection(
     ] = None,
 ) -> None:
     """Detection quality on simulated outbreaks: FPR, POD, delay — nominal and at equal FPR 1%."""
-    from recall.bench.detection import TARGET_FPR, run_detection_benchmark, to_json
     from recall.domain.risk.detectors import METHOD_NAMES
+    from recall.tools.bench.detection import TARGET_FPR, run_detection_benchmark, to_json
 
     unknown = sorted(set(method or ()) - set(METHOD_NAMES))
     if unknown:
@@ -133,7 +133,7 @@ def pipeline(
     """Whole path intake → risk → investigation: throughput, and latency from station send to
     investigation opened at half the sustainable load (p50/p95/p99)."""
     from recall.adapters.broker import local
-    from recall.bench.pipeline import result_json, run_pipeline_benchmark
+    from recall.tools.bench.pipeline import result_json, run_pipeline_benchmark
 
     cfg = settings()
     if cfg.uses_local_broker:
@@ -179,7 +179,7 @@ def forecast(
 
     from rich.table import Column
 
-    from recall.bench.forecast import run_forecast_benchmark
+    from recall.tools.bench.forecast import run_forecast_benchmark
 
     with console.status(f"simulating and forecasting {recalls} recalls…"):
         result = run_forecast_benchmark(recalls, seed)
@@ -230,7 +230,7 @@ def restart(
     DESIGN §6 asks < 60 s and < 2 GiB for 1,000,000 products.
     """
     from recall.adapters.broker import local
-    from recall.bench.restart import result_json, run_restart_benchmark
+    from recall.tools.bench.restart import result_json, run_restart_benchmark
 
     cfg = settings()
     if store is not None:
@@ -276,7 +276,7 @@ def state(
     output: Path | None = typer.Option(None, "--output", help="Write the figures as JSON here."),
 ) -> None:
     """Memory of the per-product risk state (product_to_risk) and its decode/encode rate."""
-    from recall.bench.state import result_json, run_state_benchmark
+    from recall.tools.bench.state import result_json, run_state_benchmark
 
     with Progress(
         TextColumn("building states"), BarColumn(), MofNCompleteColumn(), console=console

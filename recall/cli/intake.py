@@ -43,8 +43,8 @@ def _print_balance(cfg: Settings) -> None:
     """Published (broker offsets) vs accounted (system of record), per intake partition."""
     from recall.adapters.db.intake_store import IntakeStore
     from recall.adapters.kafka.admin import partition_ranges
-    from recall.service.intake_accounting import balance
-    from streams.topics import INTAKE_RAW
+    from recall.service.intake.accounting import balance
+    from schemas.topics import INTAKE_RAW
 
     topic = cfg.topic_name(INTAKE_RAW.name)
     try:

@@ -17,7 +17,7 @@ from recall.cli.common import check_scope, console, fail, sessions, settings
 
 if TYPE_CHECKING:
     from recall.domain.investigations import Investigation
-    from recall.service.investigations import Topics
+    from recall.service.investigations.signals import Topics
 
 app = typer.Typer(help="Defect investigations (缺陷调查): list, show, assign, conclude, recall.")
 
@@ -60,8 +60,8 @@ Actor = Annotated[str, typer.Option("--actor", help="Who decides (kept in the au
 
 
 def _topics() -> Topics:
-    from recall.service.investigations import Topics
-    from streams.topics import ALERTS, INVESTIGATION_EVENTS
+    from recall.service.investigations.signals import Topics
+    from schemas.topics import ALERTS, INVESTIGATION_EVENTS
 
     cfg = settings()
     return Topics(
@@ -97,7 +97,7 @@ def _refusals() -> Iterator[None]:
     from recall.domain.errors import DomainError
     from recall.domain.experts import NoEligibleExpert
     from recall.domain.investigations import IllegalInvestigationTransition
-    from recall.service.investigation_commands import InvestigationNotFoundError
+    from recall.service.investigations.commands import InvestigationNotFoundError
 
     try:
         yield
@@ -125,7 +125,7 @@ def list_(
     limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many rows.")] = 50,
 ) -> None:
     """Investigations, most recently changed first."""
-    from recall.service.investigation_commands import list_investigations
+    from recall.service.investigations.commands import list_investigations
 
     check_scope(scope)
     states = [s.value for s in state or ()]
@@ -159,7 +159,7 @@ def list_(
 @app.command()
 def show(investigation_id: InvestigationId) -> None:
     """Head fields, evidence, audit trail (who, when, why) and the allowed next actions."""
-    from recall.service.investigation_commands import get_investigation
+    from recall.service.investigations.commands import get_investigation
 
     with _refusals():
         inv = get_investigation(sessions(settings()), investigation_id)
@@ -243,7 +243,7 @@ def assign(
     ] = None,
 ) -> None:
     """Choose an expert panel by the policy (never experts linked to the manufacturer)."""
-    from recall.service.investigation_commands import assign_experts
+    from recall.service.investigations.commands import assign_experts
 
     who = actor or f"cli:{getpass.getuser()}"
     with _refusals():
@@ -276,7 +276,7 @@ def conclude_(
 ) -> None:
     """Record the panel's decision (defect_confirmed needs --risk-level and --hazard)."""
     from recall.domain.investigations import Decision, RiskLevel
-    from recall.service.investigation_commands import conclude
+    from recall.service.investigations.commands import conclude
 
     with _refusals():
         inv = conclude(
@@ -297,7 +297,7 @@ def conclude_(
 @app.command("request-recall")
 def request_recall_(investigation_id: InvestigationId, reason: Reason, actor: Actor) -> None:
     """Ask the manufacturer to recall; only after a confirmed defect."""
-    from recall.service.investigation_commands import request_recall
+    from recall.service.investigations.commands import request_recall
 
     with _refusals():
         inv = request_recall(

@@ -20,7 +20,7 @@ from recall.cli.common import check_scope, console, fail, sessions, settings
 
 if TYPE_CHECKING:
     from recall.domain.recalls import Forecast, LevelRates
-    from recall.service.recall_reports import RecallDossier
+    from recall.service.recalls.reports import RecallDossier
 
 app = typer.Typer(help="Recalls (召回): list, show, evaluate, close, closure report, forecast.")
 
@@ -82,7 +82,7 @@ def _refusals() -> Iterator[None]:
 
     from recall.domain.errors import DomainError
     from recall.domain.recalls import IllegalRecallTransition
-    from recall.service.recall_reports import RecallNotFoundError
+    from recall.service.recalls.reports import RecallNotFoundError
 
     try:
         yield
@@ -108,7 +108,7 @@ def list_(
     limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many rows.")] = 100,
 ) -> None:
     """Recalls with their correction rate, forecast and target, most recently updated first."""
-    from recall.service.recall_reports import list_recalls
+    from recall.service.recalls.reports import list_recalls
 
     check_scope(scope)
     states = [s.value for s in state or ()]
@@ -140,7 +140,7 @@ def list_(
 @app.command()
 def show(recall_id: RecallId) -> None:
     """Spec, transitions, reports, rates, forecast, deadlines and post-recall incidents."""
-    from recall.service.recall_reports import recall_dossier
+    from recall.service.recalls.reports import recall_dossier
 
     with _refusals():
         dossier = recall_dossier(sessions(settings()), recall_id, now=datetime.now(UTC))
@@ -289,7 +289,7 @@ def _deadline_table(d: RecallDossier) -> Table:
 @app.command()
 def evaluate(recall_id: RecallId, actor: Actor) -> None:
     """Judge a completed recall (effective / partially / ineffective) and record the verdict."""
-    from recall.service import recall_reports
+    from recall.service.recalls import reports as recall_reports
 
     with _refusals():
         outcome = recall_reports.evaluate(
@@ -316,7 +316,7 @@ def close(
     reason: Annotated[str, typer.Option("--reason", help="Why (kept in the audit trail).")],
 ) -> None:
     """File the closure: evaluated → closed (nothing may change afterwards)."""
-    from recall.service import recall_reports
+    from recall.service.recalls import reports as recall_reports
 
     with _refusals():
         recall_reports.close(
@@ -337,8 +337,8 @@ def report(
     ] = None,
 ) -> None:
     """Write the closure report (召回结案报告): one self-contained HTML page."""
-    from recall.reports.closure import render_closure_report
-    from recall.service.recall_reports import closure_data
+    from recall.adapters.reports.closure import render_closure_report
+    from recall.service.recalls.reports import closure_data
 
     with _refusals():
         data = closure_data(sessions(settings()), recall_id, now=datetime.now(UTC))

@@ -26,7 +26,7 @@ def load(
 ) -> None:
     """Insert or update registry entries; events from unknown or disabled stations are refused."""
     from recall.adapters.db.registry_store import load_registry
-    from recall.registry.sample import generate
+    from recall.tools.registry.sample import generate
     from schemas.registry import RegistryFile
 
     if file is None and not sample:
@@ -49,7 +49,7 @@ def write_sample(
     seed: int = typer.Option(7),
 ) -> None:
     """Write a generated realistic registry (81 stations, 1,285 manufacturers, …) to a file."""
-    from recall.registry.sample import generate
+    from recall.tools.registry.sample import generate
 
     output.write_bytes(
         orjson.dumps(generate(seed).model_dump(mode="json"), option=orjson.OPT_INDENT_2)

@@ -18,7 +18,7 @@ from recall.cli.common import check_scope, console, fail, sessions, settings
 if TYPE_CHECKING:
     from recall.domain.risk.disproportionality import GpsPrior
     from recall.domain.risk.matrix import ProbabilityBand, RiskLevel
-    from recall.service.disproportionality_report import DisproportionalityReport, PairRow
+    from recall.service.risk.disproportionality import DisproportionalityReport, PairRow
 
 app = typer.Typer(help="Risk assessment (风险评估): the EU Safety Gate matrix and probabilities.")
 
@@ -206,7 +206,7 @@ def disproportionality(
     Each product is compared with the other products of its category, over the injury reports
     that occurred in the window and the scope; `--output` writes the a, b, c, d counts too.
     """
-    from recall.service.disproportionality_report import disproportionality_report
+    from recall.service.risk.disproportionality import disproportionality_report
 
     _check_filters(scope, category)
     report = disproportionality_report(
@@ -296,7 +296,7 @@ def _num(value: float) -> str:
 
 
 def _write_disproportionality_csv(path: Path, rows: Sequence[PairRow]) -> None:
-    from recall.service.disproportionality_report import CSV_COLUMNS, csv_record
+    from recall.service.risk.disproportionality import CSV_COLUMNS, csv_record
 
     try:
         with path.open("w", newline="", encoding="utf-8") as handle:

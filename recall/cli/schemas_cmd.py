@@ -14,7 +14,7 @@ app = typer.Typer(help="Export the wire contract (JSON Schema, AsyncAPI) for int
 @app.command()
 def export(directory: Path = typer.Argument(..., help="Folder to write the files into.")) -> None:
     """Write one JSON Schema per event model and an AsyncAPI document of all topics."""
-    from recall.contract import export as write
+    from recall.tools.contract import export as write
 
     for path in write(directory):
         console.print(f"wrote {path}")

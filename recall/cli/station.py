@@ -17,8 +17,8 @@ from recall.cli.common import console, err_console, fail, sessions, settings
 
 if TYPE_CHECKING:
     from recall.config import Settings
-    from recall.simulate.events import SimProduct
-    from recall.simulate.firms import FirmPlan, FirmRecall, SimFirm
+    from recall.tools.simulate.events import SimProduct
+    from recall.tools.simulate.firms import FirmPlan, FirmRecall, SimFirm
 
 app = typer.Typer(help="Send events as stations do, or simulate many stations at once.")
 
@@ -41,7 +41,7 @@ def send(
     and can send only its own events.
     """
     from recall.adapters.kafka.producer import StationSender
-    from recall.adapters.signing import KeySource, NoSigningKeyError
+    from schemas.signing import KeySource, NoSigningKeyError
 
     cfg = settings()
     keys: KeySource | None = None
@@ -114,9 +114,9 @@ def simulate(
     from recall.adapters.db.key_store import server_side_keys
     from recall.adapters.db.registry_store import reporting_population
     from recall.adapters.kafka.producer import StationSender
-    from recall.adapters.signing import NoSigningKeyError
-    from recall.simulate.events import SimProduct, SimStation
-    from recall.simulate.traffic import TrafficPlan, run_traffic
+    from recall.tools.simulate.events import SimProduct, SimStation
+    from recall.tools.simulate.traffic import TrafficPlan, run_traffic
+    from schemas.signing import NoSigningKeyError
 
     cfg = settings()
     known_stations, products = reporting_population(sessions(cfg))
@@ -311,7 +311,7 @@ def key_list(
 
 def _print_credential(cfg: Settings, station_id: str, version: int, state: str) -> None:
     """The credential on stdout alone (so it can be piped into a secret store), notes on stderr."""
-    from recall.adapters.signing import StationCredential
+    from schemas.signing import StationCredential
 
     credential = StationCredential.issued(
         cfg.signing_secret.get_secret_value(), station_id, version
@@ -346,7 +346,7 @@ def simulate_firms(
 
     from recall.adapters.db.key_store import server_side_keys
     from recall.adapters.kafka.producer import StationSender
-    from recall.simulate.firms import FirmPlan, firm_recalls
+    from recall.tools.simulate.firms import FirmPlan, firm_recalls
 
     cfg = settings()
     firms, products = _firm_population(cfg)
@@ -377,7 +377,7 @@ def simulate_firms(
 
 
 def _firm_population(cfg: Settings) -> tuple[list[SimFirm], list[SimProduct]]:
-    from recall.adapters.db.registry_store import firm_population
+    from recall.tools.simulate.population import firm_population
 
     return firm_population(sessions(cfg))
 

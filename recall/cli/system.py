@@ -30,7 +30,7 @@ def worker(
 def topics() -> None:
     """Create every declared topic that is missing, and list them."""
     from recall.adapters.kafka.admin import ensure_topics
-    from streams.topics import ALL_TOPICS
+    from schemas.topics import ALL_TOPICS
 
     states = ensure_topics(settings())
     table = Table("topic", "partitions", "created now", "purpose")
@@ -59,7 +59,7 @@ def demo(
     ),
 ) -> None:
     """Run the whole local loop: broker, worker, registry, simulated stations, then a summary."""
-    from recall.demo import DemoOptions, run_demo
+    from recall.tools.demo import DemoOptions, run_demo
 
     try:
         run_demo(settings(), DemoOptions(duration, rate, stations, keep_running), console)

@@ -21,8 +21,8 @@ from typing import Any
 import faust
 import structlog
 
-from recall.service.intake import RawRecord, process_record
-from recall.service.intake_batch import BatchResult, store_batch
+from recall.service.intake.admission import RawRecord, process_record
+from recall.service.intake.batch import BatchResult, store_batch
 from streams.context import WorkerContext, with_retry
 from streams.faust_types import Stream
 

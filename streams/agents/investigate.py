@@ -12,7 +12,7 @@ import orjson
 import structlog
 
 from recall.adapters.db import outbox
-from recall.service.investigations import SignalOutcome, Topics, handle_signals
+from recall.service.investigations.signals import SignalOutcome, Topics, handle_signals
 from streams.context import WorkerContext, with_retry
 from streams.faust_types import Stream
 from streams.supervision import isolate, supervised_timer, supervision_of

@@ -12,7 +12,7 @@ import faust
 import orjson
 import structlog
 
-from recall.service.recalls import RecallTopics, check_deadlines, update_effectiveness
+from recall.service.recalls.monitoring import RecallTopics, check_deadlines, update_effectiveness
 from streams.context import WorkerContext, with_retry
 from streams.faust_types import Stream
 from streams.supervision import isolate, supervised_timer, supervision_of

@@ -21,7 +21,7 @@ import faust
 import orjson
 import structlog
 
-from recall.service.regional_risk import (
+from recall.service.risk.regional import (
     RegionalCase,
     RegionRiskState,
     assess_region,

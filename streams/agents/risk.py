@@ -27,8 +27,7 @@ import orjson
 import structlog
 
 from recall.adapters.db.errors import ErrorKind, classify
-from recall.service.regional_risk import RegionalCase, bundle_bytes, regional_case
-from recall.service.risk import (
+from recall.service.risk.assessment import (
     Assessment,
     CanonicalRecordError,
     Case,
@@ -36,7 +35,8 @@ from recall.service.risk import (
     assess,
     case_from_canonical,
 )
-from recall.service.risk_state import ProductRiskState
+from recall.service.risk.regional import RegionalCase, bundle_bytes, regional_case
+from recall.service.risk.state import ProductRiskState
 from streams.context import TopicNames, WorkerContext
 from streams.dead_letters import processing_letter
 from streams.faust_types import Stream

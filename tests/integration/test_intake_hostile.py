@@ -20,7 +20,7 @@ import pytest
 from kafka import KafkaProducer
 
 from recall.adapters.db.key_store import server_side_keys
-from recall.adapters.signing import SIGNATURE_HEADER, signing_headers
+from schemas.signing import SIGNATURE_HEADER, signing_headers
 from tests.support.events import valid_events
 from tests.support.pipeline import Pipeline
 

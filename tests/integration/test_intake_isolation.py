@@ -18,11 +18,11 @@ from recall.adapters.db.engine import make_engine, make_session_factory
 from recall.adapters.db.intake_store import IntakeStore
 from recall.adapters.db.migrate import upgrade
 from recall.adapters.db.registry_store import load_registry
-from recall.adapters.signing import StationKeyring, signing_headers
 from recall.domain.intake import Reporter
-from recall.registry.sample import generate
-from recall.service.intake import Accepted, IntakeRules, RawRecord, process_record
-from recall.service.intake_batch import store_batch
+from recall.service.intake.admission import Accepted, IntakeRules, RawRecord, process_record
+from recall.service.intake.batch import store_batch
+from recall.tools.registry.sample import generate
+from schemas.signing import StationKeyring, signing_headers
 from tests.support.events import valid_events
 from tests.support.pipeline import SMALL
 
@@ -65,7 +65,7 @@ def test_one_refused_record_is_dead_lettered_and_the_batch_stored(database_url: 
     offsets = itertools.count()
 
     def record(reporter: str, value: bytes) -> RawRecord:
-        from recall.adapters.signing import SigningKey
+        from schemas.signing import SigningKey
 
         key = keyring.key_for(reporter, 1)
         assert key is not None

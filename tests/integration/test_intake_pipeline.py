@@ -10,9 +10,9 @@ import pytest
 from kafka import KafkaConsumer
 
 from recall.adapters.kafka.producer import StationSender
-from recall.adapters.signing import SigningKey, derive_station_key
-from recall.worker_process import wait_for
+from recall.tools.worker_process import wait_for
 from schemas.privacy import redact_bytes
+from schemas.signing import SigningKey, derive_station_key
 from tests.support.events import malformed_events, valid_events
 from tests.support.pipeline import Pipeline
 

@@ -10,8 +10,7 @@ from sqlalchemy import select
 
 from recall.adapters.db.models import PostRecallIncidentRow, RecallRow
 from recall.config import Settings
-from recall.service import investigation_commands as commands
-from recall.service.investigations import Topics, handle_signals
+from recall.service.investigations.signals import Topics, commands, handle_signals
 from tests.support.cases import (
     CHINA_TZ,
     burn_with_batch,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from kafka import KafkaAdminClient
 
-from recall.bench.restart import run_restart_benchmark
 from recall.config import Settings
+from recall.tools.bench.restart import run_restart_benchmark
 
 pytestmark = pytest.mark.integration
 

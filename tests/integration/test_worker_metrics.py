@@ -7,7 +7,7 @@ import urllib.request
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from recall.worker_process import wait_for
+from recall.tools.worker_process import wait_for
 from tests.support.events import malformed_events, valid_events
 from tests.support.pipeline import Pipeline
 

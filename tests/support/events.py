@@ -7,7 +7,13 @@ from datetime import datetime, timedelta, timezone
 
 import orjson
 
-from recall.simulate.events import Breakage, SimProduct, SimStation, break_event, injury_report
+from recall.tools.simulate.events import (
+    Breakage,
+    SimProduct,
+    SimStation,
+    break_event,
+    injury_report,
+)
 from schemas.registry import RegistryFile
 
 CHINA_TZ = timezone(timedelta(hours=8))

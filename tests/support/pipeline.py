@@ -14,10 +14,10 @@ from recall.adapters.db.migrate import upgrade
 from recall.adapters.db.registry_store import load_registry
 from recall.adapters.kafka.admin import ensure_topics
 from recall.adapters.kafka.producer import StationSender
-from recall.bench.lag import committed_lag  # noqa: F401  (re-exported for the tests)
 from recall.config import Settings
-from recall.registry.sample import SampleSizes, generate
-from recall.worker_process import WorkerProcess, wait_for
+from recall.tools.bench.lag import committed_lag  # noqa: F401  (re-exported for the tests)
+from recall.tools.registry.sample import SampleSizes, generate
+from recall.tools.worker_process import WorkerProcess, wait_for
 from schemas.registry import RegistryFile
 from tests.support.ports import free_port
 
@@ -112,7 +112,7 @@ class Pipeline:
         """Published (broker offsets of intake.raw) = stored + dead-lettered + duplicates, per
         partition, and no record with two outcomes; returns how many were published."""
         from recall.adapters.kafka.admin import partition_ranges
-        from recall.service.intake_accounting import balance
+        from recall.service.intake.accounting import balance
 
         topic = self.settings.topic_name("intake.raw")
         ranges = partition_ranges(self.settings, topic)

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from recall.adapters.signing import StationCredential
 from recall.config import DEV_SIGNING_SECRET, Settings, mask_database_url
+from schemas.signing import StationCredential
 
 GOOD_SECRET = "9f8e7d6c5b4a39281706f5e4d3c2b1a0-Zq"
 PG = "postgresql://recall:pg-pass-123@db.internal:5432/recall"

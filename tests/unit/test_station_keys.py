@@ -21,7 +21,8 @@ from recall.adapters.db import key_store
 from recall.adapters.db.engine import make_engine, make_session_factory
 from recall.adapters.db.migrate import upgrade
 from recall.adapters.db.models import Station
-from recall.adapters.signing import (
+from recall.config import Settings
+from schemas.signing import (
     KEY_VERSION_HEADER,
     SIGNATURE_HEADER,
     NoSigningKeyError,
@@ -35,7 +36,6 @@ from recall.adapters.signing import (
     signing_headers,
     verify_record,
 )
-from recall.config import Settings
 
 MASTER = "unit-test-master-secret-0123456789abcdef"
 A, B = "HOSP-140105-001", "SCH-140105-002"
@@ -373,7 +373,7 @@ def test_loading_the_registry_issues_version_1_once_and_respects_revocations(
     tmp_path: Path,
 ) -> None:
     from recall.adapters.db.registry_store import load_registry
-    from recall.registry.sample import SampleSizes, generate
+    from recall.tools.registry.sample import SampleSizes, generate
 
     url = f"sqlite:///{tmp_path / 'registry.db'}"
     upgrade(url)

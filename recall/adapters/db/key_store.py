@@ -1,7 +1,7 @@
 """Station key versions in SQL: issue, revoke, list, and the keyring the intake verifies with.
 
 The table `station_keys` says which versions of which station are active; the keys themselves
-are derived from the master secret (`recall.adapters.signing`), so nothing here is secret.
+are derived from the master secret (`schemas.signing`), so nothing here is secret.
 Each change is one short transaction and names who made it, so a revocation is auditable.
 """
 
@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from recall.adapters.db.models import Station, StationKeyRow
-from recall.adapters.signing import ServerSideKeys, StationKeyring
 from recall.config import Settings
+from schemas.signing import ServerSideKeys, StationKeyring
 
 ACTIVE = "active"
 REVOKED = "revoked"

@@ -291,7 +291,7 @@ class StationKeyRow(Base):
     """One version of one station's signing key: which versions are active, never the key.
 
     Keys are derived from the server's master secret, the station id and the version
-    (`recall.adapters.signing.derive_station_key`), so this table holds no secret; a leaked
+    (`schemas.signing.derive_station_key`), so this table holds no secret; a leaked
     database backup cannot sign anything. Rows are never deleted: a revoked version stays as
     the record of who revoked it, when and why, and its number is never reused.
     """

@@ -84,32 +84,3 @@ def units_in_use(sessions: sessionmaker[Session]) -> dict[str, int]:
             )
         )
         return {key: int(units) for key, units in rows if units}
-
-
-def firm_population(sessions: sessionmaker[Session]) -> tuple[list[Any], list[Any]]:
-    """Enabled firm reporters with their manufacturer, and those manufacturers' products."""
-    from sqlalchemy import select
-
-    from recall.simulate.events import SimProduct
-    from recall.simulate.firms import SimFirm
-
-    with sessions() as session:
-        firms = [
-            SimFirm(s.station_id, s.jurisdiction, s.manufacturer_code)
-            for s in session.scalars(
-                select(models.Station).where(
-                    models.Station.enabled,
-                    models.Station.kind == "firm",
-                    models.Station.manufacturer_code.is_not(None),
-                )
-            )
-            if s.manufacturer_code
-        ]
-        codes = {f.manufacturer_code for f in firms}
-        products = [
-            SimProduct(p.manufacturer_code or "", p.brand, p.model, p.category, p.kind, p.gtin)
-            for p in session.scalars(
-                select(models.Product).where(models.Product.manufacturer_code.in_(codes))
-            )
-        ]
-    return firms, products

@@ -11,7 +11,7 @@ from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
 from recall.config import Settings
-from streams.topics import ALL_TOPICS, TopicSpec
+from schemas.topics import ALL_TOPICS, TopicSpec
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,9 +7,9 @@ from typing import Any
 
 from kafka import KafkaProducer
 
-from recall.adapters.signing import KeySource, NoSigningKeyError, StationCredential, signing_headers
 from recall.config import Settings
-from streams.topics import INTAKE_RAW
+from schemas.signing import KeySource, NoSigningKeyError, StationCredential, signing_headers
+from schemas.topics import INTAKE_RAW
 
 
 class StationSender:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from recall.adapters.db.models import Expert, InvestigationRow, OutboxRow
 from recall.cli.common import sessions
 from recall.config import load_settings
-from recall.service.investigations import Topics, handle_signals
+from recall.service.investigations.signals import Topics, handle_signals
 
 from .support import Invoke
 

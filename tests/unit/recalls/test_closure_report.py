@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from recall.adapters.reports import ClosureReportData, correction_chart_svg, render_closure_report
 from recall.domain.recalls import (
     DeadlineTracker,
     Level,
@@ -16,7 +17,6 @@ from recall.domain.recalls import (
     summarise_incidents,
 )
 from recall.domain.recalls.effectiveness import correction_curve
-from recall.reports import ClosureReportData, correction_chart_svg, render_closure_report
 
 from .builders import START, consumer, day, make_report, make_spec
 from .test_recall_post_recall import _inc

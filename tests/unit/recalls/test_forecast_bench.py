@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from recall.bench.forecast import (
+from recall.domain.recalls import validate_progress
+from recall.tools.bench.forecast import (
     random_spec,
     run_forecast_benchmark,
     simulate_progress,
     simulate_recall,
     to_progress_reports,
 )
-from recall.domain.recalls import validate_progress
 
 
 def test_simulated_curves_are_cumulative_bounded_and_valid_reports() -> None:

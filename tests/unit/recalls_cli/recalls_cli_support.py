@@ -14,9 +14,9 @@ from typer.testing import CliRunner, Result
 
 from recall.cli.main import app
 from recall.domain.intake import Reporter
-from recall.registry.sample import credit_code
-from recall.service.recall_intake import check_and_store
-from recall.service.recalls import RecallTopics, update_effectiveness
+from recall.service.recalls.intake import check_and_store
+from recall.service.recalls.monitoring import RecallTopics, update_effectiveness
+from recall.tools.registry.sample import credit_code
 from schemas.common import ProductRef
 from schemas.envelope import RecallNoticeEvent, RecallProgressReportEvent, StationEvent
 from schemas.recalls import LevelCounts, RecallNotice, RecallProgressReport

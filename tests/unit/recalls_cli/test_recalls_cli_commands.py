@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 import pytest
 
 from recall.adapters.db import models
-from recall.simulate.firms import FirmPlan, SimFirm, firm_recalls
+from recall.tools.simulate.firms import FirmPlan, SimFirm, firm_recalls
 from schemas import STATION_EVENT_ADAPTER
 from schemas.envelope import RecallNoticeEvent
 from tests.unit.recalls_cli.recalls_cli_support import FIRM, MAKER, NOW, run, use_database
@@ -80,7 +80,7 @@ def test_simulate_firms_needs_firms(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 def test_same_seed_builds_the_same_recalls() -> None:
     firm = SimFirm(FIRM, "140105", MAKER)
-    from recall.simulate.events import SimProduct
+    from recall.tools.simulate.events import SimProduct
 
     products = [SimProduct(MAKER, "童悦", "ST-1", "children", "stroller", None)]
     first = firm_recalls([firm], products, FirmPlan(2, seed=9), NOW)

@@ -10,9 +10,9 @@ import orjson
 import pytest
 
 from recall.domain.intake import Reporter
-from recall.registry.sample import credit_code
-from recall.simulate.events import SimProduct
-from recall.simulate.firms import FirmPlan, FirmRecall, SimFirm, firm_recalls
+from recall.tools.registry.sample import credit_code
+from recall.tools.simulate.events import SimProduct
+from recall.tools.simulate.firms import FirmPlan, FirmRecall, SimFirm, firm_recalls
 from schemas import STATION_EVENT_ADAPTER
 
 NOW = datetime(2025, 6, 30, 8, tzinfo=UTC)
@@ -88,7 +88,7 @@ def test_a_firm_without_own_products_cannot_play() -> None:
 
 
 def test_the_intake_accepts_every_event(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from recall.service.recall_intake import check_and_store
+    from recall.service.recalls.intake import check_and_store
     from tests.unit.recalls_cli.recalls_cli_support import use_database
 
     db = use_database(tmp_path, monkeypatch)

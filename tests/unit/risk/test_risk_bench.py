@@ -4,7 +4,7 @@ import json
 
 import numpy as np
 
-from recall.bench.detection import (
+from recall.tools.bench.detection import (
     SCENARIOS,
     run_detection_benchmark,
     simulate,

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from recall.domain.jurisdiction import JurisdictionError
 from recall.domain.jurisdiction import validate as domain_validate
-from recall.registry.sample import credit_code
+from recall.tools.registry.sample import credit_code
 from schemas.codes import (
     USCC_ALPHABET,
     check_gtin,

@@ -10,7 +10,7 @@ import pytest
 from builders import USCC
 from pydantic import ValidationError
 
-from recall.contract import MODELS, asyncapi, export, json_schema
+from recall.tools.contract import MODELS, asyncapi, export, json_schema
 from schemas import CanonicalEvent, DeadLetter, RejectReason, SourcePosition
 from schemas.registry import (
     ExpertEntry,
@@ -19,7 +19,7 @@ from schemas.registry import (
     RegistryFile,
     StationEntry,
 )
-from streams.topics import ALL_TOPICS
+from schemas.topics import ALL_TOPICS
 
 # --- registry file --------------------------------------------------------------------------
 

@@ -7,14 +7,14 @@ from datetime import UTC, datetime
 
 from builders import LAB, REPORTER, Event, to_bytes
 
-from recall.adapters.signing import (
+from recall.domain.intake import Reporter
+from recall.service.intake.admission import IntakeRules, RawRecord
+from schemas.signing import (
     SigningKey,
     StationKeyring,
     derive_station_key,
     signing_headers,
 )
-from recall.domain.intake import Reporter
-from recall.service.intake import IntakeRules, RawRecord
 
 MASTER = "unit-test-master-secret"
 NOW = datetime(2024, 5, 1, 4, 30, tzinfo=UTC)

@@ -17,9 +17,9 @@ import orjson
 from builders import Event, heartbeat_event, injury_event, sampling_event, set_path, to_bytes
 from intake_builders import NOW, RULES, raw_bytes
 
-from recall.adapters.signing import SIGNATURE_HEADER
-from recall.service.intake import Accepted, RawRecord, Rejected, process_record
+from recall.service.intake.admission import Accepted, RawRecord, Rejected, process_record
 from schemas import DEAD_LETTER_ORIGINAL_MAX, CanonicalEvent
+from schemas.signing import SIGNATURE_HEADER
 
 SEEDS = (2260, 32100, 11643)
 VALID = (injury_event(), sampling_event(), heartbeat_event())

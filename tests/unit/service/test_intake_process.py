@@ -35,10 +35,16 @@ from intake_builders import (
     signed_headers,
 )
 
-from recall.adapters.signing import SIGNATURE_HEADER
 from recall.domain.intake import Reporter
-from recall.service.intake import Accepted, IntakeRules, RawRecord, Rejected, process_record
+from recall.service.intake.admission import (
+    Accepted,
+    IntakeRules,
+    RawRecord,
+    Rejected,
+    process_record,
+)
 from schemas import MAX_EVENT_BYTES, STATION_EVENT_ADAPTER, CanonicalEvent, DeadLetter, RejectReason
+from schemas.signing import SIGNATURE_HEADER
 
 
 def _process(

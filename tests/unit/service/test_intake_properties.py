@@ -24,8 +24,8 @@ from intake_builders import NOW, REPORTERS, RULES, signed_headers
 from recall.adapters.db.engine import make_engine, make_session_factory
 from recall.adapters.db.intake_store import IntakeStore
 from recall.adapters.db.migrate import upgrade
-from recall.service.intake import Accepted, RawRecord, Rejected, process_record
-from recall.service.intake_batch import store_batch
+from recall.service.intake.admission import Accepted, RawRecord, Rejected, process_record
+from recall.service.intake.batch import store_batch
 from schemas import DEAD_LETTER_ORIGINAL_MAX, DeadLetter
 
 MAX_DEAD_LETTER_BYTES = 64 * 1024  # far below the producer's 1 MiB record limit

@@ -20,8 +20,8 @@ from builders import (
 )
 from intake_builders import NOW, OFFSET, PARTITION, RULES, TOPIC, raw, raw_bytes
 
-from recall.service.intake import Accepted, RawRecord, Rejected, process_record
-from recall.service.records import dead_letter_row, event_row
+from recall.service.intake.admission import Accepted, RawRecord, Rejected, process_record
+from recall.service.intake.records import dead_letter_row, event_row
 
 
 def _accepted(record: RawRecord) -> Accepted:

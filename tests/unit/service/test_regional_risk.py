@@ -9,7 +9,8 @@ import orjson
 import pytest
 
 from recall.domain.risk.severity import SeverityAssessment
-from recall.service.regional_risk import (
+from recall.service.risk.assessment import Case, case_from_canonical
+from recall.service.risk.regional import (
     RegionalCase,
     RegionRiskState,
     assess_region,
@@ -17,8 +18,7 @@ from recall.service.regional_risk import (
     cases_from_bundle,
     regional_case,
 )
-from recall.service.risk import Case, case_from_canonical
-from recall.service.risk_state import day_label
+from recall.service.risk.state import day_label
 from schemas.risk import Alert
 
 TODAY = 20_000

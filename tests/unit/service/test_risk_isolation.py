@@ -18,9 +18,9 @@ import pytest
 
 import streams.agents.regional as regional_agent
 import streams.agents.risk as risk_agent
-from recall.service.regional_risk import RegionalCase, assess_region, bundle_bytes
-from recall.service.risk import assess
-from recall.service.risk_state import ProductRiskState, day_of
+from recall.service.risk.assessment import assess
+from recall.service.risk.regional import RegionalCase, assess_region, bundle_bytes
+from recall.service.risk.state import ProductRiskState, day_of
 from streams.agents.regional import process_regional_batch
 from streams.agents.risk import AgentPorts, process_risk_batch
 from streams.context import TopicNames

@@ -1,0 +1,307 @@
+"""Intake use case: turn one raw station record into a canonical event or a dead letter.
+
+Kafka-free and clock-injected, so every rejection rule is unit-testable; the Faust agent only
+moves bytes in and out. Nothing here raises on any input: every failure becomes a dead letter
+that carries a bounded, redacted copy of the original and a reason a station operator can act
+on. The canonical event is the validated model's own serialisation, never the raw bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+
+from recall.domain.errors import DomainError
+from recall.domain.intake import (
+    AdmissionRefused,
+    EventTime,
+    Refusal,
+    Reporter,
+    TimeBounds,
+    admit,
+    times_out_of_bounds,
+)
+from schemas import (
+    DEAD_LETTER_ORIGINAL_MAX,
+    MAX_EVENT_BYTES,
+    STATION_EVENT_ADAPTER,
+    RejectReason,
+    product_key_of,
+)
+from schemas.envelope import (
+    InjuryReportEvent,
+    RecallNoticeEvent,
+    RecallProgressReportEvent,
+    SamplingResultEvent,
+    StationEvent,
+    partition_key_of,
+)
+from schemas.privacy import redact_bytes, redact_text
+from schemas.signing import StationKeyring, verify_record
+
+MAX_REPORTER_ID = 64
+"""Longest reporter id the registry can hold; a longer record key is nobody's id."""
+MAX_ERRORS = 20
+MAX_ERROR_TEXT = 300
+DEFAULT_BOUNDS = TimeBounds(max_future=timedelta(minutes=10), max_age=timedelta(days=730))
+
+
+@dataclass(frozen=True, slots=True)
+class RawRecord:
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: Sequence[tuple[str, bytes]]
+
+    @property
+    def position(self) -> tuple[str, int, int]:
+        return (self.topic, self.partition, self.offset)
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    canonical: bytes
+    product_key: str | None
+    event_id: str
+    event_type: str
+    partition_key: str
+    event: StationEvent
+    content_hash: str
+    """SHA-256 of what the event says (type, jurisdiction, payload), not of when it was sent:
+    a resend is a duplicate, a different report under a reused id is a conflict."""
+    payload: Mapping[str, Any]
+    """The payload as serialised in `canonical`: the stored row holds exactly what flowed on."""
+
+    @property
+    def reporter_id(self) -> str:
+        return self.event.reporter_id
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    dead_letter: bytes
+    reason: RejectReason
+    reporter_id: str | None
+
+
+Outcome = Accepted | Rejected
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeRules:
+    """What the stateless checks consult: the registry, the active keys, the time bounds."""
+
+    reporters: Mapping[str, Reporter]
+    keyring: StationKeyring
+    bounds: TimeBounds = field(default=DEFAULT_BOUNDS)
+
+
+@dataclass(frozen=True, slots=True)
+class _Problem:
+    reason: RejectReason
+    errors: list[dict[str, str]]
+
+
+def process_record(record: RawRecord, rules: IntakeRules, now: datetime) -> Outcome:
+    """Validate, authenticate and admit one record; never raises."""
+    try:
+        return _process(record, rules, now)
+    except Exception:  # a bug must not lose the record: dead-letter it for replay, go on
+        problem = _Problem(
+            RejectReason.INTERNAL_ERROR,
+            [_err("", "internal error while validating; the record is kept for replay")],
+        )
+        return _reject(record, _claimed_reporter(record.key), problem, now)
+
+
+def _process(record: RawRecord, rules: IntakeRules, now: datetime) -> Outcome:
+    claimed = _claimed_reporter(record.key)
+    parsed = _parse(record, claimed, rules.keyring)
+    if isinstance(parsed, _Problem):
+        return _reject(record, claimed, parsed, now)
+    try:
+        refused = admit(
+            rules.reporters.get(parsed.reporter_id),
+            reporter_id=parsed.reporter_id,
+            event_type=parsed.type,
+            jurisdiction=parsed.jurisdiction,
+        )
+    except DomainError as error:  # e.g. a registry entry with an unusable jurisdiction code
+        refused = AdmissionRefused(Refusal.WRONG_JURISDICTION, str(error))
+    if refused is not None:
+        problem = _Problem(
+            RejectReason(refused.refusal.value), [_err("reporter_id", refused.detail)]
+        )
+        return _reject(record, claimed, problem, now)
+    late = times_out_of_bounds(event_times(parsed), now, rules.bounds)
+    if late:
+        problem = _Problem(RejectReason.EVENT_TIME, [_err(f, m) for f, m in late])
+        return _reject(record, claimed, problem, now)
+    return _accept(record, parsed, now)
+
+
+def event_times(event: StationEvent) -> list[EventTime]:
+    """Every time the event states, observed (past) or planned (a recall's own schedule)."""
+    times = [EventTime("sent_at", event.sent_at)]
+    if isinstance(event, InjuryReportEvent):
+        times.append(EventTime("payload.occurred_at", event.payload.occurred_at))
+    elif isinstance(event, SamplingResultEvent):
+        times.append(EventTime("payload.sampled_at", event.payload.sampled_at))
+    elif isinstance(event, RecallProgressReportEvent):
+        times.append(EventTime("payload.period_start", event.payload.period_start))
+        times.append(EventTime("payload.period_end", event.payload.period_end))
+    elif isinstance(event, RecallNoticeEvent):
+        times.append(EventTime("payload.start", event.payload.start, planned=True))
+        times.append(EventTime("payload.target_date", event.payload.target_date, planned=True))
+    return times
+
+
+def _parse(
+    record: RawRecord, claimed: str | None, keyring: StationKeyring
+) -> StationEvent | _Problem:
+    value = record.value or b""
+    if len(value) > MAX_EVENT_BYTES:
+        return _Problem(
+            RejectReason.OVERSIZE, [_err("", f"{len(value)} bytes exceeds {MAX_EVENT_BYTES}")]
+        )
+    if claimed is None:
+        return _Problem(RejectReason.UNAUTHENTICATED, [_key_problem(record.key)])
+    auth = verify_record(record.headers, value, claimed, keyring)
+    if auth is not None:
+        return _Problem(RejectReason.UNAUTHENTICATED, [_err("headers", auth)])
+    try:
+        event = STATION_EVENT_ADAPTER.validate_json(value)
+    except ValidationError as error:
+        return _schema_problem(error)
+    if event.reporter_id != claimed:
+        return _Problem(
+            RejectReason.UNAUTHENTICATED,
+            [_err("reporter_id", f"signed by {claimed!r} but claims another reporter")],
+        )
+    return event
+
+
+def _claimed_reporter(key: bytes | None) -> str | None:
+    """The reporter id the record key names, if it could be one (short, printable UTF-8)."""
+    if not key or len(key) > MAX_REPORTER_ID:
+        return None
+    try:
+        text = key.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return text if text.isprintable() and text.strip() == text else None
+
+
+def _key_problem(key: bytes | None) -> dict[str, str]:
+    if not key:
+        return _err("key", "record key must be the reporter id")
+    if len(key) > MAX_REPORTER_ID:
+        return _err("key", f"record key is {len(key)} bytes; a reporter id has at most 64")
+    return _err("key", "record key must be the reporter id as printable UTF-8")
+
+
+def _schema_problem(error: ValidationError) -> _Problem:
+    details = error.errors(include_url=False, include_input=False)
+    if details and details[0]["type"] == "json_invalid":
+        return _Problem(RejectReason.MALFORMED_JSON, [_err("", str(details[0]["msg"]))])
+    errors = [_err(_field_path(d["loc"]), str(d["msg"])) for d in details[:MAX_ERRORS]]
+    return _Problem(RejectReason.SCHEMA, errors)
+
+
+def _field_path(loc: tuple[int | str, ...]) -> str:
+    # The discriminated union adds the tag ('injury_report') as the first element: drop it.
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in _EVENT_TYPES:
+        parts = parts[1:]
+    return ".".join(parts)
+
+
+_EVENT_TYPES = frozenset(
+    {
+        "injury_report",
+        "sampling_result",
+        "station_heartbeat",
+        "recall_notice",
+        "recall_progress_report",
+    }
+)
+
+
+def _err(field: str, message: str) -> dict[str, str]:
+    """One field error, bounded and redacted: messages may quote what a station sent."""
+    return {
+        "field": redact_text(field[:200])[0],
+        "message": redact_text(message[:MAX_ERROR_TEXT])[0],
+    }
+
+
+def _accept(record: RawRecord, event: StationEvent, now: datetime) -> Accepted:
+    """The event as the contract serialises it, dumped once for the topic, the hash and SQL."""
+    product_key = product_key_of(event)
+    document = event.model_dump(mode="json")
+    canonical = orjson.dumps(
+        {
+            "event": document,
+            "product_key": product_key,
+            "received_at": now,
+            "source": {
+                "topic": record.topic,
+                "partition": record.partition,
+                "offset": record.offset,
+            },
+        }
+    )
+    return Accepted(
+        canonical,
+        product_key,
+        str(event.event_id),
+        event.type,
+        partition_key_of(event),
+        event,
+        content_hash(document),
+        document["payload"],
+    )
+
+
+def content_hash(document: Mapping[str, Any]) -> str:
+    """What identifies a report's content (type, jurisdiction, payload of the serialised event):
+    a resend with a new `sent_at` hashes the same."""
+    content = {k: document[k] for k in ("type", "jurisdiction", "payload")}
+    return hashlib.sha256(orjson.dumps(content, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def reject_record(
+    record: RawRecord, reason: RejectReason, errors: list[dict[str, str]], now: datetime
+) -> Rejected:
+    """A dead letter for a record that passed validation but broke a stateful rule."""
+    bounded = [_err(e.get("field", ""), e.get("message", "")) for e in errors[:MAX_ERRORS]]
+    return _reject(record, _claimed_reporter(record.key), _Problem(reason, bounded), now)
+
+
+def _reject(record: RawRecord, claimed: str | None, problem: _Problem, now: datetime) -> Rejected:
+    original = record.value or b""
+    # Redact a little past the cap, so an identifier straddling it is not kept half-visible.
+    kept, redactions = redact_bytes(original[: DEAD_LETTER_ORIGINAL_MAX + 64])
+    kept = kept[:DEAD_LETTER_ORIGINAL_MAX]
+    letter = {
+        "reason": problem.reason.value,
+        "errors": problem.errors,
+        "reporter_id": claimed,
+        "received_at": now,
+        "source": {"topic": record.topic, "partition": record.partition, "offset": record.offset},
+        "original_b64": base64.b64encode(kept).decode("ascii"),
+        "original_size": len(original),
+        "original_sha256": hashlib.sha256(original).hexdigest(),
+        "original_truncated": len(original) > DEAD_LETTER_ORIGINAL_MAX,
+        "redactions": redactions,
+    }
+    return Rejected(orjson.dumps(letter), problem.reason, claimed)

@@ -1,0 +1,1 @@
+"""Defect-investigation stage (缺陷调查): open from signals, assign experts, conclude."""

@@ -1,0 +1,1 @@
+"""Risk-assessment stage (风险评估): product and regional signals, scores, reports."""

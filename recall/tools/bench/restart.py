@@ -1,0 +1,173 @@
+"""`recall bench restart`: how long a worker holding many products' state takes to work again.
+
+DESIGN §6 asks that a restarted worker with 1,000,000 products' risk state is processing again
+within 60 s. Faust keeps `product_to_risk` in memory and rebuilds it on start by replaying the
+table's changelog topic, and no stream is read before every table is recovered. So:
+
+1. a worker starts once with a fresh app id (it creates its topics and changelogs) and stops;
+2. N realistic `product_to_risk` values are produced onto that changelog, each on the
+   partition its key hashes to (as the table writes them);
+3. one valid station event is sent, the worker is started again, and the clock runs from the
+   process start until that event is stored — recovery, group join and the first batch (cold:
+   the worker's disk holds none of that state, as on a new machine);
+4. the worker is stopped and started once more with another probe (warm: the same disk). With
+   the memory store this replays the whole changelog again; with RocksDB only what the local
+   store has not yet seen.
+
+The worker's resident memory is read from /proc once it is processing: the real process
+holding the real state, next to `recall bench state`'s in-process estimate.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+
+import orjson
+from kafka import KafkaProducer
+
+from recall.adapters.db.engine import make_engine, make_session_factory
+from recall.adapters.db.intake_store import IntakeStore
+from recall.adapters.db.key_store import server_side_keys
+from recall.adapters.kafka.producer import StationSender
+from recall.config import Settings
+from recall.tools.bench.intake import CHINA_TZ
+from recall.tools.bench.isolation import isolated_run, population
+from recall.tools.bench.state import realistic_state
+from recall.tools.registry.sample import generate
+from recall.tools.simulate.events import SimProduct, SimStation, station_event
+from recall.tools.worker_process import WorkerProcess, wait_for
+from streams.partitioning import partition_of
+
+DISTINCT_VALUES = 2_000  # realistic values, reused across keys: the replay cost is per record
+
+
+@dataclass(frozen=True, slots=True)
+class RestartBenchResult:
+    products: int
+    changelog_bytes: int
+    table_store: str
+    first_start_s: float
+    restart_to_processing_s: float
+    records_per_s: float
+    worker_rss_mib: float
+    warm_restart_s: float
+    database: str
+
+
+def run_restart_benchmark(
+    base: Settings,
+    products: int,
+    progress: Callable[[str], None] | None = None,
+    advance: Callable[[int], None] | None = None,
+) -> RestartBenchResult:
+    say = progress or (lambda _message: None)
+    bench = isolated_run(base, "restart")
+    settings = bench.settings
+    sessions = bench.prepare(generate(7))
+    store = IntakeStore(sessions)
+    worker = WorkerProcess(bench.worker_env(base.metrics_port + 3), bench.workdir / "worker.log")
+    who = population(sessions)
+    stations, goods = who.people, who.goods
+    rng = random.Random(11)
+    try:
+        say("first start: the worker creates its topics")
+        first = _start_and_wait_stored(worker, settings, store, stations, goods, rng, 1)
+        worker.stop()
+        say(f"writing {products:,} product states to the changelog")
+        size = _fill_changelog(settings, products, advance)
+        say("restarting the worker (cold)")
+        restart = _start_and_wait_stored(worker, settings, store, stations, goods, rng, 2)
+        rss = _rss_mib(worker.pid)
+        worker.stop()
+        say("restarting the worker (warm)")
+        warm = _start_and_wait_stored(worker, settings, store, stations, goods, rng, 3)
+    finally:
+        worker.stop()
+        bench.clean_up()
+    return RestartBenchResult(
+        products=products,
+        changelog_bytes=size,
+        table_store=settings.table_store,
+        first_start_s=round(first, 2),
+        restart_to_processing_s=round(restart, 2),
+        records_per_s=round(products / restart, 1),
+        worker_rss_mib=round(rss, 1),
+        warm_restart_s=round(warm, 2),
+        database=bench.database,
+    )
+
+
+def _start_and_wait_stored(
+    worker: WorkerProcess,
+    settings: Settings,
+    store: IntakeStore,
+    stations: list[SimStation],
+    goods: list[SimProduct],
+    rng: random.Random,
+    stored: int,
+) -> float:
+    """Send one event, start the worker, return seconds until `stored` events are stored."""
+    sessions = make_session_factory(make_engine(settings.sqlalchemy_url))
+    sender = StationSender(settings, keys=server_side_keys(sessions, settings))
+    station = rng.choice(stations)
+    event = station_event(station, goods, rng, datetime.now(CHINA_TZ), 24.0)
+    sender.send(station.station_id, orjson.dumps(event))
+    sender.flush()
+    sender.close()
+    started = time.monotonic()
+    worker.start()
+    ok = wait_for(
+        lambda: store.counts().events >= stored or not worker.running(), 900, interval_s=0.1
+    )
+    if not ok or not worker.running():
+        raise RuntimeError(f"the worker did not process the probe event:\n{worker.log_tail()}")
+    return time.monotonic() - started
+
+
+def _fill_changelog(
+    settings: Settings, products: int, advance: Callable[[int], None] | None
+) -> int:
+    """Produce `products` keyed states onto the product_to_risk changelog; returns the bytes."""
+    topic = f"{settings.app_id}-product_to_risk-changelog"
+    partitions = settings.topic_partitions
+    rng = random.Random(5)
+    values = [realistic_state(rng, i) for i in range(DISTINCT_VALUES)]
+    producer = KafkaProducer(
+        bootstrap_servers=settings.bootstrap_servers,
+        linger_ms=50,
+        batch_size=512 * 1024,
+        compression_type=None,
+        **settings.kafka_client_options(),
+    )
+    total = 0
+    try:
+        for i in range(products):
+            key = f"91140105MA0K{i:06d}/brand/model-{i}".encode()
+            value = values[i % DISTINCT_VALUES]
+            producer.send(topic, key=key, value=value, partition=partition_of(key, partitions))
+            total += len(key) + len(value)
+            if advance is not None and i % 10_000 == 9_999:
+                advance(10_000)
+        producer.flush()
+    finally:
+        producer.close()
+    return total
+
+
+def _rss_mib(pid: int | None) -> float:
+    """Resident set size of the worker process (Linux /proc), in MiB."""
+    if pid is None:
+        return float("nan")
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def result_json(result: RestartBenchResult) -> bytes:
+    return orjson.dumps(asdict(result), option=orjson.OPT_INDENT_2)
