@@ -64,12 +64,25 @@ class AlertSeverity(StrEnum):
     CRITICAL = "critical"
 
 
+class AlertKind(StrEnum):
+    """Why an alert was raised; receivers route on it (one name per reason, everywhere)."""
+
+    REGIONAL_SIGNAL = "regional_signal"
+    INVESTIGATION_OPENED = "investigation_opened"
+    DEFECT_CONFIRMED = "defect_confirmed"
+    RECALL_REQUESTED = "recall_requested"
+    RECALL_LAGGING = "recall_lagging"
+    RECALL_INEFFECTIVE = "recall_ineffective"
+    PROGRESS_REPORT_OVERDUE = "progress_report_overdue"
+    REFERRAL = "referral"
+
+
 class Alert(Strict):
     """Anything that must reach a person or another system (webhooks, Alertmanager, chat)."""
 
     alert_id: str
     severity: AlertSeverity
-    kind: str
+    kind: AlertKind
     title: str = Field(description="Bilingual: 中文 / English")
     subject: str
     jurisdiction: str | None

@@ -1,15 +1,31 @@
-"""Every topic of the system, declared once: name, key, partitions, retention, purpose.
+"""Every topic of the system, declared once: name, key, value model, partitions, retention.
 
-This module has no Faust import so that station-side tools (kafka-python) and the admin
-commands share the declarations without loading the stream runtime. `docs/asyncapi.yaml` is
-generated from these declarations by `recall schemas export`.
+The topics are part of the wire contract, so they live beside the models their records obey.
+No Faust import: station-side tools (kafka-python), the admin commands and the stream runtime
+share these declarations. `docs/asyncapi.yaml` is generated from them by `recall schemas
+export`.
+
+Every record this system produces goes through `encode`, which validates it against its
+topic's model: a record that does not obey the contract is refused on the producer side
+(`OutgoingRecordError`), before any consumer can trip on it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from schemas.envelope import STATION_EVENT_ADAPTER
+from schemas.records import CanonicalEvent, DeadLetter
+from schemas.risk import Alert, InvestigationEvent, RiskScoreUpdated, SignalRaised
 
 DAY_MS = 24 * 3600 * 1000
+
+ValueModel = type[BaseModel] | TypeAdapter[Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,8 +35,53 @@ class TopicSpec:
     value: str
     purpose: str
     retention_ms: int
+    model: ValueModel
+    """What every record value must validate against (strict, like the intake)."""
     partitions: int | None = None  # None: the configured default (RECALL_TOPIC_PARTITIONS)
     compacted: bool = False
+
+
+class OutgoingRecordError(ValueError):
+    """A record built by this system does not obey its topic's model: a bug, never sent."""
+
+
+def encode(spec: TopicSpec, value: BaseModel | Mapping[str, Any] | Any) -> bytes:
+    """The JSON bytes of `value` after validating it against `spec.model`.
+
+    Models are validated again from their JSON form, so a model built with `model_construct`
+    or mutated after construction cannot slip past. Raises `OutgoingRecordError` naming the
+    topic and the fields at fault (never the values, which may hold personal data).
+    """
+    if isinstance(spec.model, TypeAdapter):
+        adapter: TypeAdapter[Any] = spec.model
+    else:
+        if isinstance(value, BaseModel) and not isinstance(value, spec.model):
+            raise OutgoingRecordError(
+                f"{spec.name} carries {spec.model.__name__} records, not {type(value).__name__}"
+            )
+        adapter = _adapter(spec.model)
+    document = value.model_dump(mode="json") if isinstance(value, BaseModel) else value
+    try:
+        # Validated from JSON, exactly as a consumer will read it.
+        checked = adapter.validate_json(orjson.dumps(document))
+        return orjson.dumps(adapter.dump_python(checked, mode="json"))
+    except orjson.JSONEncodeError:
+        raise OutgoingRecordError(f"record for {spec.name} is not JSON-serialisable") from None
+    except ValidationError as error:
+        fields = sorted({".".join(str(p) for p in e["loc"]) or "(value)" for e in error.errors()})
+        raise OutgoingRecordError(
+            f"record for {spec.name} does not obey its model: {', '.join(fields)}"
+        ) from None
+
+
+_ADAPTERS: dict[type[BaseModel], TypeAdapter[Any]] = {}
+
+
+def _adapter(model: type[BaseModel]) -> TypeAdapter[Any]:
+    adapter = _ADAPTERS.get(model)
+    if adapter is None:
+        adapter = _ADAPTERS[model] = TypeAdapter(model)
+    return adapter
 
 
 INTAKE_RAW = TopicSpec(
@@ -29,6 +90,7 @@ INTAKE_RAW = TopicSpec(
     value="StationEvent JSON bytes, signed in header x-recall-signature",
     purpose="What stations, labs and firms send, exactly as sent",
     retention_ms=14 * DAY_MS,
+    model=STATION_EVENT_ADAPTER,
 )
 EVENTS_CANONICAL = TopicSpec(
     name="events.canonical",
@@ -36,6 +98,7 @@ EVENTS_CANONICAL = TopicSpec(
     value="CanonicalEvent JSON",
     purpose="Validated, authenticated events; per-product state lives on this partitioning",
     retention_ms=30 * DAY_MS,
+    model=CanonicalEvent,
 )
 INTAKE_DEADLETTER = TopicSpec(
     name="intake.deadletter",
@@ -43,6 +106,7 @@ INTAKE_DEADLETTER = TopicSpec(
     value="DeadLetter JSON: reason, field errors, original bytes (base64), source position",
     purpose="Every refused record, with why; nothing is dropped silently",
     retention_ms=90 * DAY_MS,
+    model=DeadLetter,
 )
 
 RISK_SIGNALS = TopicSpec(
@@ -51,6 +115,7 @@ RISK_SIGNALS = TopicSpec(
     value="SignalRaised JSON",
     purpose="Reasons for concern about a product and hazard, with their evidence",
     retention_ms=365 * DAY_MS,
+    model=SignalRaised,
 )
 RISK_SCORES = TopicSpec(
     name="risk.scores",
@@ -58,6 +123,7 @@ RISK_SCORES = TopicSpec(
     value="RiskScoreUpdated JSON",
     purpose="The latest composite risk score per product, with its explanation",
     retention_ms=365 * DAY_MS,
+    model=RiskScoreUpdated,
     compacted=True,
 )
 RISK_REGIONAL = TopicSpec(
@@ -74,6 +140,7 @@ RISK_REGIONAL = TopicSpec(
     ),
     purpose="Injury cases routed by category x region, so regional state lives on one partition",
     retention_ms=30 * DAY_MS,
+    model=TypeAdapter(list[list[Any]]),
 )
 INVESTIGATION_EVENTS = TopicSpec(
     name="investigations.events",
@@ -81,6 +148,7 @@ INVESTIGATION_EVENTS = TopicSpec(
     value="InvestigationEvent JSON",
     purpose="Every investigation transition, from the system of record (outbox)",
     retention_ms=365 * DAY_MS,
+    model=InvestigationEvent,
 )
 RECALL_EFFECTIVENESS = TopicSpec(
     name="recalls.effectiveness",
@@ -88,6 +156,7 @@ RECALL_EFFECTIVENESS = TopicSpec(
     value="RecallEffectivenessUpdated JSON: rates per level, forecast, post-recall incidents",
     purpose="Each recall's effectiveness after every report, from the system of record (outbox)",
     retention_ms=365 * DAY_MS,
+    model=TypeAdapter(dict[str, Any]),
 )
 ALERTS = TopicSpec(
     name="alerts",
@@ -95,6 +164,7 @@ ALERTS = TopicSpec(
     value="Alert JSON",
     purpose="What must reach people and systems: webhooks, Alertmanager, chat",
     retention_ms=90 * DAY_MS,
+    model=Alert,
 )
 
 ALL_TOPICS: tuple[TopicSpec, ...] = (

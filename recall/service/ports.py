@@ -1,0 +1,84 @@
+"""What the services need from the outside world, declared by the services themselves.
+
+Services depend on these interfaces; adapters implement them (`recall.adapters.db.storage`
+with SQL, `tests/support/memory_storage.py` in memory for the services' unit tests). A
+`Storage` hands out units of work: one transaction in which every repository of every loop
+stage writes together or not at all — an investigation that orders a recall, or an intake
+batch that stores a firm's recall notice with its events, commits as one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from pydantic import BaseModel
+
+from recall.service.intake.ports import IntakeRepository
+from recall.service.investigations.ports import InvestigationRepository
+from recall.service.recalls.ports import RecallRepository
+from schemas.topics import TopicSpec, encode
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRecord:
+    """A record to publish once the transaction that decided it commits.
+
+    `value` is already validated against its topic's model (`outbox_record` builds it), so
+    the publisher sends bytes it never has to check. `record_id` is stable: consumers drop
+    the repeats that at-least-once publishing allows.
+    """
+
+    record_id: str
+    topic: str
+    key: str
+    value: bytes
+    created_at: datetime
+
+
+def outbox_record(
+    spec: TopicSpec,
+    topic: str,
+    *,
+    record_id: str,
+    key: str,
+    value: BaseModel | dict[str, Any],
+    at: datetime,
+) -> OutboxRecord:
+    """An outbox record whose value obeys `spec`'s model (`OutgoingRecordError` if not).
+
+    `topic` is the runtime name (benchmarks and tests prefix the declared ones).
+    """
+    return OutboxRecord(record_id, topic, key, encode(spec, value), at)
+
+
+class Outbox(Protocol):
+    def add(self, records: Sequence[OutboxRecord]) -> None:
+        """Queue records; a record id already queued is ignored (idempotent re-decisions)."""
+
+
+class UnitOfWork(Protocol):
+    """One transaction's view of every repository."""
+
+    @property
+    def intake(self) -> IntakeRepository: ...
+
+    @property
+    def investigations(self) -> InvestigationRepository: ...
+
+    @property
+    def recalls(self) -> RecallRepository: ...
+
+    @property
+    def outbox(self) -> Outbox: ...
+
+
+class Storage(Protocol):
+    def transaction(self) -> AbstractContextManager[UnitOfWork]:
+        """Commit on normal exit, roll everything back if the block raises."""
+
+    def is_transient(self, error: BaseException) -> bool:
+        """True when retrying the same work later may succeed (outage, deadlock, timeout)."""
