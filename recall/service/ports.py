@@ -20,7 +20,20 @@ from pydantic import BaseModel
 from recall.service.intake.ports import IntakeRepository
 from recall.service.investigations.ports import InvestigationRepository
 from recall.service.recalls.ports import RecallRepository
-from schemas.topics import TopicSpec, encode
+from schemas.topics import ALERTS, INVESTIGATION_EVENTS, RECALL_EFFECTIVENESS, TopicSpec, encode
+
+
+@dataclass(frozen=True, slots=True)
+class OutputTopics:
+    """Runtime names of the topics the services write to through the outbox.
+
+    The declared names by default; benchmarks and tests run with a prefix
+    (`Settings.topic_name`), so the entry point passes the names it resolved.
+    """
+
+    investigations: str = INVESTIGATION_EVENTS.name
+    effectiveness: str = RECALL_EFFECTIVENESS.name
+    alerts: str = ALERTS.name
 
 
 @dataclass(frozen=True, slots=True)
