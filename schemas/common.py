@@ -334,6 +334,15 @@ class Hazard(StrEnum):
     OTHER = "other"
 
 
+class RiskLevel(StrEnum):
+    """EU Safety Gate risk levels (DESIGN.md §4): low < medium < high < serious."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    SERIOUS = "serious"
+
+
 class ProductRef(Strict):
     """What a reporter knows about the product: enough to key its history consistently."""
 

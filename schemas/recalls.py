@@ -18,6 +18,7 @@ from schemas.common import (
     Identifier,
     Label,
     ProductRef,
+    RiskLevel,
     ShortText,
     Strict,
     WireBool,
@@ -59,11 +60,24 @@ class NoticeChannel(StrEnum):
     WEBSITE = "website"
 
 
-class RiskLevelCode(StrEnum):
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
-    SERIOUS = "serious"
+class RecallState(StrEnum):
+    """Where a recall stands (DESIGN.md §5): announced → in progress (⇄ lagging) → completed →
+    evaluated → closed."""
+
+    ANNOUNCED = "announced"
+    IN_PROGRESS = "in_progress"
+    LAGGING = "lagging"
+    COMPLETED = "completed"
+    EVALUATED = "evaluated"
+    CLOSED = "closed"
+
+
+class EffectivenessVerdict(StrEnum):
+    """The effectiveness evaluation's outcome once a recall completes."""
+
+    EFFECTIVE = "effective"
+    PARTIALLY_EFFECTIVE = "partially_effective"
+    INEFFECTIVE = "ineffective"
 
 
 class RecallNotice(Strict):
@@ -77,7 +91,7 @@ class RecallNotice(Strict):
     batches: tuple[Identifier, ...] = Field(default=(), max_length=1000)
     affected: dict[SupplyLevel, Count] = Field(min_length=1)
     hazard: Hazard
-    risk_level: RiskLevelCode
+    risk_level: RiskLevel
     remedies: tuple[Remedy, ...] = Field(min_length=1, max_length=4)
     channels: tuple[NoticeChannel, ...] = Field(min_length=1, max_length=5)
     start: WireDatetime

@@ -43,15 +43,34 @@ class RiskScoreUpdated(Strict):
     updated_at: WireDatetime
 
 
+class InvestigationState(StrEnum):
+    """Where an investigation stands; `concluded` is refined by its decision."""
+
+    OPENED = "opened"
+    ASSIGNED = "assigned"
+    CONCLUDED = "concluded"
+    RECALL_REQUESTED = "recall_requested"
+
+
+class InvestigationAction(StrEnum):
+    """What happened to an investigation; every one is an `InvestigationEvent`."""
+
+    OPEN = "open"
+    ATTACH_EVIDENCE = "attach_evidence"
+    ASSIGN = "assign"
+    CONCLUDE = "conclude"
+    REQUEST_RECALL = "request_recall"
+
+
 class InvestigationEvent(Strict):
     """One transition of a defect investigation (opened, evidence attached, assigned, …)."""
 
     record_id: str
     investigation_id: str
-    action: str
+    action: InvestigationAction
     product_key: str
     hazard: str
-    state: str
+    state: InvestigationState
     actor: str
     at: WireDatetime
     reason: str

@@ -31,9 +31,9 @@ from recall.domain.investigations.model import (
     InvestigationError,
     InvestigationInputError,
     InvestigationState,
-    RiskLevel,
 )
 from recall.domain.investigations.routing import EvidenceRoute, Route, next_seq, route_evidence
+from recall.domain.vocabulary import RiskLevel
 
 __all__ = [
     "HAZARDS",

@@ -33,9 +33,9 @@ from recall.domain.investigations.model import (
     IllegalInvestigationTransition,
     InvestigationInputError,
     InvestigationState,
-    RiskLevel,
     require_text,
 )
+from recall.domain.vocabulary import RiskLevel
 
 _OPEN_STATES = (InvestigationState.OPENED, InvestigationState.ASSIGNED)
 _ALLOWED: dict[tuple[InvestigationState, Decision | None], tuple[Action, ...]] = {

@@ -20,6 +20,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from recall.domain.errors import DomainError
+from recall.domain.vocabulary import RiskLevel
 
 HAZARDS = frozenset(
     {
@@ -82,23 +83,6 @@ class Decision(StrEnum):
 
     DEFECT_CONFIRMED = "defect_confirmed"
     NO_DEFECT = "no_defect"
-
-
-class RiskLevel(StrEnum):
-    """EU Safety Gate risk levels (Delegated Regulation 2024/3173), ordered by `rank`."""
-
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
-    SERIOUS = "serious"
-
-    @property
-    def rank(self) -> int:
-        """0 (low) to 3 (serious): string values do not sort by severity, ranks do."""
-        return _RISK_RANK[self]
-
-
-_RISK_RANK = {RiskLevel.LOW: 0, RiskLevel.MEDIUM: 1, RiskLevel.HIGH: 2, RiskLevel.SERIOUS: 3}
 
 
 class EvidenceKind(StrEnum):

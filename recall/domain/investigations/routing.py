@@ -26,8 +26,8 @@ from recall.domain.investigations.model import (
     Evidence,
     IllegalInvestigationTransition,
     InvestigationInputError,
-    RiskLevel,
 )
+from recall.domain.vocabulary import RiskLevel
 
 
 class Route(StrEnum):

@@ -67,7 +67,6 @@ from recall.domain.recalls.model import (
     RecallKind,
     RecallSpec,
     Remedy,
-    RiskLevel,
     Verdict,
 )
 from recall.domain.recalls.post_recall import (
@@ -85,6 +84,7 @@ from recall.domain.recalls.progress import (
     Violation,
     validate_progress,
 )
+from recall.domain.vocabulary import RiskLevel
 
 __all__ = [
     "ALLOWED_MOVES",

@@ -17,8 +17,9 @@ from enum import StrEnum
 from scipy.special import gammaincinv
 
 from recall.domain.recalls.errors import InvalidRecallError
-from recall.domain.recalls.model import Level, RecallSpec, RiskLevel, Verdict, days_between
+from recall.domain.recalls.model import Level, RecallSpec, Verdict, days_between
 from recall.domain.recalls.progress import EMPTY_LEVEL, ProgressReport
+from recall.domain.vocabulary import RiskLevel
 
 OVERALL = "overall"
 

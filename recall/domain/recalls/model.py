@@ -15,6 +15,7 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from recall.domain.recalls.errors import InvalidRecallError
+from recall.domain.vocabulary import RiskLevel
 
 PRODUCT_CATEGORIES = frozenset(
     {
@@ -65,15 +66,6 @@ class NoticeChannel(StrEnum):
     PRESS_RELEASE = "press_release"
     SOCIAL_MEDIA = "social_media"
     WEBSITE = "website"
-
-
-class RiskLevel(StrEnum):
-    """Safety Gate risk level (DESIGN §4), same string values as the risk package."""
-
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
-    SERIOUS = "serious"
 
 
 class Verdict(StrEnum):

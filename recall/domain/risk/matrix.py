@@ -11,17 +11,19 @@ labels and errs towards the lower risk only on a set of probability zero; exact 
 (`fractions.Fraction`) is used so that 1 incident in 10 units is *exactly* 1/10.
 """
 
-from enum import IntEnum, StrEnum
+from enum import IntEnum
 from fractions import Fraction
 
 from recall.domain.risk.errors import InvalidInputError
+from recall.domain.vocabulary import RiskLevel
 
-
-class RiskLevel(StrEnum):
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
-    SERIOUS = "serious"
+__all__ = [
+    "ProbabilityBand",
+    "RiskLevel",  # re-exported: the level the matrix answers in
+    "probability_band",
+    "risk_level",
+    "risk_level_for_probability",
+]
 
 
 class ProbabilityBand(IntEnum):

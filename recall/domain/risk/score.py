@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 from recall.domain.risk.detectors.base import Detection
 from recall.domain.risk.disproportionality import Disproportionality
-from recall.domain.risk.matrix import RiskLevel
 from recall.domain.risk.severity import SeverityAssessment
+from recall.domain.vocabulary import RiskLevel
 
 
 @dataclass(frozen=True, slots=True)
