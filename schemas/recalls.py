@@ -141,3 +141,77 @@ class RecallProgressReport(Strict):
         if self.period_end <= self.period_start:
             raise ValueError("period_end must be after period_start")
         return self
+
+
+# --- what the effectiveness agent publishes ------------------------------------------------------
+
+Rate = Annotated[WireFloat, Field(ge=0, le=1)]
+"""A share of units, 0..1."""
+RateScope = Annotated[
+    str,
+    StringConstraints(pattern=r"^(manufacturer|distributor|retailer|consumer|overall)$"),
+]
+"""A supply-chain level with affected units, or `overall` for the whole recall."""
+
+
+class CorrectionRates(Strict):
+    """Units of one level (or overall) as of the latest progress report."""
+
+    affected: Count
+    corrected: Count
+    unreachable: Count
+    raw_rate: Rate = Field(description="corrected ÷ affected")
+    adjusted_rate: Rate | None = Field(
+        description="corrected ÷ (affected − unreachable); null when nothing is left to correct"
+    )
+    reach: Rate = Field(description="notified ÷ affected")
+
+
+class FinalRateForecast(Strict):
+    """The forecast final correction rate (posterior median) with its 80% interval."""
+
+    final_rate: Rate
+    low80: Rate
+    high80: Rate
+    method: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    n_points: WireInt = Field(ge=0, description="Progress reports the forecast is fitted to")
+
+
+class PostRecallIncidents(Strict):
+    """Injuries and failed samples involving the recalled product, before and after the start."""
+
+    before: Count
+    after: Count
+
+
+class ResidualRiskFigures(Strict):
+    """Expected incidents per year from the units still in use (uncorrected × incident rate)."""
+
+    uncorrected_units: WireFloat = Field(ge=0)
+    incidents_after_start: WireFloat = Field(ge=0)
+    incidents_per_year_expected: WireFloat = Field(ge=0)
+    incidents_per_year_high: WireFloat = Field(ge=0, description="Upper 95% bound (Garwood)")
+
+
+class EffectivenessFigures(Strict):
+    """A recall's effectiveness figures; the system of record keeps the latest per recall."""
+
+    rates: dict[RateScope, CorrectionRates] = Field(min_length=1)
+    forecast: FinalRateForecast | None = Field(
+        description="null before the first report when the category has no finished recalls"
+    )
+    post_recall: PostRecallIncidents
+    residual_risk: ResidualRiskFigures | None = Field(
+        description="null when no unit-time of exposure has passed yet"
+    )
+
+
+class RecallEffectivenessUpdated(EffectivenessFigures):
+    """A record of `recalls.effectiveness`, published after every accepted notice or report.
+
+    Keyed by recall id; the latest record of a recall is its current effectiveness.
+    """
+
+    recall_id: Identifier
+    state: RecallState
+    at: WireDatetime

@@ -20,6 +20,7 @@ import orjson
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from schemas.envelope import STATION_EVENT_ADAPTER
+from schemas.recalls import RecallEffectivenessUpdated
 from schemas.records import CanonicalEvent, DeadLetter
 from schemas.risk import Alert, InvestigationEvent, RiskScoreUpdated, SignalRaised
 
@@ -156,7 +157,7 @@ RECALL_EFFECTIVENESS = TopicSpec(
     value="RecallEffectivenessUpdated JSON: rates per level, forecast, post-recall incidents",
     purpose="Each recall's effectiveness after every report, from the system of record (outbox)",
     retention_ms=365 * DAY_MS,
-    model=TypeAdapter(dict[str, Any]),
+    model=RecallEffectivenessUpdated,
 )
 ALERTS = TopicSpec(
     name="alerts",
