@@ -52,6 +52,14 @@ def register() -> str:
     return f"{SCHEME}://"
 
 
+def changelog_topics(app: faust.App) -> list[tuple[str, int]]:
+    """(name, partitions) of every table's changelog, to create before the worker starts."""
+    return [
+        (table.changelog_topic.get_topic_name(), int(table.changelog_topic.partitions))
+        for table in app.tables.values()
+    ]
+
+
 def partitioned_table(app: faust.App, name: str, partitions: int, help: str) -> Any:
     """A state table keyed by raw key bytes, written per key from batches (`use_partitioner`).
 

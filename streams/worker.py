@@ -17,7 +17,7 @@ import structlog
 from recall.adapters.db.engine import make_engine, make_session_factory
 from recall.adapters.db.intake_store import IntakeStore
 from recall.adapters.db.migrate import upgrade
-from recall.adapters.kafka.admin import ensure_topics
+from recall.adapters.kafka.admin import ensure_changelog_topics, ensure_topics
 from recall.config import Settings
 from streams.app import create_app
 from streams.context import WorkerContext
@@ -31,6 +31,7 @@ from streams.supervision import (
     supervision_of,
     watch_app,
 )
+from streams.table_store import changelog_topics
 
 log = structlog.get_logger(__name__)
 
@@ -161,6 +162,7 @@ class SpinnerlessWorker(faust.Worker):
 def run_worker(settings: Settings, *, loglevel: str = "warn") -> None:
     context = build_context(settings)
     app = create_app(context)
+    ensure_changelog_topics(settings, changelog_topics(app))
     add_housekeeping(app, context)
     supervise_agents(app)  # after every agent is registered: an agent crash exits the process
     serve(

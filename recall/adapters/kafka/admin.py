@@ -51,6 +51,42 @@ def ensure_topics(settings: Settings, specs: Iterable[TopicSpec] = ALL_TOPICS) -
     ]
 
 
+def ensure_changelog_topics(
+    settings: Settings, changelogs: Iterable[tuple[str, int]]
+) -> list[TopicState]:
+    """Create the state tables' changelog topics (name, partitions) before the worker starts.
+
+    Faust would declare them itself, but only while the consumer is already subscribing: a
+    changelog missing from the first metadata answer is "ignored" by the consumer until the
+    next metadata refresh (minutes), and meanwhile the table never finishes recovering and
+    the worker consumes nothing. Created here, they exist before the first subscription.
+    Compacted, with the same partition count as the table (one changelog partition per
+    source partition).
+    """
+    changelogs = list(changelogs)
+    client = admin_client(settings)
+    try:
+        existing = _partition_counts(client)
+        wanted = [
+            NewTopic(
+                name=name,
+                num_partitions=partitions,
+                replication_factor=settings.topic_replication,
+                topic_configs={"cleanup.policy": "compact"},
+            )
+            for name, partitions in changelogs
+            if name not in existing
+        ]
+        if wanted:
+            with contextlib.suppress(TopicAlreadyExistsError):
+                client.create_topics(wanted)
+        counts = _partition_counts(client)
+    finally:
+        client.close()
+    created = {t.name for t in wanted}
+    return [TopicState(name, counts.get(name, 0), name in created) for name, _ in changelogs]
+
+
 def _new_topic(spec: TopicSpec, settings: Settings) -> NewTopic:
     configs = {
         "retention.ms": str(spec.retention_ms),
