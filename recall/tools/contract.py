@@ -2,58 +2,45 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import orjson
 from pydantic import BaseModel, TypeAdapter
 
-from schemas import (
-    STATION_EVENT_ADAPTER,
-    CanonicalEvent,
-    DeadLetter,
-    InjuryReport,
-    SamplingResult,
-    StationHeartbeat,
-)
+from schemas import InjuryReport, SamplingResult, StationHeartbeat
 from schemas.recalls import RecallNotice, RecallProgressReport
 from schemas.registry import RegistryFile
-from schemas.risk import Alert, InvestigationEvent, RiskScoreUpdated, SignalRaised
-from schemas.topics import (
-    ALERTS,
-    ALL_TOPICS,
-    EVENTS_CANONICAL,
-    INTAKE_DEADLETTER,
-    INTAKE_RAW,
-    INVESTIGATION_EVENTS,
-    RISK_SCORES,
-    RISK_SIGNALS,
-)
+from schemas.topics import ALL_TOPICS, INTAKE_RAW, TopicSpec
 
-MODELS: dict[str, type[BaseModel] | TypeAdapter[Any]] = {
-    "station-event": STATION_EVENT_ADAPTER,
+PAYLOADS: dict[str, type[BaseModel] | TypeAdapter[Any]] = {
     "injury-report": InjuryReport,
     "sampling-result": SamplingResult,
     "station-heartbeat": StationHeartbeat,
-    "canonical-event": CanonicalEvent,
-    "dead-letter": DeadLetter,
     "registry-file": RegistryFile,
-    "signal-raised": SignalRaised,
-    "risk-score-updated": RiskScoreUpdated,
-    "investigation-event": InvestigationEvent,
-    "alert": Alert,
     "recall-notice": RecallNotice,
     "recall-progress-report": RecallProgressReport,
 }
-_MESSAGES = {
-    INTAKE_RAW.name: "station-event",
-    EVENTS_CANONICAL.name: "canonical-event",
-    INTAKE_DEADLETTER.name: "dead-letter",
-    RISK_SIGNALS.name: "signal-raised",
-    RISK_SCORES.name: "risk-score-updated",
-    INVESTIGATION_EVENTS.name: "investigation-event",
-    ALERTS.name: "alert",
-}
+"""Models that are not a topic's value: the payloads inside events, and the registry file."""
+
+
+_ADAPTER_MESSAGES = {INTAKE_RAW.name: "station-event"}
+
+
+def message_name(spec: TopicSpec) -> str:
+    """The message's name: its model's, kebab-cased (`SignalRaised` → `signal-raised`)."""
+    if isinstance(spec.model, TypeAdapter):  # a union of models, named by what it carries
+        return _ADAPTER_MESSAGES.get(spec.name, spec.name.replace(".", "-") + "-record")
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", spec.model.__name__).lower()
+
+
+def models() -> dict[str, type[BaseModel] | TypeAdapter[Any]]:
+    """Every model of the contract by name: each topic's value model, then the payloads."""
+    found: dict[str, type[BaseModel] | TypeAdapter[Any]] = {
+        message_name(spec): spec.model for spec in ALL_TOPICS
+    }
+    return found | PAYLOADS
 
 
 def json_schema(model: type[BaseModel] | TypeAdapter[Any]) -> dict[str, Any]:
@@ -67,7 +54,7 @@ def asyncapi() -> dict[str, Any]:
     channels: dict[str, Any] = {}
     components: dict[str, Any] = {"messages": {}, "schemas": {}}
     for spec in ALL_TOPICS:
-        message = _MESSAGES.get(spec.name)
+        message = message_name(spec)
         channel: dict[str, Any] = {
             "address": spec.name,
             "description": spec.purpose,
@@ -83,13 +70,12 @@ def asyncapi() -> dict[str, Any]:
             "x-key": spec.key,
             "x-value": spec.value,
         }
-        if message:
-            channel["messages"] = {message: {"$ref": f"#/components/messages/{message}"}}
-            components["messages"][message] = {
-                "payload": {"$ref": f"#/components/schemas/{message}"},
-                "contentType": "application/json",
-            }
-            components["schemas"][message] = json_schema(MODELS[message])
+        channel["messages"] = {message: {"$ref": f"#/components/messages/{message}"}}
+        components["messages"][message] = {
+            "payload": {"$ref": f"#/components/schemas/{message}"},
+            "contentType": "application/json",
+        }
+        components["schemas"][message] = json_schema(spec.model)
         channels[spec.name.replace(".", "_")] = channel
     return {
         "asyncapi": "3.0.0",
@@ -102,7 +88,7 @@ def asyncapi() -> dict[str, Any]:
 def export(directory: Path) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, model in MODELS.items():
+    for name, model in models().items():
         path = directory / f"{name}.schema.json"
         path.write_bytes(orjson.dumps(json_schema(model), option=orjson.OPT_INDENT_2))
         written.append(path)
