@@ -17,7 +17,7 @@ from recall.cli.common import check_scope, console, fail, sessions, settings
 
 if TYPE_CHECKING:
     from recall.domain.investigations import Investigation
-    from recall.service.investigations.signals import Topics
+    from recall.service.ports import OutputTopics, Storage
 
 app = typer.Typer(help="Defect investigations (缺陷调查): list, show, assign, conclude, recall.")
 
@@ -59,13 +59,20 @@ Reason = Annotated[str, typer.Option("--reason", help="Why (kept in the audit tr
 Actor = Annotated[str, typer.Option("--actor", help="Who decides (kept in the audit trail).")]
 
 
-def _topics() -> Topics:
-    from recall.service.investigations.signals import Topics
-    from schemas.topics import ALERTS, INVESTIGATION_EVENTS
+def _storage() -> Storage:
+    from recall.adapters.db.storage import SqlStorage
+
+    return SqlStorage(sessions(settings()))
+
+
+def _topics() -> OutputTopics:
+    from recall.service.ports import OutputTopics
+    from schemas.topics import ALERTS, INVESTIGATION_EVENTS, RECALL_EFFECTIVENESS
 
     cfg = settings()
-    return Topics(
+    return OutputTopics(
         investigations=cfg.topic_name(INVESTIGATION_EVENTS.name),
+        effectiveness=cfg.topic_name(RECALL_EFFECTIVENESS.name),
         alerts=cfg.topic_name(ALERTS.name),
     )
 
@@ -93,11 +100,11 @@ def _next_steps(investigation_id: str, allowed: tuple[str, ...]) -> str:
 @contextmanager
 def _refusals() -> Iterator[None]:
     """Turn the domain's and the store's refusals into `fail` with what is possible instead."""
-    from recall.adapters.db.investigation_store import ConcurrentUpdateError
     from recall.domain.errors import DomainError
     from recall.domain.experts import NoEligibleExpert
     from recall.domain.investigations import IllegalInvestigationTransition
-    from recall.service.investigations.commands import InvestigationNotFoundError
+    from recall.service.investigations.ports import ConcurrentUpdateError
+    from recall.service.investigations.queries import InvestigationNotFoundError
 
     try:
         yield
@@ -125,11 +132,12 @@ def list_(
     limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many rows.")] = 50,
 ) -> None:
     """Investigations, most recently changed first."""
-    from recall.service.investigations.commands import list_investigations
+    from recall.domain.investigations import InvestigationState
+    from recall.service.investigations.queries import list_investigations
 
     check_scope(scope)
-    states = [s.value for s in state or ()]
-    rows = list_investigations(sessions(settings()), scope=scope, states=states, limit=limit)
+    states = [InvestigationState(s.value) for s in state or ()]
+    rows = list_investigations(_storage(), scope=scope, states=states, limit=limit)
     table = Table(title=f"investigations (缺陷调查): {len(rows)}")
     table.add_column("id 编号", no_wrap=True, min_width=36)
     for header in (
@@ -146,9 +154,9 @@ def list_(
             row.investigation_id,
             escape(row.product_key),
             row.hazard,
-            _state(row.state, row.decision),
+            _state(row.state.value, row.decision),
             row.jurisdiction or "",
-            escape(", ".join(row.expert_ids or ())),
+            escape(", ".join(row.expert_ids)),
             _when(row.updated_at),
         )
     console.print(table)
@@ -159,10 +167,10 @@ def list_(
 @app.command()
 def show(investigation_id: InvestigationId) -> None:
     """Head fields, evidence, audit trail (who, when, why) and the allowed next actions."""
-    from recall.service.investigations.commands import get_investigation
+    from recall.service.investigations.queries import get_investigation
 
     with _refusals():
-        inv = get_investigation(sessions(settings()), investigation_id)
+        inv = get_investigation(_storage(), investigation_id)
     console.print(_head(inv))
     console.print(_evidence(inv))
     console.print(_audit(inv))
@@ -247,9 +255,7 @@ def assign(
 
     who = actor or f"cli:{getpass.getuser()}"
     with _refusals():
-        done = assign_experts(
-            sessions(settings()), investigation_id, actor=who, topics=_topics(), size=size
-        )
+        done = assign_experts(_storage(), investigation_id, actor=who, topics=_topics(), size=size)
     for line in done.panel.explain():
         console.print(escape(line))
     panel = ", ".join(done.investigation.expert_ids)
@@ -280,7 +286,7 @@ def conclude_(
 
     with _refusals():
         inv = conclude(
-            sessions(settings()),
+            _storage(),
             investigation_id,
             decision=Decision(decision.value),
             reason=reason,
@@ -301,7 +307,7 @@ def request_recall_(investigation_id: InvestigationId, reason: Reason, actor: Ac
 
     with _refusals():
         inv = request_recall(
-            sessions(settings()), investigation_id, reason=reason, actor=actor, topics=_topics()
+            _storage(), investigation_id, reason=reason, actor=actor, topics=_topics()
         )
     console.print(
         f"recall requested (已要求召回) for {investigation_id}: {_state(inv.state.value)}"

@@ -1,85 +1,61 @@
-"""`open_investigations` (signals → investigations in SQL) and `publish_outbox` (SQL → topics)."""
+"""`open_investigations` (signals → investigations in SQL) and `publish_outbox` (SQL → topics).
+
+Signals are read as the contract's `SignalRaised` (strict): one that does not obey it is
+isolated at once, before the batch's transaction; the rest go to
+`recall.service.investigations.signals.handle_signals`. The batch logic
+(`open_from_messages`, `signal_handler`) is plain async code over its ports, so it is unit
+tested without Kafka or a database.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 import faust
-import orjson
 import structlog
+from pydantic import ValidationError
 
 from recall.adapters.db import outbox
-from recall.service.investigations.signals import SignalOutcome, Topics, handle_signals
+from recall.service.investigations.signals import SignalOutcome, handle_signals
+from recall.service.ports import OutputTopics, Storage
+from schemas.risk import SignalRaised
 from streams.context import WorkerContext, with_retry
 from streams.faust_types import Stream
+from streams.metrics import WorkerMetrics
 from streams.supervision import isolate, supervised_timer, supervision_of
 
 log = structlog.get_logger(__name__)
 
+STAGE = "open_investigations"
+Handle = Callable[[list[SignalRaised]], Awaitable[SignalOutcome]]
+SetAside = Callable[[Any, BaseException, str], Awaitable[None]]
+"""Isolate one message after a permanent error: (message, error, subject)."""
+
 
 def register(app: faust.App, context: WorkerContext, signals: faust.TopicT) -> None:
-    topics = Topics(investigations=context.topics.investigations, alerts=context.topics.alerts)
+    topics = OutputTopics(
+        investigations=context.topics.investigations,
+        effectiveness=context.topics.effectiveness,
+        alerts=context.topics.alerts,
+    )
     metrics = context.metrics
     supervision = supervision_of(context)
+    handle = signal_handler(context.storage, topics, metrics)
 
-    async def handle(batch: list[dict[str, Any]]) -> SignalOutcome:
-        return await with_retry(
-            lambda: asyncio.to_thread(handle_signals, context.sessions, batch, topics),
-            what="investigations",
-            on_failure=metrics.db_failures.labels("investigations").inc,
-        )
+    async def set_aside(message: Any, error: BaseException, subject: str) -> None:
+        await isolate(app, context, STAGE, message, error, subject=subject)
 
-    @app.agent(signals, name="open_investigations")
+    @app.agent(signals, name=STAGE)
     async def open_investigations(stream: Stream) -> AsyncIterator[None]:
         async for batch in stream.take_events(200, within=0.02):
             started = time.perf_counter()
-            parsed: list[tuple[dict[str, Any], Any]] = []  # (signal, its message)
-            for event in batch:
-                try:
-                    signal = orjson.loads(event.message.value)
-                    if not isinstance(signal, dict):
-                        raise TypeError("a signal is a JSON object")
-                except (orjson.JSONDecodeError, TypeError) as error:
-                    await isolate(
-                        app, context, "open_investigations", event.message, error, subject=""
-                    )
-                    continue
-                parsed.append((signal, event.message))
-            opened = await handle_isolating(parsed)
+            opened = await open_from_messages([e.message for e in batch], handle, set_aside)
             metrics.investigations_opened.inc(opened)
-            metrics.batch_seconds.labels("open_investigations").observe(
-                time.perf_counter() - started
-            )
+            metrics.batch_seconds.labels(STAGE).observe(time.perf_counter() - started)
             yield None
-
-    async def handle_isolating(parsed: list[tuple[dict[str, Any], Any]]) -> int:
-        """The batch in one transaction; after a permanent error, each signal on its own.
-
-        The failed transaction was rolled back whole, so replaying the signals one by one, in
-        order, applies every good one exactly once (handling is idempotent by signal id) and
-        isolates only the signal that fails again.
-        """
-        try:
-            return len((await handle([s for s, _ in parsed])).opened)
-        except Exception as batch_error:  # permanent: with_retry waited out transient ones
-            if len(parsed) == 1:
-                signal, message = parsed[0]
-                await isolate(
-                    app, context, "open_investigations", message, batch_error, subject=_id(signal)
-                )
-                return 0
-        opened = 0
-        for signal, message in parsed:
-            try:
-                opened += len((await handle([signal])).opened)
-            except Exception as error:
-                await isolate(
-                    app, context, "open_investigations", message, error, subject=_id(signal)
-                )
-        return opened
 
     # Publishing is at least once by design (records stay pending until marked): safe to retry.
     @supervised_timer(app, supervision, "publish_outbox", 0.2, on_leader=True)
@@ -99,6 +75,58 @@ def register(app: faust.App, context: WorkerContext, signals: faust.TopicT) -> N
         metrics.outbox_published.inc(len(pending))
 
 
-def _id(signal: dict[str, Any]) -> str:
-    value = signal.get("signal_id")
-    return value if isinstance(value, str) else ""
+def signal_handler(storage: Storage, topics: OutputTopics, metrics: WorkerMetrics) -> Handle:
+    """A batch of signals in one transaction, in a thread, transient failures waited out."""
+
+    async def handle(batch: list[SignalRaised]) -> SignalOutcome:
+        return await with_retry(
+            lambda: asyncio.to_thread(handle_signals, storage, batch, topics=topics),
+            what="investigations",
+            on_failure=metrics.db_failures.labels("investigations").inc,
+        )
+
+    return handle
+
+
+async def open_from_messages(messages: Sequence[Any], handle: Handle, set_aside: SetAside) -> int:
+    """Read, handle and account for one batch of `risk.signals` messages; how many opened.
+
+    A message that is not a `SignalRaised` is set aside at once (subject unknown); the
+    others are handled together, and split one by one only if that fails for good.
+    """
+    parsed: list[tuple[SignalRaised, Any]] = []  # (signal, its message)
+    for message in messages:
+        try:
+            signal = SignalRaised.model_validate_json(message.value)
+        except ValidationError as error:  # not JSON, or not the contract's shape
+            await set_aside(message, error, "")
+            continue
+        parsed.append((signal, message))
+    return await _handle_isolating(parsed, handle, set_aside)
+
+
+async def _handle_isolating(
+    parsed: list[tuple[SignalRaised, Any]], handle: Handle, set_aside: SetAside
+) -> int:
+    """The batch in one transaction; after a permanent error, each signal on its own.
+
+    The failed transaction was rolled back whole, so replaying the signals one by one, in
+    order, applies every good one exactly once (handling is idempotent by signal id) and
+    isolates only the signal that fails again.
+    """
+    if not parsed:
+        return 0
+    try:
+        return len((await handle([s for s, _ in parsed])).opened)
+    except Exception as batch_error:  # permanent: with_retry waited out transient ones
+        if len(parsed) == 1:
+            signal, message = parsed[0]
+            await set_aside(message, batch_error, signal.signal_id)
+            return 0
+    opened = 0
+    for signal, message in parsed:
+        try:
+            opened += len((await handle([signal])).opened)
+        except Exception as error:
+            await set_aside(message, error, signal.signal_id)
+    return opened

@@ -9,8 +9,13 @@ import pytest
 from sqlalchemy import select
 
 from recall.adapters.db.models import PostRecallIncidentRow, RecallRow
+from recall.adapters.db.storage import SqlStorage
 from recall.config import Settings
-from recall.service.investigations.signals import Topics, commands, handle_signals
+from recall.domain.investigations import Decision, RiskLevel
+from recall.service.investigations import commands
+from recall.service.investigations.signals import handle_signals
+from recall.service.ports import OutputTopics
+from schemas.risk import SignalRaised
 from tests.support.cases import (
     CHINA_TZ,
     burn_with_batch,
@@ -33,33 +38,40 @@ def _recall(pipeline: Pipeline, recall_id: str) -> RecallRow | None:
         return session.get(RecallRow, recall_id)
 
 
-def _topics(settings: Settings) -> Topics:
-    return Topics(settings.topic_name("investigations.events"), settings.topic_name("alerts"))
+def _topics(settings: Settings) -> OutputTopics:
+    return OutputTopics(
+        investigations=settings.topic_name("investigations.events"),
+        effectiveness=settings.topic_name("recalls.effectiveness"),
+        alerts=settings.topic_name("alerts"),
+    )
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_defect_confirmed_leads_to_an_ordered_recall(pipeline: Pipeline) -> None:
     product = pipeline.registry.products[6]
     key = f"{product.manufacturer_code}/{product.brand.casefold()}/{product.model.casefold()}"
-    signal = {
-        "signal_id": "sig-ordered-1",
-        "product_key": key,
-        "hazard": "electric_shock",
-        "category": product.category.value,
-        "jurisdiction": "140105",
-        "method": "sampling_failure",
-        "risk_level": "serious",
-        "observed": 1.0,
-        "expected": 0.0,
-        "statistic": 1.0,
-        "threshold": 3.0,
-        "window": "1 day",
-        "explanation": ["clause 8.1 failed"],
-        "raised_at": datetime.now(UTC).isoformat(),
-        "trigger_sent_at": None,
-    }
+    raised = datetime.now(UTC)
+    signal = SignalRaised(
+        signal_id="sig-ordered-1",
+        product_key=key,
+        hazard="electric_shock",
+        category=product.category.value,
+        jurisdiction="140105",
+        method="sampling_failure",
+        risk_level="serious",
+        day=raised.date().isoformat(),
+        observed=1.0,
+        expected=0.0,
+        statistic=1.0,
+        threshold=3.0,
+        window="1 day",
+        explanation=("clause 8.1 failed",),
+        trigger_event_id="ev-ordered-1",
+        raised_at=raised,
+    )
     topics = _topics(pipeline.settings)
-    (investigation_id,) = handle_signals(pipeline.sessions, [signal], topics).opened
+    storage = SqlStorage(pipeline.sessions)
+    (investigation_id,) = handle_signals(storage, [signal], topics=topics).opened
     with pipeline.sessions.begin() as session:
         from recall.adapters.db.models import Expert
 
@@ -73,21 +85,19 @@ def test_defect_confirmed_leads_to_an_ordered_recall(pipeline: Pipeline) -> None
                 active=True,
             )
         )
-    commands.assign_experts(
-        pipeline.sessions, investigation_id, actor="director", size=1, topics=topics
-    )
+    commands.assign_experts(storage, investigation_id, actor="director", size=1, topics=topics)
     commands.conclude(
-        pipeline.sessions,
+        storage,
         investigation_id,
-        decision="defect_confirmed",
+        decision=Decision.DEFECT_CONFIRMED,
         reason="live parts reachable",
         actor="director",
-        risk_level="serious",
+        risk_level=RiskLevel.SERIOUS,
         hazard_description="electric shock from exposed terminals",
         topics=topics,
     )
     commands.request_recall(
-        pipeline.sessions, investigation_id, reason="order recall", actor="director", topics=topics
+        storage, investigation_id, reason="order recall", actor="director", topics=topics
     )
     with pipeline.sessions() as session:
         recalls = session.scalars(

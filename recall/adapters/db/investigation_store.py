@@ -1,24 +1,28 @@
-"""Repository for investigations: rebuild aggregates from rows, save them with a version check.
+"""SQL repository for investigations: rebuild aggregates from rows, save with a version check.
 
 The aggregate is append-only (evidence and audit only grow), so saving writes the new evidence
 and audit rows and updates the head row — guarded by `version` (the audit length), so an
 investigator's `conclude` and the agent's `attach_evidence` can never overwrite each other.
+Implements `recall.service.investigations.ports.InvestigationRepository`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Collection
+from datetime import UTC, datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from recall.adapters.db.models import Expert as ExpertRow
 from recall.adapters.db.models import (
     InvestigationAuditRow,
     InvestigationEvidenceRow,
     InvestigationRow,
 )
 from recall.adapters.db.upsert import insert_ignoring_conflicts
+from recall.domain.experts import Expert
 from recall.domain.investigations import (
     Action,
     AuditEntry,
@@ -30,10 +34,141 @@ from recall.domain.investigations import (
     InvestigationState,
     RiskLevel,
 )
+from recall.service.investigations.ports import ConcurrentUpdateError, InvestigationSummary
+
+__all__ = ["ConcurrentUpdateError", "SqlInvestigationRepository"]
+
+_OPEN = (InvestigationState.OPENED.value, InvestigationState.ASSIGNED.value)
 
 
-class ConcurrentUpdateError(RuntimeError):
-    """Someone else changed the investigation first; reload and try again."""
+class SqlInvestigationRepository:
+    """Investigations and the expert registry over one session (one unit of work)."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, investigation_id: str) -> Investigation | None:
+        row = self._session.get(InvestigationRow, investigation_id)
+        return self._rebuild(row) if row else None
+
+    def latest_for(self, product_key: str, hazard: str) -> Investigation | None:
+        row = self._session.scalars(
+            select(InvestigationRow)
+            .where(InvestigationRow.product_key == product_key, InvestigationRow.hazard == hazard)
+            .order_by(InvestigationRow.seq.desc())
+            .limit(1)
+        ).first()
+        return self._rebuild(row) if row else None
+
+    def save(
+        self,
+        investigation: Investigation,
+        *,
+        previous_version: int | None,
+        trigger_sent_at: datetime | None = None,
+    ) -> None:
+        """Insert or update; `previous_version` is the audit length when loaded (None: new)."""
+        head = _head_values(investigation)
+        if previous_version is None:
+            self._session.add(InvestigationRow(**head, trigger_sent_at=trigger_sent_at))
+            try:
+                self._session.flush()
+            except IntegrityError as error:  # opened meanwhile by someone else
+                raise ConcurrentUpdateError(investigation.investigation_id) from error
+        else:
+            result = self._session.execute(
+                update(InvestigationRow)
+                .where(
+                    InvestigationRow.investigation_id == investigation.investigation_id,
+                    InvestigationRow.version == previous_version,
+                )
+                .values(**head)
+            )
+            if result.rowcount != 1:  # type: ignore[attr-defined]  # CursorResult of an UPDATE
+                raise ConcurrentUpdateError(investigation.investigation_id)
+        self._append_children(investigation)
+
+    def summaries(
+        self,
+        *,
+        jurisdiction_prefix: str | None,
+        states: Collection[InvestigationState],
+        limit: int,
+    ) -> list[InvestigationSummary]:
+        query = select(InvestigationRow).order_by(InvestigationRow.updated_at.desc()).limit(limit)
+        if jurisdiction_prefix:
+            query = query.where(InvestigationRow.jurisdiction.startswith(jurisdiction_prefix))
+        if states:
+            query = query.where(InvestigationRow.state.in_(sorted(s.value for s in states)))
+        return [_summary(row) for row in self._session.scalars(query)]
+
+    def experts(self) -> list[Expert]:
+        return [
+            Expert(
+                expert_id=row.expert_id,
+                name=row.name,
+                categories=frozenset(row.categories or ()),
+                jurisdiction=row.jurisdiction,
+                linked_firms=frozenset(row.linked_firms or ()),
+                active=row.active,
+            )
+            for row in self._session.scalars(select(ExpertRow).order_by(ExpertRow.expert_id))
+        ]
+
+    def open_panels(self) -> dict[str, tuple[str, ...]]:
+        rows = self._session.execute(
+            select(InvestigationRow.investigation_id, InvestigationRow.expert_ids).where(
+                InvestigationRow.state.in_(_OPEN)
+            )
+        )
+        return {row_id: tuple(expert_ids or ()) for row_id, expert_ids in rows}
+
+    def _rebuild(self, row: InvestigationRow) -> Investigation:
+        evidence = self._session.scalars(
+            select(InvestigationEvidenceRow)
+            .where(InvestigationEvidenceRow.investigation_id == row.investigation_id)
+            .order_by(InvestigationEvidenceRow.position)
+        ).all()
+        audit = self._session.scalars(
+            select(InvestigationAuditRow)
+            .where(InvestigationAuditRow.investigation_id == row.investigation_id)
+            .order_by(InvestigationAuditRow.position)
+        ).all()
+        return Investigation(
+            product_key=row.product_key,
+            hazard=row.hazard,
+            seq=row.seq,
+            category=row.category,
+            jurisdiction=row.jurisdiction,
+            state=InvestigationState(row.state),
+            evidence=tuple(_evidence(e) for e in evidence),
+            audit=tuple(_audit(a) for a in audit),
+            expert_ids=tuple(row.expert_ids or ()),
+            conclusion=_conclusion(row),
+        )
+
+    def _append_children(self, inv: Investigation) -> None:
+        """Every evidence and audit row; those stored already are skipped (append-only)."""
+        session = self._session
+        evidence = [_evidence_values(inv, i, e) for i, e in enumerate(inv.evidence)]
+        audit = [_audit_values(inv, i, a) for i, a in enumerate(inv.audit)]
+        session.execute(
+            insert_ignoring_conflicts(session, InvestigationEvidenceRow.__table__), evidence
+        )
+        session.execute(insert_ignoring_conflicts(session, InvestigationAuditRow.__table__), audit)
+
+
+def _summary(row: InvestigationRow) -> InvestigationSummary:
+    return InvestigationSummary(
+        investigation_id=row.investigation_id,
+        product_key=row.product_key,
+        hazard=row.hazard,
+        state=InvestigationState(row.state),
+        decision=Decision(row.decision) if row.decision else None,
+        jurisdiction=row.jurisdiction,
+        expert_ids=tuple(row.expert_ids or ()),
+        updated_at=_aware(row.updated_at),
+    )
 
 
 def _evidence(row: InvestigationEvidenceRow) -> Evidence:
@@ -65,8 +200,6 @@ def _audit(row: InvestigationAuditRow) -> AuditEntry:
 
 def _aware(moment: datetime) -> datetime:
     """SQLite drops the zone; every stored time is UTC."""
-    from datetime import UTC
-
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
@@ -79,72 +212,6 @@ def _conclusion(row: InvestigationRow) -> Conclusion | None:
         risk_level=RiskLevel(row.risk_level) if row.risk_level else None,
         hazard_description=row.hazard_description,
     )
-
-
-def rebuild(session: Session, row: InvestigationRow) -> Investigation:
-    evidence = session.scalars(
-        select(InvestigationEvidenceRow)
-        .where(InvestigationEvidenceRow.investigation_id == row.investigation_id)
-        .order_by(InvestigationEvidenceRow.position)
-    ).all()
-    audit = session.scalars(
-        select(InvestigationAuditRow)
-        .where(InvestigationAuditRow.investigation_id == row.investigation_id)
-        .order_by(InvestigationAuditRow.position)
-    ).all()
-    return Investigation(
-        product_key=row.product_key,
-        hazard=row.hazard,
-        seq=row.seq,
-        category=row.category,
-        jurisdiction=row.jurisdiction,
-        state=InvestigationState(row.state),
-        evidence=tuple(_evidence(e) for e in evidence),
-        audit=tuple(_audit(a) for a in audit),
-        expert_ids=tuple(row.expert_ids or ()),
-        conclusion=_conclusion(row),
-    )
-
-
-def get(session: Session, investigation_id: str) -> Investigation | None:
-    row = session.get(InvestigationRow, investigation_id)
-    return rebuild(session, row) if row else None
-
-
-def latest_for(session: Session, product_key: str, hazard: str) -> Investigation | None:
-    row = session.scalars(
-        select(InvestigationRow)
-        .where(InvestigationRow.product_key == product_key, InvestigationRow.hazard == hazard)
-        .order_by(InvestigationRow.seq.desc())
-        .limit(1)
-    ).first()
-    return rebuild(session, row) if row else None
-
-
-def save(
-    session: Session,
-    investigation: Investigation,
-    *,
-    previous_version: int | None,
-    trigger_sent_at: datetime | None = None,
-) -> None:
-    """Insert or update; `previous_version` is the audit length when it was loaded (None: new)."""
-    head = _head_values(investigation)
-    if previous_version is None:
-        session.add(InvestigationRow(**head, trigger_sent_at=trigger_sent_at))
-        session.flush()
-    else:
-        result = session.execute(
-            update(InvestigationRow)
-            .where(
-                InvestigationRow.investigation_id == investigation.investigation_id,
-                InvestigationRow.version == previous_version,
-            )
-            .values(**head)
-        )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            raise ConcurrentUpdateError(investigation.investigation_id)
-    _append_children(session, investigation)
 
 
 def _head_values(inv: Investigation) -> dict[str, object]:
@@ -168,53 +235,32 @@ def _head_values(inv: Investigation) -> dict[str, object]:
     }
 
 
-def _append_children(session: Session, inv: Investigation) -> None:
-    evidence = [
-        {
-            "investigation_id": inv.investigation_id,
-            "evidence_id": e.evidence_id,
-            "position": i,
-            "kind": e.kind.value,
-            "summary": e.summary,
-            "occurred_at": e.occurred_at,
-            "risk_level": e.risk_level.value if e.risk_level else None,
-            "observed": e.observed,
-            "expected": e.expected,
-            "statistic": e.statistic,
-            "threshold": e.threshold,
-            "method": e.method,
-            "window": e.window,
-        }
-        for i, e in enumerate(inv.evidence)
-    ]
-    audit = [
-        {
-            "investigation_id": inv.investigation_id,
-            "position": i,
-            "action": a.action.value,
-            "actor": a.actor,
-            "at": a.at,
-            "reason": a.reason,
-            "from_state": a.from_state.value if a.from_state else None,
-            "to_state": a.to_state.value,
-        }
-        for i, a in enumerate(inv.audit)
-    ]
-    session.execute(
-        insert_ignoring_conflicts(session, InvestigationEvidenceRow.__table__), evidence
-    )
-    session.execute(insert_ignoring_conflicts(session, InvestigationAuditRow.__table__), audit)
+def _evidence_values(inv: Investigation, position: int, e: Evidence) -> dict[str, object]:
+    return {
+        "investigation_id": inv.investigation_id,
+        "evidence_id": e.evidence_id,
+        "position": position,
+        "kind": e.kind.value,
+        "summary": e.summary,
+        "occurred_at": e.occurred_at,
+        "risk_level": e.risk_level.value if e.risk_level else None,
+        "observed": e.observed,
+        "expected": e.expected,
+        "statistic": e.statistic,
+        "threshold": e.threshold,
+        "method": e.method,
+        "window": e.window,
+    }
 
 
-def list_rows(
-    session: Session, *, scope: str | None = None, states: Sequence[str] = (), limit: int = 200
-) -> list[InvestigationRow]:
-    """Head rows, newest first, optionally within a jurisdiction scope (prefix) and states."""
-    from recall.domain.jurisdiction import significant_prefix
-
-    query = select(InvestigationRow).order_by(InvestigationRow.updated_at.desc()).limit(limit)
-    if scope:
-        query = query.where(InvestigationRow.jurisdiction.startswith(significant_prefix(scope)))
-    if states:
-        query = query.where(InvestigationRow.state.in_(list(states)))
-    return list(session.scalars(query))
+def _audit_values(inv: Investigation, position: int, a: AuditEntry) -> dict[str, object]:
+    return {
+        "investigation_id": inv.investigation_id,
+        "position": position,
+        "action": a.action.value,
+        "actor": a.actor,
+        "at": a.at,
+        "reason": a.reason,
+        "from_state": a.from_state.value if a.from_state else None,
+        "to_state": a.to_state.value,
+    }

@@ -9,6 +9,7 @@ from functools import cached_property
 from sqlalchemy.orm import Session, sessionmaker
 
 from recall.adapters.db.errors import is_transient
+from recall.adapters.db.investigation_store import SqlInvestigationRepository
 from recall.adapters.db.models import OutboxRow
 from recall.adapters.db.upsert import insert_ignoring_conflicts
 from recall.service.ports import OutboxRecord
@@ -43,6 +44,10 @@ class SqlUnitOfWork:
     @cached_property
     def outbox(self) -> SqlOutbox:
         return SqlOutbox(self.session)
+
+    @cached_property
+    def investigations(self) -> SqlInvestigationRepository:
+        return SqlInvestigationRepository(self.session)
 
 
 class SqlStorage:

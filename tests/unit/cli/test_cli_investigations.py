@@ -11,35 +11,39 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from recall.adapters.db.models import Expert, InvestigationRow, OutboxRow
+from recall.adapters.db.storage import SqlStorage
 from recall.cli.common import sessions
 from recall.config import load_settings
-from recall.service.investigations.signals import Topics, handle_signals
+from recall.service.investigations.signals import handle_signals
+from recall.service.ports import OutputTopics
+from schemas.risk import SignalRaised
 
 from .support import Invoke
 
 USCC = "91140100MA0L2K3M4N"
 PRODUCT = f"{USCC}/acme/k-1"
-TOPICS = Topics(investigations="investigations.events", alerts="alerts")
+TOPICS = OutputTopics()
 
 
-def _signal(signal_id: str = "sig-1") -> dict[str, Any]:
-    return {
-        "signal_id": signal_id,
-        "product_key": PRODUCT,
-        "hazard": "electric_shock",
-        "category": "appliances",
-        "jurisdiction": "140105",
-        "method": "ears_c2",
-        "risk_level": "serious",
-        "observed": 7.0,
-        "expected": 1.5,
-        "statistic": 4.2,
-        "threshold": 3.0,
-        "window": "2024-W09",
-        "explanation": ["7 shocks in week 9", "expected 1.5"],
-        "raised_at": datetime(2024, 3, 1, 9, tzinfo=UTC).isoformat(),
-        "trigger_sent_at": None,
-    }
+def _signal(signal_id: str = "sig-1") -> SignalRaised:
+    return SignalRaised(
+        signal_id=signal_id,
+        product_key=PRODUCT,
+        hazard="electric_shock",
+        category="appliances",
+        jurisdiction="140105",
+        method="ears_c2",
+        risk_level="serious",
+        day="2024-03-01",
+        observed=7.0,
+        expected=1.5,
+        statistic=4.2,
+        threshold=3.0,
+        window="2024-W09",
+        explanation=("7 shocks in week 9", "expected 1.5"),
+        trigger_event_id="ev-1",
+        raised_at=datetime(2024, 3, 1, 9, tzinfo=UTC),
+    )
 
 
 def _expert(expert_id: str, jurisdiction: str, *, linked: tuple[str, ...] = ()) -> Expert:
@@ -62,7 +66,7 @@ def db(recall_cli: Invoke) -> sessionmaker[Session]:
 @pytest.fixture
 def opened(db: sessionmaker[Session]) -> str:
     """One opened investigation and four experts; EXP-001 (best ranked) works for the maker."""
-    outcome = handle_signals(db, [_signal()], TOPICS)
+    outcome = handle_signals(SqlStorage(db), [_signal()], topics=TOPICS)
     with db.begin() as session:
         session.add_all(
             [
