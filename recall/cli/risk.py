@@ -206,11 +206,12 @@ def disproportionality(
     Each product is compared with the other products of its category, over the injury reports
     that occurred in the window and the scope; `--output` writes the a, b, c, d counts too.
     """
+    from recall.adapters.db.event_counts import SqlInjuryCounts
     from recall.service.risk.disproportionality import disproportionality_report
 
     _check_filters(scope, category)
     report = disproportionality_report(
-        sessions(settings()),
+        SqlInjuryCounts(sessions(settings())),
         days=days,
         category=category,
         scope=scope,

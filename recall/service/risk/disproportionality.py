@@ -2,10 +2,11 @@
 
 Why a report from the system of record and not from the stream: the 2x2 table of a pair needs
 the whole category's counts over a window, and a person asks for it with their own window,
-category and jurisdiction. Counting is split where SQL is portable: the database groups the
-injury reports by (category, product, mechanism, injury nature), so only distinct combinations
-ever cross the wire; Python maps each combination to its hazard with the same rule the risk
-agent uses (`hazard_for_mechanism`) and builds the tables.
+category and jurisdiction. Counting is split where SQL is portable: the store groups the injury
+reports by (category, product, mechanism, injury nature) behind the `InjuryCounts` port
+(`recall.service.risk.ports`), so only distinct combinations ever cross the wire; here each
+combination is mapped to its hazard with the same rule the risk agent uses
+(`hazard_for_mechanism`) and the tables are built.
 
 For a pair (product P of category C, hazard H), counted over C's reports in the window and scope:
 a = P with H, b = P with other hazards, c = other products of C with H, d = the rest of C.
@@ -25,10 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
-
-from recall.adapters.db.models import Event
+from recall.domain.jurisdiction import significant_prefix
 from recall.domain.risk.disproportionality import (
     Disproportionality,
     GpsPrior,
@@ -40,9 +38,7 @@ from recall.domain.risk.disproportionality import (
 )
 from recall.domain.risk.errors import RiskError
 from recall.domain.risk.severity import hazard_for_mechanism
-
-INJURY_REPORT = "injury_report"
-STREAM_BATCH = 1_000
+from recall.service.risk.ports import InjuryCounts
 
 CSV_COLUMNS = (
     "category",
@@ -104,7 +100,7 @@ class DisproportionalityReport:
 
 
 def disproportionality_report(
-    sessions: sessionmaker[Session],
+    store: InjuryCounts,
     *,
     days: int = 365,
     category: str | None = None,
@@ -115,7 +111,7 @@ def disproportionality_report(
 ) -> DisproportionalityReport:
     """Assess every product x hazard pair of the injury reports in the window and scope."""
     since = (now or datetime.now(UTC)) - timedelta(days=days)
-    counts, skipped = _count_pairs(sessions, since=since, category=category, scope=scope)
+    counts, skipped = _count_pairs(store, since=since, category=category, scope=scope)
     tables = list(_tables(counts))
     prior = fit_gps_prior([(t.a, t.expected) for _key, t in tables if t.expected > 0])
     rows = [_assess_pair(key, table, min_cases, prior) for key, table in tables]
@@ -135,7 +131,7 @@ PairKey = tuple[str, str, str]  # (category, product_key, hazard)
 
 
 def _count_pairs(
-    sessions: sessionmaker[Session],
+    store: InjuryCounts,
     *,
     since: datetime,
     category: str | None,
@@ -144,47 +140,14 @@ def _count_pairs(
     """Reports per (category, product, hazard), and how many had codes no rule knows."""
     counts: Counter[PairKey] = Counter()
     skipped = 0
-    with sessions() as session:
-        result = session.execute(
-            _grouped_query(since=since, category=category, scope=scope),
-            execution_options={"yield_per": STREAM_BATCH},
-        )
-        for cat, product_key, mechanism, nature, n in result:
-            hazard = _hazard(mechanism, nature)
-            if cat is None or hazard is None:
-                skipped += n
-            else:
-                counts[cat, product_key, hazard] += n
+    prefix = None if scope is None else significant_prefix(scope)
+    for row in store.injury_codes(since=since, category=category, jurisdiction_prefix=prefix):
+        hazard = _hazard(row.mechanism, row.nature)
+        if row.category is None or hazard is None:
+            skipped += row.reports
+        else:
+            counts[row.category, row.product_key, hazard] += row.reports
     return counts, skipped
-
-
-def _grouped_query(*, since: datetime, category: str | None, scope: str | None) -> Any:
-    """Counts per (category, product, mechanism, nature) computed by the database.
-
-    The JSON fields are labelled in a subquery and grouped by those labels: grouping by the
-    JSON expressions themselves fails on PostgreSQL with server-side parameter binding, where
-    the SELECT and GROUP BY copies of the path become two different parameters.
-    """
-    cat = Event.payload[("product", "category")].as_string()
-    inner = select(
-        cat.label("category"),
-        Event.product_key.label("product_key"),
-        Event.payload["mechanism"].as_string().label("mechanism"),
-        Event.payload["injury_nature"].as_string().label("nature"),
-    ).where(
-        Event.type == INJURY_REPORT,
-        Event.product_key.is_not(None),
-        Event.occurred_at >= since,
-    )
-    if category is not None:
-        inner = inner.where(cat == category)
-    if scope is not None:
-        from recall.domain.jurisdiction import significant_prefix
-
-        inner = inner.where(Event.jurisdiction.startswith(significant_prefix(scope)))
-    sub = inner.subquery()
-    columns = (sub.c.category, sub.c.product_key, sub.c.mechanism, sub.c.nature)
-    return select(*columns, func.count()).group_by(*columns)
 
 
 def _hazard(mechanism: str | None, nature: str | None) -> str | None:
