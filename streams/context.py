@@ -17,6 +17,7 @@ from recall.adapters.db.errors import is_transient
 from recall.adapters.db.intake_store import IntakeStore
 from recall.adapters.db.key_store import active_versions
 from recall.adapters.db.registry_store import units_in_use
+from recall.adapters.db.storage import SqlStorage
 from recall.config import Settings
 from recall.domain.intake import Reporter, TimeBounds
 from recall.service.intake.admission import IntakeRules
@@ -84,6 +85,11 @@ class WorkerContext:
             max_future=timedelta(seconds=self.settings.event_max_future_s),
             max_age=timedelta(days=self.settings.event_max_age_days),
         )
+
+    @property
+    def storage(self) -> SqlStorage:
+        """Units of work over the worker's sessions: how the services reach the database."""
+        return SqlStorage(self.sessions)
 
     @property
     def rules(self) -> IntakeRules:

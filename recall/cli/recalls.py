@@ -20,7 +20,8 @@ from recall.cli.common import check_scope, console, fail, sessions, settings
 
 if TYPE_CHECKING:
     from recall.domain.recalls import Forecast, LevelRates
-    from recall.service.recalls.reports import RecallDossier
+    from recall.service.ports import Storage
+    from recall.service.recalls.queries import RecallDossier
 
 app = typer.Typer(help="Recalls (召回): list, show, evaluate, close, closure report, forecast.")
 
@@ -75,6 +76,12 @@ def _interval(value: tuple[float, float, float] | Forecast | None) -> str:
     return f"{final:.1%} [{low:.1%}–{high:.1%}]"
 
 
+def _storage() -> Storage:
+    from recall.adapters.db.storage import SqlStorage
+
+    return SqlStorage(sessions(settings()))
+
+
 @contextmanager
 def _refusals() -> Iterator[None]:
     """The domain's and the store's refusals as `fail` with what to do instead."""
@@ -82,7 +89,8 @@ def _refusals() -> Iterator[None]:
 
     from recall.domain.errors import DomainError
     from recall.domain.recalls import IllegalRecallTransition
-    from recall.service.recalls.reports import RecallNotFoundError
+    from recall.service.recalls.lookup import RecallNotFoundError
+    from recall.service.recalls.ports import ConcurrentRecallUpdateError
 
     try:
         yield
@@ -90,7 +98,7 @@ def _refusals() -> Iterator[None]:
         fail(escape(str(error)), "recall recalls list")
     except IllegalRecallTransition as error:
         fail(escape(str(error)), "recall recalls show <id> lists the history and state")
-    except IntegrityError:
+    except (ConcurrentRecallUpdateError, IntegrityError):
         fail("the recall changed meanwhile; nothing was saved", "run the command again")
     except DomainError as error:
         fail(escape(str(error)))
@@ -108,11 +116,11 @@ def list_(
     limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many rows.")] = 100,
 ) -> None:
     """Recalls with their correction rate, forecast and target, most recently updated first."""
-    from recall.service.recalls.reports import list_recalls
+    from recall.service.recalls.queries import list_recalls
 
     check_scope(scope)
     states = [s.value for s in state or ()]
-    rows = list_recalls(sessions(settings()), scope=scope, states=states, limit=limit)
+    rows = list_recalls(_storage(), scope=scope, states=states, limit=limit)
     table = Table(title=f"recalls (召回): {len(rows)}")
     table.add_column("召回编号 recall", no_wrap=True)
     for header in ("类型 kind", "状态 state", "辖区 area"):
@@ -140,10 +148,10 @@ def list_(
 @app.command()
 def show(recall_id: RecallId) -> None:
     """Spec, transitions, reports, rates, forecast, deadlines and post-recall incidents."""
-    from recall.service.recalls.reports import recall_dossier
+    from recall.service.recalls.queries import recall_dossier
 
     with _refusals():
-        dossier = recall_dossier(sessions(settings()), recall_id, now=datetime.now(UTC))
+        dossier = recall_dossier(_storage(), recall_id, now=datetime.now(UTC))
     for part in (_spec_table, _history_table, _reports_table, _rates_table):
         console.print(part(dossier))
     console.print(_forecast_text(dossier))
@@ -289,12 +297,10 @@ def _deadline_table(d: RecallDossier) -> Table:
 @app.command()
 def evaluate(recall_id: RecallId, actor: Actor) -> None:
     """Judge a completed recall (effective / partially / ineffective) and record the verdict."""
-    from recall.service.recalls import reports as recall_reports
+    from recall.service.recalls import commands
 
     with _refusals():
-        outcome = recall_reports.evaluate(
-            sessions(settings()), recall_id, actor=actor, now=datetime.now(UTC)
-        )
+        outcome = commands.evaluate(_storage(), recall_id, actor=actor, now=datetime.now(UTC))
     e = outcome.evaluation
     console.print(f"recall {escape(recall_id)}: completed → [bold]evaluated[/]")
     console.print(f"verdict (评估结论): [bold]{e.verdict}[/]")
@@ -316,12 +322,10 @@ def close(
     reason: Annotated[str, typer.Option("--reason", help="Why (kept in the audit trail).")],
 ) -> None:
     """File the closure: evaluated → closed (nothing may change afterwards)."""
-    from recall.service.recalls import reports as recall_reports
+    from recall.service.recalls import commands
 
     with _refusals():
-        recall_reports.close(
-            sessions(settings()), recall_id, actor=actor, reason=reason, now=datetime.now(UTC)
-        )
+        commands.close(_storage(), recall_id, actor=actor, reason=reason, now=datetime.now(UTC))
     console.print(f"recall {escape(recall_id)}: evaluated → [bold]closed[/]")
     console.print(f"next: recall recalls report {escape(recall_id)} --output closure.html")
 
@@ -338,10 +342,10 @@ def report(
 ) -> None:
     """Write the closure report (召回结案报告): one self-contained HTML page."""
     from recall.adapters.reports.closure import render_closure_report
-    from recall.service.recalls.reports import closure_data
+    from recall.service.recalls.queries import closure_data
 
     with _refusals():
-        data = closure_data(sessions(settings()), recall_id, now=datetime.now(UTC))
+        data = closure_data(_storage(), recall_id, now=datetime.now(UTC))
     try:
         output.write_text(render_closure_report(data), encoding="utf-8")
     except OSError as error:

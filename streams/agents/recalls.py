@@ -12,7 +12,9 @@ import faust
 import orjson
 import structlog
 
-from recall.service.recalls.monitoring import RecallTopics, check_deadlines, update_effectiveness
+from recall.service.ports import OutputTopics
+from recall.service.recalls.deadlines import check_deadlines
+from recall.service.recalls.effectiveness import update_effectiveness
 from streams.context import WorkerContext, with_retry
 from streams.faust_types import Stream
 from streams.supervision import isolate, supervised_timer, supervision_of
@@ -22,15 +24,17 @@ RECALL_TYPES = (b'"type":"recall_notice"', b'"type":"recall_progress_report"')
 
 
 def register(app: faust.App, context: WorkerContext, canonical: faust.TopicT) -> None:
-    topics = RecallTopics(effectiveness=context.topics.effectiveness, alerts=context.topics.alerts)
+    topics = OutputTopics(
+        investigations=context.topics.investigations,
+        effectiveness=context.topics.effectiveness,
+        alerts=context.topics.alerts,
+    )
     metrics = context.metrics
     supervision = supervision_of(context)
 
     async def update_one(recall_id: str, at: datetime) -> None:
         await with_retry(
-            lambda: asyncio.to_thread(
-                update_effectiveness, context.sessions, recall_id, topics, at
-            ),
+            lambda: asyncio.to_thread(update_effectiveness, context.storage, recall_id, topics, at),
             what="recalls",
             on_failure=metrics.db_failures.labels("recalls").inc,
         )
@@ -74,4 +78,4 @@ def register(app: faust.App, context: WorkerContext, canonical: faust.TopicT) ->
         on_leader=True,
     )
     async def check_report_deadlines() -> None:
-        await asyncio.to_thread(check_deadlines, context.sessions, topics, datetime.now(UTC))
+        await asyncio.to_thread(check_deadlines, context.storage, topics, datetime.now(UTC))

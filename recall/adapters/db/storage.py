@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from recall.adapters.db.errors import is_transient
 from recall.adapters.db.investigation_store import SqlInvestigationRepository
 from recall.adapters.db.models import OutboxRow
+from recall.adapters.db.recall_store import SqlRecallRepository
 from recall.adapters.db.upsert import insert_ignoring_conflicts
 from recall.service.ports import OutboxRecord
 
@@ -44,6 +45,10 @@ class SqlUnitOfWork:
     @cached_property
     def outbox(self) -> SqlOutbox:
         return SqlOutbox(self.session)
+
+    @cached_property
+    def recalls(self) -> SqlRecallRepository:
+        return SqlRecallRepository(self.session)
 
     @cached_property
     def investigations(self) -> SqlInvestigationRepository:

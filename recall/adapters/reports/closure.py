@@ -1,6 +1,7 @@
 """The recall closure report (召回结案报告): one self-contained HTML page per recall.
 
-Input is plain domain objects gathered by the caller; everything derived (rates, speed, curve,
+Input is `ClosureReportData`, plain domain objects gathered by the service
+(`recall.service.recalls.queries.closure_data`); everything derived (rates, speed, curve,
 FDA level) is computed here from them with the domain's own functions, so the figures in the
 report are the figures the system acted on. Output is an HTML string; the caller stores it.
 """
@@ -9,8 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -19,43 +18,19 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from recall.adapters.reports.svg import correction_chart_svg
-from recall.domain.recalls.deadlines import ExpectationStatus, OverdueNotice, Referral
 from recall.domain.recalls.effectiveness import (
     OVERALL,
-    Evaluation,
-    FdaCheck,
-    ResidualRisk,
     correction_curve,
     correction_rates,
     correction_speed,
     fda_check_level,
 )
-from recall.domain.recalls.forecast import Forecast
-from recall.domain.recalls.lifecycle import RecallTransition
-from recall.domain.recalls.model import KIND_ZH, LEVEL_ZH, REMEDY_ZH, VERDICT_ZH, Level, RecallSpec
-from recall.domain.recalls.post_recall import PostRecallSummary, RecallIneffective
-from recall.domain.recalls.progress import ProgressReport
+from recall.domain.recalls.model import KIND_ZH, LEVEL_ZH, REMEDY_ZH, VERDICT_ZH, Level
+from recall.service.recalls.closure import ClosureReportData
+
+__all__ = ["ClosureReportData", "render_closure_report"]
 
 _TEMPLATES = Path(__file__).parent / "templates"
-
-
-@dataclass(frozen=True, slots=True)
-class ClosureReportData:
-    """Everything the closure report shows; optional parts print as 'none recorded'."""
-
-    spec: RecallSpec
-    history: Sequence[RecallTransition]
-    reports: Sequence[ProgressReport]
-    generated_at: dt.datetime
-    evaluation: Evaluation | None = None
-    forecast: Forecast | None = None
-    fda: FdaCheck | None = None
-    deadlines: Sequence[ExpectationStatus] = ()
-    notices: Sequence[OverdueNotice] = ()
-    referrals: Sequence[Referral] = ()
-    post_recall: PostRecallSummary | None = None
-    ineffective: RecallIneffective | None = None
-    residual: ResidualRisk | None = None
 
 
 @cache

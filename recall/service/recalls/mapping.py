@@ -1,7 +1,12 @@
-"""Translate between the wire (schemas.recalls), SQL rows and the recall domain."""
+"""Translate between notice documents (schemas.recalls as JSON) and the recall domain.
+
+The register keeps every notice as the document it was announced with; `spec_from_notice`
+reads one back, `notice_document` writes the one a regulator's order stands for.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,7 +20,6 @@ from recall.domain.recalls import (
     Remedy,
     RiskLevel,
 )
-from recall.domain.recalls.lifecycle import RecallState, RecallTransition
 
 
 def aware(moment: datetime) -> datetime:
@@ -23,7 +27,7 @@ def aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def spec_from_notice(notice: dict[str, Any], *, product_key: str, firm_id: str) -> RecallSpec:
+def spec_from_notice(notice: Mapping[str, Any], *, product_key: str, firm_id: str) -> RecallSpec:
     """A domain spec from a notice payload as JSON (`model_dump(mode="json")`)."""
     return RecallSpec(
         recall_id=notice["recall_id"],
@@ -45,7 +49,28 @@ def spec_from_notice(notice: dict[str, Any], *, product_key: str, firm_id: str) 
     )
 
 
-def levels_from_json(levels: dict[str, Any]) -> dict[Level, LevelProgress]:
+def notice_document(spec: RecallSpec, *, hazard: str, product: Mapping[str, Any]) -> dict[str, Any]:
+    """The notice a spec stands for, as `spec_from_notice` reads it (`product`: its ProductRef)."""
+    return {
+        "recall_id": spec.recall_id,
+        "kind": spec.kind.value,
+        "investigation_id": spec.investigation_id,
+        "title": spec.title,
+        "product": {"category": spec.category, **product},
+        "batches": sorted(spec.batches),
+        "affected": {level.value: units for level, units in spec.affected.items()},
+        "hazard": hazard,
+        "risk_level": spec.risk_level.value,
+        "remedies": sorted(r.value for r in spec.remedies),
+        "channels": sorted(c.value for c in spec.channels),
+        "start": spec.start.isoformat(),
+        "target_date": spec.target_date.isoformat(),
+        "target_rate": spec.target_rate,
+        "reporting_cadence_days": spec.reporting_cadence_days,
+    }
+
+
+def levels_from_json(levels: Mapping[str, Any]) -> dict[Level, LevelProgress]:
     return {
         Level(name): LevelProgress(
             located=int(counts.get("located", 0)),
@@ -57,14 +82,28 @@ def levels_from_json(levels: dict[str, Any]) -> dict[Level, LevelProgress]:
     }
 
 
-def report_from_row(
+def levels_to_json(levels: Mapping[Level, LevelProgress]) -> dict[str, Any]:
+    """The inverse of `levels_from_json`: the counts as a report's `levels` carry them."""
+    return {
+        level.value: {
+            "located": counts.located,
+            "notified": counts.notified,
+            "corrected": {remedy.value: n for remedy, n in counts.corrected.items()},
+            "unreachable": dict(counts.unreachable),
+        }
+        for level, counts in levels.items()
+    }
+
+
+def progress_report(
     recall_id: str,
     sequence: int,
     period_start: datetime,
     period_end: datetime,
     submitted_at: datetime,
-    levels: dict[str, Any],
+    levels: Mapping[str, Any],
 ) -> ProgressReport:
+    """A domain report from its stored or received parts (`levels` as JSON)."""
     return ProgressReport(
         recall_id=recall_id,
         sequence=sequence,
@@ -72,15 +111,4 @@ def report_from_row(
         period_end=aware(period_end),
         submitted_at=aware(submitted_at),
         levels=levels_from_json(levels),
-    )
-
-
-def transition_from_row(recall_id: str, row: Any) -> RecallTransition:
-    return RecallTransition(
-        recall_id=recall_id,
-        from_state=RecallState(row.from_state) if row.from_state else None,
-        to_state=RecallState(row.to_state),
-        who=row.who,
-        when=aware(row.at),
-        why=row.why,
     )

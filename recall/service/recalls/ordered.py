@@ -1,27 +1,43 @@
 """An ordered recall (责令召回) from an investigation in `recall_requested`.
 
-The regulator's order is written as a recall notice of kind `ordered`, so that every later
-step (progress validation, effectiveness, deadlines) treats ordered and voluntary recalls alike.
+The order is registered like a notice of kind `ordered`, so that every later step (progress
+validation, effectiveness, deadlines) treats ordered and voluntary recalls alike. The spec is
+built from the investigation and the registry; the stored notice document is written from it.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from recall.adapters.db.models import Product, RecallRow, RecallTransitionRow, Station
 from recall.domain.investigations import Investigation
-from recall.domain.recalls import Recall
+from recall.domain.recalls import (
+    Level,
+    NoticeChannel,
+    Recall,
+    RecallKind,
+    RecallSpec,
+    Remedy,
+    RiskLevel,
+)
+from recall.service.ports import UnitOfWork
 from recall.service.recalls.intake import backfill_incidents
-from recall.service.recalls.mapping import spec_from_notice
+from recall.service.recalls.mapping import notice_document
+from recall.service.recalls.ports import NewRecall, ProductFacts
 
-DEFAULT_UNITS = 10_000
+DEFAULT_UNITS = 10_000  # when the registry does not know how many units are in use
+
+
+@dataclass(frozen=True, slots=True)
+class _Terms:
+    start: datetime
+    target_date: datetime
+    target_rate: float
+    cadence_days: int
 
 
 def order_recall(
-    session: Session,
+    tx: UnitOfWork,
     investigation: Investigation,
     *,
     actor: str,
@@ -31,44 +47,15 @@ def order_recall(
     cadence_days: int = 30,
 ) -> str:
     """Create the ordered recall for `investigation`; idempotent (one per investigation)."""
+    recalls = tx.recalls
     recall_id = f"ORD-{investigation.investigation_id[:13]}"
-    if session.get(RecallRow, recall_id) is not None:
+    if recalls.notice_event_id(recall_id) is not None:
         return recall_id
-    product = session.get(Product, investigation.product_key)
+    product = recalls.product(investigation.product_key)
     maker = investigation.manufacturer_id
-    firm = (
-        session.scalars(
-            select(Station.station_id).where(
-                Station.kind == "firm", Station.manufacturer_code == maker
-            )
-        ).first()
-        or f"FIRM-{maker}"
-    )
-    level = investigation.conclusion.risk_level if investigation.conclusion else None
-    notice = {
-        "recall_id": recall_id,
-        "kind": "ordered",
-        "investigation_id": investigation.investigation_id,
-        "title": f"责令召回 ordered recall: {investigation.product_key} ({investigation.hazard})",
-        "product": {
-            "category": investigation.category,
-            "kind": product.kind if product else "unknown",
-            "brand": product.brand if product else investigation.product_key.split("/")[1],
-            "model": product.model if product else investigation.product_key.split("/")[2],
-            "manufacturer_code": maker,
-        },
-        "batches": [],
-        "affected": {"consumer": (product.units_in_use if product else None) or DEFAULT_UNITS},
-        "hazard": investigation.hazard,
-        "risk_level": level.value if level else "serious",
-        "remedies": ["repair", "refund"],
-        "channels": ["direct_notice", "press_release"],
-        "start": now.isoformat(),
-        "target_date": (now + timedelta(days=target_days)).isoformat(),
-        "target_rate": target_rate,
-        "reporting_cadence_days": cadence_days,
-    }
-    spec = spec_from_notice(notice, product_key=investigation.product_key, firm_id=firm)
+    firm = (recalls.firm_of(maker) if maker else None) or f"FIRM-{maker}"
+    terms = _Terms(now, now + timedelta(days=target_days), target_rate, cadence_days)
+    spec = _spec(recall_id, investigation, product, firm, terms)
     recall = Recall.ordered(
         spec,
         investigation_id=investigation.investigation_id,
@@ -77,40 +64,58 @@ def order_recall(
         when=now,
         why=f"defect confirmed in investigation {investigation.investigation_id}",
     )
-    created = recall.history[0]
-    session.add(
-        RecallRow(
-            recall_id=recall_id,
-            kind="ordered",
-            investigation_id=investigation.investigation_id,
-            product_key=investigation.product_key,
-            category=investigation.category,
-            firm_id=firm,
+    product_ref = _product_ref(investigation, product, maker)
+    recalls.add(
+        NewRecall(
+            recall=recall,
             jurisdiction=investigation.jurisdiction or "000000",
             hazard=investigation.hazard,
-            risk_level=notice["risk_level"],
-            notice=notice,
+            notice=notice_document(spec, hazard=investigation.hazard, product=product_ref),
             notice_event_id=recall_id,
-            start=now,
-            target_date=spec.target_date,
-            state="announced",
-            verdict=None,
-            sent_keys=[],
-            last_effectiveness=None,
-            updated_at=now,
+            created_at=now,
         )
     )
-    session.add(
-        RecallTransitionRow(
-            recall_id=recall_id,
-            position=0,
-            from_state=None,
-            to_state=created.to_state.value,
-            who=actor,
-            at=now,
-            why=created.why,
-        )
-    )
-    session.flush()
-    backfill_incidents(session, session.get(RecallRow, recall_id))  # type: ignore[arg-type]
+    backfill_incidents(recalls, spec)
     return recall_id
+
+
+def _spec(
+    recall_id: str,
+    investigation: Investigation,
+    product: ProductFacts | None,
+    firm: str,
+    terms: _Terms,
+) -> RecallSpec:
+    """The regulator's order: repair or refund every consumer unit in use, by notice and press."""
+    level = investigation.conclusion.risk_level if investigation.conclusion else None
+    units = (product.units_in_use if product else None) or DEFAULT_UNITS
+    return RecallSpec(
+        recall_id=recall_id,
+        kind=RecallKind.ORDERED,
+        product_key=investigation.product_key,
+        category=investigation.category,
+        affected={Level.CONSUMER: units},
+        remedies=frozenset({Remedy.REPAIR, Remedy.REFUND}),
+        channels=frozenset({NoticeChannel.DIRECT_NOTICE, NoticeChannel.PRESS_RELEASE}),
+        risk_level=RiskLevel(level.value) if level else RiskLevel.SERIOUS,
+        start=terms.start,
+        target_date=terms.target_date,
+        target_rate=terms.target_rate,
+        reporting_cadence_days=terms.cadence_days,
+        investigation_id=investigation.investigation_id,
+        firm_id=firm,
+        title=f"责令召回 ordered recall: {investigation.product_key} ({investigation.hazard})",
+    )
+
+
+def _product_ref(
+    investigation: Investigation, product: ProductFacts | None, maker: str | None
+) -> dict[str, object]:
+    """The notice's product as the registry has it, else as the product key spells it."""
+    _, brand, model = investigation.product_key.split("/", 2)
+    return {
+        "kind": product.kind if product else "unknown",
+        "brand": product.brand if product else brand,
+        "model": product.model if product else model,
+        "manufacturer_code": maker,
+    }

@@ -12,10 +12,12 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner, Result
 
+from recall.adapters.db.storage import SqlStorage
 from recall.cli.main import app
 from recall.domain.intake import Reporter
+from recall.service.ports import OutputTopics
+from recall.service.recalls.effectiveness import update_effectiveness
 from recall.service.recalls.intake import check_and_store
-from recall.service.recalls.monitoring import RecallTopics, update_effectiveness
 from recall.tools.registry.sample import credit_code
 from schemas.common import ProductRef
 from schemas.envelope import RecallNoticeEvent, RecallProgressReportEvent, StationEvent
@@ -101,7 +103,8 @@ def seed_recall(db: sessionmaker[Session], recall_id: str, *, days_ago: int, rep
             )
         )
     reporter = Reporter(FIRM, "firm", AREA, True, MAKER)
-    with db.begin() as session:
-        refused = check_and_store(session, events, {FIRM: reporter}, NOW)
+    storage = SqlStorage(db)
+    with storage.transaction() as tx:
+        refused = check_and_store(tx, events, {FIRM: reporter}, NOW)
     assert refused == {}
-    update_effectiveness(db, recall_id, RecallTopics("effectiveness", "alerts"), NOW)
+    update_effectiveness(storage, recall_id, OutputTopics(), NOW)

@@ -88,15 +88,16 @@ def test_a_firm_without_own_products_cannot_play() -> None:
 
 
 def test_the_intake_accepts_every_event(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from recall.adapters.db.storage import SqlStorage
     from recall.service.recalls.intake import check_and_store
     from tests.unit.recalls_cli.recalls_cli_support import use_database
 
-    db = use_database(tmp_path, monkeypatch)
+    storage = SqlStorage(use_database(tmp_path, monkeypatch))
     reporters = {
         f.station_id: Reporter(f.station_id, "firm", "140105", True, f.manufacturer_code)
         for f in FIRMS
     }
     for recall in _built(late=0.5):
         events = [STATION_EVENT_ADAPTER.validate_json(v) for _, v in recall.events]
-        with db.begin() as session:
-            assert check_and_store(session, events, reporters, NOW + timedelta(hours=1)) == {}
+        with storage.transaction() as tx:
+            assert check_and_store(tx, events, reporters, NOW + timedelta(hours=1)) == {}
