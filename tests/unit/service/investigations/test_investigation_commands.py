@@ -29,11 +29,13 @@ from recall.service.investigations.queries import InvestigationNotFoundError
 from recall.service.investigations.signals import handle_signals
 from recall.service.ports import UnitOfWork
 from tests.support.fakes.investigations import MemoryInvestigationRepository
+from tests.support.fakes.recalls import MemoryRecallRepository
 from tests.support.investigations import (
     HAZARD,
     OTHER_PRODUCT,
     PRODUCT,
     TOPICS,
+    USCC,
     alerts,
     expert,
     memory_storage,
@@ -278,3 +280,26 @@ def test_a_failed_save_leaves_nothing_and_the_command_can_be_run_again() -> None
     _defect(storage)
     assert repository(storage).investigations[FIRST].decision is Decision.DEFECT_CONFIRMED
     assert "defect_confirmed" in alerts(storage)
+
+
+def test_the_ordered_recall_is_registered_with_the_investigation() -> None:
+    """With the recall stage's own `order_recall` and repository (in memory)."""
+    storage = memory_storage(
+        panel_pool(), recalls=MemoryRecallRepository(firms={USCC: "FIRM-ACME"})
+    )
+    handle_signals(storage, [signal()], topics=TOPICS)
+    assign_experts(storage, FIRST, actor="zhang", topics=TOPICS)
+    _defect(storage)
+    requested = request_recall(storage, FIRST, reason="serious risk", actor="li", topics=TOPICS)
+    recalls = storage.state.recalls
+    assert isinstance(recalls, MemoryRecallRepository)
+    (stored,) = recalls.recalls.values()
+    assert stored.spec.recall_id == f"ORD-{FIRST[:13]}"
+    assert (stored.spec.kind.value, stored.spec.investigation_id, stored.spec.firm_id) == (
+        "ordered",
+        FIRST,
+        "FIRM-ACME",
+    )
+    assert (stored.hazard, stored.jurisdiction) == (HAZARD, "140105")
+    assert stored.history[0].who == "li"
+    assert stored.history[0].when == requested.audit[-1].at
