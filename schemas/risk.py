@@ -1,4 +1,5 @@
-"""Records the risk and investigation stages publish: signals, scores, investigation events, alerts.
+"""Records the risk and investigation stages publish: signals, scores, regional bundles,
+investigation events, alerts.
 
 Every record carries a stable id so consumers can drop the repeats that at-least-once delivery
 allows, and every signal and score carries its explanation (DESIGN.md §4).
@@ -7,10 +8,11 @@ allows, and every signal and score carries its explanation (DESIGN.md §4).
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import ConfigDict, Field, RootModel, StrictInt, StrictStr, StringConstraints
 
-from schemas.common import Strict, WireDatetime, WireFloat
+from schemas.common import Hazard, ProductCategory, RiskLevel, Strict, WireDatetime, WireFloat
 
 
 class SignalRaised(Strict):
@@ -22,7 +24,7 @@ class SignalRaised(Strict):
     category: str
     jurisdiction: str
     method: str = Field(description="live_nb, severe_cluster, fatal_case or sampling_failure")
-    risk_level: str
+    risk_level: RiskLevel
     day: str = Field(description="Event-time day (China time) the signal is about")
     observed: WireFloat
     expected: WireFloat
@@ -36,11 +38,48 @@ class SignalRaised(Strict):
 
 
 class RiskScoreUpdated(Strict):
+    """The latest composite score (0-100) of one product, with the contributions that made it."""
+
     product_key: str
     score: WireFloat = Field(ge=0, le=100)
-    risk_level: str | None
+    risk_level: RiskLevel | None
     explanation: tuple[str, ...]
     updated_at: WireDatetime
+
+
+REGIONAL_MAX_DAY = 3_000_000
+"""Beyond any day an ISO date-time can name (9999-12-31 is day 2,932,896)."""
+
+RegionalCaseRow = tuple[
+    Annotated[StrictStr, StringConstraints(min_length=1, max_length=64), Field(title="event_id")],
+    Annotated[ProductCategory, Field(title="category")],
+    Annotated[StrictStr, StringConstraints(pattern=r"^[0-9]{4}00$"), Field(title="region")],
+    Annotated[Hazard, Field(title="hazard")],
+    Annotated[StrictInt, Field(ge=-REGIONAL_MAX_DAY, le=REGIONAL_MAX_DAY, title="day")],
+    Annotated[StrictInt, Field(ge=1, le=4, title="severity")],
+    Annotated[WireFloat | None, Field(ge=0, allow_inf_nan=False, title="sent_ts")],
+]
+"""One new injury case on `risk.regional`, as a fixed-length JSON array:
+`[event_id, category, region, hazard, day, severity, sent_ts]` — the event id, the product
+category, the reporting station's city code (XXXX00), the hazard, the event-time day number
+(days since 1970-01-01, China time), the severity (1-4) and the broker timestamp of the source
+record in epoch seconds (or null). An array rather than an object keeps a bundle of a thousand
+cases small; the names above are its schema."""
+
+REGIONAL_ROW_FIELDS = ("event_id", "category", "region", "hazard", "day", "severity", "sent_ts")
+"""The names of a `RegionalCaseRow`'s positions, in order (for messages naming a bad value)."""
+
+
+class RegionalBundle(RootModel[list[RegionalCaseRow]]):
+    """One `risk.regional` record: the new injury cases of one `assess_risk` batch whose
+    `category|region` key hashes to the record's partition, in event-time order.
+
+    Strict in JSON and Python mode: the topic is writable by any producer with the ACL, so
+    every value has its exact JSON type (a day is an integer, not `true` or `"3"`), codes are
+    known and sizes bounded.
+    """
+
+    model_config = ConfigDict(frozen=True)
 
 
 class InvestigationState(StrEnum):

@@ -22,7 +22,13 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from schemas.envelope import STATION_EVENT_ADAPTER
 from schemas.recalls import RecallEffectivenessUpdated
 from schemas.records import CanonicalEvent, DeadLetter
-from schemas.risk import Alert, InvestigationEvent, RiskScoreUpdated, SignalRaised
+from schemas.risk import (
+    Alert,
+    InvestigationEvent,
+    RegionalBundle,
+    RiskScoreUpdated,
+    SignalRaised,
+)
 
 DAY_MS = 24 * 3600 * 1000
 
@@ -141,7 +147,7 @@ RISK_REGIONAL = TopicSpec(
     ),
     purpose="Injury cases routed by category x region, so regional state lives on one partition",
     retention_ms=30 * DAY_MS,
-    model=TypeAdapter(list[list[Any]]),
+    model=RegionalBundle,
 )
 INVESTIGATION_EVENTS = TopicSpec(
     name="investigations.events",

@@ -5,7 +5,8 @@ per destination partition of `risk.regional`, so one region's state lives on one
 whichever products its cases name. The table uses the same key bytes and partitioner
 (`use_partitioner=True`), as `product_to_risk` does, and is written once per region per batch.
 Alerts are produced (deliveries awaited) before the states that remember them are written: a
-crash in between re-sends the same alert id, never loses it.
+crash in between re-sends the same alert id, never loses it. Alerts are `schemas.risk.Alert`
+records (kind `regional_signal`), validated on the way out by `streams.agents.ports.produce`.
 """
 
 from __future__ import annotations
@@ -18,16 +19,19 @@ from datetime import UTC, datetime
 from typing import Any
 
 import faust
-import orjson
 import structlog
 
-from recall.service.risk.regional import (
-    RegionalCase,
-    RegionRiskState,
-    assess_region,
-    cases_from_bundle,
+from recall.service.risk.bundles import RegionalCase, cases_from_bundle
+from recall.service.risk.regional import RegionRiskState, assess_region
+from schemas.topics import ALERTS
+from streams.agents.ports import (
+    AgentPorts,
+    Outgoing,
+    dead_letter,
+    isolate,
+    produce_all,
+    raise_if_transient,
 )
-from streams.agents.risk import AgentPorts, dead_letter, isolate, raise_if_transient
 from streams.context import WorkerContext
 from streams.faust_types import Stream
 from streams.partitioning import partition_of
@@ -100,13 +104,11 @@ async def _assess(
 ) -> tuple[list[Any], bytes]:
     """One region key's records against its state bytes: deliveries and new state bytes."""
     state, alerts = assess_region(RegionRiskState.from_bytes(raw), records, now, ports.max_age_days)
-    deliveries = []
+    deliveries = await produce_all(
+        ports, [Outgoing(ALERTS, alert.alert_id.encode(), alert) for alert in alerts]
+    )
     for alert in alerts:
-        value = orjson.dumps(alert)
-        deliveries.append(
-            await ports.send(ports.topics.alerts, alert["alert_id"].encode(), value, None)
-        )
-        ports.metrics.signals.labels(alert["kind"]).inc()
+        ports.metrics.signals.labels(alert.kind.value).inc()
     return deliveries, state.to_bytes()
 
 

@@ -9,6 +9,9 @@ the same signal id — which downstream ignores — rather than losing it.
 Every new injury case is also routed to `assess_regions` by its `category|region` key: one
 bundle per destination partition of `risk.regional` per batch (the partition a record keyed
 `category|region` would land on), awaited with the batch's signals.
+Every record is built from its `schemas` model (`SignalRaised`, `RiskScoreUpdated`,
+`RegionalBundle`) and validated on the way out by `streams.agents.ports.produce`; a record its
+model refuses is a bug, and the cases it came from are dead-lettered like any failing record.
 """
 
 from __future__ import annotations
@@ -17,8 +20,7 @@ import asyncio
 import math
 import time
 from collections import defaultdict
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,66 +28,30 @@ import faust
 import orjson
 import structlog
 
-from recall.adapters.db.errors import ErrorKind, classify
-from recall.service.risk.assessment import (
-    Assessment,
-    CanonicalRecordError,
-    Case,
-    SignalDraft,
-    assess,
-    case_from_canonical,
-)
-from recall.service.risk.regional import RegionalCase, bundle_bytes, regional_case
+from recall.service.risk.assessment import Assessment, ScoreDraft, SignalDraft, assess
+from recall.service.risk.bundles import RegionalCase, regional_bundle, regional_case
+from recall.service.risk.cases import Case, case_from_canonical
 from recall.service.risk.state import ProductRiskState
-from streams.context import TopicNames, WorkerContext
-from streams.dead_letters import processing_letter
+from schemas.risk import RiskScoreUpdated, SignalRaised
+from schemas.topics import RISK_REGIONAL, RISK_SCORES, RISK_SIGNALS
+from streams.agents.ports import (
+    AgentPorts,
+    Outgoing,
+    dead_letter,
+    isolate,
+    produce,
+    produce_all,
+    raise_if_transient,
+)
+from streams.context import WorkerContext
 from streams.faust_types import Stream
-from streams.metrics import WorkerMetrics
 from streams.partitioning import partition_of
 from streams.table_store import partitioned_table
 
 log = structlog.get_logger(__name__)
 RISK_BATCH = 1000
 RISK_WITHIN_S = 0.05
-
-
 STAGE = "assess_risk"
-Send = Callable[[str, bytes | None, bytes, int | None], Awaitable[Awaitable[Any]]]
-
-
-@dataclass(frozen=True, slots=True)
-class AgentPorts:
-    """What one batch of a risk agent needs from the worker, so the batch logic runs (and is
-    unit-tested) without Kafka: `send` queues a record and returns its delivery future,
-    `load` reads a table value."""
-
-    send: Send
-    load: Callable[[bytes], bytes | None]
-    topics: TopicNames
-    metrics: WorkerMetrics
-    partitions: int
-    max_age_days: int
-    units: Mapping[str, int] = field(default_factory=dict)
-
-    @classmethod
-    def of(
-        cls, app: faust.App, context: WorkerContext, load: Callable[[bytes], bytes | None]
-    ) -> AgentPorts:
-        def send(
-            topic: str, key: bytes | None, value: bytes, partition: int | None
-        ) -> Awaitable[Awaitable[Any]]:
-            return app.producer.send(topic, key, value, partition, None, None)
-
-        settings = context.settings
-        return cls(
-            send=send,
-            load=load,
-            topics=context.topics,
-            metrics=context.metrics,
-            partitions=settings.topic_partitions,
-            max_age_days=math.ceil(settings.event_max_age_days),
-            units=context.units,
-        )
 
 
 def register(app: faust.App, context: WorkerContext, canonical: faust.TopicT) -> None:
@@ -150,7 +116,12 @@ async def process_risk_batch(
 async def _assess(
     ports: AgentPorts, product_key: str, raw: bytes | None, cases: list[Case], now: datetime
 ) -> tuple[list[Any], bytes, list[Case]]:
-    """One product's cases against its state bytes: deliveries, new state bytes, new cases."""
+    """One product's cases against its state bytes: deliveries, new state bytes, new cases.
+
+    Everything the cases lead to is checked against its model before anything is sent (the
+    regional rows too, although they travel later, bundled with other products' cases): a
+    refused record raises here, so its cases are isolated rather than remembered.
+    """
     result = assess(
         ProductRiskState.from_bytes(raw),
         cases,
@@ -165,59 +136,11 @@ async def _assess(
             healed=result.healed,
             future_cases=result.future,
         )
-    deliveries = await _emit(ports, product_key, result, now)
+    regional_bundle(_regional_cases(result.fresh))  # raises if a row would be refused
+    deliveries = await produce_all(ports, _outgoing(product_key, result, now))
+    for signal in result.signals:
+        ports.metrics.signals.labels(signal.method).inc()
     return deliveries, result.state.to_bytes(), result.fresh
-
-
-def raise_if_transient(error: Exception) -> None:
-    """Re-raise what waiting can fix (a broker or connection error): not the record's fault."""
-    if getattr(error, "retriable", False) or classify(error) is ErrorKind.TRANSIENT:
-        raise error
-
-
-async def isolate(
-    ports: AgentPorts, stage: str, message: Any, error: Exception, now: datetime
-) -> Awaitable[Any]:
-    """Log, count and dead-letter a record whose processing raised; returns the delivery.
-
-    The log names the position and the error type only: the record's contents (and an
-    exception's message, which may quote them) stay out of logs; the event is in SQL.
-    """
-    log.error(
-        "record set aside after a processing error",
-        agent=stage,
-        topic=getattr(message, "topic", None),
-        partition=message.partition,
-        offset=message.offset,
-        error=type(error).__name__,
-    )
-    ports.metrics.records_isolated.labels(stage).inc()
-    letter = processing_letter(stage, "processing_error", "", type(error).__name__, message, now)
-    return await ports.send(ports.topics.deadletter, None, letter, None)
-
-
-async def dead_letter(
-    ports: AgentPorts, stage: str, message: Any, error: Exception, now: datetime
-) -> Awaitable[Any]:
-    """Dead-letter an unreadable record: the field and rule it broke, never its value."""
-    log.warning(
-        "unreadable record set aside",
-        agent=stage,
-        topic=getattr(message, "topic", None),
-        partition=message.partition,
-        offset=message.offset,
-        error=type(error).__name__,
-    )
-    ports.metrics.records_isolated.labels(stage).inc()
-    if isinstance(error, CanonicalRecordError | ValueError) and not isinstance(
-        error, orjson.JSONDecodeError
-    ):
-        field_name = error.field if isinstance(error, CanonicalRecordError) else ""
-        letter = processing_letter(stage, "schema", field_name, str(error), message, now)
-    else:
-        reason = "malformed_json" if isinstance(error, orjson.JSONDecodeError) else "schema"
-        letter = processing_letter(stage, reason, "", type(error).__name__, message, now)
-    return await ports.send(ports.topics.deadletter, None, letter, None)
 
 
 def _cases_by_product(
@@ -237,27 +160,13 @@ def _cases_by_product(
     return grouped, unreadable
 
 
-async def _emit(
-    ports: AgentPorts, product_key: str, result: Assessment, now: datetime
-) -> list[Any]:
-    """Queue this product's signals and score; returns the delivery futures to await."""
+def _outgoing(product_key: str, result: Assessment, now: datetime) -> list[Outgoing]:
+    """This product's signals and score, as the records to produce."""
     key = product_key.encode()
-    deliveries = [
-        await ports.send(ports.topics.signals, key, _signal_bytes(s, now), None)
-        for s in result.signals
-    ]
+    records = [Outgoing(RISK_SIGNALS, key, signal_raised(s, now)) for s in result.signals]
     if result.score is not None:
-        score = {
-            "product_key": product_key,
-            "score": result.score.score,
-            "risk_level": result.score.risk_level,
-            "explanation": result.score.explanation,
-            "updated_at": now,
-        }
-        deliveries.append(await ports.send(ports.topics.scores, key, orjson.dumps(score), None))
-    for signal in result.signals:
-        ports.metrics.signals.labels(signal.method).inc()
-    return deliveries
+        records.append(Outgoing(RISK_SCORES, key, score_updated(result.score, now)))
+    return records
 
 
 async def _emit_regional(ports: AgentPorts, cases: list[Case]) -> list[Any]:
@@ -267,42 +176,57 @@ async def _emit_regional(ports: AgentPorts, cases: list[Case]) -> list[Any]:
     """
     partitions = ports.partitions
     bundles: dict[int, list[RegionalCase]] = defaultdict(list)
-    for record in sorted((r for r in map(regional_case, cases) if r is not None), key=_day):
+    for record in sorted(_regional_cases(cases), key=_day):
         bundles[partition_of(record.key.encode(), partitions)].append(record)
     return [
-        await ports.send(ports.topics.regional, None, bundle_bytes(records), partition)
+        await produce(ports, RISK_REGIONAL, None, regional_bundle(records), partition)
         for partition, records in sorted(bundles.items())
     ]
+
+
+def _regional_cases(cases: Sequence[Case]) -> list[RegionalCase]:
+    return [r for r in map(regional_case, cases) if r is not None]
 
 
 def _day(record: RegionalCase) -> int:
     return record.day
 
 
-def _signal_bytes(signal: SignalDraft, now: datetime) -> bytes:
-    value = {
-        "signal_id": signal.signal_id,
-        "product_key": signal.product_key,
-        "hazard": signal.hazard,
-        "category": signal.category,
-        "jurisdiction": signal.jurisdiction,
-        "method": signal.method,
-        "risk_level": signal.risk_level,
-        "day": signal.day,
-        "observed": signal.observed,
-        "expected": signal.expected,
-        "threshold": _finite(signal.threshold),
-        "statistic": _finite(signal.statistic),
-        "window": signal.window,
-        "explanation": signal.explanation,
-        "trigger_event_id": signal.trigger_event_id,
-        "raised_at": now,
-        "trigger_sent_at": (
-            datetime.fromtimestamp(signal.trigger_sent_ts, UTC) if signal.trigger_sent_ts else None
-        ),
-    }
-    return orjson.dumps(value)
+def signal_raised(signal: SignalDraft, now: datetime) -> SignalRaised:
+    """The `risk.signals` record of a decided signal, raised at `now`."""
+    sent = signal.trigger_sent_ts
+    return SignalRaised(
+        signal_id=signal.signal_id,
+        product_key=signal.product_key,
+        hazard=signal.hazard,
+        category=signal.category,
+        jurisdiction=signal.jurisdiction,
+        method=signal.method,
+        risk_level=signal.risk_level,
+        day=signal.day,
+        observed=signal.observed,
+        expected=signal.expected,
+        threshold=_finite(signal.threshold),
+        statistic=_finite(signal.statistic),
+        window=signal.window,
+        explanation=signal.explanation,
+        trigger_event_id=signal.trigger_event_id,
+        raised_at=now,
+        trigger_sent_at=datetime.fromtimestamp(sent, UTC) if sent else None,
+    )
+
+
+def score_updated(score: ScoreDraft, now: datetime) -> RiskScoreUpdated:
+    """The `risk.scores` record of a score worth announcing, as of `now`."""
+    return RiskScoreUpdated(
+        product_key=score.product_key,
+        score=score.score,
+        risk_level=score.risk_level,
+        explanation=score.explanation,
+        updated_at=now,
+    )
 
 
 def _finite(value: float) -> float:
+    """An infinite threshold or statistic (a baseline of zeros) as 1e9: JSON has no infinity."""
     return value if math.isfinite(value) else 1e9

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 from kafka.partitioner.default import murmur2
 
-from recall.service.risk.regional import RegionalCase, cases_from_bundle
+from recall.service.risk.bundles import RegionalCase, cases_from_bundle
 from schemas.risk import Alert
 from tests.support.cases import CHINA_TZ, burn, stations_in
 from tests.support.pipeline import Pipeline, committed_lag

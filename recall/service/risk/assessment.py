@@ -1,7 +1,8 @@
 """Risk assessment use case: fold a product's new cases into its state, decide signals, score.
 
 Kafka-free and deterministic for given inputs, so the rules are unit-tested directly; the
-`assess_risk` agent only loads the state, calls `assess`, emits what it returns and saves.
+`assess_risk` agent only parses the cases (`recall.service.risk.cases`), loads the state, calls
+`assess`, produces what it returns and saves.
 
 Signals raised here (each with a stable id, so a replay raises nothing new downstream):
 - `live_nb`: the day's count for product × hazard is above the negative-binomial threshold of
@@ -20,21 +21,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from fractions import Fraction
-from typing import Any
 
 from recall.domain.risk.detectors.base import Detection
 from recall.domain.risk.detectors.live import DAILY, close_open_periods, judge_open_period
-from recall.domain.risk.errors import RiskError
 from recall.domain.risk.matrix import RiskLevel, risk_level_for_probability
 from recall.domain.risk.score import RiskInputs, risk_score
-from recall.domain.risk.severity import (
-    InjuryFacts,
-    SamplingFacts,
-    SeverityAssessment,
-    assess_injury,
-    assess_sampling,
-    hazard_for_mechanism,
-)
+from recall.domain.risk.severity import SeverityAssessment
+from recall.service.risk.cases import Case
 from recall.service.risk.state import (
     ALLOWANCE_DAYS,
     LATENESS_DAYS,
@@ -45,43 +38,23 @@ from recall.service.risk.state import (
     day_label,
     day_of,
 )
-from schemas.codes import check_jurisdiction
-from schemas.common import ProductCategory
 
 SIGNAL_NAMESPACE = uuid.UUID("0b6f3c1e-6a8e-4f6e-9d8e-2f1d7c9a5b31")
 MIN_CASES = 3
 ALARM_MEMORY = 64
-_MAX_TS = datetime(9999, 12, 31, tzinfo=UTC).timestamp()
-
-
-@dataclass(frozen=True, slots=True)
-class Case:
-    """What risk assessment needs from one canonical event."""
-
-    event_id: str
-    event_type: str
-    product_key: str
-    category: str
-    jurisdiction: str
-    day: int
-    sent_ts: float | None
-    hazards: tuple[str, ...]
-    severity: SeverityAssessment
-    failed: bool = False
-    fatal: bool = False
-    region: str = ""  # the reporting station's city (XXXX00): where the case was seen
-    limit_day: int | None = None  # the latest day this case may have: receipt day + allowance
 
 
 @dataclass(frozen=True, slots=True)
 class SignalDraft:
+    """A signal as decided; the agent stamps it (`raised_at`) into a `SignalRaised` record."""
+
     signal_id: str
     product_key: str
     hazard: str
     category: str
     jurisdiction: str
     method: str
-    risk_level: str
+    risk_level: RiskLevel
     day: str
     observed: float
     expected: float
@@ -95,9 +68,11 @@ class SignalDraft:
 
 @dataclass(frozen=True, slots=True)
 class ScoreDraft:
+    """A score worth announcing (it moved by at least one point since the last one)."""
+
     product_key: str
     score: float
-    risk_level: str | None
+    risk_level: RiskLevel | None
     explanation: tuple[str, ...]
 
 
@@ -111,202 +86,6 @@ class Assessment:
     future: int = 0  # dated after receipt + allowance: set aside, no effect on the state
     healed: bool = False  # the loaded state held days beyond now + allowance (older code)
     fresh: list[Case] = field(default_factory=list)  # cases not seen before, in order
-
-
-class CanonicalRecordError(ValueError):
-    """A record on `events.canonical` the risk model cannot use: its shape, a type or a value.
-
-    The only exception `case_from_canonical` raises. The topic is open to any producer with
-    the ACL and older records were never bounded, so the agents treat a record as untrusted:
-    the message names the field and the rule broken, never the value (it may be personal).
-    """
-
-    def __init__(self, field: str, rule: str) -> None:
-        super().__init__(f"{field}: {rule}")
-        self.field = field
-
-
-_RISK_TYPES = frozenset({"injury_report", "sampling_result"})
-_OTHER_TYPES = frozenset({"station_heartbeat", "recall_notice", "recall_progress_report"})
-_CATEGORIES = frozenset(c.value for c in ProductCategory)
-_VERDICTS = frozenset({"pass", "fail"})
-MAX_ID_CHARS = 64
-MAX_KEY_CHARS = 1024
-MAX_TIME_CHARS = 40
-MAX_ITEMS = 500
-MAX_HAZARDS = 15
-MAX_AGE_YEARS = 120
-
-
-def case_from_canonical(
-    record: object, sent_ts: float | None, now: datetime | None = None
-) -> Case | None:
-    """A `Case` for injury reports and sampling results; None for the other known types.
-
-    Strict, because lax coercion changed outcomes (`"4"` as an age raised in the agent, `true`
-    became age 1): every field must have its exact JSON type (an int is a JSON integer, not a
-    bool, string or float), codes must be known, times ISO strings with an offset. Anything
-    else raises `CanonicalRecordError`. `limit_day` is the receipt day (the record's
-    `received_at`, else the broker timestamp `sent_ts`, never later than `now`) plus the
-    allowance: `assess` sets aside a case dated after it.
-    """
-    now = now or datetime.now(UTC)
-    root = _object(record, "")
-    event = _object(root.get("event"), "event")
-    kind = _text(event.get("type"), "event.type", MAX_ID_CHARS)
-    if kind in _OTHER_TYPES:
-        return None
-    if kind not in _RISK_TYPES:
-        raise CanonicalRecordError("event.type", "not a known event type")
-    payload = _object(event.get("payload"), "event.payload")
-    product_key = root.get("product_key")
-    if payload.get("product") is None or product_key is None:
-        return None
-    product = _object(payload["product"], "event.payload.product")
-    jurisdiction = _text(event.get("jurisdiction"), "event.jurisdiction", 6)
-    try:
-        check_jurisdiction(jurisdiction)
-    except ValueError:
-        raise CanonicalRecordError("event.jurisdiction", "not a GB/T 2260 code") from None
-    credit_code = product.get("manufacturer_code")
-    common: dict[str, Any] = {
-        "event_id": _text(event.get("event_id"), "event.event_id", MAX_ID_CHARS),
-        "event_type": kind,
-        "product_key": _text(product_key, "product_key", MAX_KEY_CHARS),
-        "category": _code(product.get("category"), "event.payload.product.category", _CATEGORIES),
-        "jurisdiction": _firm_jurisdiction(
-            None if credit_code is None else _text(credit_code, "manufacturer_code", 18),
-            jurisdiction,
-        ),
-        "sent_ts": _timestamp(sent_ts),
-        "region": jurisdiction[:4] + "00",
-        "limit_day": _limit_day(root.get("received_at"), _timestamp(sent_ts), now),
-    }
-    try:
-        if kind == "injury_report":
-            return _injury_case(common, payload)
-        return _sampling_case(common, payload)
-    except RiskError as error:  # an unknown code, named by the domain's own message
-        raise CanonicalRecordError("event.payload", type(error).__name__) from None
-
-
-def _injury_case(common: dict[str, Any], payload: dict[str, Any]) -> Case:
-    facts = InjuryFacts(
-        _text(payload.get("disposition"), "event.payload.disposition", MAX_ID_CHARS),
-        _text(payload.get("injury_nature"), "event.payload.injury_nature", MAX_ID_CHARS),
-        _text(payload.get("body_part"), "event.payload.body_part", MAX_ID_CHARS),
-        _age(payload.get("age_years")),
-        _text(payload.get("mechanism"), "event.payload.mechanism", MAX_ID_CHARS),
-    )
-    severity = assess_injury(facts)  # raises UnknownCodeError for an unknown code
-    return Case(
-        **common,
-        day=_day(payload.get("occurred_at"), "event.payload.occurred_at"),
-        hazards=(hazard_for_mechanism(facts.mechanism, facts.injury_nature),),
-        severity=severity,
-        fatal=facts.disposition == "died",
-    )
-
-
-def _sampling_case(common: dict[str, Any], payload: dict[str, Any]) -> Case:
-    items = _array(payload.get("items"), "event.payload.items", MAX_ITEMS)
-    failed_clauses = []
-    for item in items:
-        entry = _object(item, "event.payload.items[]")
-        clause = _text(entry.get("clause"), "event.payload.items[].clause", MAX_ID_CHARS)
-        if _code(entry.get("verdict"), "event.payload.items[].verdict", _VERDICTS) == "fail":
-            failed_clauses.append(clause)
-    declared = payload.get("hazards")
-    codes = () if declared is None else _array(declared, "event.payload.hazards", MAX_HAZARDS)
-    hazards = tuple(_text(h, "event.payload.hazards[]", MAX_ID_CHARS) for h in codes)
-    vulnerable = payload.get("vulnerable_users", False)
-    if type(vulnerable) is not bool:
-        raise CanonicalRecordError("event.payload.vulnerable_users", "must be true or false")
-    hazards = hazards if failed_clauses else ()
-    clause = failed_clauses[0] if failed_clauses else "-"
-    assessments = [assess_sampling(SamplingFacts(h, clause, True, vulnerable)) for h in hazards]
-    worst = max(assessments, key=lambda a: a.level, default=SeverityAssessment(1, ("passed",)))
-    day = _day(payload.get("sampled_at"), "event.payload.sampled_at")
-    return Case(**common, day=day, hazards=hazards, severity=worst, failed=bool(failed_clauses))
-
-
-def _object(value: object, field: str) -> dict[str, Any]:
-    if type(value) is not dict:
-        raise CanonicalRecordError(field or "record", "must be a JSON object")
-    return value
-
-
-def _array(value: object, field: str, limit: int) -> list[Any]:
-    if type(value) is not list or len(value) > limit:
-        raise CanonicalRecordError(field, f"must be a JSON array of at most {limit} items")
-    return value
-
-
-def _text(value: object, field: str, limit: int) -> str:
-    if type(value) is not str or not 0 < len(value) <= limit:
-        raise CanonicalRecordError(field, f"must be a string of 1 to {limit} characters")
-    return value
-
-
-def _code(value: object, field: str, allowed: frozenset[str]) -> str:
-    if type(value) is not str or value not in allowed:
-        raise CanonicalRecordError(field, "not a known code")
-    return value
-
-
-def _age(value: object) -> int | None:
-    """None or a JSON integer 0..120: `true` is not 1, `"4"` is not 4, 4.0 is not 4."""
-    if value is None:
-        return None
-    if type(value) is not int or not 0 <= value <= MAX_AGE_YEARS:
-        raise CanonicalRecordError(
-            "event.payload.age_years", f"must be an integer from 0 to {MAX_AGE_YEARS}"
-        )
-    return value
-
-
-def _moment(value: object, field: str) -> datetime:
-    text = _text(value, field, MAX_TIME_CHARS)
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise CanonicalRecordError(field, "not an ISO 8601 date-time") from None
-    if moment.utcoffset() is None:
-        raise CanonicalRecordError(field, "needs a UTC offset")
-    return moment
-
-
-def _day(value: object, field: str) -> int:
-    return day_of(_moment(value, field))
-
-
-def _timestamp(value: object) -> float | None:
-    """The broker timestamp, when it is a usable number of seconds (years 1970..9999)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value) if 0 < value < _MAX_TS else None  # NaN fails the comparison
-
-
-def _limit_day(received_at: object, sent_ts: float | None, now: datetime) -> int:
-    """The receipt day plus the allowance: receipt is `received_at`, else the broker
-    timestamp, else now; never later than now (a producer can write any of them)."""
-    today = day_of(now)
-    if received_at is not None:
-        receipt = _day(received_at, "received_at")
-    elif sent_ts is not None:
-        receipt = day_of(datetime.fromtimestamp(sent_ts, UTC))
-    else:
-        receipt = today
-    return min(receipt, today) + ALLOWANCE_DAYS
-
-
-def _firm_jurisdiction(credit_code: str | None, fallback: str) -> str:
-    """The regulator responsible is the firm's: a credit code carries its division (chars 3–8)."""
-    if credit_code and len(credit_code) == 18 and credit_code[2:8].isdigit():
-        division = credit_code[2:8]
-        if division[:2] != "00" and not (division[2:4] == "00" and division[4:] != "00"):
-            return division
-    return fallback
 
 
 def assess(
@@ -381,6 +160,22 @@ def _close_days(hazard: HazardState, watermark: int) -> None:
         del hazard.severe_days[day]
 
 
+@dataclass(frozen=True, slots=True)
+class _Finding:
+    """What one rule found about one product × hazard, before it becomes a signal (or not,
+    if the same signal id was raised already)."""
+
+    method: str
+    hazard: str
+    day: int
+    trigger: Case
+    level: RiskLevel
+    observed: float
+    explanation: tuple[str, ...]
+    detection: Detection | None = None
+    signal_key: str = ""  # distinguishes findings of one method, product, hazard and day
+
+
 def _temporal(
     state: ProductRiskState, code: str, days: Iterable[int], cases: Sequence[Case]
 ) -> list[SignalDraft]:
@@ -391,23 +186,20 @@ def _temporal(
         detection = judge_open_period(hazard.live, hazard.open_days, day, DAILY)
         if detection is None or not detection.alarm or count < MIN_CASES:
             continue
-        trigger = _trigger(cases, code, day)
-        level = "serious" if hazard.max_severity >= 3 else "high"
-        out += _emit(
-            state,
-            hazard,
+        finding = _Finding(
             "live_nb",
             code,
             day,
-            trigger,
-            level,
+            _trigger(cases, code, day),
+            RiskLevel.SERIOUS if hazard.max_severity >= 3 else RiskLevel.HIGH,
             float(count),
-            detection,
             (
                 f"{count} cases on {day_label(day)} vs expected {detection.expected:.2f} "
                 f"(threshold {detection.threshold:.1f}, negative binomial, daily baseline)",
             ),
+            detection,
         )
+        out += _signal(state, hazard, finding)
     if state.watermark_day is not None:
         _close_days(hazard, state.watermark_day)
     return out
@@ -418,34 +210,23 @@ def _case_rules(state: ProductRiskState, case: Case) -> list[SignalDraft]:
     hazard = state.hazards[code]
     out: list[SignalDraft] = []
     if case.fatal:
-        out += _emit(
-            state,
-            hazard,
-            "fatal_case",
-            code,
-            case.day,
-            case,
-            "serious",
-            1.0,
-            None,
-            ("a death involving this product: " + "; ".join(case.severity.reasons),),
-        )
+        reasons = ("a death involving this product: " + "; ".join(case.severity.reasons),)
+        fatal = _Finding("fatal_case", code, case.day, case, RiskLevel.SERIOUS, 1.0, reasons)
+        out += _signal(state, hazard, fatal)
     end = state.watermark_day if state.watermark_day is not None else case.day
     severe = sum(n for d, n in hazard.severe_days.items() if end - SEVERE_WINDOW_DAYS < d <= end)
     if case.severity.level >= 3 and severe >= MIN_CASES:
         week = end // SEVERE_WINDOW_DAYS
-        out += _emit(
-            state,
-            hazard,
+        cluster = _Finding(
             "severe_cluster",
             code,
             week * SEVERE_WINDOW_DAYS,
             case,
-            "serious",
+            RiskLevel.SERIOUS,
             float(severe),
-            None,
             (f"{severe} cases of severity ≥ 3 within {SEVERE_WINDOW_DAYS} days",),
         )
+        out += _signal(state, hazard, cluster)
     return out
 
 
@@ -458,20 +239,17 @@ def _sampling(state: ProductRiskState, case: Case) -> list[SignalDraft]:
     state.serious_failures += 1
     out: list[SignalDraft] = []
     for code in case.hazards:
-        hazard = state.hazard(code)
-        out += _emit(
-            state,
-            hazard,
+        finding = _Finding(
             "sampling_failure",
             code,
             case.day,
             case,
-            "serious",
+            RiskLevel.SERIOUS,
             1.0,
-            None,
             case.severity.reasons,
             signal_key=case.event_id,
         )
+        out += _signal(state, state.hazard(code), finding)
     return out
 
 
@@ -480,22 +258,11 @@ def _trigger(cases: Sequence[Case], hazard: str, day: int) -> Case:
     return matching[-1] if matching else cases[-1]
 
 
-def _emit(
-    state: ProductRiskState,
-    hazard: HazardState,
-    method: str,
-    code: str,
-    day: int,
-    trigger: Case,
-    level: str,
-    observed: float,
-    detection: Detection | None,
-    explanation: tuple[str, ...],
-    signal_key: str = "",
-) -> list[SignalDraft]:
-    signal_id = str(
-        uuid.uuid5(SIGNAL_NAMESPACE, f"{method}|{trigger.product_key}|{code}|{day}|{signal_key}")
-    )
+def _signal(state: ProductRiskState, hazard: HazardState, finding: _Finding) -> list[SignalDraft]:
+    """The finding as a signal, unless its id was raised already (then nothing)."""
+    trigger, detection = finding.trigger, finding.detection
+    name = f"{finding.method}|{trigger.product_key}|{finding.hazard}|{finding.day}"
+    signal_id = str(uuid.uuid5(SIGNAL_NAMESPACE, f"{name}|{finding.signal_key}"))
     if signal_id in hazard.alarmed:
         return []
     hazard.alarmed.append(signal_id)
@@ -504,18 +271,18 @@ def _emit(
         SignalDraft(
             signal_id=signal_id,
             product_key=trigger.product_key,
-            hazard=code,
+            hazard=finding.hazard,
             category=state.category,
             jurisdiction=state.jurisdiction,
-            method=method,
-            risk_level=level,
-            day=day_label(day),
-            observed=observed,
+            method=finding.method,
+            risk_level=finding.level,
+            day=day_label(finding.day),
+            observed=finding.observed,
             expected=detection.expected if detection else 0.0,
             threshold=detection.threshold if detection else float(MIN_CASES),
-            statistic=detection.score if detection else observed,
-            window="1 day" if method == "live_nb" else f"{SEVERE_WINDOW_DAYS} days",
-            explanation=explanation,
+            statistic=detection.score if detection else finding.observed,
+            window="1 day" if finding.method == "live_nb" else f"{SEVERE_WINDOW_DAYS} days",
+            explanation=finding.explanation,
             trigger_event_id=trigger.event_id,
             trigger_sent_ts=trigger.sent_ts,
         )
@@ -537,7 +304,7 @@ def _score(
         # The point estimate decides the matrix row on the hot path (an exact Fraction, so
         # boundaries fall as the rule says); the interval is for reports, not every event.
         level = risk_level_for_probability(severity.level, Fraction(min(total_cases, units), units))
-    elif signals and any(s.risk_level == "serious" for s in signals):
+    elif signals and any(s.risk_level is RiskLevel.SERIOUS for s in signals):
         level = RiskLevel.SERIOUS
     score = risk_score(
         RiskInputs(
@@ -553,6 +320,6 @@ def _score(
     return ScoreDraft(
         cases[-1].product_key if cases else "",
         score.score,
-        level.value if level else None,
+        level,
         tuple(score.explain()),
     )

@@ -8,8 +8,9 @@ baseline as the product state (`recall.domain.risk.detectors.live`, DAILY parame
 judges the still-growing day against the baseline before it, so a regional spike alarms as soon
 as its count crosses the threshold.
 
-Kafka-free and deterministic for given inputs (pass `now`): the `assess_regions` agent loads the
-state, calls `assess_region`, sends the alerts and saves. Exactly once in effect: the last 512
+Kafka-free and deterministic for given inputs (pass `now`): the `assess_regions` agent reads
+the cases (`recall.service.risk.bundles`), loads the state, calls `assess_region`, produces the
+`schemas.risk.Alert`s it returns and saves. Exactly once in effect: the last 512
 event ids are remembered (a redelivered record is not counted twice) and an alert id is
 `uuid5` of (category, region, hazard, day), remembered per hazard, so one day alarms once.
 """
@@ -31,7 +32,7 @@ from recall.domain.risk.detectors.live import (
     close_open_periods,
     judge_open_period,
 )
-from recall.service.risk.assessment import Case
+from recall.service.risk.bundles import RegionalCase
 from recall.service.risk.state import (
     ALLOWANCE_DAYS,
     LATENESS_DAYS,
@@ -39,102 +40,12 @@ from recall.service.risk.state import (
     day_label,
     day_of,
 )
-from schemas.common import Hazard, ProductCategory
+from schemas.risk import Alert, AlertKind, AlertSeverity
 
 MIN_CASES = 5
 RECENT_IDS = 512
 ALARM_MEMORY = 64
-KIND = "regional_signal"
-MAX_ID_CHARS = 64
-MAX_DAY = 3_000_000  # beyond any day an ISO date-time can name (9999-12-31 is day 2,932,896)
-_FIELDS = ("event_id", "category", "region", "hazard", "day", "severity", "sent_ts")
-_CATEGORIES = frozenset(c.value for c in ProductCategory)
-_HAZARDS = frozenset(h.value for h in Hazard)
-
-
-@dataclass(frozen=True, slots=True)
-class RegionalCase:
-    """One new injury case as the `risk.regional` topic carries it."""
-
-    event_id: str
-    category: str
-    region: str
-    hazard: str
-    day: int  # event-time day number (China time), as `risk_state.day_of`
-    severity: int
-    sent_ts: float | None
-
-    @property
-    def key(self) -> str:
-        return f"{self.category}|{self.region}"
-
-
-def bundle_bytes(records: Sequence[RegionalCase]) -> bytes:
-    """One `risk.regional` record for many cases: a JSON list, in the given order.
-
-    `assess_risk` sends one bundle per destination partition per batch instead of one record
-    per case: Faust's per-record cost (an event object, a task, an ack) was the larger part of
-    the regional stage, and a bundle keeps the cases' order within every region key.
-    """
-    return orjson.dumps([_as_list(r) for r in records])
-
-
-def cases_from_bundle(raw: bytes) -> list[RegionalCase]:
-    """The cases of a bundle; raises ValueError (naming the position) on a malformed one.
-
-    Strict like `case_from_canonical`: `risk.regional` is writable by any producer with the
-    ACL, so every item must have exact types (a day is a JSON integer, not `true` or `"3"`),
-    known codes and bounded sizes; ValueError is the only exception it raises.
-    """
-    try:
-        items = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        raise ValueError("a regional bundle is a JSON list") from None
-    if type(items) is not list:
-        raise ValueError("a regional bundle is a JSON list")
-    return [_item(position, item) for position, item in enumerate(items)]
-
-
-def _item(position: int, item: object) -> RegionalCase:
-    if type(item) is not list or len(item) != len(_FIELDS):
-        raise ValueError(f"regional bundle item {position}: a list of {len(_FIELDS)} values")
-    event_id, category, region, hazard, day, severity, sent_ts = item
-    checks = (
-        ("event_id", type(event_id) is str and 0 < len(event_id) <= MAX_ID_CHARS),
-        ("category", type(category) is str and category in _CATEGORIES),
-        ("region", type(region) is str and _is_city(region)),
-        ("hazard", type(hazard) is str and hazard in _HAZARDS),
-        ("day", type(day) is int and abs(day) <= MAX_DAY),
-        ("severity", type(severity) is int and 1 <= severity <= 4),
-        ("sent_ts", sent_ts is None or (type(sent_ts) in (int, float) and sent_ts >= 0)),
-    )
-    for name, ok in checks:
-        if not ok:
-            raise ValueError(f"regional bundle item {position}: bad {name}")
-    return RegionalCase(event_id, category, region, hazard, day, severity, sent_ts)
-
-
-def _is_city(region: str) -> bool:
-    return len(region) == 6 and region.isascii() and region.isdigit() and region[4:] == "00"
-
-
-def _as_list(r: RegionalCase) -> list[Any]:
-    return [r.event_id, r.category, r.region, r.hazard, r.day, r.severity, r.sent_ts]
-
-
-def regional_case(case: Case) -> RegionalCase | None:
-    """The regional record of an injury case; None for sampling results and unplaced cases."""
-    if case.event_type != "injury_report" or not case.region or not case.hazards:
-        return None
-    return RegionalCase(
-        case.event_id,
-        case.category,
-        case.region,
-        case.hazards[0],
-        case.day,
-        case.severity.level,
-        case.sent_ts,
-    )
+KIND = AlertKind.REGIONAL_SIGNAL
 
 
 @dataclass
@@ -229,8 +140,8 @@ def assess_region(
     records: Sequence[RegionalCase],
     now: datetime | None = None,
     max_age_days: int = MAX_AGE_DAYS,
-) -> tuple[RegionRiskState, list[dict[str, Any]]]:
-    """Count the new records into their days; return the state and Alert-shaped dicts.
+) -> tuple[RegionRiskState, list[Alert]]:
+    """Count the new records into their days; return the state and the alerts to send.
 
     Bounded like the product state: a record dated after now + allowance, or more than
     `max_age_days` before it, is remembered and otherwise ignored, so no record can move the
@@ -259,16 +170,19 @@ def assess_region(
             continue  # outside the history window: already folded into the baseline
         hazard.open_days[record.day] = hazard.open_days.get(record.day, 0) + 1
         touched.setdefault(record.hazard, set()).add(record.day)
-    at = moment.isoformat()
-    alerts: list[dict[str, Any]] = []
+    alerts: list[Alert] = []
     for code, days in touched.items():
-        alerts += _temporal(state, code, days, kept, at)
+        alerts += _temporal(state, code, days, kept, moment)
     return state, alerts
 
 
 def _temporal(
-    state: RegionRiskState, code: str, days: Iterable[int], records: Sequence[RegionalCase], at: str
-) -> list[dict[str, Any]]:
+    state: RegionRiskState,
+    code: str,
+    days: Iterable[int],
+    records: Sequence[RegionalCase],
+    at: datetime,
+) -> list[Alert]:
     hazard = state.hazards[code]
     out = []
     for day in sorted(days):
@@ -276,9 +190,13 @@ def _temporal(
         detection = judge_open_period(hazard.live, hazard.open_days, day, DAILY)
         if detection is None or not detection.alarm or count < MIN_CASES:
             continue
-        alert = _alert(state, hazard, code, day, count, detection, _trigger(records, code, day), at)
-        if alert is not None:
-            out.append(alert)
+        alert_id = _alert_id(state, code, day)
+        if alert_id in hazard.alarmed:
+            continue
+        hazard.alarmed.append(alert_id)
+        del hazard.alarmed[:-ALARM_MEMORY]
+        regional = _Spike(code, day, count, detection, _trigger(records, code, day))
+        out.append(_alert(state, alert_id, regional, at))
     if state.watermark_day is not None:
         _close_days(hazard, state.watermark_day)
     return out
@@ -296,42 +214,46 @@ def _trigger(records: Sequence[RegionalCase], hazard: str, day: int) -> str:
     return matching[-1] if matching else records[-1].event_id
 
 
-def _alert(
-    state: RegionRiskState,
-    hazard: RegionHazard,
-    code: str,
-    day: int,
-    count: int,
-    detection: Detection,
-    trigger_event_id: str,
-    at: str,
-) -> dict[str, Any] | None:
-    subject = f"{state.category}|{state.region}"
-    alert_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"recall:{KIND}:{subject}|{code}|{day}"))
-    if alert_id in hazard.alarmed:
-        return None
-    hazard.alarmed.append(alert_id)
-    del hazard.alarmed[:-ALARM_MEMORY]
-    label = day_label(day)
-    return {
-        "alert_id": alert_id,
-        "severity": "warning",
-        "kind": KIND,
-        "title": (f"区域风险信号 / Regional signal: {state.category} in {state.region} ({code})"),
-        "subject": subject,
-        "jurisdiction": state.region,
-        "at": at,
-        "details": {
+def _alert_id(state: RegionRiskState, code: str, day: int) -> str:
+    """One id per category × region × hazard × day: a re-sent alert is recognisably the same."""
+    name = f"recall:{KIND.value}:{state.category}|{state.region}|{code}|{day}"
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, name))
+
+
+@dataclass(frozen=True, slots=True)
+class _Spike:
+    """A regional day above its threshold: what the alert says."""
+
+    hazard: str
+    day: int
+    count: int
+    detection: Detection
+    trigger_event_id: str
+
+
+def _alert(state: RegionRiskState, alert_id: str, spike: _Spike, at: datetime) -> Alert:
+    label = day_label(spike.day)
+    expected, threshold = spike.detection.expected, spike.detection.threshold
+    category, region, code = state.category, state.region, spike.hazard
+    return Alert(
+        alert_id=alert_id,
+        severity=AlertSeverity.WARNING,
+        kind=KIND,
+        title=f"区域风险信号 / Regional signal: {category} in {region} ({code})",
+        subject=f"{category}|{region}",
+        jurisdiction=region,
+        at=at,
+        details={
             "hazard": code,
             "day": label,
-            "observed": str(count),
-            "expected": f"{detection.expected:.2f}",
-            "threshold": f"{detection.threshold:.1f}",
-            "trigger_event_id": trigger_event_id,
+            "observed": str(spike.count),
+            "expected": f"{expected:.2f}",
+            "threshold": f"{threshold:.1f}",
+            "trigger_event_id": spike.trigger_event_id,
             "explanation": (
-                f"{count} {state.category} cases ({code}) reported in {state.region} on {label} "
-                f"vs expected {detection.expected:.2f} (threshold {detection.threshold:.1f}, "
+                f"{spike.count} {category} cases ({code}) reported in {region} on {label} "
+                f"vs expected {expected:.2f} (threshold {threshold:.1f}, "
                 "negative binomial, daily regional baseline)"
             ),
         },
-    }
+    )

@@ -18,7 +18,8 @@ from dataclasses import asdict, dataclass
 import orjson
 
 from recall.domain.risk.severity import SeverityAssessment
-from recall.service.risk.assessment import Case, assess
+from recall.service.risk.assessment import assess
+from recall.service.risk.cases import Case
 from recall.service.risk.state import ProductRiskState
 
 

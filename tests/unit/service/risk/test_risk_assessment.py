@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from recall.domain.risk.severity import SeverityAssessment
-from recall.service.risk.assessment import Case, assess
+from recall.service.risk.assessment import assess
+from recall.service.risk.cases import Case
 from recall.service.risk.state import ProductRiskState
 
 PRODUCT = "91140100MA0L2K3M4J/acme/k-1"

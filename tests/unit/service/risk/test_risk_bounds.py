@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from recall.service.risk.assessment import CanonicalRecordError, Case, assess, case_from_canonical
+from recall.service.risk.assessment import assess
+from recall.service.risk.cases import CanonicalRecordError, Case, case_from_canonical
 from recall.service.risk.state import (
     ALLOWANCE_DAYS,
     LATENESS_DAYS,

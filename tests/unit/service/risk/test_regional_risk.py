@@ -5,21 +5,20 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
 import pytest
 
 from recall.domain.risk.severity import SeverityAssessment
-from recall.service.risk.assessment import Case, case_from_canonical
-from recall.service.risk.regional import (
+from recall.service.risk.bundles import (
     RegionalCase,
-    RegionRiskState,
-    assess_region,
-    bundle_bytes,
     cases_from_bundle,
+    regional_bundle,
     regional_case,
 )
+from recall.service.risk.cases import Case, case_from_canonical
+from recall.service.risk.regional import RegionRiskState, assess_region
 from recall.service.risk.state import day_label
-from schemas.risk import Alert
+from schemas.risk import Alert, AlertKind, AlertSeverity
+from schemas.topics import RISK_REGIONAL, encode
 
 TODAY = 20_000
 REGION = "140100"
@@ -38,8 +37,8 @@ def _baseline(days: int = 60) -> list[list[RegionalCase]]:
     ]
 
 
-def _run(state: RegionRiskState, batches: list[list[RegionalCase]]) -> list[dict[str, Any]]:
-    alerts: list[dict[str, Any]] = []
+def _run(state: RegionRiskState, batches: list[list[RegionalCase]]) -> list[Alert]:
+    alerts: list[Alert] = []
     for batch in batches:
         state, raised = assess_region(state, batch, NOW)
         alerts += raised
@@ -61,8 +60,10 @@ def test_regional_spike_raises_one_alert_with_its_reasons() -> None:
     _run(state, _baseline())
     one_by_one = _run(state, [[record] for record in _spike()])
     assert len(one_by_one) == 1, "one alert per category, region, hazard and day"
-    alert = Alert.model_validate_json(orjson.dumps(one_by_one[0]))
-    assert alert.kind == "regional_signal" and alert.severity == "warning"
+    alert = Alert.model_validate_json(one_by_one[0].model_dump_json())
+    assert alert == one_by_one[0], "the alert survives its own wire form"
+    assert alert.kind is AlertKind.REGIONAL_SIGNAL and alert.severity is AlertSeverity.WARNING
+    assert alert.at == NOW
     assert alert.subject == f"kitchenware|{REGION}" and alert.jurisdiction == REGION
     assert alert.title == f"区域风险信号 / Regional signal: kitchenware in {REGION} (burns)"
     details = alert.details
@@ -77,7 +78,7 @@ def test_same_spike_in_another_state_has_the_same_alert_id() -> None:
     _run(second, _baseline())
     a = _run(first, [_spike()])
     b = _run(second, [_spike()[:6], _spike()[6:]])
-    assert [x["alert_id"] for x in a] == [x["alert_id"] for x in b]
+    assert [x.alert_id for x in a] == [x.alert_id for x in b]
 
 
 def test_few_cases_never_alarm_even_above_a_tiny_baseline() -> None:
@@ -115,7 +116,7 @@ def test_late_spike_alarms_for_the_day_it_happened() -> None:
     state = RegionRiskState()
     _run(state, [*_baseline(), [_record(0, TODAY)]])
     alerts = _run(state, [_spike(day=TODAY - 2)])
-    assert [a["details"]["day"] for a in alerts] == [day_label(TODAY - 2)]
+    assert [a.details["day"] for a in alerts] == [day_label(TODAY - 2)]
 
 
 def test_hazards_are_counted_apart() -> None:
@@ -188,8 +189,8 @@ def test_region_is_the_reporting_stations_city() -> None:
 
 def test_a_bundle_round_trips_its_cases_in_order() -> None:
     cases = [_record(1, TODAY), _record(2, TODAY - 1, "cuts"), _record(3, TODAY)]
-    assert cases_from_bundle(bundle_bytes(cases)) == cases
-    assert cases_from_bundle(bundle_bytes([])) == []
+    assert cases_from_bundle(encode(RISK_REGIONAL, regional_bundle(cases))) == cases
+    assert cases_from_bundle(encode(RISK_REGIONAL, regional_bundle([]))) == []
 
 
 @pytest.mark.parametrize(

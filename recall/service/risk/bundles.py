@@ -1,0 +1,98 @@
+"""Regional routing: new injury cases as `risk.regional` bundles, and back.
+
+`assess_risk` routes every new injury case by its `category|region` key, one bundle per
+destination partition per batch instead of one record per case: Faust's per-record cost (an
+event object, a task, an ack) was the larger part of the regional stage, and a bundle keeps the
+cases' order within every region key. The wire shape is `schemas.risk.RegionalBundle` (a list
+of fixed-length arrays); this module translates it to and from `RegionalCase`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+
+from recall.service.risk.cases import Case
+from schemas.risk import REGIONAL_ROW_FIELDS, RegionalBundle, RegionalCaseRow
+
+_ROW_SHAPE_ERRORS = frozenset({"tuple_type", "too_long", "too_short", "missing"})
+
+
+@dataclass(frozen=True, slots=True)
+class RegionalCase:
+    """One new injury case as the `risk.regional` topic carries it."""
+
+    event_id: str
+    category: str
+    region: str
+    hazard: str
+    day: int  # event-time day number (China time), as `risk_state.day_of`
+    severity: int
+    sent_ts: float | None
+
+    @property
+    def key(self) -> str:
+        return f"{self.category}|{self.region}"
+
+
+def regional_case(case: Case) -> RegionalCase | None:
+    """The regional record of an injury case; None for sampling results and unplaced cases."""
+    if case.event_type != "injury_report" or not case.region or not case.hazards:
+        return None
+    return RegionalCase(
+        case.event_id,
+        case.category,
+        case.region,
+        case.hazards[0],
+        case.day,
+        case.severity.level,
+        case.sent_ts,
+    )
+
+
+def regional_bundle(records: Sequence[RegionalCase]) -> RegionalBundle:
+    """One `risk.regional` record for many cases, in the given order.
+
+    Validated like every outgoing record (`schemas.topics.encode` checks it again on the way
+    out): a case our own code built wrongly raises `ValidationError` here, naming the field.
+    """
+    return RegionalBundle.model_validate([_row(r) for r in records])
+
+
+def _row(r: RegionalCase) -> list[object]:
+    return [r.event_id, r.category, r.region, r.hazard, r.day, r.severity, r.sent_ts]
+
+
+def cases_from_bundle(raw: bytes) -> list[RegionalCase]:
+    """The cases of a bundle; raises ValueError (naming the item and field) on a malformed one.
+
+    Strict like `case_from_canonical`: `risk.regional` is writable by any producer with the
+    ACL, so the bundle must obey `RegionalBundle` exactly. ValueError is the only exception
+    raised, and its message never quotes a value (a pydantic error's text would).
+    """
+    try:
+        rows = RegionalBundle.model_validate_json(raw).root
+    except ValidationError as error:
+        raise ValueError(_describe(error)) from None
+    return [_case(row) for row in rows]
+
+
+def _case(row: RegionalCaseRow) -> RegionalCase:
+    event_id, category, region, hazard, day, severity, sent_ts = row
+    return RegionalCase(event_id, category.value, region, hazard.value, day, severity, sent_ts)
+
+
+def _describe(error: ValidationError) -> str:
+    """Where the first error is, in words: the item's position and the field's name."""
+    first = error.errors(include_input=False)[0]
+    location = first["loc"]
+    if not location:
+        return "a regional bundle is a JSON list"
+    position = location[0]
+    if len(location) < 2 or first["type"] in _ROW_SHAPE_ERRORS:
+        return f"regional bundle item {position}: a list of {len(REGIONAL_ROW_FIELDS)} values"
+    index = location[1]
+    name = REGIONAL_ROW_FIELDS[index] if isinstance(index, int) else str(index)
+    return f"regional bundle item {position}: bad {name}"
