@@ -18,6 +18,7 @@ from typing import Any
 
 import orjson
 from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic_core import PydanticSerializationError
 
 from schemas.envelope import STATION_EVENT_ADAPTER
 from schemas.recalls import RecallEffectivenessUpdated
@@ -67,12 +68,14 @@ def encode(spec: TopicSpec, value: BaseModel | Mapping[str, Any] | Any) -> bytes
                 f"{spec.name} carries {spec.model.__name__} records, not {type(value).__name__}"
             )
         adapter = _adapter(spec.model)
-    document = value.model_dump(mode="json") if isinstance(value, BaseModel) else value
     try:
+        document = (
+            value.model_dump(mode="json", warnings=False) if isinstance(value, BaseModel) else value
+        )
         # Validated from JSON, exactly as a consumer will read it.
         checked = adapter.validate_json(orjson.dumps(document))
-        return orjson.dumps(adapter.dump_python(checked, mode="json"))
-    except orjson.JSONEncodeError:
+        return orjson.dumps(adapter.dump_python(checked, mode="json", warnings=False))
+    except (orjson.JSONEncodeError, PydanticSerializationError):
         raise OutgoingRecordError(f"record for {spec.name} is not JSON-serialisable") from None
     except ValidationError as error:
         fields = sorted({".".join(str(p) for p in e["loc"]) or "(value)" for e in error.errors()})
