@@ -1,4 +1,8 @@
-"""What the agents share at run time: settings, store, metrics, the reporter registry cache."""
+"""What the agents share at run time: settings, storage, metrics, the reporter registry cache.
+
+`store` reads the intake's registry for the cache; `storage` hands the services their units of
+work (`recall.service.ports.Storage`).
+"""
 
 from __future__ import annotations
 

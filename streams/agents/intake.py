@@ -70,7 +70,7 @@ async def _handle_batch(app: faust.App, context: WorkerContext, messages: Sequen
         (record, process_record(record, rules, now)) for record in map(to_raw_record, messages)
     ]
     result = await with_retry(
-        lambda: asyncio.to_thread(store_batch, context.store, items, context.reporters, now),
+        lambda: asyncio.to_thread(store_batch, context.storage, items, context.reporters, now),
         what="intake",
         on_failure=context.metrics.db_failures.labels("intake").inc,
     )

@@ -1,17 +1,22 @@
-"""Repository for the intake path: events, duplicates, dead letters and the reporter registry.
+"""Intake in SQL: the repository of one transaction, and the queries the CLI and worker read.
 
-Redelivery and duplication are told apart by the source record position: the same record
-delivered twice (a worker restarted before committing its offset) is a redelivery and leaves
-no trace; a second record carrying an already-stored event id is a duplicate and is counted
-once, keyed by its own position. So `published = accepted + rejected + duplicates` holds
-exactly, however often the worker restarts.
+`SqlIntakeRepository` implements `recall.service.intake.ports.IntakeRepository` on the session
+of one unit of work (`recall.adapters.db.storage.SqlUnitOfWork.intake`). Redelivery and
+duplication are told apart by the source record position: the same record delivered twice (a
+worker restarted before committing its offset) is a redelivery and leaves no trace; a second
+record carrying an already-stored event id is a duplicate and is counted once, keyed by its own
+position. So `published = accepted + rejected + duplicates` holds exactly, however often the
+worker restarts.
+
+`IntakeStore` holds the read side, which no service needs: the reporter registry for the
+worker's cache, the counts and the per-partition accounting for `recall intake summary`, the
+benchmarks and the tests.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import func, select, tuple_, union, union_all
 from sqlalchemy.orm import Session, sessionmaker
@@ -19,30 +24,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from recall.adapters.db.models import DeadLetterRow, Event, EventDuplicate, Station
 from recall.adapters.db.upsert import insert_ignoring_conflicts
 from recall.domain.intake import Reporter
-
-Position = tuple[str, int, int]
-EventKey = tuple[str, str]  # (reporter_id, event_id)
-
-
-@dataclass(frozen=True, slots=True)
-class StoreOutcome:
-    """Where each record of a batch ended, by its source position (topic, partition, offset).
-
-    The sets are disjoint and, with the dead letters, cover the batch: the accounting invariant
-    `published = stored + dead-lettered + duplicates` is checked on them per batch.
-    """
-
-    inserted: frozenset[Position] = frozenset()
-    duplicates: frozenset[Position] = frozenset()
-    redelivered: frozenset[Position] = frozenset()
-    conflicts: frozenset[Position] = frozenset()
-    """Same reporter and event id as a stored event, different content: to be dead-lettered."""
-    dead_letters: int = 0
-
-    @property
-    def forward(self) -> frozenset[Position]:
-        """Events to pass downstream: new ones and redeliveries, not duplicates or conflicts."""
-        return self.inserted | self.redelivered
+from recall.service.intake.ports import (
+    EventKey,
+    EventRow,
+    LetterRow,
+    Position,
+    StoreOutcome,
+    event_key,
+    event_position,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,67 +44,59 @@ class IntakeCounts:
     events_by_type: dict[str, int]
 
 
-def _position(row: dict[str, Any]) -> Position:
-    return (row["source_topic"], row["source_partition"], row["source_offset"])
+class SqlIntakeRepository:
+    """Events, duplicates and dead letters written in one session (one transaction)."""
 
+    def __init__(self, session: Session) -> None:
+        self._session = session
 
-def _key(row: dict[str, Any]) -> EventKey:
-    return (row["reporter_id"], row["event_id"])
-
-
-class IntakeStore:
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
-        self._sessions = sessions
-
-    def begin(self) -> Any:
-        """A transaction for a caller that adds its own writes to an intake batch."""
-        return self._sessions.begin()
-
-    def store_events(self, session: Session, rows: Sequence[dict[str, Any]]) -> StoreOutcome:
-        """Insert event rows once per (reporter, event id); classify every other row.
-
-        A row whose key is stored from the same position is a redelivery (no effect); from
-        another position with the same content it is a duplicate (recorded once by position);
-        with other content it is a conflict, which the caller dead-letters.
-        """
-        first: dict[EventKey, dict[str, Any]] = {}
-        later: list[dict[str, Any]] = []
+    def store_events(self, rows: Sequence[EventRow]) -> StoreOutcome:
+        """See `IntakeRepository.store_events`: insert once per key, classify the rest."""
+        first: dict[EventKey, EventRow] = {}
+        later: list[EventRow] = []
         for row in rows:
-            if _key(row) in first:
+            if event_key(row) in first:
                 later.append(row)
             else:
-                first[_key(row)] = row
-        inserted = self._insert_new(session, list(first.values()))
-        stored = self._stored(session, [k for k in first if k not in inserted])
-        stored.update({k: (_position(first[k]), first[k]["content_hash"]) for k in inserted})
+                first[event_key(row)] = row
+        inserted = self._insert_new(list(first.values()))
+        stored = self._stored([k for k in first if k not in inserted])
+        stored.update({k: (event_position(first[k]), first[k]["content_hash"]) for k in inserted})
         outcome: dict[str, set[Position]] = {"dup": set(), "again": set(), "conflict": set()}
         for row in later + [r for k, r in first.items() if k not in inserted]:
-            position, digest = stored[_key(row)]
-            if position == _position(row):
+            position, digest = stored[event_key(row)]
+            if position == event_position(row):
                 outcome["again"].add(position)
             elif digest is not None and digest != row["content_hash"]:
-                outcome["conflict"].add(_position(row))
+                outcome["conflict"].add(event_position(row))
             else:
-                outcome["dup"].add(_position(row))
-        self._insert_duplicates(session, [r for r in rows if _position(r) in outcome["dup"]])
+                outcome["dup"].add(event_position(row))
+        self._insert_duplicates([r for r in rows if event_position(r) in outcome["dup"]])
         return StoreOutcome(
-            inserted=frozenset(_position(first[k]) for k in inserted),
+            inserted=frozenset(event_position(first[k]) for k in inserted),
             duplicates=frozenset(outcome["dup"]),
             redelivered=frozenset(outcome["again"]),
             conflicts=frozenset(outcome["conflict"]),
         )
 
-    def _insert_new(self, session: Session, rows: list[dict[str, Any]]) -> set[EventKey]:
+    def store_dead_letters(self, rows: Sequence[LetterRow]) -> int:
+        """Insert dead letters once per source position; returns how many were new."""
+        if not rows:
+            return 0
+        statement = insert_ignoring_conflicts(self._session, DeadLetterRow.__table__).returning(
+            DeadLetterRow.reason
+        )
+        return len(self._session.scalars(statement, list(rows)).all())
+
+    def _insert_new(self, rows: list[EventRow]) -> set[EventKey]:
         if not rows:
             return set()
-        statement = insert_ignoring_conflicts(session, Event.__table__).returning(
+        statement = insert_ignoring_conflicts(self._session, Event.__table__).returning(
             Event.reporter_id, Event.event_id
         )
-        return {(r.reporter_id, r.event_id) for r in session.execute(statement, rows)}
+        return {(r.reporter_id, r.event_id) for r in self._session.execute(statement, rows)}
 
-    def _stored(
-        self, session: Session, keys: list[EventKey]
-    ) -> dict[EventKey, tuple[Position, str | None]]:
+    def _stored(self, keys: list[EventKey]) -> dict[EventKey, tuple[Position, str | None]]:
         if not keys:
             return {}
         query = select(
@@ -130,12 +112,12 @@ class IntakeStore:
                 (r.source_topic, r.source_partition, r.source_offset),
                 r.content_hash,
             )
-            for r in session.execute(query)
+            for r in self._session.execute(query)
         }
 
-    def _insert_duplicates(self, session: Session, rows: list[dict[str, Any]]) -> int:
+    def _insert_duplicates(self, rows: list[EventRow]) -> None:
         if not rows:
-            return 0
+            return
         values = [
             {
                 "source_topic": r["source_topic"],
@@ -147,22 +129,16 @@ class IntakeStore:
             }
             for r in rows
         ]
-        statement = insert_ignoring_conflicts(session, EventDuplicate.__table__).returning(
-            EventDuplicate.event_id
+        self._session.execute(
+            insert_ignoring_conflicts(self._session, EventDuplicate.__table__), values
         )
-        return len(session.scalars(statement, values).all())
 
-    def store_dead_letters(self, session: Session, rows: Sequence[dict[str, Any]]) -> int:
-        """Insert dead letters once per source position; returns how many were new."""
-        return self._insert_dead_letters(session, rows)
 
-    def _insert_dead_letters(self, session: Session, rows: Sequence[dict[str, Any]]) -> int:
-        if not rows:
-            return 0
-        statement = insert_ignoring_conflicts(session, DeadLetterRow.__table__).returning(
-            DeadLetterRow.reason
-        )
-        return len(session.scalars(statement, list(rows)).all())
+class IntakeStore:
+    """What the intake stored, read in sessions of its own (never inside a batch)."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
 
     def reporters(self) -> dict[str, Reporter]:
         with self._sessions() as session:

@@ -9,6 +9,7 @@ from functools import cached_property
 from sqlalchemy.orm import Session, sessionmaker
 
 from recall.adapters.db.errors import is_transient
+from recall.adapters.db.intake_store import SqlIntakeRepository
 from recall.adapters.db.investigation_store import SqlInvestigationRepository
 from recall.adapters.db.models import OutboxRow
 from recall.adapters.db.recall_store import SqlRecallRepository
@@ -53,6 +54,10 @@ class SqlUnitOfWork:
     @cached_property
     def investigations(self) -> SqlInvestigationRepository:
         return SqlInvestigationRepository(self.session)
+
+    @cached_property
+    def intake(self) -> SqlIntakeRepository:
+        return SqlIntakeRepository(self.session)
 
 
 class SqlStorage:

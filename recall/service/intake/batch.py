@@ -1,14 +1,18 @@
 """One intake batch in one transaction, with the records that break it set aside.
 
-The stateless checks (`intake.process_record`) have already run; here the records that passed
-are checked against the system of record (recall notices and progress reports), and everything
-— events, duplicates, dead letters, recall rows, post-recall incidents — commits together.
+The stateless checks (`admission.process_record`) have already run; here the records that
+passed are checked against the system of record (recall notices and progress reports, by the
+recall stage's `check_and_store` on the same unit of work), and everything — events,
+duplicates, dead letters, recall rows, post-recall incidents — commits together.
 
-DESIGN.md §7: a permanent database error (a value the database refuses, an integrity or
-encoding failure) is the fault of some record, not of the batch. The batch is split in halves
-until the record is alone, and that record becomes a `storage_refused` dead letter; the others
-are stored. A transient error is raised for the caller to retry the whole batch. Every record
-ends in exactly one of stored / dead-lettered / duplicate / redelivered, checked here per batch.
+Storage is reached only through the ports (`recall.service.ports.Storage`, the unit of work's
+`intake` repository), so this runs on SQL in production and in memory in its unit tests.
+DESIGN.md §7: a permanent storage error (a value the database refuses, an integrity or
+encoding failure: `Storage.is_transient` says no) is the fault of some record, not of the
+batch. The batch is split in halves until the record is alone, and that record becomes a
+`storage_refused` dead letter; the others are stored. A transient error is raised for the
+caller to retry the whole batch. Every record ends in exactly one of stored / dead-lettered /
+duplicate / redelivered, checked here per batch.
 """
 
 from __future__ import annotations
@@ -16,16 +20,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 import structlog
-from sqlalchemy.orm import Session
 
-from recall.adapters.db.errors import is_transient
-from recall.adapters.db.intake_store import IntakeStore, Position, StoreOutcome
 from recall.domain.intake import Reporter
 from recall.service.intake.admission import Accepted, RawRecord, Rejected, reject_record
+from recall.service.intake.ports import LetterRow, Position, StoreOutcome
 from recall.service.intake.records import dead_letter_row, event_row
+from recall.service.ports import Storage, UnitOfWork
 from recall.service.recalls.intake import check_and_store
 from schemas import RejectReason
 
@@ -64,13 +66,13 @@ class AccountingError(RuntimeError):
 
 
 def store_batch(
-    store: IntakeStore,
+    storage: Storage,
     items: Sequence[Item],
     reporters: dict[str, Reporter],
     now: datetime,
 ) -> BatchResult:
     """Store a batch, isolating records the database refuses; raises only transient errors."""
-    result = _store_isolating(store, list(items), reporters, now)
+    result = _store_isolating(storage, list(items), reporters, now)
     check_accounting([record for record, _ in items], result)
     return result
 
@@ -83,28 +85,28 @@ def check_accounting(records: Sequence[RawRecord], result: BatchResult) -> None:
 
 
 def _store_isolating(
-    store: IntakeStore, items: list[Item], reporters: dict[str, Reporter], now: datetime
+    storage: Storage, items: list[Item], reporters: dict[str, Reporter], now: datetime
 ) -> BatchResult:
     try:
-        return _store_once(store, items, reporters, now)
+        return _store_once(storage, items, reporters, now)
     except Exception as error:
-        if is_transient(error):
+        if storage.is_transient(error):
             raise
         if len(items) == 1:
-            return _store_refused(store, items[0][0], error, now)
+            return _store_refused(storage, items[0][0], error, now)
         log.warning(
             "batch refused by the database; isolating the record",
             error=type(error).__name__,
             records=len(items),
         )
     middle = len(items) // 2
-    result = _store_isolating(store, items[:middle], reporters, now)
-    result.absorb(_store_isolating(store, items[middle:], reporters, now))
+    result = _store_isolating(storage, items[:middle], reporters, now)
+    result.absorb(_store_isolating(storage, items[middle:], reporters, now))
     return result
 
 
 def _store_refused(
-    store: IntakeStore, record: RawRecord, error: Exception, now: datetime
+    storage: Storage, record: RawRecord, error: Exception, now: datetime
 ) -> BatchResult:
     """The one record the database refuses becomes a dead letter (which must store)."""
     log.error(
@@ -120,43 +122,39 @@ def _store_refused(
         now,
     )
     try:
-        result = _store_once(store, [(record, letter)], {}, now)
+        result = _store_once(storage, [(record, letter)], {}, now)
     except Exception as second:
-        if is_transient(second):
+        if storage.is_transient(second):
             raise
         # Even the bounded dead letter is refused (say, a key the column cannot hold): keep
         # a letter with nothing from the record but its position.
         bare = RawRecord(record.topic, record.partition, record.offset, None, b"", ())
         letter = reject_record(bare, RejectReason.STORAGE_REFUSED, [], now)
-        result = _store_once(store, [(record, letter)], {}, now)
+        result = _store_once(storage, [(record, letter)], {}, now)
     result.isolated = 1
     return result
 
 
 def _store_once(
-    store: IntakeStore, items: list[Item], reporters: dict[str, Reporter], now: datetime
+    storage: Storage, items: list[Item], reporters: dict[str, Reporter], now: datetime
 ) -> BatchResult:
-    with store.begin() as session:
-        return _write(store, session, items, reporters, now)
+    with storage.transaction() as tx:
+        return _write(tx, items, reporters, now)
 
 
 def _write(
-    store: IntakeStore,
-    session: Session,
-    items: list[Item],
-    reporters: dict[str, Reporter],
-    now: datetime,
+    tx: UnitOfWork, items: list[Item], reporters: dict[str, Reporter], now: datetime
 ) -> BatchResult:
     accepted = [(r, o) for r, o in items if isinstance(o, Accepted)]
     letters = [(r, o) for r, o in items if isinstance(o, Rejected)]
-    refusals = check_and_store(session, [a.event for _, a in accepted], reporters, now)
+    refusals = check_and_store(tx, [a.event for _, a in accepted], reporters, now)
     kept = [(r, a) for r, a in accepted if (a.reporter_id, a.event_id) not in refusals]
     letters += [
         (r, reject_record(r, refusals[key].reason, refusals[key].errors, now))
         for r, a in accepted
         if (key := (a.reporter_id, a.event_id)) in refusals
     ]
-    stored = store.store_events(session, [event_row(r, a, now) for r, a in kept])
+    stored = tx.intake.store_events([event_row(r, a, now) for r, a in kept])
     letters += [(r, _conflict(r, a, now)) for r, a in kept if r.position in stored.conflicts]
     result = BatchResult(
         forward=[(r, a) for r, a in kept if r.position in stored.forward],
@@ -166,7 +164,7 @@ def _write(
         duplicates=len(stored.duplicates),
         redelivered=len(stored.redelivered),
     )
-    result.dead_letters = store.store_dead_letters(session, _letter_rows(letters, now))
+    result.dead_letters = tx.intake.store_dead_letters(_letter_rows(letters, now))
     _record_outcomes(result, stored, letters)
     return result
 
@@ -186,7 +184,7 @@ def _conflict(record: RawRecord, accepted: Accepted, now: datetime) -> Rejected:
     )
 
 
-def _letter_rows(letters: list[tuple[RawRecord, Rejected]], now: datetime) -> list[dict[str, Any]]:
+def _letter_rows(letters: list[tuple[RawRecord, Rejected]], now: datetime) -> list[LetterRow]:
     rows = []
     for record, letter in letters:
         row = dead_letter_row(letter.dead_letter)

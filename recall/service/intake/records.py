@@ -10,15 +10,15 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import datetime
-from typing import Any
 
 import orjson
 
 from recall.service.intake.admission import Accepted, RawRecord
+from recall.service.intake.ports import EventRow, LetterRow
 from schemas.envelope import InjuryReportEvent, SamplingResultEvent
 
 
-def event_row(record: RawRecord, accepted: Accepted, received_at: datetime) -> dict[str, Any]:
+def event_row(record: RawRecord, accepted: Accepted, received_at: datetime) -> EventRow:
     """The `events` row of one accepted event."""
     event = accepted.event
     occurred: datetime | None = None
@@ -26,42 +26,42 @@ def event_row(record: RawRecord, accepted: Accepted, received_at: datetime) -> d
         occurred = event.payload.occurred_at
     elif isinstance(event, SamplingResultEvent):
         occurred = event.payload.sampled_at
-    return {
-        "event_id": accepted.event_id,
-        "type": accepted.event_type,
-        "reporter_id": event.reporter_id,
-        "jurisdiction": event.jurisdiction,
-        "product_key": accepted.product_key,
-        "occurred_at": occurred,
-        "sent_at": event.sent_at,
-        "received_at": received_at,
-        "source_topic": record.topic,
-        "source_partition": record.partition,
-        "source_offset": record.offset,
-        "content_hash": accepted.content_hash,
-        "payload": accepted.payload,
-    }
+    return EventRow(
+        event_id=accepted.event_id,
+        type=accepted.event_type,
+        reporter_id=event.reporter_id,
+        jurisdiction=event.jurisdiction,
+        product_key=accepted.product_key,
+        occurred_at=occurred,
+        sent_at=event.sent_at,
+        received_at=received_at,
+        source_topic=record.topic,
+        source_partition=record.partition,
+        source_offset=record.offset,
+        content_hash=accepted.content_hash,
+        payload=accepted.payload,
+    )
 
 
-def dead_letter_row(letter: bytes) -> dict[str, Any] | None:
+def dead_letter_row(letter: bytes) -> LetterRow | None:
     """The `dead_letters` row for one dead-letter record, or None when it is not one."""
     try:
         record = orjson.loads(letter)
         source = record["source"]
         errors = record["errors"]
-        return {
-            "source_topic": str(source["topic"]),
-            "source_partition": int(source["partition"]),
-            "source_offset": int(source["offset"]),
-            "reason": str(record["reason"]),
-            "errors": errors,
-            "reporter_id": record.get("reporter_id"),
-            "received_at": datetime.fromisoformat(record["received_at"]),
-            "original": base64.b64decode(record["original_b64"], validate=True),
-            "original_size": record.get("original_size"),
-            "original_sha256": record.get("original_sha256"),
-            "detail": "; ".join(f"{e.get('field', '')}: {e.get('message', '')}" for e in errors),
-        }
+        return LetterRow(
+            source_topic=str(source["topic"]),
+            source_partition=int(source["partition"]),
+            source_offset=int(source["offset"]),
+            reason=str(record["reason"]),
+            errors=errors,
+            reporter_id=record.get("reporter_id"),
+            received_at=datetime.fromisoformat(record["received_at"]),
+            original=base64.b64decode(record["original_b64"], validate=True),
+            original_size=record.get("original_size"),
+            original_sha256=record.get("original_sha256"),
+            detail="; ".join(f"{e.get('field', '')}: {e.get('message', '')}" for e in errors),
+        )
     except (
         orjson.JSONDecodeError,
         KeyError,

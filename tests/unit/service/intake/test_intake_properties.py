@@ -3,8 +3,10 @@
 For arbitrary bytes and arbitrary JSON (also arbitrary JSON spliced into a valid, correctly
 signed event, so the generator gets past authentication and reaches the schema, the admission
 rules and the store), `process_record` never raises and gives exactly one outcome, a dead
-letter is always bounded and producible, and `store_batch` gives every record of the batch
-exactly one of stored / dead-lettered / duplicate / redelivered — on a real SQLite database.
+letter is always bounded and producible, what it produces is exactly what `encode` would
+produce for its topic, and `store_batch` gives every record of the batch exactly one of
+stored / dead-lettered / duplicate / redelivered — on the in-memory storage, whose intake
+repository test_intake_repository.py holds to the SQL one.
 """
 
 from __future__ import annotations
@@ -12,21 +14,22 @@ from __future__ import annotations
 import base64
 import itertools
 import json
-from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from builders import heartbeat_event, injury_event, sampling_event, to_bytes
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from intake_builders import NOW, REPORTERS, RULES, signed_headers
 
-from recall.adapters.db.engine import make_engine, make_session_factory
-from recall.adapters.db.intake_store import IntakeStore
-from recall.adapters.db.migrate import upgrade
 from recall.service.intake.admission import Accepted, RawRecord, Rejected, process_record
 from recall.service.intake.batch import store_batch
 from schemas import DEAD_LETTER_ORIGINAL_MAX, DeadLetter
+from schemas.topics import EVENTS_CANONICAL, INTAKE_DEADLETTER, encode
+from tests.support.fakes.intake import MemoryIntakeRepository
+from tests.support.fakes.recalls import MemoryRecallRepository
+from tests.support.memory_storage import MemoryStorage
 
 MAX_DEAD_LETTER_BYTES = 64 * 1024  # far below the producer's 1 MiB record limit
 _offsets = itertools.count()
@@ -94,6 +97,9 @@ def _check_outcome(record: RawRecord) -> Accepted | Rejected:
         assert len(kept) <= DEAD_LETTER_ORIGINAL_MAX
         assert letter.original_size == len(record.value or b"")
         assert letter.reporter_id is None or len(letter.reporter_id) <= 64
+        assert encode(INTAKE_DEADLETTER, orjson.loads(outcome.dead_letter)) == outcome.dead_letter
+    else:
+        assert encode(EVENTS_CANONICAL, orjson.loads(outcome.canonical)) == outcome.canonical
     return outcome
 
 
@@ -127,11 +133,9 @@ def test_signed_events_with_any_field_value_give_exactly_one_outcome(
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> IntakeStore:
-    url = f"sqlite:///{Path(tmp_path_factory.mktemp('props')) / 'recall.db'}"
-    upgrade(url)
-    sessions = make_session_factory(make_engine(url))
-    return IntakeStore(sessions)
+def storage() -> MemoryStorage:
+    """One storage for every example: later batches meet what earlier ones stored."""
+    return MemoryStorage(intake=MemoryIntakeRepository(), recalls=MemoryRecallRepository())
 
 
 def _mixed_records() -> st.SearchStrategy[list[RawRecord]]:
@@ -158,13 +162,13 @@ def _signed(event: dict[str, Any]) -> RawRecord:
 )
 @given(records=_mixed_records(), redeliver=st.booleans())
 def test_every_record_of_a_batch_ends_in_exactly_one_outcome(
-    store: IntakeStore, records: list[RawRecord], redeliver: bool
+    storage: MemoryStorage, records: list[RawRecord], redeliver: bool
 ) -> None:
     batch = records + (records[: len(records) // 2] if redeliver else [])
     items = [(r, process_record(r, RULES, NOW)) for r in batch]
-    result = store_batch(store, items, dict(REPORTERS), NOW)
+    result = store_batch(storage, items, dict(REPORTERS), NOW)
     assert set(result.outcomes) == {r.position for r in batch}
     assert set(result.outcomes.values()) <= {"stored", "dead_lettered", "duplicate", "redelivered"}
-    again = store_batch(store, items, dict(REPORTERS), NOW)  # the worker died before committing
+    again = store_batch(storage, items, dict(REPORTERS), NOW)  # the worker died before committing
     assert set(again.outcomes) == {r.position for r in batch}
     assert again.inserted == 0, "a redelivered batch must not store anything twice"

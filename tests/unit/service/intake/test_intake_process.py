@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -94,7 +95,7 @@ def test_valid_events_are_accepted_as_canonical(event: Event, product_key: str |
     canonical = orjson.loads(outcome.canonical)
     assert set(canonical) == {"event", "product_key", "received_at", "source"}
     assert canonical["product_key"] == product_key
-    assert canonical["received_at"] == NOW.isoformat()
+    assert datetime.fromisoformat(canonical["received_at"]) == NOW
     assert canonical["source"] == {"topic": TOPIC, "partition": PARTITION, "offset": OFFSET}
     assert canonical["event"]["reporter_id"] == event["reporter_id"]
 
@@ -374,7 +375,7 @@ def test_dead_letter_carries_the_original_bytes_and_position(record: RawRecord) 
     letter = orjson.loads(outcome.dead_letter)
     assert base64.b64decode(letter["original_b64"], validate=True) == record.value
     assert letter["source"] == {"topic": TOPIC, "partition": PARTITION, "offset": OFFSET}
-    assert letter["received_at"] == NOW.isoformat()
+    assert datetime.fromisoformat(letter["received_at"]) == NOW
     assert outcome.reporter_id == letter["reporter_id"]
 
 
