@@ -27,7 +27,6 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, NoReturn
 
 import faust
@@ -35,8 +34,6 @@ import orjson
 import structlog
 
 from recall.adapters.db.errors import ErrorKind, classify
-from schemas import RejectReason
-from streams.dead_letters import processing_letter
 from streams.metrics import WorkerMetrics
 
 log = structlog.get_logger(__name__)
@@ -482,40 +479,3 @@ def _measure_on_loop(
         await measure()
 
     return asyncio.run_coroutine_threadsafe(run(), loop)
-
-
-async def isolate(
-    app: Any, context: Any, stage: str, message: Any, error: BaseException, *, subject: str
-) -> None:
-    """Set one record aside after a permanent error: count it, log it, dead-letter it.
-
-    The record stays on its topic (intake accepted and stored it), so its position is all an
-    operator needs to replay it once the cause is fixed; neither the log line nor the dead
-    letter carries record contents. The letter's delivery is awaited before the batch goes on,
-    so the batch is acknowledged only once the record is accounted for on `intake.deadletter`.
-    """
-    metrics: WorkerMetrics = context.metrics
-    metrics.records_isolated.labels(stage).inc()
-    log.error(
-        "record isolated after a permanent processing error",
-        reason="processing_error",
-        stage=stage,
-        source={
-            "topic": getattr(message, "topic", None),
-            "partition": getattr(message, "partition", None),
-            "offset": getattr(message, "offset", None),
-        },
-        subject=subject[:200],
-        error=type(error).__name__,
-        # The SQLSTATE, not the message: a data error's message can quote the record's values.
-        sqlstate=getattr(getattr(error, "orig", None), "sqlstate", None),
-    )
-    letter = processing_letter(
-        stage,
-        RejectReason.PROCESSING_ERROR.value,
-        "",
-        type(error).__name__,
-        message,
-        datetime.now(UTC),
-    )
-    await (await app.producer.send(context.topics.deadletter, None, letter, None, None, None))

@@ -22,10 +22,11 @@ from recall.adapters.db import outbox
 from recall.service.investigations.signals import SignalOutcome, handle_signals
 from recall.service.ports import OutputTopics, Storage
 from schemas.risk import SignalRaised
+from streams.agents.ports import isolate_now
 from streams.context import WorkerContext, with_retry
 from streams.faust_types import Stream
 from streams.metrics import WorkerMetrics
-from streams.supervision import isolate, supervised_timer, supervision_of
+from streams.supervision import supervised_timer, supervision_of
 
 log = structlog.get_logger(__name__)
 
@@ -46,7 +47,7 @@ def register(app: faust.App, context: WorkerContext, signals: faust.TopicT) -> N
     handle = signal_handler(context.storage, topics, metrics)
 
     async def set_aside(message: Any, error: BaseException, subject: str) -> None:
-        await isolate(app, context, STAGE, message, error, subject=subject)
+        await isolate_now(app, context, STAGE, message, error, subject=subject)
 
     @app.agent(signals, name=STAGE)
     async def open_investigations(stream: Stream) -> AsyncIterator[None]:

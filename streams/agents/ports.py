@@ -1,4 +1,4 @@
-"""What a risk agent's batch needs from the worker, and the one way it produces records.
+"""What an agent's batch needs from the worker, and the one way it produces records.
 
 `AgentPorts` lets the batch logic of `assess_risk` and `assess_regions` run (and be unit
 tested) without Kafka: `send` queues raw bytes and returns their delivery future, `load` reads
@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from operator import attrgetter
 from typing import Any
 
@@ -146,12 +146,20 @@ def raise_if_transient(error: Exception) -> None:
 
 
 async def isolate(
-    ports: AgentPorts, stage: str, message: Any, error: Exception, now: datetime
+    ports: AgentPorts,
+    stage: str,
+    message: Any,
+    error: BaseException,
+    now: datetime,
+    *,
+    subject: str = "",
 ) -> Awaitable[Any]:
     """Log, count and dead-letter a record whose processing raised; returns the delivery.
 
-    The log names the position and the error type only: the record's contents (and an
-    exception's message, which may quote them) stay out of logs; the event is in SQL. A
+    The record stays on its topic (intake accepted and stored it), so its position is all an
+    operator needs to replay it once the cause is fixed. The log names the position, the
+    subject (a product key or recall id) and the error type only: the record's contents (and
+    an exception's message, which may quote them) stay out of logs; the event is in SQL. A
     refused outgoing record's message names only the topic and fields, so the letter says it.
     """
     log.error(
@@ -160,13 +168,37 @@ async def isolate(
         topic=getattr(message, "topic", None),
         partition=message.partition,
         offset=message.offset,
+        subject=subject[:200],
         error=type(error).__name__,
+        # The SQLSTATE, not the message: a data error's message can quote the record's values.
+        sqlstate=getattr(getattr(error, "orig", None), "sqlstate", None),
     )
     ports.metrics.records_isolated.labels(stage).inc()
     text = str(error) if isinstance(error, OutgoingRecordError) else type(error).__name__
     reason = RejectReason.PROCESSING_ERROR.value
     letter = processing_dead_letter(stage, reason, "", text, message, now)
     return await produce(ports, INTAKE_DEADLETTER, None, letter)
+
+
+async def isolate_now(
+    app: faust.App,
+    context: WorkerContext,
+    stage: str,
+    message: Any,
+    error: BaseException,
+    *,
+    subject: str = "",
+) -> None:
+    """`isolate` for agents that handle one record at a time: waits for the letter's delivery,
+    so the batch is acknowledged only once the record is accounted for on the dead-letter
+    topic."""
+    ports = AgentPorts.of(app, context, load=_no_table)
+    delivery = await isolate(ports, stage, message, error, datetime.now(UTC), subject=subject)
+    await delivery
+
+
+def _no_table(key: bytes) -> bytes | None:
+    raise LookupError("this agent has no table")
 
 
 async def dead_letter(

@@ -15,9 +15,10 @@ import structlog
 from recall.service.ports import OutputTopics
 from recall.service.recalls.deadlines import check_deadlines
 from recall.service.recalls.effectiveness import update_effectiveness
+from streams.agents.ports import isolate_now
 from streams.context import WorkerContext, with_retry
 from streams.faust_types import Stream
-from streams.supervision import isolate, supervised_timer, supervision_of
+from streams.supervision import supervised_timer, supervision_of
 
 log = structlog.get_logger(__name__)
 RECALL_TYPES = (b'"type":"recall_notice"', b'"type":"recall_progress_report"')
@@ -53,7 +54,9 @@ def register(app: faust.App, context: WorkerContext, canonical: faust.TopicT) ->
                     if not isinstance(recall_id, str):
                         raise TypeError("recall_id is not a string")
                 except (orjson.JSONDecodeError, KeyError, TypeError) as error:
-                    await isolate(app, context, "track_recalls", event.message, error, subject="")
+                    await isolate_now(
+                        app, context, "track_recalls", event.message, error, subject=""
+                    )
                     continue
                 recall_ids.setdefault(recall_id, event)
             now = datetime.now(UTC)
@@ -62,7 +65,7 @@ def register(app: faust.App, context: WorkerContext, canonical: faust.TopicT) ->
                     # Transient errors are retried inside (the partition stalls, loses nothing).
                     await update_one(recall_id, now)
                 except Exception as error:  # permanent: this recall's data, not the database
-                    await isolate(
+                    await isolate_now(
                         app, context, "track_recalls", event.message, error, subject=recall_id
                     )
             if recall_ids:

@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
+from recall.config import Settings
 from schemas import DeadLetter, RejectReason
+from streams.agents.ports import isolate_now
 from streams.metrics import WorkerMetrics
-from streams.supervision import isolate
 
 RESIDENT_ID = "11010519491231002X"
 
@@ -32,13 +33,16 @@ def test_isolated_record_is_dead_lettered_with_its_position_and_no_contents() ->
     app = SimpleNamespace(producer=producer)
     metrics = WorkerMetrics()
     context = SimpleNamespace(
-        metrics=metrics, topics=SimpleNamespace(deadletter="intake.deadletter")
+        settings=Settings(),
+        metrics=metrics,
+        topics=SimpleNamespace(deadletter="intake.deadletter"),
+        units={},
     )
     value = f'{{"narrative": "patient {RESIDENT_ID}"}}'.encode()
     message = SimpleNamespace(topic="events.canonical", partition=3, offset=41, value=value)
 
     asyncio.run(
-        isolate(app, context, "track_recalls", message, ValueError(RESIDENT_ID), subject="RC-1")
+        isolate_now(app, context, "track_recalls", message, ValueError(RESIDENT_ID), subject="RC-1")
     )
 
     [(topic, key, raw)] = producer.sent
