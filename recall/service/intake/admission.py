@@ -241,7 +241,7 @@ def _accept(record: RawRecord, event: StationEvent, now: datetime) -> Accepted:
     Why not `encode(EVENTS_CANONICAL, …)` here: it validates the whole event again from JSON,
     to re-check what `_parse` has just validated with the same strict model, and that costs
     about 170 µs a record, two thirds of `process_record`'s own ~250 µs (timeit, 10k
-    records); building through the model costs about 15 µs. So the record is built through
+    records); building through the model adds about 15 µs. So the record is built through
     `CanonicalEvent` itself — the event as its validated instance (not revalidated), the
     envelope (product key, time, source position) checked by the model — and serialised
     from the model: the bytes are exactly what `encode` would produce (a test holds them
