@@ -18,6 +18,7 @@ from recall.adapters.db.engine import make_engine, make_session_factory
 from recall.adapters.db.intake_store import IntakeStore
 from recall.adapters.db.migrate import upgrade
 from recall.adapters.db.registry_store import load_registry
+from recall.adapters.db.storage import SqlStorage
 from recall.domain.intake import Reporter
 from recall.service.intake.admission import Accepted, IntakeRules, RawRecord, process_record
 from recall.service.intake.batch import store_batch
@@ -78,7 +79,7 @@ def test_one_refused_record_is_dead_lettered_and_the_batch_stored(database_url: 
 
     items = [(r, process_record(r, rules, now)) for r in (record(*e) for e in events)]
     assert all(isinstance(o, Accepted) for _, o in items)
-    result = store_batch(store, items, reporters, now)
+    result = store_batch(SqlStorage(sessions), items, reporters, now)
 
     assert result.inserted == 49
     assert result.isolated == 1
@@ -89,7 +90,7 @@ def test_one_refused_record_is_dead_lettered_and_the_batch_stored(database_url: 
     assert (counts.events, counts.dead_letters, counts.duplicates) == (49, 1, 0)
     assert counts.dead_letters_by_reason == {"storage_refused": 1}
 
-    again = store_batch(store, items, reporters, now)  # redelivered after a crash
+    again = store_batch(SqlStorage(sessions), items, reporters, now)  # redelivered after a crash
     assert again.inserted == 0
     assert store.counts().events == 49 and store.counts().dead_letters == 1
 
