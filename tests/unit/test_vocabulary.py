@@ -18,7 +18,7 @@ import recall.domain
 import schemas
 from recall.domain.investigations.model import Action, InvestigationState
 from recall.domain.recalls.lifecycle import RecallState
-from recall.domain.recalls.model import Level, NoticeChannel, RecallKind, Remedy, Verdict
+from recall.domain.recalls.model import NoticeChannel, RecallKind, Remedy, SupplyLevel, Verdict
 from recall.domain.risk import codes
 from recall.domain.vocabulary import RiskLevel
 from schemas import common, injury, recalls, risk
@@ -31,7 +31,7 @@ PAIRS: list[tuple[type[Enum], type[Enum]]] = [
     (codes.InjuryNature, injury.InjuryNature),
     (codes.Mechanism, injury.Mechanism),
     (RecallKind, recalls.RecallKind),
-    (Level, recalls.SupplyLevel),
+    (SupplyLevel, recalls.SupplyLevel),
     (Remedy, recalls.Remedy),
     (NoticeChannel, recalls.NoticeChannel),
     (Verdict, recalls.EffectivenessVerdict),

@@ -25,7 +25,7 @@ from recall.domain.recalls.effectiveness import (
     correction_speed,
     fda_check_level,
 )
-from recall.domain.recalls.model import KIND_ZH, LEVEL_ZH, REMEDY_ZH, VERDICT_ZH, Level
+from recall.domain.recalls.model import KIND_ZH, LEVEL_ZH, REMEDY_ZH, VERDICT_ZH, SupplyLevel
 from recall.service.recalls.closure import ClosureReportData
 
 __all__ = ["ClosureReportData", "render_closure_report"]
@@ -59,7 +59,7 @@ def _when(value: dt.datetime | None) -> str:
 def _level_label(scope: str) -> str:
     if scope == OVERALL:
         return "合计 Overall"
-    return f"{LEVEL_ZH[Level(scope)]} {scope.capitalize()}"
+    return f"{LEVEL_ZH[SupplyLevel(scope)]} {scope.capitalize()}"
 
 
 def _context(data: ClosureReportData) -> dict[str, Any]:

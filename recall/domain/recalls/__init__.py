@@ -62,11 +62,11 @@ from recall.domain.recalls.lifecycle import (
 )
 from recall.domain.recalls.model import (
     PRODUCT_CATEGORIES,
-    Level,
     NoticeChannel,
     RecallKind,
     RecallSpec,
     Remedy,
+    SupplyLevel,
     Verdict,
 )
 from recall.domain.recalls.post_recall import (
@@ -108,7 +108,6 @@ __all__ = [
     "IncidentKind",
     "InsufficientHistoryError",
     "InvalidRecallError",
-    "Level",
     "LevelProgress",
     "LevelRates",
     "NoticeChannel",
@@ -130,6 +129,7 @@ __all__ = [
     "ResidualRisk",
     "RiskLevel",
     "Speed",
+    "SupplyLevel",
     "Timeliness",
     "Verdict",
     "Violation",

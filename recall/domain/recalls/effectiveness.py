@@ -17,7 +17,7 @@ from enum import StrEnum
 from scipy.special import gammaincinv
 
 from recall.domain.recalls.errors import InvalidRecallError
-from recall.domain.recalls.model import Level, RecallSpec, Verdict, days_between
+from recall.domain.recalls.model import RecallSpec, SupplyLevel, Verdict, days_between
 from recall.domain.recalls.progress import EMPTY_LEVEL, ProgressReport
 from recall.domain.vocabulary import RiskLevel
 
@@ -64,7 +64,7 @@ def _rates(
 def correction_rates(spec: RecallSpec, report: ProgressReport | None) -> dict[str, LevelRates]:
     """Rates per level with affected units, plus `overall`; zeros before the first report."""
     out: dict[str, LevelRates] = {}
-    for level in Level:
+    for level in SupplyLevel:
         affected = spec.affected_at(level)
         if affected > 0:
             p = report.level(level) if report is not None else EMPTY_LEVEL
@@ -99,7 +99,7 @@ class CurvePoint:
 
 
 def correction_curve(
-    spec: RecallSpec, reports: Sequence[ProgressReport], level: Level | None = None
+    spec: RecallSpec, reports: Sequence[ProgressReport], level: SupplyLevel | None = None
 ) -> list[CurvePoint]:
     """The cumulative correction curve (overall or one level) on the days-since-start axis."""
     affected = spec.total_affected if level is None else spec.affected_at(level)
@@ -241,7 +241,7 @@ def fda_check_level(spec: RecallSpec) -> FdaCheck:
     Without direct notice one level stricter, because the checks are then the only evidence
     that holders were reached. E only when no unit left the manufacturer: nothing to check.
     """
-    if spec.total_affected == spec.affected_at(Level.MANUFACTURER):
+    if spec.total_affected == spec.affected_at(SupplyLevel.MANUFACTURER):
         level, why = FdaCheckLevel.E, "all units still at the manufacturer"
     else:
         level = _BASE_LEVEL[spec.risk_level]

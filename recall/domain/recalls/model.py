@@ -40,7 +40,7 @@ class RecallKind(StrEnum):
     ORDERED = "ordered"  # 责令召回
 
 
-class Level(StrEnum):
+class SupplyLevel(StrEnum):
     """Where affected units sit in the supply chain; each level is counted separately."""
 
     MANUFACTURER = "manufacturer"
@@ -76,12 +76,12 @@ class Verdict(StrEnum):
     INEFFECTIVE = "ineffective"
 
 
-LEVEL_ZH: Mapping[Level, str] = MappingProxyType(
+LEVEL_ZH: Mapping[SupplyLevel, str] = MappingProxyType(
     {
-        Level.MANUFACTURER: "生产者",
-        Level.DISTRIBUTOR: "经销商",
-        Level.RETAILER: "零售商",
-        Level.CONSUMER: "消费者",
+        SupplyLevel.MANUFACTURER: "生产者",
+        SupplyLevel.DISTRIBUTOR: "经销商",
+        SupplyLevel.RETAILER: "零售商",
+        SupplyLevel.CONSUMER: "消费者",
     }
 )
 REMEDY_ZH: Mapping[Remedy, str] = MappingProxyType(
@@ -129,7 +129,7 @@ class RecallSpec:
     kind: RecallKind
     product_key: str
     category: str
-    affected: Mapping[Level, int]
+    affected: Mapping[SupplyLevel, int]
     remedies: frozenset[Remedy]
     channels: frozenset[NoticeChannel]
     risk_level: RiskLevel
@@ -176,7 +176,7 @@ class RecallSpec:
 
     def _check_counts(self) -> None:
         for level, units in self.affected.items():
-            if not isinstance(level, Level):
+            if not isinstance(level, SupplyLevel):
                 raise InvalidRecallError(f"recall {self.recall_id}: unknown level {level!r}")
             if units < 0:
                 raise InvalidRecallError(f"recall {self.recall_id}: affected[{level}] is negative")
@@ -192,5 +192,5 @@ class RecallSpec:
         """Direct notice is the one channel the CPSC data tie to high correction rates."""
         return NoticeChannel.DIRECT_NOTICE in self.channels
 
-    def affected_at(self, level: Level) -> int:
+    def affected_at(self, level: SupplyLevel) -> int:
         return self.affected.get(level, 0)

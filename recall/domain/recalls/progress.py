@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
-from recall.domain.recalls.model import LEVEL_ZH, REMEDY_ZH, Level, RecallSpec, Remedy
+from recall.domain.recalls.model import LEVEL_ZH, REMEDY_ZH, RecallSpec, Remedy, SupplyLevel
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,12 +59,12 @@ class ProgressReport:
     period_start: dt.datetime
     period_end: dt.datetime
     submitted_at: dt.datetime
-    levels: Mapping[Level, LevelProgress]
+    levels: Mapping[SupplyLevel, LevelProgress]
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "levels", dict(self.levels))
 
-    def level(self, level: Level) -> LevelProgress:
+    def level(self, level: SupplyLevel) -> LevelProgress:
         return self.levels.get(level, EMPTY_LEVEL)
 
     @property
@@ -113,7 +113,7 @@ def validate_progress(
         ]
     found = _check_times(report, spec, previous)
     found += _check_sequence(report, previous)
-    for level in Level:
+    for level in SupplyLevel:
         found += _check_level(level, report.level(level), spec, previous)
     return found
 
@@ -200,7 +200,7 @@ def _check_sequence(report: ProgressReport, previous: ProgressReport | None) -> 
 
 
 def _check_level(
-    level: Level, now: LevelProgress, spec: RecallSpec, previous: ProgressReport | None
+    level: SupplyLevel, now: LevelProgress, spec: RecallSpec, previous: ProgressReport | None
 ) -> list[Violation]:
     prefix = f"levels.{level}"
     zh = LEVEL_ZH[level]

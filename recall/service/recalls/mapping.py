@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from recall.domain.recalls import (
-    Level,
     LevelProgress,
     NoticeChannel,
     ProgressReport,
@@ -19,6 +18,7 @@ from recall.domain.recalls import (
     RecallSpec,
     Remedy,
     RiskLevel,
+    SupplyLevel,
 )
 
 
@@ -34,7 +34,7 @@ def spec_from_notice(notice: Mapping[str, Any], *, product_key: str, firm_id: st
         kind=RecallKind(notice["kind"]),
         product_key=product_key,
         category=notice["product"]["category"],
-        affected={Level(k): int(v) for k, v in notice["affected"].items()},
+        affected={SupplyLevel(k): int(v) for k, v in notice["affected"].items()},
         remedies=frozenset(Remedy(r) for r in notice["remedies"]),
         channels=frozenset(NoticeChannel(c) for c in notice["channels"]),
         risk_level=RiskLevel(notice["risk_level"]),
@@ -70,9 +70,9 @@ def notice_document(spec: RecallSpec, *, hazard: str, product: Mapping[str, Any]
     }
 
 
-def levels_from_json(levels: Mapping[str, Any]) -> dict[Level, LevelProgress]:
+def levels_from_json(levels: Mapping[str, Any]) -> dict[SupplyLevel, LevelProgress]:
     return {
-        Level(name): LevelProgress(
+        SupplyLevel(name): LevelProgress(
             located=int(counts.get("located", 0)),
             notified=int(counts.get("notified", 0)),
             corrected={Remedy(r): int(n) for r, n in (counts.get("corrected") or {}).items()},
@@ -82,7 +82,7 @@ def levels_from_json(levels: Mapping[str, Any]) -> dict[Level, LevelProgress]:
     }
 
 
-def levels_to_json(levels: Mapping[Level, LevelProgress]) -> dict[str, Any]:
+def levels_to_json(levels: Mapping[SupplyLevel, LevelProgress]) -> dict[str, Any]:
     """The inverse of `levels_from_json`: the counts as a report's `levels` carry them."""
     return {
         level.value: {

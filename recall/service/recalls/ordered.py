@@ -12,13 +12,13 @@ from datetime import datetime, timedelta
 
 from recall.domain.investigations import Investigation
 from recall.domain.recalls import (
-    Level,
     NoticeChannel,
     Recall,
     RecallKind,
     RecallSpec,
     Remedy,
     RiskLevel,
+    SupplyLevel,
 )
 from recall.service.ports import UnitOfWork
 from recall.service.recalls.intake import backfill_incidents
@@ -94,7 +94,7 @@ def _spec(
         kind=RecallKind.ORDERED,
         product_key=investigation.product_key,
         category=investigation.category,
-        affected={Level.CONSUMER: units},
+        affected={SupplyLevel.CONSUMER: units},
         remedies=frozenset({Remedy.REPAIR, Remedy.REFUND}),
         channels=frozenset({NoticeChannel.DIRECT_NOTICE, NoticeChannel.PRESS_RELEASE}),
         risk_level=RiskLevel(level.value) if level else RiskLevel.SERIOUS,

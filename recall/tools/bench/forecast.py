@@ -28,7 +28,6 @@ from recall.domain.recalls import (
     Forecast,
     ForecastPrior,
     InsufficientHistoryError,
-    Level,
     LevelProgress,
     NoticeChannel,
     ProgressReport,
@@ -36,6 +35,7 @@ from recall.domain.recalls import (
     RecallSpec,
     Remedy,
     RiskLevel,
+    SupplyLevel,
     forecast_final_rate,
     learn_prior,
 )
@@ -47,9 +47,9 @@ _CONSUMER_RATE = {"direct": 0.50, "retailer": 0.20, "press": 0.06}
 _VEHICLE_DIRECT_RATE = 0.72
 _CONSUMER_TAU = {"direct": 90.0, "retailer": 120.0, "press": 150.0}
 _CHAIN = {  # level: (final share, time scale in days)
-    Level.MANUFACTURER: (0.98, 10.0),
-    Level.DISTRIBUTOR: (0.95, 20.0),
-    Level.RETAILER: (0.90, 30.0),
+    SupplyLevel.MANUFACTURER: (0.98, 10.0),
+    SupplyLevel.DISTRIBUTOR: (0.95, 20.0),
+    SupplyLevel.RETAILER: (0.90, 30.0),
 }
 _CHANNELS = {
     "direct": frozenset({NoticeChannel.DIRECT_NOTICE, NoticeChannel.PRESS_RELEASE}),
@@ -72,8 +72,8 @@ class SimulatedReport:
 
     sequence: int
     day: float
-    corrected: Mapping[Level, int]
-    notified: Mapping[Level, int]
+    corrected: Mapping[SupplyLevel, int]
+    notified: Mapping[SupplyLevel, int]
     submitted_day: float | None
 
     @property
@@ -94,7 +94,7 @@ def _beta(rng: np.random.Generator, mean: float, concentration: float = 8.0) -> 
 
 
 def _level_curve(
-    spec: RecallSpec, level: Level, rng: np.random.Generator, lagging: bool
+    spec: RecallSpec, level: SupplyLevel, rng: np.random.Generator, lagging: bool
 ) -> Callable[[float], float]:
     """Expected cumulative share corrected at day t for one level."""
     if level in _CHAIN:
@@ -133,10 +133,10 @@ def simulate_recall(spec: RecallSpec, rng: np.random.Generator) -> SimulatedReca
     lagging = bool(rng.uniform() < 0.15)
     renotice = float(rng.uniform(120, 300)) if rng.uniform() < 0.15 else None
     curves = {}
-    for level in Level:
+    for level in SupplyLevel:
         if spec.affected_at(level) > 0:
             curve = _level_curve(spec, level, rng, lagging)
-            if renotice is not None and level is Level.CONSUMER:
+            if renotice is not None and level is SupplyLevel.CONSUMER:
                 curve = _with_renotice(curve, renotice, float(rng.uniform(0.05, 0.15)))
             curves[level] = curve
     reach = {"direct": 0.85, "retailer": 0.45, "press": 0.15}[reach_class(spec)]
@@ -206,7 +206,7 @@ def random_spec(rng: np.random.Generator, index: int) -> RecallSpec:
     consumer = float(rng.uniform(0.4, 0.95))
     chain = rng.dirichlet([1.0, 2.0, 3.0]) * (1 - consumer)
     shares = [*chain.tolist(), consumer]
-    affected = {lvl: int(total * s) for lvl, s in zip(Level, shares, strict=True)}
+    affected = {lvl: int(total * s) for lvl, s in zip(SupplyLevel, shares, strict=True)}
     return RecallSpec(
         recall_id=f"SIM-{index:05d}",
         kind=RecallKind.VOLUNTARY,

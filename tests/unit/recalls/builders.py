@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from recall.domain.recalls import (
-    Level,
     LevelProgress,
     NoticeChannel,
     ProgressReport,
@@ -15,6 +14,7 @@ from recall.domain.recalls import (
     RecallSpec,
     Remedy,
     RiskLevel,
+    SupplyLevel,
 )
 
 START = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
@@ -31,7 +31,7 @@ def make_spec(**overrides: Any) -> RecallSpec:
         "kind": RecallKind.VOLUNTARY,
         "product_key": PRODUCT,
         "category": "children",
-        "affected": {Level.RETAILER: 200, Level.CONSUMER: 800},
+        "affected": {SupplyLevel.RETAILER: 200, SupplyLevel.CONSUMER: 800},
         "remedies": frozenset({Remedy.REPAIR, Remedy.REFUND}),
         "channels": frozenset({NoticeChannel.DIRECT_NOTICE}),
         "risk_level": RiskLevel.HIGH,
@@ -47,7 +47,7 @@ def make_spec(**overrides: Any) -> RecallSpec:
 
 def make_report(
     sequence: int,
-    levels: Mapping[Level, LevelProgress],
+    levels: Mapping[SupplyLevel, LevelProgress],
     *,
     recall_id: str = "R-1",
     cadence: int = 30,

@@ -7,8 +7,8 @@ import re
 from recall.adapters.reports import ClosureReportData, correction_chart_svg, render_closure_report
 from recall.domain.recalls import (
     DeadlineTracker,
-    Level,
     Recall,
+    SupplyLevel,
     Verdict,
     evaluate_recall,
     forecast_final_rate,
@@ -28,8 +28,8 @@ def _data() -> ClosureReportData:
         make_report(
             k,
             {
-                Level.RETAILER: consumer(min(200, 80 * k), notified=200),
-                Level.CONSUMER: consumer(100 * k, notified=700, lost=10),
+                SupplyLevel.RETAILER: consumer(min(200, 80 * k), notified=200),
+                SupplyLevel.CONSUMER: consumer(100 * k, notified=700, lost=10),
             },
         )
         for k in range(1, 7)

@@ -9,10 +9,10 @@ import pytest
 from recall.domain.recalls import (
     OVERALL,
     FdaCheckLevel,
-    Level,
     NoticeChannel,
     ProgressReport,
     RiskLevel,
+    SupplyLevel,
     Verdict,
     correction_curve,
     correction_rates,
@@ -31,8 +31,8 @@ def test_raw_and_adjusted_rates_per_level_and_overall() -> None:
     report = make_report(
         3,
         {
-            Level.RETAILER: consumer(180, notified=200),
-            Level.CONSUMER: consumer(300, notified=600, lost=200),
+            SupplyLevel.RETAILER: consumer(180, notified=200),
+            SupplyLevel.CONSUMER: consumer(300, notified=600, lost=200),
         },
     )
     rates = correction_rates(spec, report)
@@ -51,14 +51,15 @@ def test_raw_and_adjusted_rates_per_level_and_overall() -> None:
 def test_rates_before_any_report_are_zero_and_all_unreachable_is_nan() -> None:
     spec = make_spec()
     assert correction_rates(spec, None)[OVERALL].raw_rate == 0.0
-    all_lost = make_report(1, {Level.RETAILER: consumer(0, notified=0, lost=200)})
+    all_lost = make_report(1, {SupplyLevel.RETAILER: consumer(0, notified=0, lost=200)})
     assert math.isnan(correction_rates(spec, all_lost)["retailer"].adjusted_rate)
 
 
 def test_curve_and_speed_with_interpolated_days_to_half() -> None:
     spec = make_spec()  # 1000 units
     reports = [
-        make_report(k, {Level.CONSUMER: consumer(n)}) for k, n in ((1, 200), (2, 400), (3, 700))
+        make_report(k, {SupplyLevel.CONSUMER: consumer(n)})
+        for k, n in ((1, 200), (2, 400), (3, 700))
     ]
     curve = correction_curve(spec, reports)
     assert [(p.day, p.rate) for p in curve] == [(30.0, 0.2), (60.0, 0.4), (90.0, 0.7)]
@@ -68,7 +69,7 @@ def test_curve_and_speed_with_interpolated_days_to_half() -> None:
     # 0.5 lies a third of the way from (60, 0.4) to (90, 0.7): day 70
     assert speed.days_to_half == pytest.approx(70.0)
     assert correction_speed(curve[:2]).days_to_half is None
-    consumer_curve = correction_curve(spec, reports, Level.CONSUMER)
+    consumer_curve = correction_curve(spec, reports, SupplyLevel.CONSUMER)
     assert consumer_curve[-1].rate == pytest.approx(700 / 800)
 
 
@@ -113,12 +114,12 @@ def test_fda_check_level(
 
 
 def test_fda_level_e_when_nothing_left_the_manufacturer() -> None:
-    spec = make_spec(affected={Level.MANUFACTURER: 50}, risk_level=RiskLevel.SERIOUS)
+    spec = make_spec(affected={SupplyLevel.MANUFACTURER: 50}, risk_level=RiskLevel.SERIOUS)
     assert fda_check_level(spec).level is FdaCheckLevel.E
 
 
 def _final(corrected: int, lost: int = 0) -> ProgressReport:
-    return make_report(12, {Level.CONSUMER: consumer(corrected, lost=lost)})
+    return make_report(12, {SupplyLevel.CONSUMER: consumer(corrected, lost=lost)})
 
 
 def test_verdicts() -> None:

@@ -12,10 +12,10 @@ from recall.domain.recalls import (
     ALLOWED_MOVES,
     IllegalRecallTransition,
     InvalidRecallError,
-    Level,
     Recall,
     RecallKind,
     RecallState,
+    SupplyLevel,
     Verdict,
 )
 
@@ -202,7 +202,7 @@ def test_spec_rules() -> None:
     with pytest.raises(InvalidRecallError, match="no affected"):
         make_spec(affected={})
     with pytest.raises(InvalidRecallError, match="negative"):
-        make_spec(affected={Level.CONSUMER: -1, Level.RETAILER: 5})
+        make_spec(affected={SupplyLevel.CONSUMER: -1, SupplyLevel.RETAILER: 5})
     with pytest.raises(InvalidRecallError, match="target_rate"):
         make_spec(target_rate=1.5)
     with pytest.raises(InvalidRecallError, match="target_date"):

@@ -6,10 +6,10 @@ import dataclasses
 import datetime as dt
 
 from recall.domain.recalls import (
-    Level,
     LevelProgress,
     ProgressReport,
     Remedy,
+    SupplyLevel,
     Violation,
     validate_progress,
 )
@@ -24,8 +24,8 @@ def _codes(found: list[Violation]) -> set[tuple[str, str]]:
 
 
 def _valid_pair() -> tuple[ProgressReport, ProgressReport]:
-    first = make_report(1, {Level.CONSUMER: consumer(100, notified=400)})
-    second = make_report(2, {Level.CONSUMER: consumer(150, notified=500)})
+    first = make_report(1, {SupplyLevel.CONSUMER: consumer(100, notified=400)})
+    second = make_report(2, {SupplyLevel.CONSUMER: consumer(150, notified=500)})
     return first, second
 
 
@@ -36,7 +36,7 @@ def test_valid_sequence_has_no_violations() -> None:
 
 
 def test_unknown_recall_is_rejected_alone() -> None:
-    report = make_report(1, {Level.CONSUMER: consumer(-5)}, recall_id="R-404")
+    report = make_report(1, {SupplyLevel.CONSUMER: consumer(-5)}, recall_id="R-404")
     found = validate_progress(report, recalls=RECALLS)
     assert _codes(found) == {("recall_id", "unknown_recall")}
     assert "R-404" in found[0].message
@@ -47,7 +47,7 @@ def test_decreasing_counts_are_each_reported() -> None:
     first = make_report(
         1,
         {
-            Level.CONSUMER: LevelProgress(
+            SupplyLevel.CONSUMER: LevelProgress(
                 located=500,
                 notified=400,
                 corrected={Remedy.REPAIR: 100, Remedy.REFUND: 10},
@@ -58,7 +58,7 @@ def test_decreasing_counts_are_each_reported() -> None:
     second = make_report(
         2,
         {
-            Level.CONSUMER: LevelProgress(
+            SupplyLevel.CONSUMER: LevelProgress(
                 located=500, notified=390, corrected={Remedy.REPAIR: 90}, unreachable={}
             )
         },
@@ -76,7 +76,7 @@ def test_decreasing_counts_are_each_reported() -> None:
 
 
 def test_missing_level_counts_as_zero_and_is_a_decrease() -> None:
-    first = make_report(1, {Level.RETAILER: consumer(20)})
+    first = make_report(1, {SupplyLevel.RETAILER: consumer(20)})
     second = make_report(2, {})
     assert ("levels.retailer.corrected.repair", "count_decreased") in _codes(
         validate_progress(second, recalls=RECALLS, previous=first)
@@ -84,16 +84,16 @@ def test_missing_level_counts_as_zero_and_is_a_decrease() -> None:
 
 
 def test_corrected_plus_unreachable_may_equal_but_not_exceed_affected() -> None:
-    at_limit = make_report(1, {Level.RETAILER: consumer(190, notified=200, lost=10)})
+    at_limit = make_report(1, {SupplyLevel.RETAILER: consumer(190, notified=200, lost=10)})
     assert validate_progress(at_limit, recalls=RECALLS) == []
-    over = make_report(1, {Level.RETAILER: consumer(191, notified=200, lost=10)})
+    over = make_report(1, {SupplyLevel.RETAILER: consumer(191, notified=200, lost=10)})
     found = validate_progress(over, recalls=RECALLS)
     assert _codes(found) == {("levels.retailer.corrected", "exceeds_affected")}
     assert "201" in found[0].message
 
 
 def test_level_without_affected_units_cannot_report_corrections() -> None:
-    report = make_report(1, {Level.DISTRIBUTOR: consumer(1)})
+    report = make_report(1, {SupplyLevel.DISTRIBUTOR: consumer(1)})
     codes = _codes(validate_progress(report, recalls=RECALLS))
     assert ("levels.distributor.corrected", "exceeds_affected") in codes
     assert ("levels.distributor.located", "exceeds_affected") in codes
@@ -101,7 +101,12 @@ def test_level_without_affected_units_cannot_report_corrections() -> None:
 
 def test_negative_counts_and_remedy_not_offered() -> None:
     report = make_report(
-        1, {Level.CONSUMER: LevelProgress(located=-1, notified=0, corrected={Remedy.REPLACE: 3})}
+        1,
+        {
+            SupplyLevel.CONSUMER: LevelProgress(
+                located=-1, notified=0, corrected={Remedy.REPLACE: 3}
+            )
+        },
     )
     codes = _codes(validate_progress(report, recalls=RECALLS))
     assert ("levels.consumer.located", "negative_count") in codes
@@ -153,7 +158,7 @@ def test_previous_from_another_recall_is_flagged() -> None:
 
 
 def test_report_is_not_modified() -> None:
-    report = make_report(1, {Level.RETAILER: consumer(500)})
+    report = make_report(1, {SupplyLevel.RETAILER: consumer(500)})
     before = dataclasses.asdict(report)
     validate_progress(report, recalls=RECALLS)
     assert dataclasses.asdict(report) == before
