@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from recall.service.intake.ports import IntakeRepository
 from recall.service.investigations.ports import InvestigationRepository
 from recall.service.recalls.ports import RecallRepository
+from schemas.risk import Alert
 from schemas.topics import ALERTS, INVESTIGATION_EVENTS, RECALL_EFFECTIVENESS, TopicSpec, encode
 
 
@@ -66,6 +67,19 @@ def outbox_record(
     `topic` is the runtime name (benchmarks and tests prefix the declared ones).
     """
     return OutboxRecord(record_id, topic, key, encode(spec, value), at)
+
+
+def alert_record(alert: Alert, topics: OutputTopics) -> OutboxRecord:
+    """An alert's outbox record: keyed and identified by the alert id, so a decision taken
+    again (a retried transaction, a timer that runs twice) queues it once."""
+    return outbox_record(
+        ALERTS,
+        topics.alerts,
+        record_id=f"alert:{alert.alert_id}",
+        key=alert.alert_id,
+        value=alert,
+        at=alert.at,
+    )
 
 
 class Outbox(Protocol):

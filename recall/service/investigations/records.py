@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from recall.domain.investigations import Action, Investigation, RiskLevel
-from recall.service.ports import OutboxRecord, OutputTopics, UnitOfWork, outbox_record
+from recall.service.ports import OutboxRecord, OutputTopics, UnitOfWork, alert_record, outbox_record
 from schemas.risk import Alert, AlertKind, AlertSeverity, InvestigationEvent
-from schemas.topics import ALERTS, INVESTIGATION_EVENTS
+from schemas.topics import INVESTIGATION_EVENTS
 
 
 def save_and_announce(
@@ -79,17 +79,6 @@ def event_record(inv: Investigation, position: int, topics: OutputTopics) -> Out
         key=inv.investigation_id,
         value=event,
         at=inv.audit[position].at,
-    )
-
-
-def alert_record(alert: Alert, topics: OutputTopics) -> OutboxRecord:
-    return outbox_record(
-        ALERTS,
-        topics.alerts,
-        record_id=f"alert:{alert.alert_id}",
-        key=alert.alert_id,
-        value=alert,
-        at=alert.at,
     )
 
 

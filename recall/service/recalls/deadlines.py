@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from recall.service.ports import OutputTopics, Storage
+from recall.service.ports import OutputTopics, Storage, alert_record
 from recall.service.recalls import figures
 from recall.service.recalls.effectiveness import Decisions
 from recall.service.recalls.outgoing import (
-    alert_record,
     ineffective_alert,
     overdue_alert,
     referral_alert,

@@ -24,11 +24,10 @@ from recall.domain.recalls import (
     detect_lagging,
     lagging_recovered,
 )
-from recall.service.ports import OutboxRecord, OutputTopics, Storage, UnitOfWork
+from recall.service.ports import OutboxRecord, OutputTopics, Storage, UnitOfWork, alert_record
 from recall.service.recalls import figures
 from recall.service.recalls.lookup import after_last
 from recall.service.recalls.outgoing import (
-    alert_record,
     effectiveness_record,
     ineffective_alert,
     lagging_alert,

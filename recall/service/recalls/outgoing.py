@@ -56,17 +56,6 @@ def effectiveness_record(
     )
 
 
-def alert_record(alert: Alert, topics: OutputTopics) -> OutboxRecord:
-    return outbox_record(
-        ALERTS,
-        topics.alerts,
-        record_id=f"alert:{alert.alert_id}",
-        key=alert.alert_id,
-        value=alert,
-        at=alert.at,
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class _Occasion:
     kind: AlertKind
