@@ -25,6 +25,7 @@ from recall.adapters.db.storage import SqlStorage
 from recall.config import Settings
 from recall.domain.intake import Reporter, TimeBounds
 from recall.service.intake.admission import IntakeRules
+from recall.service.ports import Storage
 from schemas.signing import StationKeyring
 from schemas.topics import (
     ALERTS,
@@ -81,19 +82,18 @@ class WorkerContext:
     reporters: dict[str, Reporter] = field(default_factory=dict)
     units: dict[str, int] = field(default_factory=dict)
     keyring: StationKeyring = field(init=False)
+    storage: Storage = field(init=False)
+    """Units of work over the worker's sessions: how the services reach the database. A test
+    may put another `Storage` here (in memory) before the agents are registered."""
 
     def __post_init__(self) -> None:
         self.topics = TopicNames.of(self.settings)
+        self.storage = SqlStorage(self.sessions)
         self.keyring = StationKeyring(self.settings.signing_secret.get_secret_value(), {})
         self.bounds = TimeBounds(
             max_future=timedelta(seconds=self.settings.event_max_future_s),
             max_age=timedelta(days=self.settings.event_max_age_days),
         )
-
-    @property
-    def storage(self) -> SqlStorage:
-        """Units of work over the worker's sessions: how the services reach the database."""
-        return SqlStorage(self.sessions)
 
     @property
     def rules(self) -> IntakeRules:

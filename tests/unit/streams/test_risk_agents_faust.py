@@ -10,89 +10,24 @@ names a closed port: nothing here may reach it, and nothing does. Each test is o
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, cast
 
-import faust
 import orjson
 import pytest
+from faust_support import PARTITIONS
+from faust_support import harness as _harness
+from faust_support import put_all as _put_all
+from faust_support import run as _run
 
-from recall.config import Settings
 from recall.service.risk.bundles import RegionalCase, cases_from_bundle
 from recall.service.risk.state import day_of
 from schemas import DeadLetter
 from schemas.risk import Alert, AlertKind, RiskScoreUpdated, SignalRaised
-from schemas.topics import EVENTS_CANONICAL, RISK_REGIONAL, TopicSpec
+from schemas.topics import EVENTS_CANONICAL, RISK_REGIONAL
 from streams.agents import regional, risk
-from streams.context import WorkerContext
-from streams.metrics import WorkerMetrics
 from streams.partitioning import partition_of
-from tests.support.fakes.risk_agents import FakeProducer, bundle, canonical
-
-PARTITIONS = 3
-
-
-@dataclass
-class Harness:
-    app: faust.App
-    context: WorkerContext
-    producer: FakeProducer
-
-    def agent(self, name: str) -> Any:
-        return self.app.agents[name]
-
-    def table(self, name: str) -> dict[bytes, bytes]:
-        return dict(self.app.tables[name].items())
-
-
-def _harness(tmp_path: Path, spec: TopicSpec, stage: Any, fail_at: int | None = None) -> Harness:
-    settings = Settings(
-        table_store="memory", agents="risk", state_dir=tmp_path, topic_partitions=PARTITIONS
-    )
-    context = WorkerContext(
-        settings=settings,
-        store=cast(Any, None),  # the risk agents never touch SQL
-        metrics=WorkerMetrics(),
-        sessions=cast(Any, None),
-    )
-    app = faust.App(
-        "risk-agents-test",
-        broker="kafka://127.0.0.1:9",  # never contacted: test_context feeds a channel
-        store="memory://",
-        key_serializer="raw",
-        value_serializer="raw",
-        web_enabled=False,
-        topic_partitions=PARTITIONS,
-        datadir=str(tmp_path / "faust"),
-    )
-    topic = app.topic(
-        settings.topic_name(spec.name),
-        key_type=bytes,
-        value_type=bytes,
-        key_serializer="raw",
-        value_serializer="raw",
-        internal=False,
-    )
-    stage.register(app, context, topic)
-    producer = FakeProducer(fail_at=fail_at)
-    app.producer = producer
-    return Harness(app, context, producer)
-
-
-def _run(scenario: Callable[[], Awaitable[None]]) -> None:
-    asyncio.run(scenario())
-
-
-async def _put_all(agent: Any, records: list[tuple[bytes | None, bytes, int]]) -> None:
-    """Put every record, then wait for the batch that holds the last one."""
-    async with agent.test_context() as running:
-        for index, (key, value, partition) in enumerate(records):
-            last = index == len(records) - 1
-            await running.put(value, key=key, partition=partition, wait=last)
+from tests.support.fakes.risk_agents import bundle, canonical
 
 
 def _canonical(n: int, product: str, now: datetime) -> tuple[bytes, bytes, int]:
