@@ -17,7 +17,6 @@ from typing import TypeVar
 import structlog
 from sqlalchemy.orm import Session, sessionmaker
 
-from recall.adapters.db.errors import is_transient
 from recall.adapters.db.intake_store import IntakeStore
 from recall.adapters.db.key_store import active_versions
 from recall.adapters.db.registry_store import units_in_use
@@ -117,6 +116,7 @@ async def with_retry(
     *,
     what: str,
     on_failure: Callable[[], None],
+    is_transient: Callable[[BaseException], bool],
     max_delay_s: float = 15.0,
 ) -> T:
     """Retry a store write while its errors are transient: an outage stalls, loses nothing.
@@ -126,7 +126,8 @@ async def with_retry(
     partition for good. The batch's offsets are only committed after this returns, so a worker
     killed while waiting re-reads the batch; the idempotent writes make that harmless.
     Backoff is exponential with full jitter, so workers that lost the same database do not
-    return to it in lockstep.
+    return to it in lockstep. `is_transient` is the storage's own judgement
+    (`Storage.is_transient`), the one the service used to decide what to isolate.
     """
     delay = 0.2
     while True:

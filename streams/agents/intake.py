@@ -73,6 +73,7 @@ async def _handle_batch(app: faust.App, context: WorkerContext, messages: Sequen
         lambda: asyncio.to_thread(store_batch, context.storage, items, context.reporters, now),
         what="intake",
         on_failure=context.metrics.db_failures.labels("intake").inc,
+        is_transient=context.storage.is_transient,
     )
     timestamps = {(m.topic, m.partition, m.offset): m.timestamp for m in messages}
     deliveries = []

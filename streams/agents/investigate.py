@@ -84,6 +84,7 @@ def signal_handler(storage: Storage, topics: OutputTopics, metrics: WorkerMetric
             lambda: asyncio.to_thread(handle_signals, storage, batch, topics=topics),
             what="investigations",
             on_failure=metrics.db_failures.labels("investigations").inc,
+            is_transient=storage.is_transient,
         )
 
     return handle

@@ -38,6 +38,7 @@ def register(app: faust.App, context: WorkerContext, canonical: faust.TopicT) ->
             lambda: asyncio.to_thread(update_effectiveness, context.storage, recall_id, topics, at),
             what="recalls",
             on_failure=metrics.db_failures.labels("recalls").inc,
+            is_transient=context.storage.is_transient,
         )
 
     @app.agent(canonical, name="track_recalls")

@@ -27,7 +27,7 @@ from tests.support.investigations import (
     repository,
     signal,
 )
-from tests.support.memory_storage import MemoryStorage
+from tests.support.memory_storage import MemoryStorage, TransientStorageError
 
 
 @dataclass
@@ -94,7 +94,7 @@ def test_a_signal_the_domain_refuses_costs_only_itself() -> None:
 
 def test_an_outage_is_waited_out_not_isolated() -> None:
     storage = memory_storage()
-    storage.fail_next(ConnectionError("database away"))  # transient for the agent's retry
+    storage.fail_next(TransientStorageError("database away"))  # the storage calls it transient
     opened, set_aside = _run(storage, [_bytes()])
     assert (opened, set_aside.isolated, storage.commits) == (1, [], 1)
 
