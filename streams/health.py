@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
-from streams.supervision import Readiness
+from streams.readiness import Readiness
 
 ReadinessCheck = Callable[[], Readiness]
 

@@ -7,13 +7,14 @@ and its metrics port stay up — so no supervisor restarts it and records pile u
 exits non-zero so Kubernetes, systemd or the tests' `WorkerProcess` starts a fresh one that
 re-reads the uncommitted batch. This module implements both:
 
-- `supervised_timer` wraps every timer: a transient error (the database or broker is away) is
-  counted and retried on a later tick with backoff; a permanent one is logged with its traceback
-  and retried too when the timer's work is idempotent, else the process exits.
+- `streams.timers.supervised_timer` wraps every timer: a transient error (the database or
+  broker is away) is counted and retried on a later tick with backoff; a permanent one is
+  logged with its traceback and retried too when the timer's work is idempotent, else the
+  process exits.
 - `exit_on_agent_error` replaces Faust's agent error hook, which commits the consumer's offsets
   (acking the failed batch: data loss); ours exits before anything is committed.
 - `watch_app` exits the process if the app itself is marked crashed by any other path.
-- `Supervision` holds what readiness needs; `readiness` decides it as a pure function.
+- `Supervision` holds what readiness needs; `streams.readiness` decides it as pure functions.
 """
 
 from __future__ import annotations
@@ -30,11 +31,18 @@ from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
 import faust
-import orjson
 import structlog
 
 from recall.adapters.db.errors import ErrorKind, classify
 from streams.metrics import WorkerMetrics
+from streams.readiness import (
+    Consumption,
+    PartitionProgress,
+    Readiness,
+    TimerHealth,
+    readiness,
+    stuck_reason,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -72,138 +80,6 @@ def failure_kind(error: BaseException) -> ErrorKind:
     if getattr(error, "retriable", False):  # aiokafka's KafkaError subclasses say so themselves
         return ErrorKind.TRANSIENT
     return classify(error)
-
-
-@dataclass
-class TimerHealth:
-    """What one timer has done lately; read by readiness and by its own backoff."""
-
-    interval_s: float
-    runs: int = 0
-    failures: int = 0
-    consecutive_failures: int = 0
-    last_success: float | None = None
-    last_error: str | None = None
-    next_attempt: float = 0.0
-
-    def succeeded(self, now: float) -> None:
-        self.runs += 1
-        self.consecutive_failures = 0
-        self.last_success = now
-        self.last_error = None
-        self.next_attempt = 0.0
-
-    def failed(self, now: float, error: BaseException, max_backoff_s: float) -> None:
-        """Back off exponentially from one interval: a dead database is not polled 5 times/s."""
-        self.failures += 1
-        self.consecutive_failures += 1
-        self.last_error = type(error).__name__
-        backoff = min(self.interval_s * 2 ** (self.consecutive_failures - 1), max_backoff_s)
-        self.next_attempt = now + backoff
-
-
-@dataclass(frozen=True, slots=True)
-class PartitionProgress:
-    """A source partition's processed position (committed offset) and when it last moved."""
-
-    position: int
-    highwater: int
-    advanced_at: float
-
-    @property
-    def lag(self) -> int:
-        return max(0, self.highwater - self.position)
-
-
-@dataclass(frozen=True, slots=True)
-class Readiness:
-    ready: bool
-    reasons: tuple[str, ...]
-
-    def body(self) -> bytes:
-        return orjson.dumps({"ready": self.ready, "reasons": list(self.reasons)})
-
-
-def readiness(
-    *,
-    started: bool,
-    joined_group: bool,
-    rebalancing: bool,
-    crashed: str | None,
-    partitions: Mapping[str, PartitionProgress],
-    timers: Mapping[str, TimerHealth],
-    now: float,
-    stall_after_s: float,
-    failing_timer_after: int,
-) -> Readiness:
-    """Ready means "consuming": started, in the group, nothing crashed, no partition stalled.
-
-    A partition is stalled when it has records to process (lag > 0) but its processed position
-    has not moved for `stall_after_s`; a timer is failing after `failing_timer_after` failures
-    in a row. Both are what a database outage looks like from inside the worker, and both clear
-    by themselves when it ends: readiness is not liveness, it never asks for a restart.
-    """
-    reasons: list[str] = []
-    if crashed is not None:
-        reasons.append(f"crashed: {crashed}")
-    if not started:
-        reasons.append("starting")
-    elif not joined_group:
-        reasons.append("not yet in the consumer group")
-    if rebalancing:
-        reasons.append("rebalancing")
-    for name, progress in sorted(partitions.items()):
-        idle_s = now - progress.advanced_at
-        if progress.lag > 0 and idle_s > stall_after_s:
-            reasons.append(f"{name} stalled: lag {progress.lag}, no progress for {idle_s:.0f} s")
-    for name, timer in sorted(timers.items()):
-        if timer.consecutive_failures >= failing_timer_after:
-            reasons.append(
-                f"timer {name} failing: {timer.consecutive_failures} in a row"
-                f" (last {timer.last_error})"
-            )
-    return Readiness(not reasons, tuple(reasons))
-
-
-@dataclass(frozen=True, slots=True)
-class Consumption:
-    """What the consumer did lately, over every assigned partition (changelogs included)."""
-
-    started_at: float
-    measured_at: float
-    progressed_at: float
-    backlog: bool
-    assigned: bool
-
-
-def stuck_reason(
-    consumption: Consumption,
-    *,
-    joined_group: bool,
-    timers_failing: bool,
-    now: float,
-    after_s: float,
-) -> str | None:
-    """Why the worker is stuck for good, or None: the liveness the readiness check is not.
-
-    Faust has known hangs in rebalance and table recovery (faust-streaming issues #21 and #74)
-    after which a worker stays up and consumes nothing, forever. A worker that for `after_s`
-    has had records waiting and read none, never joined its group, or stopped measuring at all
-    (its event loop blocked) is stuck, and exiting lets the supervisor start a fresh one that
-    re-reads from the committed offsets. A failing timer means the database is out: that stall
-    is waited out, never restarted, since a fresh worker could not start without the database.
-    Progress counts every partition, changelogs too, so a long table recovery is not a stall.
-    """
-    if timers_failing:
-        return None
-    if now - consumption.measured_at > after_s:
-        idle = now - consumption.measured_at
-        return f"no consumer measurement for {idle:.0f} s (event loop blocked)"
-    if not joined_group and now - consumption.started_at > after_s:
-        return f"not in the consumer group {now - consumption.started_at:.0f} s after start"
-    if consumption.backlog and now - consumption.progressed_at > after_s:
-        return f"records waiting but none read for {now - consumption.progressed_at:.0f} s"
-    return None
 
 
 @dataclass
@@ -325,89 +201,6 @@ def supervision_of(context: Any) -> Supervision:
     created = Supervision(context.metrics, stuck_after_s=context.settings.stuck_exit_seconds)
     context._supervision = created
     return created
-
-
-async def run_tick(
-    supervision: Supervision,
-    name: str,
-    fn: TimerFn,
-    *,
-    idempotent: bool,
-    on_fatal: Callable[[str, BaseException], NoReturn] = exit_process,
-) -> None:
-    """One supervised run of a timer's body: never lets an `Exception` escape.
-
-    Transient errors and, for idempotent work, permanent ones are counted and retried on a
-    later tick (after the backoff); a permanent error in work that is not safe to repeat ends
-    the process through `on_fatal`. `CancelledError` (shutdown, rebalance) passes through.
-    """
-    state = supervision.timer(name, 0.0)
-    metrics = supervision.metrics
-    if supervision.clock() < state.next_attempt:
-        return  # backing off after a failure
-    try:
-        await fn()
-    except asyncio.CancelledError:
-        raise
-    except Exception as error:
-        kind = failure_kind(error)
-        metrics.timer_failures.labels(name, kind.value).inc()
-        with supervision._lock:
-            state.failed(supervision.clock(), error, supervision.max_backoff_s)
-        detail = str(getattr(error, "orig", None) or error)[:300]
-        if kind is ErrorKind.TRANSIENT:
-            log.warning(
-                "timer failed; retrying on a later tick",
-                timer=name,
-                kind=kind.value,
-                error=type(error).__name__,
-                detail=detail,
-                failures_in_a_row=state.consecutive_failures,
-            )
-        elif idempotent:
-            log.error(
-                "timer failed with a permanent error; its work is idempotent, retrying later",
-                timer=name,
-                kind=kind.value,
-                error=type(error).__name__,
-                failures_in_a_row=state.consecutive_failures,
-                exc_info=error,
-            )
-        else:
-            on_fatal(f"timer {name} failed with a permanent error", error)
-    else:
-        metrics.timer_runs.labels(name).inc()
-        metrics.timer_last_success.labels(name).set(time.time())
-        with supervision._lock:
-            state.succeeded(supervision.clock())
-
-
-def supervised_timer(
-    app: faust.App,
-    supervision: Supervision,
-    name: str,
-    seconds: float,
-    *,
-    on_leader: bool = False,
-    idempotent: bool = True,
-) -> Callable[[TimerFn], TimerFn]:
-    """Register `fn` as a Faust timer every `seconds` that never crashes its actor.
-
-    Every timer of the worker goes through here, so the metrics `recall_timer_runs_total` and
-    `recall_timer_failures_total{kind}` list them all by `name`.
-    """
-
-    def register(fn: TimerFn) -> TimerFn:
-        supervision.timer(name, seconds).interval_s = seconds
-
-        async def tick() -> None:
-            await run_tick(supervision, name, fn, idempotent=idempotent)
-
-        tick.__name__ = tick.__qualname__ = name
-        app.timer(seconds, on_leader=on_leader, name=name)(tick)
-        return fn
-
-    return register
 
 
 async def exit_on_agent_error(agent: Any, error: BaseException) -> None:

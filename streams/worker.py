@@ -23,15 +23,10 @@ from streams.app import create_app
 from streams.context import WorkerContext
 from streams.health import ReadinessCheck, serve
 from streams.metrics import WorkerMetrics
-from streams.supervision import (
-    Readiness,
-    Supervision,
-    supervise_agents,
-    supervised_timer,
-    supervision_of,
-    watch_app,
-)
+from streams.readiness import Readiness
+from streams.supervision import Supervision, supervise_agents, supervision_of, watch_app
 from streams.table_store import changelog_topics
+from streams.timers import supervised_timer
 
 log = structlog.get_logger(__name__)
 

@@ -26,7 +26,8 @@ from streams.agents.ports import isolate_now
 from streams.context import WorkerContext, with_retry
 from streams.faust_types import Stream
 from streams.metrics import WorkerMetrics
-from streams.supervision import supervised_timer, supervision_of
+from streams.supervision import supervision_of
+from streams.timers import supervised_timer
 
 log = structlog.get_logger(__name__)
 

@@ -18,7 +18,8 @@ from recall.service.recalls.effectiveness import update_effectiveness
 from streams.agents.ports import isolate_now
 from streams.context import WorkerContext, with_retry
 from streams.faust_types import Stream
-from streams.supervision import supervised_timer, supervision_of
+from streams.supervision import supervision_of
+from streams.timers import supervised_timer
 
 log = structlog.get_logger(__name__)
 RECALL_TYPES = (b'"type":"recall_notice"', b'"type":"recall_progress_report"')

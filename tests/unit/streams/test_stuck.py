@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from streams.metrics import WorkerMetrics
-from streams.supervision import Consumption, Supervision, stuck_reason
+from streams.readiness import Consumption, stuck_reason
+from streams.supervision import Supervision
 
 AFTER = 180.0
 

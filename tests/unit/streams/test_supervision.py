@@ -21,17 +21,9 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from streams import supervision as sup
 from streams.health import serve
 from streams.metrics import WorkerMetrics
-from streams.supervision import (
-    PartitionProgress,
-    Readiness,
-    Supervision,
-    TimerHealth,
-    failure_kind,
-    readiness,
-    run_tick,
-    supervised_timer,
-    watch_app,
-)
+from streams.readiness import PartitionProgress, Readiness, TimerHealth, readiness
+from streams.supervision import Supervision, failure_kind, watch_app
+from streams.timers import run_tick, supervised_timer
 
 
 class FakeClock:
