@@ -11,7 +11,6 @@ import random
 from collections.abc import Callable
 
 import pytest
-from builders import USCC, USCC_BODY, product
 from pydantic import ValidationError
 
 from recall.domain.jurisdiction import JurisdictionError
@@ -28,6 +27,7 @@ from schemas.codes import (
 )
 from schemas.common import ProductRef
 from schemas.registry import ManufacturerEntry
+from tests.unit.schemas.builders import USCC, USCC_BODY, product
 
 PUBLISHED_USCC = ("91350100M000100Y43", "91310000132200821H", "91330100716105852F")
 

@@ -6,7 +6,16 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from builders import (
+from pydantic import ValidationError
+
+from schemas import (
+    STATION_EVENT_ADAPTER,
+    InjuryReportEvent,
+    SamplingResultEvent,
+    StationHeartbeatEvent,
+)
+from schemas.injury import InjuryReport
+from tests.unit.schemas.builders import (
     Event,
     drop_path,
     heartbeat_event,
@@ -18,15 +27,6 @@ from builders import (
     set_path,
     to_bytes,
 )
-from pydantic import ValidationError
-
-from schemas import (
-    STATION_EVENT_ADAPTER,
-    InjuryReportEvent,
-    SamplingResultEvent,
-    StationHeartbeatEvent,
-)
-from schemas.injury import InjuryReport
 
 
 def _errors(event: Event) -> list[tuple[str, str]]:

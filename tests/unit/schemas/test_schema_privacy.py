@@ -7,12 +7,19 @@ order number) and must pass, or stations would be refused for harmless text.
 from __future__ import annotations
 
 import pytest
-from builders import MOBILE, OLD_RESIDENT_ID, RESIDENT_ID, injury_event, injury_payload, product
 from pydantic import ValidationError
 
 from schemas import STATION_EVENT_ADAPTER, InjuryReport
 from schemas.common import ProductRef
 from schemas.privacy import personal_identifier_in, refuse_personal_identifiers
+from tests.unit.schemas.builders import (
+    MOBILE,
+    OLD_RESIDENT_ID,
+    RESIDENT_ID,
+    injury_event,
+    injury_payload,
+    product,
+)
 
 IDENTIFIERS = [
     pytest.param(RESIDENT_ID, "resident ID", id="id18-X"),

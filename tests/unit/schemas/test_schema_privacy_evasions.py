@@ -10,11 +10,17 @@ from __future__ import annotations
 import json
 
 import pytest
-from builders import injury_event, injury_payload, product, sampling_payload, to_bytes
 from pydantic import ValidationError
 
 from schemas import STATION_EVENT_ADAPTER, InjuryReport, SamplingResult
 from schemas.privacy import personal_identifier_in, redact_bytes, redact_text
+from tests.unit.schemas.builders import (
+    injury_event,
+    injury_payload,
+    product,
+    sampling_payload,
+    to_bytes,
+)
 
 EVASIONS = [
     pytest.param("110101 1990 0307 4573", "resident ID", id="id-spaces"),

@@ -9,7 +9,13 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
-from builders import (
+from pydantic import ValidationError
+
+from recall.adapters.db.models import Event as EventRow
+from recall.adapters.db.models import Product as ProductRow
+from schemas import STATION_EVENT_ADAPTER, product_key_of
+from schemas.common import ProductRef, make_product_key
+from tests.unit.schemas.builders import (
     USCC,
     heartbeat_event,
     injury_event,
@@ -18,12 +24,6 @@ from builders import (
     sampling_event,
     to_bytes,
 )
-from pydantic import ValidationError
-
-from recall.adapters.db.models import Event as EventRow
-from recall.adapters.db.models import Product as ProductRow
-from schemas import STATION_EVENT_ADAPTER, product_key_of
-from schemas.common import ProductRef, make_product_key
 
 
 def _key(**overrides: str | None) -> str:

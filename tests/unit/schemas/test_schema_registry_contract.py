@@ -7,7 +7,6 @@ from typing import Any
 
 import orjson
 import pytest
-from builders import USCC
 from pydantic import ValidationError
 
 from recall.tools.contract import asyncapi, export, json_schema, models
@@ -20,6 +19,7 @@ from schemas.registry import (
     StationEntry,
 )
 from schemas.topics import ALL_TOPICS
+from tests.unit.schemas.builders import USCC
 
 MODELS = models()
 

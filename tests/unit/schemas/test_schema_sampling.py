@@ -5,7 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from builders import (
+from pydantic import ValidationError
+
+from schemas import SamplingResult
+from schemas.common import Hazard
+from tests.unit.schemas.builders import (
     USCC,
     clause,
     failed_clause,
@@ -13,10 +17,6 @@ from builders import (
     product,
     sampling_payload,
 )
-from pydantic import ValidationError
-
-from schemas import SamplingResult
-from schemas.common import Hazard
 
 
 def _parse(payload: dict[str, Any]) -> SamplingResult:

@@ -16,7 +16,13 @@ from typing import Any
 
 import orjson
 import pytest
-from builders import (
+from pydantic import BaseModel, ValidationError
+
+from schemas import STATION_EVENT_ADAPTER
+from schemas.common import Strict
+from schemas.recalls import RecallNotice, RecallProgressReport, SupplyLevel
+from schemas.registry import RegistryFile, StationEntry
+from tests.unit.schemas.builders import (
     Event,
     drop_path,
     heartbeat_event,
@@ -27,12 +33,6 @@ from builders import (
     set_path,
     to_bytes,
 )
-from pydantic import BaseModel, ValidationError
-
-from schemas import STATION_EVENT_ADAPTER
-from schemas.common import Strict
-from schemas.recalls import RecallNotice, RecallProgressReport, SupplyLevel
-from schemas.registry import RegistryFile, StationEntry
 
 LAX_INTS = [
     pytest.param("4", id="string"),

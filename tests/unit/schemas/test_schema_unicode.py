@@ -7,11 +7,17 @@ injuries are counted in two histories and a signal may never reach its threshold
 from __future__ import annotations
 
 import pytest
-from builders import injury_event, injury_payload, product, sampling_payload, to_bytes
 from pydantic import ValidationError
 
 from schemas import STATION_EVENT_ADAPTER, InjuryReport, SamplingResult
 from schemas.common import ProductRef
+from tests.unit.schemas.builders import (
+    injury_event,
+    injury_payload,
+    product,
+    sampling_payload,
+    to_bytes,
+)
 
 HIDDEN = [
     pytest.param("\u200b", "U+200B ZERO WIDTH SPACE", id="zwsp"),

@@ -16,7 +16,6 @@ from typing import Any
 
 import orjson
 import pytest
-from faust_support import PARTITIONS, DatabaseAwayError, Harness, harness, put_all, run
 
 from recall.domain.intake import Reporter
 from schemas import STATION_EVENT_ADAPTER
@@ -29,6 +28,14 @@ from streams.partitioning import partition_of
 from tests.support.fakes.intake import MemoryIntakeRepository
 from tests.support.fakes.recalls import MemoryRecallRepository
 from tests.support.memory_storage import MemoryStorage
+from tests.unit.streams.faust_support import (
+    PARTITIONS,
+    DatabaseAwayError,
+    Harness,
+    harness,
+    put_all,
+    run,
+)
 
 AGENT = "validate_intake"
 USCC = "91140100MA0L2K3M4J"  # a unified social credit code with its check character

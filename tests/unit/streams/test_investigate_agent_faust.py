@@ -16,7 +16,6 @@ from typing import Any
 
 import orjson
 import pytest
-from faust_support import PARTITIONS, DatabaseAwayError, Harness, Records, harness, put_all, run
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -31,6 +30,15 @@ from streams.agents import investigate
 from streams.partitioning import partition_of
 from tests.support.investigations import HAZARD, OTHER_PRODUCT, PRODUCT, memory_storage, signal
 from tests.support.memory_storage import MemoryStorage
+from tests.unit.streams.faust_support import (
+    PARTITIONS,
+    DatabaseAwayError,
+    Harness,
+    Records,
+    harness,
+    put_all,
+    run,
+)
 
 AGENT = "open_investigations"
 FIRST = investigation_id_for(PRODUCT, HAZARD, 1)

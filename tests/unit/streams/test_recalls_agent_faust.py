@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from faust_support import PARTITIONS, DatabaseAwayError, Harness, Records, harness, put_all, run
 
 from recall.domain.intake import Reporter
 from recall.service.recalls.intake import check_and_store
@@ -44,6 +43,15 @@ from streams.partitioning import partition_of
 from tests.support.fakes.recalls import MemoryRecallRepository
 from tests.support.fakes.risk_agents import canonical as injury_canonical
 from tests.support.memory_storage import MemoryStorage
+from tests.unit.streams.faust_support import (
+    PARTITIONS,
+    DatabaseAwayError,
+    Harness,
+    Records,
+    harness,
+    put_all,
+    run,
+)
 
 AGENT = "track_recalls"
 FIRM = "firm-acme"

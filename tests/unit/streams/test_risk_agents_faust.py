@@ -15,10 +15,6 @@ from pathlib import Path
 
 import orjson
 import pytest
-from faust_support import PARTITIONS
-from faust_support import harness as _harness
-from faust_support import put_all as _put_all
-from faust_support import run as _run
 
 from recall.service.risk.bundles import RegionalCase, cases_from_bundle
 from recall.service.risk.state import day_of
@@ -28,6 +24,10 @@ from schemas.topics import EVENTS_CANONICAL, RISK_REGIONAL
 from streams.agents import regional, risk
 from streams.partitioning import partition_of
 from tests.support.fakes.risk_agents import bundle, canonical
+from tests.unit.streams.faust_support import PARTITIONS
+from tests.unit.streams.faust_support import harness as _harness
+from tests.unit.streams.faust_support import put_all as _put_all
+from tests.unit.streams.faust_support import run as _run
 
 
 def _canonical(n: int, product: str, now: datetime) -> tuple[bytes, bytes, int]:

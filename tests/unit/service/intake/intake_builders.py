@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from builders import LAB, REPORTER, Event, to_bytes
-
 from recall.domain.intake import Reporter
 from recall.service.intake.admission import IntakeRules, RawRecord
 from schemas.signing import (
@@ -15,6 +13,7 @@ from schemas.signing import (
     derive_station_key,
     signing_headers,
 )
+from tests.unit.schemas.builders import LAB, REPORTER, Event, to_bytes
 
 MASTER = "unit-test-master-secret"
 NOW = datetime(2024, 5, 1, 4, 30, tzinfo=UTC)

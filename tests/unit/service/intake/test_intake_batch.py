@@ -13,14 +13,6 @@ from typing import Any
 
 import orjson
 import pytest
-from builders import (
-    heartbeat_event,
-    injury_event,
-    injury_payload,
-    progress_event,
-    progress_payload,
-)
-from intake_builders import NOW, REPORTERS, RULES, raw, raw_bytes
 
 from recall.service.intake.admission import Accepted, RawRecord, process_record
 from recall.service.intake.batch import (
@@ -33,6 +25,14 @@ from recall.service.intake.batch import (
 from tests.support.fakes.intake import MemoryIntakeRepository
 from tests.support.fakes.recalls import MemoryRecallRepository
 from tests.support.memory_storage import MemoryStorage, TransientStorageError
+from tests.unit.schemas.builders import (
+    heartbeat_event,
+    injury_event,
+    injury_payload,
+    progress_event,
+    progress_payload,
+)
+from tests.unit.service.intake.intake_builders import NOW, REPORTERS, RULES, raw, raw_bytes
 
 
 def _id(n: int) -> str:

@@ -14,12 +14,19 @@ from collections.abc import Iterator
 from typing import Any
 
 import orjson
-from builders import Event, heartbeat_event, injury_event, sampling_event, set_path, to_bytes
-from intake_builders import NOW, RULES, raw_bytes
 
 from recall.service.intake.admission import Accepted, RawRecord, Rejected, process_record
 from schemas import DEAD_LETTER_ORIGINAL_MAX, CanonicalEvent
 from schemas.signing import SIGNATURE_HEADER
+from tests.unit.schemas.builders import (
+    Event,
+    heartbeat_event,
+    injury_event,
+    sampling_event,
+    set_path,
+    to_bytes,
+)
+from tests.unit.service.intake.intake_builders import NOW, RULES, raw_bytes
 
 SEEDS = (2260, 32100, 11643)
 VALID = (injury_event(), sampling_event(), heartbeat_event())

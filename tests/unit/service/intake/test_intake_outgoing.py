@@ -13,19 +13,19 @@ from typing import Any
 
 import orjson
 import pytest
-from builders import (
+
+from recall.service.intake.admission import Accepted, RawRecord, Rejected, process_record
+from recall.service.intake.letters import dead_letter
+from schemas import RejectReason
+from schemas.topics import EVENTS_CANONICAL, INTAKE_DEADLETTER, OutgoingRecordError, encode
+from tests.unit.schemas.builders import (
     heartbeat_event,
     injury_event,
     recall_notice_event,
     sampling_event,
     set_path,
 )
-from intake_builders import NOW, RULES, raw, raw_bytes
-
-from recall.service.intake.admission import Accepted, RawRecord, Rejected, process_record
-from recall.service.intake.letters import dead_letter
-from schemas import RejectReason
-from schemas.topics import EVENTS_CANONICAL, INTAKE_DEADLETTER, OutgoingRecordError, encode
+from tests.unit.service.intake.intake_builders import NOW, RULES, raw, raw_bytes
 
 
 def _accepted(record: RawRecord) -> Accepted:

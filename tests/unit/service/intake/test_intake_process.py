@@ -8,7 +8,18 @@ from typing import Any
 
 import orjson
 import pytest
-from builders import (
+
+from recall.domain.intake import Reporter
+from recall.service.intake.admission import (
+    Accepted,
+    IntakeRules,
+    RawRecord,
+    Rejected,
+    process_record,
+)
+from schemas import MAX_EVENT_BYTES, STATION_EVENT_ADAPTER, CanonicalEvent, DeadLetter, RejectReason
+from schemas.signing import SIGNATURE_HEADER
+from tests.unit.schemas.builders import (
     LAB,
     REPORTER,
     USCC,
@@ -23,7 +34,7 @@ from builders import (
     set_path,
     to_bytes,
 )
-from intake_builders import (
+from tests.unit.service.intake.intake_builders import (
     KEYRING,
     NOW,
     OFFSET,
@@ -35,17 +46,6 @@ from intake_builders import (
     raw_bytes,
     signed_headers,
 )
-
-from recall.domain.intake import Reporter
-from recall.service.intake.admission import (
-    Accepted,
-    IntakeRules,
-    RawRecord,
-    Rejected,
-    process_record,
-)
-from schemas import MAX_EVENT_BYTES, STATION_EVENT_ADAPTER, CanonicalEvent, DeadLetter, RejectReason
-from schemas.signing import SIGNATURE_HEADER
 
 
 def _process(

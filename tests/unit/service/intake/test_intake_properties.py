@@ -18,10 +18,8 @@ from typing import Any
 
 import orjson
 import pytest
-from builders import heartbeat_event, injury_event, sampling_event, to_bytes
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from intake_builders import NOW, REPORTERS, RULES, signed_headers
 
 from recall.service.intake.admission import Accepted, RawRecord, Rejected, process_record
 from recall.service.intake.batch import store_batch
@@ -30,6 +28,8 @@ from schemas.topics import EVENTS_CANONICAL, INTAKE_DEADLETTER, encode
 from tests.support.fakes.intake import MemoryIntakeRepository
 from tests.support.fakes.recalls import MemoryRecallRepository
 from tests.support.memory_storage import MemoryStorage
+from tests.unit.schemas.builders import heartbeat_event, injury_event, sampling_event, to_bytes
+from tests.unit.service.intake.intake_builders import NOW, REPORTERS, RULES, signed_headers
 
 MAX_DEAD_LETTER_BYTES = 64 * 1024  # far below the producer's 1 MiB record limit
 _offsets = itertools.count()

@@ -9,7 +9,10 @@ from typing import Any
 
 import orjson
 import pytest
-from builders import (
+
+from recall.service.intake.admission import Accepted, RawRecord, Rejected, process_record
+from recall.service.intake.records import dead_letter_row, event_row
+from tests.unit.schemas.builders import (
     T_OCCURRED,
     T_SENT,
     USCC,
@@ -18,10 +21,15 @@ from builders import (
     injury_payload,
     sampling_event,
 )
-from intake_builders import NOW, OFFSET, PARTITION, RULES, TOPIC, raw, raw_bytes
-
-from recall.service.intake.admission import Accepted, RawRecord, Rejected, process_record
-from recall.service.intake.records import dead_letter_row, event_row
+from tests.unit.service.intake.intake_builders import (
+    NOW,
+    OFFSET,
+    PARTITION,
+    RULES,
+    TOPIC,
+    raw,
+    raw_bytes,
+)
 
 
 def _accepted(record: RawRecord) -> Accepted:

@@ -9,8 +9,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
-from builders import USCC, injury_payload
-from builders import product as product_json
 
 from recall.domain.intake import Reporter
 from recall.domain.recalls import Incident, IncidentKind
@@ -27,6 +25,8 @@ from schemas.envelope import (
 from schemas.recalls import LevelCounts, RecallNotice, RecallProgressReport
 from tests.support.fakes.recalls import MemoryRecallRepository
 from tests.support.memory_storage import MemoryStorage
+from tests.unit.schemas.builders import USCC, injury_payload
+from tests.unit.schemas.builders import product as product_json
 
 START = datetime(2025, 1, 1, tzinfo=UTC)
 FIRM = "firm-acme"

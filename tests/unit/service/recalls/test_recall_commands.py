@@ -3,22 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from builders import USCC
-from recall_builders import (
-    AFFECTED,
-    PRODUCT,
-    TOPICS,
-    accepted,
-    corrected_at,
-    day,
-    injury,
-    memory_storage,
-    notice,
-    reports,
-    repository,
-    seeded,
-    states,
-)
 
 from recall.domain.investigations import (
     Decision,
@@ -39,6 +23,22 @@ from recall.service.recalls.ports import (
 )
 from tests.support.fakes.recalls import MemoryRecallRepository
 from tests.support.memory_storage import MemoryStorage
+from tests.unit.schemas.builders import USCC
+from tests.unit.service.recalls.recall_builders import (
+    AFFECTED,
+    PRODUCT,
+    TOPICS,
+    accepted,
+    corrected_at,
+    day,
+    injury,
+    memory_storage,
+    notice,
+    reports,
+    repository,
+    seeded,
+    states,
+)
 
 
 def _completed() -> MemoryStorage:

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from recall_builders import (
+
+from recall.service.recalls.deadlines import check_deadlines
+from recall.service.recalls.effectiveness import update_effectiveness
+from tests.support.memory_storage import MemoryStorage, TransientStorageError
+from tests.unit.service.recalls.recall_builders import (
     TOPICS,
     corrected_at,
     day,
@@ -15,10 +19,6 @@ from recall_builders import (
     repository,
     seeded,
 )
-
-from recall.service.recalls.deadlines import check_deadlines
-from recall.service.recalls.effectiveness import update_effectiveness
-from tests.support.memory_storage import MemoryStorage, TransientStorageError
 
 
 def _kinds(storage: MemoryStorage) -> list[str]:

@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 import pytest
-from recall_builders import (
+
+from recall.domain.recalls import RecallState
+from recall.service.ports import outbox_record
+from recall.service.recalls.effectiveness import update_effectiveness
+from recall.service.recalls.mapping import progress_report
+from recall.service.recalls.ports import ConcurrentRecallUpdateError, StoredReport
+from schemas.recalls import RecallEffectivenessUpdated
+from schemas.topics import RECALL_EFFECTIVENESS, OutgoingRecordError
+from tests.support.fakes.recalls import MemoryRecallRepository
+from tests.support.memory_storage import MemoryStorage, TransientStorageError
+from tests.unit.service.recalls.recall_builders import (
     AFFECTED,
     TOPICS,
     corrected_at,
@@ -18,16 +28,6 @@ from recall_builders import (
     seeded,
     states,
 )
-
-from recall.domain.recalls import RecallState
-from recall.service.ports import outbox_record
-from recall.service.recalls.effectiveness import update_effectiveness
-from recall.service.recalls.mapping import progress_report
-from recall.service.recalls.ports import ConcurrentRecallUpdateError, StoredReport
-from schemas.recalls import RecallEffectivenessUpdated
-from schemas.topics import RECALL_EFFECTIVENESS, OutgoingRecordError
-from tests.support.fakes.recalls import MemoryRecallRepository
-from tests.support.memory_storage import MemoryStorage, TransientStorageError
 
 
 def test_the_first_report_starts_the_recall_and_its_figures_are_published() -> None:

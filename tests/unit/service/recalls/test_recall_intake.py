@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import uuid
 
-from builders import OTHER_USCC
-from recall_builders import (
+from recall.domain.recalls import IncidentKind, RecallState
+from schemas import RejectReason
+from tests.unit.schemas.builders import OTHER_USCC
+from tests.unit.service.recalls.recall_builders import (
     AREA,
     BATCH,
     FIRM,
@@ -23,9 +25,6 @@ from recall_builders import (
     seeded,
     states,
 )
-
-from recall.domain.recalls import IncidentKind, RecallState
-from schemas import RejectReason
 
 
 def test_a_notice_and_its_reports_are_stored_in_batch_order() -> None:
