@@ -10,7 +10,16 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import ConfigDict, Field, RootModel, StrictInt, StrictStr, StringConstraints
+from pydantic import (
+    ConfigDict,
+    Field,
+    RootModel,
+    StrictInt,
+    StrictStr,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 
 from schemas.common import Hazard, ProductCategory, RiskLevel, Strict, WireDatetime, WireFloat
 
@@ -135,8 +144,86 @@ class AlertKind(StrEnum):
     REFERRAL = "referral"
 
 
+class RegionalSignalDetails(Strict):
+    """`regional_signal`: a category's injury count in one city spiked on one day."""
+
+    hazard: StrictStr
+    day: StrictStr = Field(description="Event-time day, China time (YYYY-MM-DD)")
+    observed: StrictStr
+    expected: StrictStr
+    threshold: StrictStr
+    trigger_event_id: StrictStr
+    explanation: StrictStr
+
+
+class InvestigationOpenedDetails(Strict):
+    """`investigation_opened`: the first evidence, and the product category."""
+
+    method: StrictStr
+    evidence: StrictStr
+    category: StrictStr
+
+
+class DecisionDetails(Strict):
+    """`defect_confirmed` and `recall_requested`: the conclusion and who decided, why."""
+
+    risk_level: StrictStr = Field(description="low, medium, high, serious, or empty")
+    hazard_description: StrictStr
+    reason: StrictStr
+    actor: StrictStr
+
+
+class RecallLaggingDetails(Strict):
+    """`recall_lagging`: why, the target correction rate and the forecast with its 80% band."""
+
+    reason: StrictStr
+    target_rate: StrictStr
+    forecast: StrictStr
+
+
+class RecallIneffectiveDetails(Strict):
+    """`recall_ineffective`: the rules that judged it and the incidents since the start."""
+
+    reasons: StrictStr
+    incidents_after: StrictStr
+
+
+class ReportOverdueDetails(Strict):
+    """`progress_report_overdue`: which report, when it was due, how late it is."""
+
+    sequence: StrictStr
+    due: StrictStr
+    days_overdue: StrictStr
+
+
+class ReferralDetails(Strict):
+    """`referral`: why the recall goes to enforcement (missed reports, a firm's refusal)."""
+
+    reasons: StrictStr
+    missed: StrictStr = Field(description="Comma-separated report sequence numbers")
+    refused: StrictStr = Field(description="'true' or 'false'")
+
+
+ALERT_DETAILS: dict[AlertKind, type[Strict]] = {
+    AlertKind.REGIONAL_SIGNAL: RegionalSignalDetails,
+    AlertKind.INVESTIGATION_OPENED: InvestigationOpenedDetails,
+    AlertKind.DEFECT_CONFIRMED: DecisionDetails,
+    AlertKind.RECALL_REQUESTED: DecisionDetails,
+    AlertKind.RECALL_LAGGING: RecallLaggingDetails,
+    AlertKind.RECALL_INEFFECTIVE: RecallIneffectiveDetails,
+    AlertKind.PROGRESS_REPORT_OVERDUE: ReportOverdueDetails,
+    AlertKind.REFERRAL: ReferralDetails,
+}
+"""The details every kind of alert carries: exactly these keys, every value text."""
+
+
 class Alert(Strict):
-    """Anything that must reach a person or another system (webhooks, Alertmanager, chat)."""
+    """Anything that must reach a person or another system (webhooks, Alertmanager, chat).
+
+    `details` is a flat map of text, so a webhook receiver or an Alertmanager template can
+    show it without knowing the kinds; which keys a kind carries is still part of the
+    contract (`ALERT_DETAILS`), checked whenever an alert is built or read.
+    """
 
     alert_id: str
     severity: AlertSeverity
@@ -145,4 +232,25 @@ class Alert(Strict):
     subject: str
     jurisdiction: str | None
     at: WireDatetime
-    details: dict[str, str] = Field(default_factory=dict)
+    details: dict[str, str] = Field(
+        default_factory=dict,
+        description="Exactly the keys of the kind's details model (ALERT_DETAILS), all text",
+    )
+
+    @field_validator("details")
+    @classmethod
+    def _details_fit_the_kind(cls, details: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        kind = info.data.get("kind")
+        if kind is None:  # the kind itself failed; that error is reported already
+            return details
+        model = ALERT_DETAILS[kind]
+        expected = set(model.model_fields)
+        missing, unexpected = sorted(expected - details.keys()), sorted(details.keys() - expected)
+        if missing or unexpected:
+            raise ValueError(
+                f"{kind.value} alerts carry exactly {', '.join(sorted(expected))}"
+                + (f"; missing {', '.join(missing)}" if missing else "")
+                + (f"; unexpected {', '.join(unexpected)}" if unexpected else "")
+            )
+        model.model_validate(details)
+        return details

@@ -12,6 +12,7 @@ from pydantic import BaseModel, TypeAdapter
 from schemas import InjuryReport, SamplingResult, StationHeartbeat
 from schemas.recalls import RecallNotice, RecallProgressReport
 from schemas.registry import RegistryFile
+from schemas.risk import ALERT_DETAILS
 from schemas.topics import ALL_TOPICS, INTAKE_RAW, TopicSpec
 
 PAYLOADS: dict[str, type[BaseModel] | TypeAdapter[Any]] = {
@@ -23,6 +24,9 @@ PAYLOADS: dict[str, type[BaseModel] | TypeAdapter[Any]] = {
     "recall-progress-report": RecallProgressReport,
 }
 """Models that are not a topic's value: the payloads inside events, and the registry file."""
+PAYLOADS |= {
+    f"alert-details-{kind.value.replace('_', '-')}": model for kind, model in ALERT_DETAILS.items()
+}
 
 
 _ADAPTER_MESSAGES = {INTAKE_RAW.name: "station-event"}

@@ -9,7 +9,7 @@ import orjson
 import pytest
 from pydantic import BaseModel
 
-from schemas.risk import Alert, AlertKind, AlertSeverity, RiskScoreUpdated
+from schemas.risk import ALERT_DETAILS, Alert, AlertKind, AlertSeverity, RiskScoreUpdated
 from schemas.topics import ALERTS, ALL_TOPICS, RISK_SCORES, OutgoingRecordError, encode
 
 AT = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
@@ -24,7 +24,7 @@ def _alert(**changes: Any) -> dict[str, Any]:
         "subject": "R-1",
         "jurisdiction": "330100",
         "at": AT.isoformat(),
-        "details": {"rate": "0.12"},
+        "details": {"reason": "slow", "target_rate": "0.90", "forecast": "0.41 [0.30, 0.52]"},
     }
     return alert | changes
 
@@ -34,7 +34,7 @@ def test_a_valid_record_is_encoded_as_a_consumer_reads_it() -> None:
     parsed = Alert.model_validate_json(raw)
     assert parsed.kind is AlertKind.RECALL_LAGGING
     assert parsed.at == AT
-    assert orjson.loads(raw)["details"] == {"rate": "0.12"}
+    assert orjson.loads(raw)["details"]["target_rate"] == "0.90"
 
 
 def test_a_model_instance_and_its_dict_encode_to_the_same_bytes() -> None:
@@ -46,7 +46,7 @@ def test_a_model_instance_and_its_dict_encode_to_the_same_bytes() -> None:
         subject="R-1",
         jurisdiction="330100",
         at=AT,
-        details={"rate": "0.12"},
+        details={"reason": "slow", "target_rate": "0.90", "forecast": "0.41 [0.30, 0.52]"},
     )
     assert encode(ALERTS, model) == encode(ALERTS, _alert())
 
@@ -57,7 +57,8 @@ def test_a_model_instance_and_its_dict_encode_to_the_same_bytes() -> None:
         ({"kind": "something_else"}, "kind"),
         ({"severity": "loud"}, "severity"),
         ({"at": "2026-11-29T12:00:00"}, "at"),  # no offset
-        ({"details": {"rate": 0.12}}, "details.rate"),  # a number where text is declared
+        ({"details": {"reason": "slow", "target_rate": 0.9, "forecast": "f"}}, "details"),
+        ({"details": {"reason": "slow"}}, "details"),  # keys the kind carries are missing
         ({"extra": "field"}, "extra"),
     ],
 )
@@ -101,7 +102,7 @@ def test_a_model_built_without_validation_is_checked_again() -> None:
 
 def test_a_value_that_is_not_json_is_refused() -> None:
     with pytest.raises(OutgoingRecordError, match="JSON"):
-        encode(ALERTS, _alert(details={"rate": object()}))
+        encode(ALERTS, _alert(details={"reason": object()}))
 
 
 def test_every_topic_declares_a_model() -> None:
@@ -110,3 +111,12 @@ def test_every_topic_declares_a_model() -> None:
         assert (isinstance(model, type) and issubclass(model, BaseModel)) or hasattr(
             model, "validate_json"
         ), spec.name
+
+
+def test_every_alert_kind_declares_its_details() -> None:
+    assert set(ALERT_DETAILS) == set(AlertKind)
+
+
+def test_an_alert_with_another_kinds_details_is_refused() -> None:
+    with pytest.raises(OutgoingRecordError, match="details"):
+        encode(ALERTS, _alert(kind="referral"))  # lagging details under a referral

@@ -19,11 +19,12 @@ import pytest
 
 import streams.agents.regional as regional_agent
 import streams.agents.risk as risk_agent
-from recall.domain.risk.matrix import RiskLevel
+from recall.domain.vocabulary import RiskLevel
 from recall.service.risk.assessment import ScoreDraft, SignalDraft, assess
 from recall.service.risk.bundles import RegionalCase
 from recall.service.risk.regional import assess_region
 from recall.service.risk.state import ProductRiskState, day_of
+from schemas import common
 from schemas.records import DeadLetter
 from schemas.risk import Alert, AlertKind, AlertSeverity, RiskScoreUpdated, SignalRaised
 from schemas.topics import ALERTS, RISK_SCORES, RISK_SIGNALS, OutgoingRecordError, encode
@@ -126,7 +127,8 @@ def test_a_score_carries_exactly_the_fields_of_the_hand_made_json() -> None:
             "updated_at": NOW,
         }
         _same_record(encode(RISK_SCORES, score_updated(draft, NOW)), orjson.dumps(legacy))
-        assert RiskScoreUpdated.model_validate_json(orjson.dumps(legacy)).risk_level == level
+        wire_level = common.RiskLevel(level.value) if level else None  # the contract's enum
+        assert RiskScoreUpdated.model_validate_json(orjson.dumps(legacy)).risk_level == wire_level
 
 
 def test_the_producer_side_refuses_a_signal_that_breaks_its_model() -> None:
@@ -205,7 +207,15 @@ def _alert(alert_id: str, **fields: Any) -> Alert:
         subject="kitchenware|140100",
         jurisdiction="140100",
         at=NOW,
-        details={"day": "2024-10-05"},
+        details={
+            "hazard": "burns",
+            "day": "2024-10-05",
+            "observed": "12",
+            "expected": "2.10",
+            "threshold": "6.0",
+            "trigger_event_id": "r1",
+            "explanation": "12 kitchenware cases (burns) reported in 140100",
+        },
     )
     return alert.model_copy(update=fields)  # unchecked: as a bug could build it
 
@@ -217,7 +227,8 @@ def test_a_regional_alert_its_model_refuses_dead_letters_its_bundle(
     def buggy(state: Any, records: Any, *args: Any) -> Any:
         state, _ = assess_region(state, records, *args)
         if records[0].region == "140100":
-            return state, [_alert("a-bad", details={"observed": 12})]  # not a string
+            broken = dict(_alert("a-bad").details, observed=12)  # not a string
+            return state, [_alert("a-bad", details=broken)]
         return state, [_alert("a-good", jurisdiction="110100", subject="kitchenware|110100")]
 
     monkeypatch.setattr(regional_agent, "assess_region", buggy)
