@@ -34,7 +34,7 @@ lint: setup ## ruff (lint + format check)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 
 typecheck: setup ## mypy --strict
-	$(VENV)/bin/mypy recall streams schemas
+	$(VENV)/bin/mypy recall streams schemas tests
 
 bench: setup ## Intake throughput vs a raw aiokafka loop on the local broker
 	$(RECALL) bench intake

@@ -59,7 +59,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A fresh, empty database of each supported kind."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'recall.db'}"
-    cluster = request.getfixturevalue("postgres")
+    cluster: PostgresCluster | str = request.getfixturevalue("postgres")
     if isinstance(cluster, str):
         return cluster
     return cluster.create_database(f"test_{next(_db_counter)}")

@@ -25,7 +25,7 @@ def _send(
     sender = pipeline.sender()
     for record in records:
         reporter, value = record[0], record[1]
-        signed = record[2] if len(record) == 3 else True  # type: ignore[misc]
+        signed = record[2] if len(record) == 3 else True
         sender.send(reporter, value, signed=signed)
     sender.flush()
     sender.close()

@@ -8,9 +8,10 @@ import pytest
 from kafka.partitioner.default import murmur2
 
 from recall.service.risk.bundles import RegionalCase, cases_from_bundle
+from recall.tools.bench.lag import committed_lag
 from schemas.risk import Alert
 from tests.support.cases import CHINA_TZ, burn, stations_in
-from tests.support.pipeline import Pipeline, committed_lag
+from tests.support.pipeline import Pipeline
 
 pytestmark = pytest.mark.integration
 

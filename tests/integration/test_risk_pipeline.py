@@ -8,14 +8,16 @@ import pytest
 from sqlalchemy import func, select
 
 from recall.adapters.db.models import InvestigationEvidenceRow, InvestigationRow
+from recall.tools.bench.lag import committed_lag
 from schemas.common import make_product_key
+from schemas.registry import ProductEntry
 from tests.support.cases import burn, last_noon, pick, serious_sampling_failure
-from tests.support.pipeline import Pipeline, committed_lag
+from tests.support.pipeline import Pipeline
 
 pytestmark = pytest.mark.integration
 
 
-def _key(product) -> str:  # type: ignore[no-untyped-def]
+def _key(product: ProductEntry) -> str:
     return make_product_key(product.manufacturer_code, product.brand, product.model)
 
 

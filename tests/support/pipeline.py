@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from recall.adapters.db.engine import make_engine, make_session_factory
 from recall.adapters.db.intake_store import IntakeCounts, IntakeStore
 from recall.adapters.db.key_store import server_side_keys
@@ -15,7 +17,6 @@ from recall.adapters.db.registry_store import load_registry
 from recall.adapters.kafka.admin import ensure_topics
 from recall.adapters.kafka.producer import StationSender
 from recall.config import Settings
-from recall.tools.bench.lag import committed_lag  # noqa: F401  (re-exported for the tests)
 from recall.tools.registry.sample import SampleSizes, generate
 from recall.tools.worker_process import WorkerProcess, wait_for
 from schemas.registry import RegistryFile
@@ -51,7 +52,7 @@ class Pipeline:
         return pipeline
 
     @property
-    def sessions(self):  # type: ignore[no-untyped-def]
+    def sessions(self) -> sessionmaker[Session]:
         return make_session_factory(make_engine(self.settings.sqlalchemy_url))
 
     @property

@@ -110,16 +110,28 @@ def test_an_upward_import_breaks_the_contracts(
     contract that the real graph keeps."""
     from importlinter.application import use_cases
     from importlinter.application.app_config import settings
+    from importlinter.application.ports.building import GraphBuilder
     from importlinter.configuration import configure
 
     configure()
     use_cases._register_built_in_contract_types()  # what `lint-imports` does first
-    real_builder = settings.GRAPH_BUILDER
+    real_builder: GraphBuilder = settings.GRAPH_BUILDER  # `settings` is untyped (__getattr__)
     added: list[tuple[str, str]] = []
 
-    class Builder:
-        def build(self, **kwargs: object) -> grimp.ImportGraph:
-            graph = real_builder.build(**kwargs)
+    class Builder(GraphBuilder):
+        def build(
+            self,
+            root_package_names: list[str],
+            cache_dir: str | None,
+            include_external_packages: bool = False,
+            exclude_type_checking_imports: bool = False,
+        ) -> grimp.ImportGraph:
+            graph = real_builder.build(
+                root_package_names=root_package_names,
+                cache_dir=cache_dir,
+                include_external_packages=include_external_packages,
+                exclude_type_checking_imports=exclude_type_checking_imports,
+            )
             for a, b in added:
                 graph.add_import(importer=a, imported=b)
             return graph

@@ -39,7 +39,7 @@ def test_wilson_matches_hand_formula() -> None:
     centre = (0.1 + z * z / 20) / (1 + z * z / 10)
     half = z * math.sqrt(0.09 / 10 + z * z / 400) / (1 + z * z / 10)
     lower, upper = wilson(1, 10)
-    assert (lower, upper) == (pytest.approx(centre - half), pytest.approx(centre + half))
+    assert (lower, upper) == pytest.approx((centre - half, centre + half))
     assert lower == pytest.approx(0.0179, abs=1e-4)
 
 

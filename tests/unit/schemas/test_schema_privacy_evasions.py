@@ -8,9 +8,10 @@ form), 13800138000 (mobile).
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from schemas import STATION_EVENT_ADAPTER, InjuryReport, SamplingResult
 from schemas.privacy import personal_identifier_in, redact_bytes, redact_text
@@ -99,7 +100,7 @@ def test_narrative_with_an_evasion_is_refused(text: str, kind: str) -> None:
 
 @pytest.mark.parametrize("value", ["13800138000", "ID-110101199003074573", "138-0013-8000"])
 def test_identifier_fields_refuse_personal_identifiers(value: str) -> None:
-    payloads = [
+    payloads: list[tuple[type[BaseModel], dict[str, Any]]] = [
         (InjuryReport, injury_payload(case_ref=value)),
         (InjuryReport, injury_payload(product=product(batch=value))),
         (SamplingResult, sampling_payload(sample_id=value)),

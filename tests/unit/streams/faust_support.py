@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
 import faust
+from faust.types.transports import ProducerT
 from sqlalchemy.orm import Session, sessionmaker
 
 from recall.config import Settings
@@ -74,7 +75,9 @@ class Harness:
         return self.app.agents[name]
 
     def table(self, name: str) -> dict[bytes, bytes]:
-        return dict(self.app.tables[name].items())
+        table = self.app.tables[name]  # typed as any collection; the stages register Tables
+        assert isinstance(table, faust.Table)
+        return dict(table.items())
 
     def timer(self, name: str) -> Callable[[], Awaitable[None]]:
         """One supervised tick of the timer registered as `name` (what Faust runs each interval).
@@ -155,11 +158,12 @@ def harness(
     supervision_of(context).clock = clock
     stage.register(app, context, topic)
     producer = FakeProducer(fail_at=fail_at)
-    app.producer = producer
+    # A fake: it has what the agents and the tables call (`send`, `send_soon`), no broker.
+    app.producer = cast(ProducerT, producer)
     return Harness(app, context, producer, clock)
 
 
-def run(scenario: Callable[[], Awaitable[None]]) -> None:
+def run(scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:
     asyncio.run(scenario())
 
 

@@ -145,7 +145,7 @@ def _stored(storage: MemoryStorage) -> MemoryIntakeRepository:
 def _forwarded(app: Harness) -> list[tuple[str, int, int]]:
     """The canonical records sent, each read as the contract's `CanonicalEvent`, its key
     checked: the (event type, source partition, source offset) of each, in order."""
-    sent = []
+    sent: list[tuple[str, int, int]] = []
     for topic, key, value, _ in app.producer.sent:
         if topic == app.context.topics.canonical:
             record = CanonicalEvent.model_validate_json(value)

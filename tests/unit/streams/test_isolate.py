@@ -5,11 +5,14 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
+
+import faust
 
 from recall.config import Settings
 from schemas import DeadLetter, RejectReason
 from streams.agents.ports import isolate_now
+from streams.context import WorkerContext
 from streams.metrics import WorkerMetrics
 
 RESIDENT_ID = "11010519491231002X"
@@ -30,13 +33,18 @@ class FakeProducer:
 
 def test_isolated_record_is_dead_lettered_with_its_position_and_no_contents() -> None:
     producer = FakeProducer()
-    app = SimpleNamespace(producer=producer)
+    # Fakes with only what `isolate_now` reads: the app's producer, and the context's
+    # settings, metrics, topics and units.
+    app = cast(faust.App, SimpleNamespace(producer=producer))
     metrics = WorkerMetrics()
-    context = SimpleNamespace(
-        settings=Settings(),
-        metrics=metrics,
-        topics=SimpleNamespace(deadletter="intake.deadletter"),
-        units={},
+    context = cast(
+        WorkerContext,
+        SimpleNamespace(
+            settings=Settings(),
+            metrics=metrics,
+            topics=SimpleNamespace(deadletter="intake.deadletter"),
+            units={},
+        ),
     )
     value = f'{{"narrative": "patient {RESIDENT_ID}"}}'.encode()
     message = SimpleNamespace(topic="events.canonical", partition=3, offset=41, value=value)

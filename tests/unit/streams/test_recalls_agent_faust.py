@@ -177,7 +177,11 @@ def _isolated(app: Harness) -> list[tuple[int, str]]:
 def test_notices_and_reports_update_their_recalls_once_a_batch(tmp_path: Path) -> None:
     async def scenario() -> None:
         start = datetime.now(UTC) - timedelta(days=31)
-        events = [_notice("R-1", start), _report("R-1", 1, 300, start), _notice("R-2", start)]
+        events: list[StationEvent] = [
+            _notice("R-1", start),
+            _report("R-1", 1, 300, start),
+            _notice("R-2", start),
+        ]
         storage = _seeded(events)
         app = _tracker(tmp_path, storage)
         injury = orjson.dumps(injury_canonical(1, "k-1"))
@@ -203,7 +207,11 @@ def test_notices_and_reports_update_their_recalls_once_a_batch(tmp_path: Path) -
 def test_a_poison_record_is_dead_lettered_and_the_partition_flows_on(tmp_path: Path) -> None:
     async def scenario() -> None:
         start = datetime.now(UTC) - timedelta(days=31)
-        events = [_notice("R-1", start), _report("R-1", 1, 300, start), _notice("R-2", start)]
+        events: list[StationEvent] = [
+            _notice("R-1", start),
+            _report("R-1", 1, 300, start),
+            _notice("R-2", start),
+        ]
         storage = _seeded(events)
         app = _tracker(tmp_path, storage)
         later = _record(events[2])
@@ -228,7 +236,11 @@ def test_a_poison_record_is_dead_lettered_and_the_partition_flows_on(tmp_path: P
 def test_a_recall_the_store_refuses_is_dead_lettered_alone(tmp_path: Path) -> None:
     async def scenario() -> None:
         start = datetime.now(UTC) - timedelta(days=31)
-        events = [_notice("R-2", start), _notice("R-1", start), _report("R-1", 1, 300, start)]
+        events: list[StationEvent] = [
+            _notice("R-2", start),
+            _notice("R-1", start),
+            _report("R-1", 1, 300, start),
+        ]
         storage = _seeded(events)
         _repository(storage).fail_next_save(ValueError("value too long for the column"))
         app = _tracker(tmp_path, storage)
@@ -244,7 +256,7 @@ def test_a_recall_the_store_refuses_is_dead_lettered_alone(tmp_path: Path) -> No
 def test_a_store_outage_is_waited_out_and_the_update_applied_once(tmp_path: Path) -> None:
     async def scenario() -> None:
         start = datetime.now(UTC) - timedelta(days=31)
-        events = [_notice("R-1", start), _report("R-1", 1, 300, start)]
+        events: list[StationEvent] = [_notice("R-1", start), _report("R-1", 1, 300, start)]
         storage = _seeded(events)
         _repository(storage).fail_next_save(DatabaseAwayError("database away"))
         app = _tracker(tmp_path, storage)
