@@ -15,6 +15,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     Index,
     Integer,
     LargeBinary,
@@ -305,3 +306,83 @@ class StationKeyRow(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     revoked_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
     revoke_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class Account(Base):
+    """A person or system that uses the API: its role, what scopes it, its hashed token.
+
+    Tokens are 32 random bytes shown once; only their SHA-256 is stored (a random token needs
+    no slow hash: there is nothing to guess). `token_id` is the token's public half, so a
+    lookup never compares secrets in SQL.
+    """
+
+    __tablename__ = "accounts"
+    account_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16), index=True)
+    region: Mapped[str | None] = mapped_column(String(6), nullable=True, index=True)
+    station_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    manufacturer_code: Mapped[str | None] = mapped_column(String(18), nullable=True)
+    expert_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    token_id: Mapped[str] = mapped_column(String(32), unique=True)
+    token_sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(120))
+    rotated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    disabled_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+
+
+class AuditEntry(Base):
+    """Every action taken through the API (or the CLI acting as an account), allowed or not."""
+
+    __tablename__ = "audit_log"
+    entry_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(64), index=True)
+    action: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(200))
+    outcome: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class RiskScoreRow(Base):
+    """Read model: the latest `risk.scores` record per product (compacted topic, kept in SQL)."""
+
+    __tablename__ = "risk_scores"
+    product_key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    score: Mapped[float] = mapped_column(Float)
+    risk_level: Mapped[str | None] = mapped_column(String(16), nullable=True, index=True)
+    explanation: Mapped[list[Any]] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    region: Mapped[str | None] = mapped_column(String(6), nullable=True, index=True)
+    source_partition: Mapped[int] = mapped_column(Integer)
+    source_offset: Mapped[int] = mapped_column(BigInteger)
+
+
+class RiskSignalRow(Base):
+    """Read model: every `risk.signals` record, by its stable signal id."""
+
+    __tablename__ = "risk_signals"
+    signal_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    product_key: Mapped[str] = mapped_column(String(300), index=True)
+    hazard: Mapped[str] = mapped_column(String(32))
+    category: Mapped[str] = mapped_column(String(32), index=True)
+    jurisdiction: Mapped[str] = mapped_column(String(6), index=True)
+    method: Mapped[str] = mapped_column(String(32))
+    risk_level: Mapped[str] = mapped_column(String(16), index=True)
+    raised_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    record: Mapped[dict[str, Any]] = mapped_column()
+
+
+class AlertRow(Base):
+    """Read model: every `alerts` record (regional signals, investigations, recalls)."""
+
+    __tablename__ = "alerts"
+    alert_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    severity: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[str] = mapped_column(String(200))
+    jurisdiction: Mapped[str | None] = mapped_column(String(6), nullable=True, index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    record: Mapped[dict[str, Any]] = mapped_column()
