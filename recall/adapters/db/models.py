@@ -356,6 +356,7 @@ class RiskScoreRow(Base):
     explanation: Mapped[list[Any]] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     region: Mapped[str | None] = mapped_column(String(6), nullable=True, index=True)
+    category: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
     source_partition: Mapped[int] = mapped_column(Integer)
     source_offset: Mapped[int] = mapped_column(BigInteger)
 

@@ -23,7 +23,7 @@ depends_on: str | Sequence[str] | None = None
 _INDEXES = {
     "accounts": ["role", "region"],
     "audit_log": ["account_id", "at"],
-    "risk_scores": ["risk_level", "updated_at", "region"],
+    "risk_scores": ["risk_level", "updated_at", "region", "category"],
     "risk_signals": ["product_key", "category", "jurisdiction", "risk_level", "raised_at"],
     "alerts": ["kind", "jurisdiction", "at"],
 }
@@ -68,6 +68,7 @@ def upgrade() -> None:
         sa.Column("explanation", sa.JSON(), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("region", sa.String(length=6), nullable=True),
+        sa.Column("category", sa.String(length=32), nullable=True),
         sa.Column("source_partition", sa.Integer(), nullable=False),
         sa.Column("source_offset", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("product_key"),

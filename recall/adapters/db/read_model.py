@@ -1,0 +1,330 @@
+"""The SQL read model (`recall.service.readmodel.ports.ReadModel`) on PostgreSQL or SQLite.
+
+Every write is one statement per table, decided by the database, so workers projecting
+different partitions at once cannot race: a score is written by `INSERT … ON CONFLICT
+(product_key) DO UPDATE … WHERE (stored updated_at, partition, offset) < (new …)` — a row
+locked by a concurrent insert is re-checked against the committed one, never overwritten
+blindly — and signals and alerts by `INSERT … ON CONFLICT DO NOTHING`. `RETURNING` says which
+rows the statement changed, so the caller can count records skipped as older or known.
+
+SQLite keeps times as text without an offset: every time is written in UTC and read back as
+UTC, so text order is time order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import orjson
+from sqlalchemy import ColumnElement, Select, delete, func, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+
+from recall.adapters.db.errors import is_transient
+from recall.adapters.db.models import (
+    AlertRow,
+    DeadLetterRow,
+    Event,
+    Manufacturer,
+    Product,
+    RiskScoreRow,
+    RiskSignalRow,
+)
+from recall.adapters.db.upsert import insert_ignoring_conflicts
+from recall.service.readmodel.ports import (
+    AlertFilter,
+    ProductFacts,
+    ScoreFilter,
+    ScoreRow,
+    ScoreSort,
+    ScoreView,
+    SignalFilter,
+    StationHealth,
+    TableStatus,
+    WriteOutcome,
+)
+from schemas.risk import Alert, SignalRaised
+
+T = TypeVar("T")
+CHUNK = 500
+"""Rows per statement: far below PostgreSQL's 65,535 bound parameters."""
+
+
+class SqlReadModel:
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+
+    def is_transient(self, error: BaseException) -> bool:
+        return is_transient(error)
+
+    # --- writes ---------------------------------------------------------------------------
+
+    def write(
+        self, scores: Sequence[ScoreRow], signals: Sequence[SignalRaised], alerts: Sequence[Alert]
+    ) -> WriteOutcome:
+        with self.sessions.begin() as session:
+            return WriteOutcome(
+                scores=sum(_upsert_scores(session, chunk) for chunk in _chunks(scores)),
+                signals=sum(
+                    _insert_new(session, RiskSignalRow, [_signal_row(s) for s in chunk])
+                    for chunk in _chunks(signals)
+                ),
+                alerts=sum(
+                    _insert_new(session, AlertRow, [_alert_row(a) for a in chunk])
+                    for chunk in _chunks(alerts)
+                ),
+            )
+
+    def clear(self) -> None:
+        # DELETE, not TRUNCATE: no exclusive lock, so a running projector only waits for rows.
+        with self.sessions.begin() as session:
+            for model in (RiskScoreRow, RiskSignalRow, AlertRow):
+                session.execute(delete(model))
+
+    # --- reads ----------------------------------------------------------------------------
+
+    def product_facts(self, product_keys: Collection[str]) -> Mapping[str, ProductFacts]:
+        keys = sorted(product_keys)
+        facts: dict[str, ProductFacts] = {}
+        with self.sessions() as session:
+            registered = session.execute(
+                select(Product.product_key, Manufacturer.jurisdiction, Product.category)
+                .outerjoin(Manufacturer, Manufacturer.credit_code == Product.manufacturer_code)
+                .where(Product.product_key.in_(keys))
+            )
+            for key, region, category in registered:
+                facts[key] = ProductFacts(region, category)
+            missing = [k for k in keys if k not in facts or facts[k].region is None]
+            if missing:  # not in the registry: where its latest signal was reported
+                latest = session.execute(
+                    select(
+                        RiskSignalRow.product_key,
+                        RiskSignalRow.jurisdiction,
+                        RiskSignalRow.category,
+                    )
+                    .where(RiskSignalRow.product_key.in_(missing))
+                    .order_by(RiskSignalRow.raised_at.desc())
+                )
+                for key, region, category in latest:
+                    known = facts.get(key)
+                    if known is None or known.region is None:
+                        facts[key] = ProductFacts(region, (known and known.category) or category)
+        return facts
+
+    def status(self) -> list[TableStatus]:
+        newest = {
+            RiskScoreRow: RiskScoreRow.updated_at,
+            RiskSignalRow: RiskSignalRow.raised_at,
+            AlertRow: AlertRow.at,
+        }
+        with self.sessions() as session:
+            out = []
+            for model, column in newest.items():
+                rows, latest = session.execute(select(func.count(), func.max(column))).one()
+                out.append(TableStatus(model.__tablename__, rows, _utc(latest)))
+            return out
+
+    def scores(self, query: ScoreFilter) -> list[ScoreView]:
+        sort = RiskScoreRow.score if query.sort is ScoreSort.SCORE else RiskScoreRow.updated_at
+        stmt = select(RiskScoreRow)
+        if query.product_key is not None:
+            stmt = stmt.where(RiskScoreRow.product_key == query.product_key)
+        if query.region_prefix:
+            stmt = stmt.where(RiskScoreRow.region.startswith(query.region_prefix, autoescape=True))
+        if query.risk_levels:
+            stmt = stmt.where(RiskScoreRow.risk_level.in_(list(query.risk_levels)))
+        if query.category is not None:
+            stmt = stmt.where(RiskScoreRow.category == query.category)
+        stmt = _keyset(stmt, sort, RiskScoreRow.product_key, query.after, query.descending)
+        with self.sessions() as session:
+            return [_score_view(row) for row in session.scalars(stmt.limit(query.limit))]
+
+    def signals(self, query: SignalFilter) -> list[SignalRaised]:
+        stmt = select(RiskSignalRow.record)
+        if query.product_key is not None:
+            stmt = stmt.where(RiskSignalRow.product_key == query.product_key)
+        if query.region_prefix:
+            stmt = stmt.where(
+                RiskSignalRow.jurisdiction.startswith(query.region_prefix, autoescape=True)
+            )
+        if query.risk_levels:
+            stmt = stmt.where(RiskSignalRow.risk_level.in_(list(query.risk_levels)))
+        stmt = _window(stmt, RiskSignalRow.raised_at, query.since, query.until)
+        stmt = _keyset(
+            stmt, RiskSignalRow.raised_at, RiskSignalRow.signal_id, query.after, query.descending
+        )
+        with self.sessions() as session:
+            records = session.scalars(stmt.limit(query.limit)).all()
+        return [SignalRaised.model_validate_json(orjson.dumps(r)) for r in records]
+
+    def alerts(self, query: AlertFilter) -> list[Alert]:
+        stmt = select(AlertRow.record)
+        if query.kinds:
+            stmt = stmt.where(AlertRow.kind.in_(list(query.kinds)))
+        if query.region_prefix:
+            stmt = stmt.where(
+                AlertRow.jurisdiction.startswith(query.region_prefix, autoescape=True)
+            )
+        stmt = _window(stmt, AlertRow.at, query.since, query.until)
+        stmt = _keyset(stmt, AlertRow.at, AlertRow.alert_id, query.after, descending=True)
+        with self.sessions() as session:
+            records = session.scalars(stmt.limit(query.limit)).all()
+        return [Alert.model_validate_json(orjson.dumps(r)) for r in records]
+
+    def station_health(self, station_id: str, since: datetime) -> StationHealth:
+        since = since.astimezone(UTC)
+        with self.sessions() as session:
+            last_accepted = session.scalar(
+                select(func.max(Event.received_at)).where(Event.reporter_id == station_id)
+            )
+            last_refused = session.scalar(
+                select(func.max(DeadLetterRow.received_at)).where(
+                    DeadLetterRow.reporter_id == station_id
+                )
+            )
+            accepted = session.scalar(
+                select(func.count())
+                .select_from(Event)
+                .where(Event.reporter_id == station_id, Event.received_at >= since)
+            )
+            rejected = session.execute(
+                select(DeadLetterRow.reason, func.count())
+                .where(DeadLetterRow.reporter_id == station_id, DeadLetterRow.received_at >= since)
+                .group_by(DeadLetterRow.reason)
+            ).all()
+        seen = [t for t in (_utc(last_accepted), _utc(last_refused)) if t is not None]
+        return StationHealth(
+            station_id=station_id,
+            since=since,
+            last_seen_at=max(seen) if seen else None,
+            last_accepted_at=_utc(last_accepted),
+            accepted=accepted or 0,
+            rejected=dict(sorted((reason, count) for reason, count in rejected)),
+        )
+
+
+def _upsert_scores(session: Session, rows: Sequence[ScoreRow]) -> int:
+    """Insert, or replace a stored score that is older than the new one; how many changed."""
+    values = [
+        {
+            "product_key": r.record.score.product_key,
+            "score": r.record.score.score,
+            "risk_level": r.record.score.risk_level.value if r.record.score.risk_level else None,
+            "explanation": list(r.record.score.explanation),
+            "updated_at": r.record.score.updated_at.astimezone(UTC),
+            "region": r.region,
+            "category": r.category,
+            "source_partition": r.record.partition,
+            "source_offset": r.record.offset,
+        }
+        for r in rows
+    ]
+    if not values:
+        return 0
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(RiskScoreRow).values(values)
+    new = statement.excluded
+    stored = RiskScoreRow.__table__.c
+    version = (stored.updated_at, stored.source_partition, stored.source_offset)
+    offered = (new.updated_at, new.source_partition, new.source_offset)
+    upsert = statement.on_conflict_do_update(
+        index_elements=[stored.product_key],
+        set_={c: new[c] for c in values[0] if c != "product_key"},
+        where=tuple_(*version) < tuple_(*offered),
+    ).returning(stored.product_key)
+    return len(session.execute(upsert).all())
+
+
+def _insert_new(session: Session, model: Any, rows: list[dict[str, Any]]) -> int:
+    if not rows:
+        return 0
+    table = model.__table__
+    key = table.primary_key.columns.values()[0]
+    stmt = insert_ignoring_conflicts(session, table).values(rows).returning(key)
+    return len(session.execute(stmt).all())
+
+
+def _signal_row(signal: SignalRaised) -> dict[str, Any]:
+    return {
+        "signal_id": signal.signal_id,
+        "product_key": signal.product_key,
+        "hazard": signal.hazard,
+        "category": signal.category,
+        "jurisdiction": signal.jurisdiction,
+        "method": signal.method,
+        "risk_level": signal.risk_level.value,
+        "raised_at": signal.raised_at.astimezone(UTC),
+        "record": signal.model_dump(mode="json"),
+    }
+
+
+def _alert_row(alert: Alert) -> dict[str, Any]:
+    return {
+        "alert_id": alert.alert_id,
+        "kind": alert.kind.value,
+        "severity": alert.severity.value,
+        "subject": alert.subject,
+        "jurisdiction": alert.jurisdiction,
+        "at": alert.at.astimezone(UTC),
+        "record": alert.model_dump(mode="json"),
+    }
+
+
+def _keyset(
+    stmt: Select[Any],
+    sort: Any,
+    key: Any,
+    after: tuple[float | datetime, str] | None,
+    descending: bool,
+) -> Select[Any]:
+    """Order by (sort, key) and start after the cursor's (value, key)."""
+    if after is not None:
+        value, last = after
+        if isinstance(value, datetime):
+            value = value.astimezone(UTC)
+        position: ColumnElement[bool] = (
+            tuple_(sort, key) < tuple_(value, last)
+            if descending
+            else tuple_(sort, key) > tuple_(value, last)
+        )
+        stmt = stmt.where(position)
+    if descending:
+        return stmt.order_by(sort.desc(), key.desc())
+    return stmt.order_by(sort.asc(), key.asc())
+
+
+def _window(
+    stmt: Select[Any], column: Any, since: datetime | None, until: datetime | None
+) -> Select[Any]:
+    if since is not None:
+        stmt = stmt.where(column >= since.astimezone(UTC))
+    if until is not None:
+        stmt = stmt.where(column < until.astimezone(UTC))
+    return stmt
+
+
+def _score_view(row: RiskScoreRow) -> ScoreView:
+    return ScoreView(
+        product_key=row.product_key,
+        score=row.score,
+        risk_level=row.risk_level,
+        explanation=tuple(row.explanation),
+        updated_at=_utc(row.updated_at) or row.updated_at,
+        region=row.region,
+        category=row.category,
+    )
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """SQLite returns times without an offset; they were written in UTC."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]

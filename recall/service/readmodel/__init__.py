@@ -1,0 +1,1 @@
+"""Read model (issue 10): risk scores, signals and alerts kept in SQL for people to query."""
