@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from recall.cli import (
+    accounts,
     bench,
     broker,
     intake,
@@ -38,6 +39,7 @@ app.add_typer(risk.app, name="risk")
 app.add_typer(signals.app, name="signals")
 app.add_typer(investigations.app, name="investigations")
 app.add_typer(recalls.app, name="recalls")
+app.add_typer(accounts.app, name="accounts")
 system.register(app)
 
 
