@@ -1,17 +1,253 @@
-"""Who is calling: the bearer token of a request, resolved to a `Principal`.
+"""Who is calling: the bearer token of a request, resolved to a `Principal`; denials; audit.
 
-Every route depends on `current_principal`; tests may override it
-(`app.dependency_overrides[current_principal] = ...`). The real resolution (token lookup,
-disabled accounts, rate limiting of failures, metrics) is filled in by the accounts work.
+Wiring (the app factory calls this once)::
+
+    install_auth(app, sessions, metrics)   # sessions: sessionmaker; metrics: CollectorRegistry
+
+It stores an `AuthState` on `app.state.auth` (the account storage, the failure windows, the
+Prometheus counters) and registers the handler that turns an `AuthProblem` into problem+json.
+Then, in routes:
+
+- `current_principal` — the dependency every route uses (tests may override it with
+  `app.dependency_overrides[current_principal] = ...`). It reads `Authorization: Bearer
+  <token>`, answers 401 (`application/problem+json`, RFC 9457, with `WWW-Authenticate:
+  Bearer`) for a missing, malformed, unknown, rotated-away or disabled token — the caller is
+  never told which — and 429 with `Retry-After` once an address or a token id has failed too
+  often in the window (`recall.domain.throttle.FailureWindow`). Failures are counted in
+  `recall_api_auth_failures_total{reason}`.
+- `count_denial(request, kind)` — whoever decides a 403 or a 404-outside-scope counts it in
+  `recall_api_denials_total{kind}` (`kind`: a `recall.domain.access.Decision`, "forbidden" or
+  "hidden").
+- `audit(request, principal, action, subject, outcome)` — writes one audit-log entry for the
+  authenticated account. It is synchronous (one short transaction): call it from `def` routes,
+  which FastAPI runs in a thread.
+
+The client address is `request.client.host`: behind a reverse proxy, run uvicorn with
+`--proxy-headers --forwarded-allow-ips=<proxy>` so it is the real client, not the proxy.
+
+OIDC seam: `AuthState.verify` maps a bearer token to an `Authentication`; unset, it is
+`recall.service.accounts.commands.check_token` over the accounts table (opaque `rt1_` tokens).
+Single sign-on adds a verifier that recognises a JWT, checks it against the configured issuer's
+keys and maps its claims to an account, tried before the opaque one; nothing else here changes.
 """
 
 from __future__ import annotations
 
-from fastapi import HTTPException, Request
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http import HTTPStatus
 
-from recall.domain.access import Principal
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import JSONResponse
+from prometheus_client import CollectorRegistry, Counter
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
+
+from recall.adapters.db.account_store import SqlAccountStorage
+from recall.domain.access import Decision, Principal
+from recall.domain.throttle import FailureWindow
+from recall.service.accounts import commands
+from recall.service.accounts.commands import Authentication
+from recall.service.accounts.ports import AccountStorage, AuditOutcome, AuditRecord
+from recall.service.accounts.tokens import token_id_of
+
+__all__ = [
+    "AuthLimits",
+    "AuthMetrics",
+    "AuthProblem",
+    "AuthState",
+    "audit",
+    "count_denial",
+    "current_principal",
+    "install_auth",
+]
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+_CHALLENGE = 'Bearer realm="recall-tracker"'
+
+
+@dataclass(frozen=True, slots=True)
+class AuthLimits:
+    """Failed authentications allowed per client address and per token id, per window."""
+
+    per_address: int = 20
+    per_token: int = 5
+    window_s: float = 300.0
+
+
+@dataclass(frozen=True)
+class AuthMetrics:
+    failures: Counter
+    denials: Counter
+
+    @classmethod
+    def register(cls, registry: CollectorRegistry) -> AuthMetrics:
+        return cls(
+            failures=Counter(
+                "recall_api_auth_failures",
+                "Requests refused at authentication, by reason",
+                ["reason"],
+                registry=registry,
+            ),
+            denials=Counter(
+                "recall_api_denials",
+                "Authenticated requests denied: forbidden (403) or hidden outside scope (404)",
+                ["kind"],
+                registry=registry,
+            ),
+        )
+
+
+@dataclass
+class AuthState:
+    """What `install_auth` keeps on `app.state.auth`."""
+
+    storage: AccountStorage
+    metrics: AuthMetrics
+    limits: AuthLimits = field(default_factory=AuthLimits)
+    clock: Callable[[], float] = time.monotonic
+    now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    verify: Callable[[str], Authentication] | None = None
+    by_address: FailureWindow = field(init=False)
+    by_token: FailureWindow = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.by_address = FailureWindow(self.limits.per_address, self.limits.window_s)
+        self.by_token = FailureWindow(self.limits.per_token, self.limits.window_s)
+
+    def check(self, token: str) -> Authentication:
+        """The configured verifier, or the accounts table's opaque tokens by default."""
+        if self.verify is not None:
+            return self.verify(token)
+        return commands.check_token(self.storage, token)
+
+
+class AuthProblem(HTTPException):
+    """A 401 or 429 from authentication, answered as problem+json by `install_auth`'s handler."""
+
+    def __init__(self, status: int, detail: str, *, kind: str, headers: dict[str, str]) -> None:
+        super().__init__(status_code=status, detail=detail, headers=headers)
+        self.kind = kind
+
+
+def install_auth(
+    app: FastAPI,
+    sessions: sessionmaker[Session],
+    metrics: CollectorRegistry,
+    *,
+    limits: AuthLimits | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> AuthState:
+    """Make `current_principal`, `count_denial` and `audit` work for this app."""
+    state = AuthState(
+        storage=SqlAccountStorage(sessions),
+        metrics=AuthMetrics.register(metrics),
+        limits=limits or AuthLimits(),
+        clock=clock,
+    )
+    app.state.auth = state
+    app.add_exception_handler(AuthProblem, _on_auth_problem)  # type: ignore[arg-type]  # narrower
+    return state
 
 
 async def current_principal(request: Request) -> Principal:
-    """The authenticated principal, or 401 (problem+json) when there is none."""
-    raise HTTPException(status_code=401, detail="authentication is not configured yet")
+    """The authenticated principal, or 401 (problem+json) when there is none, 429 when throttled."""
+    state = _state(request)
+    address = request.client.host if request.client else "unknown"
+    now = state.clock()
+    _refuse_if_throttled(state, address, None, now)
+    token = _bearer(request.headers.get("authorization"))
+    if token is None:
+        state.metrics.failures.labels(reason="missing").inc()
+        raise AuthProblem(
+            401,
+            "this request needs a header `Authorization: Bearer <token>`;"
+            " an administrator creates accounts with `recall accounts add`",
+            kind="unauthorized",
+            headers={"WWW-Authenticate": _CHALLENGE},
+        )
+    _refuse_if_throttled(state, address, token_id_of(token), now)
+    result = await run_in_threadpool(state.check, token)
+    if result.principal is not None:
+        return result.principal
+    state.by_address.record(address, now)
+    if result.token_id is not None:
+        state.by_token.record(result.token_id, now)
+    reason = result.failure.value if result.failure else "invalid"
+    state.metrics.failures.labels(reason=reason).inc()
+    raise AuthProblem(
+        401,
+        "the bearer token is not valid (it may be mistyped, rotated or disabled)",
+        kind="unauthorized",
+        headers={"WWW-Authenticate": f'{_CHALLENGE}, error="invalid_token"'},
+    )
+
+
+def count_denial(request: Request, kind: Decision | str) -> None:
+    """Count one denied request: `Decision.FORBIDDEN` (403) or `Decision.HIDDEN` (404)."""
+    _state(request).metrics.denials.labels(kind=str(kind)).inc()
+
+
+def audit(
+    request: Request,
+    principal: Principal,
+    action: str,
+    subject: str,
+    outcome: AuditOutcome | str,
+    detail: str | None = None,
+) -> AuditRecord:
+    """Write one audit-log entry: this account did `action` to `subject`, with `outcome`."""
+    state = _state(request)
+    return commands.audit(
+        state.storage,
+        account_id=principal.account_id,
+        action=action,
+        subject=subject,
+        outcome=AuditOutcome(outcome),
+        at=state.now(),
+        detail=detail,
+    )
+
+
+def _state(request: Request) -> AuthState:
+    state = getattr(request.app.state, "auth", None)
+    if not isinstance(state, AuthState):
+        raise RuntimeError("authentication is not installed: call install_auth(app, …) first")
+    return state
+
+
+def _bearer(header: str | None) -> str | None:
+    if not header:
+        return None
+    scheme, _, token = header.strip().partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None
+
+
+def _refuse_if_throttled(state: AuthState, address: str, token_id: str | None, now: float) -> None:
+    wait = state.by_address.retry_after(address, now)
+    if token_id is not None:
+        wait = max(wait, state.by_token.retry_after(token_id, now))
+    if wait:
+        state.metrics.failures.labels(reason="rate_limited").inc()
+        raise AuthProblem(
+            429,
+            f"too many failed authentications; try again in {wait} s",
+            kind="too-many-failures",
+            headers={"Retry-After": str(wait)},
+        )
+
+
+async def _on_auth_problem(request: Request, error: AuthProblem) -> JSONResponse:
+    body = {
+        "type": f"/problems/{error.kind}",
+        "title": HTTPStatus(error.status_code).phrase,
+        "status": error.status_code,
+        "detail": error.detail,
+        "instance": request.url.path,
+    }
+    return JSONResponse(
+        body, status_code=error.status_code, media_type=PROBLEM_MEDIA_TYPE, headers=error.headers
+    )
