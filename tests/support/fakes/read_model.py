@@ -1,7 +1,8 @@
 """An in-memory `ReadModel`: the same rules as SQL (newer score wins, ids inserted once).
 
-`fail_next` makes the next writes raise chosen errors (an outage, a refusal), so the agent's
-retry and isolation paths run without a database; `writes` counts the calls that succeeded.
+`fail_next` makes the next writes raise chosen errors (an outage), `refused` names records
+the store refuses for good, so the agent's retry and isolation paths run without a database;
+`writes` counts the calls that succeeded.
 """
 
 from __future__ import annotations
@@ -48,6 +49,9 @@ class MemoryReadModel:
     registry: dict[str, ProductFacts] = field(default_factory=dict)
     traffic: list[StationTraffic] = field(default_factory=list)
     failures: list[BaseException] = field(default_factory=list)
+    refused: set[str] = field(default_factory=set)
+    """Ids (and product keys) the store refuses for good, as PostgreSQL refuses a value
+    longer than its column: a write that holds one raises `ValueError`."""
     writes: int = 0
 
     def fail_next(self, *errors: BaseException) -> None:
@@ -61,6 +65,9 @@ class MemoryReadModel:
     ) -> WriteOutcome:
         if self.failures:
             raise self.failures.pop(0)
+        ids = {s.record.score.product_key for s in scores} | {s.signal_id for s in signals}
+        if self.refused & (ids | {a.alert_id for a in alerts}):
+            raise ValueError("value too long for its column")
         keys = [s.record.score.product_key for s in scores]
         assert len(keys) == len(set(keys)), "one score per product per write, as SQL needs"
         stored = 0
