@@ -10,13 +10,14 @@ from recall.service.readmodel.ports import ProductFacts, ScoreSort
 from recall.service.readmodel.projection import ProjectionOutcome, newest_per_product, project
 from recall.service.readmodel.queries import (
     InvalidCursorError,
+    Page,
     list_alerts,
     list_scores,
     list_signals,
     product_risk,
     station_health,
 )
-from schemas.risk import AlertKind
+from schemas.risk import Alert, AlertKind, SignalRaised
 from tests.support.fakes.read_model import MemoryReadModel, StationTraffic
 from tests.support.readmodel import PRODUCT, T0, alert, score, signal_at
 
@@ -114,15 +115,14 @@ def test_signals_by_product_region_level_and_window() -> None:
             signal_at("s4", 30, product_key="other/acme/z"),
         ],
     )
-    ids = lambda page: [s.signal_id for s in page.items]  # noqa: E731
-    assert ids(list_signals(model)) == ["s4", "s3", "s2", "s1"]
-    assert ids(list_signals(model, product_key=PRODUCT)) == ["s3", "s2", "s1"]
-    assert ids(list_signals(model, scope="140000")) == ["s4", "s2", "s1"]
-    assert ids(list_signals(model, risk_levels=["medium"])) == ["s2"]
+    assert _signal_ids(list_signals(model)) == ["s4", "s3", "s2", "s1"]
+    assert _signal_ids(list_signals(model, product_key=PRODUCT)) == ["s3", "s2", "s1"]
+    assert _signal_ids(list_signals(model, scope="140000")) == ["s4", "s2", "s1"]
+    assert _signal_ids(list_signals(model, risk_levels=["medium"])) == ["s2"]
     window = list_signals(model, since=T0 + timedelta(minutes=10), until=T0 + timedelta(minutes=30))
-    assert ids(window) == ["s3", "s2"]
+    assert _signal_ids(window) == ["s3", "s2"]
     first = list_signals(model, limit=3)
-    assert ids(list_signals(model, cursor=first.next_cursor)) == ["s1"]
+    assert _signal_ids(list_signals(model, cursor=first.next_cursor)) == ["s1"]
 
 
 def test_alerts_by_kind_region_and_window() -> None:
@@ -135,11 +135,10 @@ def test_alerts_by_kind_region_and_window() -> None:
             alert("a3", minutes=9, kind=AlertKind.INVESTIGATION_OPENED, jurisdiction=None),
         ],
     )
-    ids = lambda page: [a.alert_id for a in page.items]  # noqa: E731
-    assert ids(list_alerts(model)) == ["a3", "a2", "a1"]
-    assert ids(list_alerts(model, kinds=["regional_signal"])) == ["a2", "a1"]
-    assert ids(list_alerts(model, scope="140100")) == ["a1"]
-    assert ids(list_alerts(model, since=T0 + timedelta(minutes=1))) == ["a3", "a2"]
+    assert _alert_ids(list_alerts(model)) == ["a3", "a2", "a1"]
+    assert _alert_ids(list_alerts(model, kinds=["regional_signal"])) == ["a2", "a1"]
+    assert _alert_ids(list_alerts(model, scope="140100")) == ["a1"]
+    assert _alert_ids(list_alerts(model, since=T0 + timedelta(minutes=1))) == ["a3", "a2"]
 
 
 def test_product_risk_is_the_score_and_the_signals_oldest_first() -> None:
@@ -167,3 +166,11 @@ def test_station_health_counts_the_window_and_remembers_the_last_contact() -> No
     assert dict(health.rejected) == {"bad_signature": 1, "schema": 2}
     assert health.last_accepted_at == T0
     assert health.last_seen_at == now - timedelta(hours=1)
+
+
+def _signal_ids(page: Page[SignalRaised]) -> list[str]:
+    return [s.signal_id for s in page.items]
+
+
+def _alert_ids(page: Page[Alert]) -> list[str]:
+    return [a.alert_id for a in page.items]
