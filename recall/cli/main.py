@@ -10,6 +10,7 @@ from recall.cli import (
     broker,
     intake,
     investigations,
+    readmodel,
     recalls,
     registry,
     risk,
@@ -39,6 +40,7 @@ app.add_typer(risk.app, name="risk")
 app.add_typer(signals.app, name="signals")
 app.add_typer(investigations.app, name="investigations")
 app.add_typer(recalls.app, name="recalls")
+app.add_typer(readmodel.app, name="readmodel")
 app.add_typer(accounts.app, name="accounts")
 system.register(app)
 
