@@ -2,7 +2,7 @@
 
 Wiring (the app factory calls this once)::
 
-    install_auth(app, sessions, metrics)   # sessions: sessionmaker; metrics: CollectorRegistry
+    install_auth(app, sessions, metrics)   # sessionmaker; prometheus CollectorRegistry (or None)
 
 It stores an `AuthState` on `app.state.auth` (the account storage, the failure windows, the
 Prometheus counters) and registers the handler that turns an `AuthProblem` into problem+json.
@@ -19,8 +19,9 @@ Then, in routes:
   `recall_api_denials_total{kind}` (`kind`: a `recall.domain.access.Decision`, "forbidden" or
   "hidden").
 - `audit(request, principal, action, subject, outcome)` — writes one audit-log entry for the
-  authenticated account. It is synchronous (one short transaction): call it from `def` routes,
-  which FastAPI runs in a thread.
+  authenticated account; `outcome` is an `AuditOutcome` or its value: "done", "denied" (403/404),
+  "refused" (a domain rule said no) or "failed". It is synchronous (one short transaction):
+  call it from `def` routes, which FastAPI runs in a thread.
 
 The client address is `request.client.host`: behind a reverse proxy, run uvicorn with
 `--proxy-headers --forwarded-allow-ips=<proxy>` so it is the real client, not the proxy.
@@ -79,12 +80,16 @@ class AuthLimits:
 
 @dataclass(frozen=True)
 class AuthMetrics:
+    """The two counters, registered in `registry` (expose it on the app's /metrics)."""
+
+    registry: CollectorRegistry
     failures: Counter
     denials: Counter
 
     @classmethod
     def register(cls, registry: CollectorRegistry) -> AuthMetrics:
         return cls(
+            registry=registry,
             failures=Counter(
                 "recall_api_auth_failures",
                 "Requests refused at authentication, by reason",
@@ -135,15 +140,20 @@ class AuthProblem(HTTPException):
 def install_auth(
     app: FastAPI,
     sessions: sessionmaker[Session],
-    metrics: CollectorRegistry,
+    metrics: CollectorRegistry | None = None,
     *,
     limits: AuthLimits | None = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> AuthState:
-    """Make `current_principal`, `count_denial` and `audit` work for this app."""
+    """Make `current_principal`, `count_denial` and `audit` work for this app.
+
+    `metrics` is the Prometheus registry the counters join (None: a new one, kept as
+    `app.state.auth.metrics.registry`); one registry per app, since a counter name can be
+    registered only once per registry.
+    """
     state = AuthState(
         storage=SqlAccountStorage(sessions),
-        metrics=AuthMetrics.register(metrics),
+        metrics=AuthMetrics.register(metrics if metrics is not None else CollectorRegistry()),
         limits=limits or AuthLimits(),
         clock=clock,
     )

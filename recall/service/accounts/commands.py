@@ -244,7 +244,7 @@ def _audit(
     subject: str,
     at: datetime,
     detail: str | None,
-    outcome: AuditOutcome = AuditOutcome.SUCCEEDED,
+    outcome: AuditOutcome = AuditOutcome.DONE,
 ) -> AuditRecord:
     record = AuditRecord(
         entry_id=uuid.uuid4().hex,

@@ -42,9 +42,10 @@ class StoredAccount:
 class AuditOutcome(StrEnum):
     """How an audited action ended."""
 
-    SUCCEEDED = "succeeded"
+    DONE = "done"
     DENIED = "denied"  # the principal may not (403, or 404 outside its scope)
-    FAILED = "failed"  # allowed, but refused by a rule or an error
+    REFUSED = "refused"  # allowed, but a domain rule said no (409, 422)
+    FAILED = "failed"  # allowed, but an unexpected error stopped it
 
 
 @dataclass(frozen=True, slots=True)

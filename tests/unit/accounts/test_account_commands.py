@@ -43,7 +43,7 @@ def test_add_returns_the_token_once_and_stores_only_its_digest() -> None:
         BY,
         "accounts.add",
         issued.account.account_id,
-        AuditOutcome.SUCCEEDED,
+        AuditOutcome.DONE,
     )
     assert entry.detail == "role=regulator region=140100"
 

@@ -69,7 +69,7 @@ def _app() -> FastAPI:
             count_denial(request, Decision.HIDDEN)
             audit(request, principal, "things.close", thing, AuditOutcome.DENIED)
             return {"closed": "no"}
-        audit(request, principal, "things.close", thing, "succeeded", detail="why not")
+        audit(request, principal, "things.close", thing, "done", detail="why not")
         return {"closed": thing}
 
     return app
@@ -188,7 +188,7 @@ def test_denials_are_counted_and_actions_audited_with_the_account(api: Api) -> N
         log = unit.audit.recent(account_id=account_id)
     assert sorted((r.action, r.subject, r.outcome, r.detail) for r in log) == [
         ("things.close", "secret", AuditOutcome.DENIED, None),
-        ("things.close", "t-1", AuditOutcome.SUCCEEDED, "why not"),
+        ("things.close", "t-1", AuditOutcome.DONE, "why not"),
     ]
 
 
