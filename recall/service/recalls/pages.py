@@ -15,6 +15,8 @@ from recall.domain.access import Principal, Role, Scoped, region_prefix
 from recall.domain.jurisdiction import significant_prefix
 from recall.domain.recalls import OVERALL, RecallState
 from recall.service.paging import Page, PageRequest
+from recall.service.ports import Storage
+from recall.service.recalls.lookup import require
 from recall.service.recalls.ports import RecallHead
 
 SORTS = ("updated_at", "start")
@@ -128,3 +130,10 @@ def _item(listing: RecallListing) -> RecallItem:
         forecast=(forecast.final_rate, forecast.low80, forecast.high80) if forecast else None,
         updated_at=head.updated_at,
     )
+
+
+def scope_of_recall(storage: Storage, recall_id: str) -> Scoped:
+    """What scopes a stored recall (`RecallNotFoundError` if there is none)."""
+    with storage.transaction() as tx:
+        loaded = require(tx.recalls, recall_id)
+    return scoped(loaded.jurisdiction, loaded.spec.product_key)

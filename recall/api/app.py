@@ -1,0 +1,93 @@
+"""`create_api(settings)`: the regulator API application, wired once (nothing at import time).
+
+What it holds on `app.state`: the session factory, the `SqlStorage` the commands and queries
+run on, the list adapter (`SqlListings`), the outbox topics' runtime names and the key that
+signs list cursors. What it serves: `/openapi.json`, the documentation page `/docs` (no CDN),
+`/healthz` (liveness; no authentication), and the resources, every one of which depends on
+`recall.api.auth.current_principal` and answers errors as RFC 9457 problems.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from fastapi import FastAPI
+from prometheus_client import CollectorRegistry
+from sqlalchemy.orm import Session, sessionmaker
+
+from recall.adapters.db.engine import make_engine, make_session_factory
+from recall.adapters.db.listings import SqlListings
+from recall.adapters.db.storage import SqlStorage
+from recall.api.auth import install_auth
+from recall.api.docs import install_docs
+from recall.api.problems import install_problem_handlers
+from recall.api.routes import dead_letters, investigations, recalls
+from recall.config import Settings
+from recall.service.ports import OutputTopics
+from schemas.api import Health
+from schemas.topics import ALERTS, INVESTIGATION_EVENTS, RECALL_EFFECTIVENESS
+
+OPENAPI_URL = "/openapi.json"
+DESCRIPTION = """Regulators, experts, stations and firms read and act on what the streams know,
+each within its scope (国家/省/市/县 three-tier jurisdiction). Send `Authorization: Bearer
+<token>`. Lists: cursor pages (`limit`, `cursor`, `next`), `sort`, filters, `format=csv`.
+Errors: RFC 9457 `application/problem+json`. See docs/api.md."""
+
+
+def create_api(
+    settings: Settings,
+    *,
+    sessions: sessionmaker[Session] | None = None,
+    metrics: CollectorRegistry | None = None,
+) -> FastAPI:
+    """The application over `settings`' database (or `sessions`, e.g. in tests).
+
+    `metrics` receives the authentication counters (a registry of its own by default, so
+    two apps in one process never register a counter twice).
+
+    Migrations are not applied here: `recall api` applies them before serving.
+    """
+    if sessions is None:
+        sessions = make_session_factory(make_engine(settings.sqlalchemy_url))
+    app = FastAPI(
+        title="recall-tracker regulator API",
+        description=DESCRIPTION,
+        version="1",
+        openapi_url=OPENAPI_URL,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.sessions = sessions
+    app.state.storage = SqlStorage(sessions)
+    app.state.listings = SqlListings(sessions)
+    app.state.topics = output_topics(settings)
+    app.state.cursor_key = cursor_key(settings)
+    install_problem_handlers(app)
+    install_docs(app, OPENAPI_URL)
+    app.add_api_route("/healthz", healthz, methods=["GET"], response_model=Health, tags=["health"])
+    for module in (investigations, recalls, dead_letters):
+        app.include_router(module.router)
+    install_auth(app, sessions, metrics if metrics is not None else CollectorRegistry())
+    return app
+
+
+async def healthz() -> Health:
+    """The process answers (liveness); it does not query the database."""
+    return Health()
+
+
+def output_topics(settings: Settings) -> OutputTopics:
+    """Runtime names of the topics the commands write to through the outbox."""
+    return OutputTopics(
+        investigations=settings.topic_name(INVESTIGATION_EVENTS.name),
+        effectiveness=settings.topic_name(RECALL_EFFECTIVENESS.name),
+        alerts=settings.topic_name(ALERTS.name),
+    )
+
+
+def cursor_key(settings: Settings) -> bytes:
+    """The key that signs list cursors, derived from the server secret for this one use, so
+    every API process of a deployment accepts the others' cursors."""
+    secret = settings.signing_secret.get_secret_value().encode()
+    return hmac.new(secret, b"recall-tracker api cursor v1", hashlib.sha256).digest()

@@ -1,0 +1,190 @@
+"""What every list of the API shares: cursor pages, sorting, filters, CSV export.
+
+- **Pages.** `limit` (1–500, default 50) items after `cursor`; the response's `next` is the
+  URL of the following page, null on the last. The cursor is opaque: base64url of the last
+  item's (sort value, id) and the sort order, signed with an HMAC so a changed cursor is a
+  400 problem instead of a query on values nobody checked. Keyset pages (see
+  `recall.service.paging`) show every item once even while the list grows.
+- **Sorting.** `sort=field` ascending, `sort=-field` descending, among the fields each list
+  allows (an enum in the OpenAPI document); the id breaks ties.
+- **Export.** `format=json` (default) is one page; `format=csv` streams every item that
+  matches the filters (from `cursor` on, read `limit` at a time) as UTF-8 CSV with a byte
+  order mark, so spreadsheet programs read the Chinese, and a header in "中文 / English" form.
+  Cells that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`) are quoted with `'`:
+  dead-letter messages quote what stations sent.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import csv
+import hashlib
+import hmac
+import io
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any, TypeVar
+
+import orjson
+from fastapi import Query, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
+
+from recall.api.problems import ProblemError
+from recall.service.paging import Page, PageRequest, Position
+
+T = TypeVar("T")
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class Format(StrEnum):
+    JSON = "json"
+    CSV = "csv"
+
+
+Cursor = Annotated[
+    str | None,
+    Query(max_length=1000, description="the `next` link's cursor; absent for the first page"),
+]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="items per page (1–500)")]
+ExportFormat = Annotated[
+    Format,
+    Query(alias="format", description="json: one page; csv: every matching item, streamed"),
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A CSV column: the item's field and its bilingual header."""
+
+    key: str
+    zh: str
+    en: str
+
+    @property
+    def header(self) -> str:
+        return f"{self.zh} / {self.en}"
+
+
+def page_request(request: Request, sort: str, cursor: str | None, limit: int) -> PageRequest:
+    """The page asked for; a cursor that is not ours, or of another sort, is a 400."""
+    after = decode_cursor(cursor_key(request), cursor, sort) if cursor else None
+    return PageRequest(sort.lstrip("-"), sort.startswith("-"), limit, after)
+
+
+def cursor_key(request: Request) -> bytes:
+    key: bytes = request.app.state.cursor_key
+    return key
+
+
+def encode_cursor(key: bytes, position: Position, sort: str) -> str:
+    values = [v.isoformat() if isinstance(v, datetime) else v for v in position]
+    payload = orjson.dumps({"s": sort, "k": values})
+    return f"{_b64(payload)}.{_b64(_sign(key, payload))}"
+
+
+def decode_cursor(key: bytes, cursor: str, sort: str) -> Position:
+    """The position a cursor names (its first value is the sort field's time)."""
+    try:
+        body, signature = cursor.split(".")
+        payload = _unb64(body)
+        if not hmac.compare_digest(_unb64(signature), _sign(key, payload)):
+            raise ValueError("signature")
+        document = orjson.loads(payload)
+        values = document["k"]
+        if document["s"] != sort:
+            raise _bad_cursor("the cursor belongs to another sort order; start again without it")
+        return (datetime.fromisoformat(values[0]), *values[1:])
+    except ProblemError:
+        raise
+    except (ValueError, KeyError, TypeError, IndexError, binascii.Error) as error:
+        raise _bad_cursor("the cursor is not one this API issued") from error
+
+
+def page_body(request: Request, page: Page[Any], sort: str, items: list[Any]) -> dict[str, Any]:
+    """`items` and the `next` link of a page."""
+    next_url = None
+    if page.next_after is not None:
+        token = encode_cursor(cursor_key(request), page.next_after, sort)
+        next_url = str(request.url.include_query_params(cursor=token))
+    return {"items": items, "next": next_url}
+
+
+def every_page(fetch: Callable[[PageRequest], Page[T]], first: PageRequest) -> Iterator[list[T]]:
+    """The items of `first` and of every page after it (each page is one transaction)."""
+    request: PageRequest | None = first
+    while request is not None:
+        page = fetch(request)
+        yield page.items
+        after = page.next_after
+        request = (
+            None if after is None else PageRequest(first.sort, first.descending, first.limit, after)
+        )
+
+
+def csv_response(
+    columns: Sequence[Column], pages: Iterable[Sequence[BaseModel]], name: str
+) -> StreamingResponse:
+    """A streamed CSV download of the documents of every page."""
+    return StreamingResponse(
+        _csv_chunks(columns, pages),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+    )
+
+
+def _csv_chunks(columns: Sequence[Column], pages: Iterable[Sequence[BaseModel]]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([c.header for c in columns])
+    yield "\ufeff" + _drain(buffer)
+    for documents in pages:
+        for document in documents:
+            values = document.model_dump(mode="json")
+            writer.writerow([_cell(values.get(c.key)) for c in columns])
+        yield _drain(buffer)
+
+
+def _drain(buffer: io.StringIO) -> str:
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        text = "; ".join(value)
+    elif isinstance(value, (list, dict)):
+        text = orjson.dumps(value).decode()
+    elif isinstance(value, bool):
+        return "true" if value else "false"
+    elif isinstance(value, (int, float)):
+        return str(value)
+    else:
+        text = str(value)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def _bad_cursor(detail: str) -> ProblemError:
+    return ProblemError(400, detail, kind="invalid-cursor")
+
+
+def _sign(key: bytes, payload: bytes) -> bytes:
+    return hmac.new(key, payload, hashlib.sha256).digest()[:16]
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))

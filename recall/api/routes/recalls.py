@@ -1,0 +1,310 @@
+"""Recalls (召回实施/效果评估): the register, a dossier, the closure report, and the
+regulator's decisions (evaluate, close).
+
+Scope: a regulator sees the recalls whose jurisdiction lies in its area, a firm its own
+recalls (by manufacturer credit code, the product key's first part); other roles none. Only
+regulators act; a firm acting on its own recall gets 403, anyone outside the scope 404.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+
+from recall.adapters.reports.closure import render_closure_report
+from recall.api import audit as api_audit
+from recall.api import lists
+from recall.api.deps import CurrentPrincipal, RecallPagesDep, StorageDep
+from recall.api.problems import PROBLEM_RESPONSES, not_found
+from recall.api.regions import RegionFilter, checked_region
+from recall.domain import recalls as domain
+from recall.domain.access import Decision, Principal, Role, can_see, decide
+from recall.service.ports import Storage
+from recall.service.recalls import commands
+from recall.service.recalls import pages as service
+from recall.service.recalls.lookup import RecallNotFoundError
+from recall.service.recalls.queries import RecallDossier, recall_dossier
+from schemas import api
+from schemas.common import ProductCategory, RiskLevel
+from schemas.recalls import EffectivenessVerdict, RecallState
+
+router = APIRouter(prefix="/recalls", tags=["recalls 召回"], responses=PROBLEM_RESPONSES)
+ACTING = frozenset({Role.REGULATOR})
+NOUN = "recall"
+
+
+class RecallSort(StrEnum):
+    UPDATED_DESC = "-updated_at"
+    UPDATED = "updated_at"
+    START_DESC = "-start"
+    START = "start"
+
+
+COLUMNS = (
+    lists.Column("recall_id", "召回编号", "Recall id"),
+    lists.Column("kind", "召回类型", "Kind"),
+    lists.Column("state", "状态", "State"),
+    lists.Column("verdict", "效果评价", "Verdict"),
+    lists.Column("jurisdiction", "辖区", "Jurisdiction"),
+    lists.Column("category", "品类", "Category"),
+    lists.Column("product_key", "产品", "Product"),
+    lists.Column("manufacturer_code", "生产者代码", "Manufacturer code"),
+    lists.Column("start", "开始日期", "Start"),
+    lists.Column("target_rate", "目标纠正率", "Target rate"),
+    lists.Column("raw_rate", "纠正率", "Correction rate"),
+    lists.Column("adjusted_rate", "调整后纠正率", "Adjusted rate"),
+    lists.Column("forecast_final_rate", "预测最终纠正率", "Forecast final rate"),
+    lists.Column("forecast_low80", "预测下限 80%", "Forecast low 80%"),
+    lists.Column("forecast_high80", "预测上限 80%", "Forecast high 80%"),
+    lists.Column("updated_at", "更新时间", "Updated at"),
+)
+
+
+@router.get("", response_model=api.RecallPage)
+def list_recalls(
+    request: Request,
+    principal: CurrentPrincipal,
+    pages: RecallPagesDep,
+    state: Annotated[list[RecallState], Query()] = [],  # noqa: B006  # FastAPI copies it
+    category: ProductCategory | None = None,
+    region: RegionFilter = None,
+    sort: RecallSort = RecallSort.UPDATED_DESC,
+    cursor: lists.Cursor = None,
+    limit: lists.Limit = lists.DEFAULT_LIMIT,
+    export: lists.ExportFormat = lists.Format.JSON,
+) -> Any:
+    """The recall register in the caller's scope, most recently updated first by default."""
+    scope = service.scope_of(principal)
+    if scope is None:
+        raise api_audit.forbidden(request, "list recalls", "regulators and firms")
+    where = service.narrowed(
+        scope,
+        states=frozenset(domain.RecallState(s.value) for s in state),
+        category=category.value if category else None,
+        region=checked_region(region),
+    )
+    first = lists.page_request(request, sort.value, cursor, limit)
+
+    def fetch(page: Any) -> Any:
+        return service.recall_page(pages, where, page)
+
+    def shown(items: list[service.RecallItem]) -> list[api.RecallSummary]:
+        return [_summary(i) for i in items if can_see(principal, _scoped(i))]
+
+    if export is lists.Format.CSV:
+        documents = (shown(items) for items in lists.every_page(fetch, first))
+        return lists.csv_response(COLUMNS, documents, "recalls")
+    page = fetch(first)
+    return lists.page_body(request, page, sort.value, shown(page.items))
+
+
+@router.get("/{recall_id}", response_model=api.RecallDetail)
+def show_recall(
+    request: Request, recall_id: str, principal: CurrentPrincipal, storage: StorageDep
+) -> api.RecallDetail:
+    """Progress, rates per supply level, forecast with its 80 % interval, evaluation."""
+    return _detail(_visible(request, storage, principal, recall_id))
+
+
+@router.get(
+    "/{recall_id}/closure-report",
+    response_class=HTMLResponse,
+    responses={200: {"content": {"text/html": {}}, "description": "召回结案报告 (HTML)"}},
+)
+def closure_report(
+    request: Request, recall_id: str, principal: CurrentPrincipal, storage: StorageDep
+) -> HTMLResponse:
+    """The closure report (召回结案报告) as one self-contained HTML page."""
+    dossier = _visible(request, storage, principal, recall_id)
+    return HTMLResponse(render_closure_report(dossier.data))
+
+
+@router.post("/{recall_id}/evaluate", response_model=api.EvaluationOutcome)
+def evaluate(
+    request: Request, recall_id: str, principal: CurrentPrincipal, storage: StorageDep
+) -> api.EvaluationOutcome:
+    """completed → evaluated, with the verdict of the effectiveness evaluation."""
+    with api_audit.recorded(request, principal, "recall.evaluate", recall_id):
+        _may_act(request, storage, principal, recall_id, "evaluate")
+        outcome = commands.evaluate(
+            storage, recall_id, actor=principal.account_id, now=datetime.now(UTC)
+        )
+    return api.EvaluationOutcome(
+        evaluation=_evaluation(outcome.evaluation),
+        fda_check_level=outcome.fda.level.value,
+        transition=_transition(outcome.transition),
+    )
+
+
+@router.post("/{recall_id}/close", response_model=api.RecallTransition)
+def close(
+    request: Request,
+    recall_id: str,
+    body: api.CloseRequest,
+    principal: CurrentPrincipal,
+    storage: StorageDep,
+) -> api.RecallTransition:
+    """evaluated → closed: the closure report is filed; nothing may change afterwards."""
+    with api_audit.recorded(request, principal, "recall.close", recall_id):
+        _may_act(request, storage, principal, recall_id, "close")
+        transition = commands.close(
+            storage,
+            recall_id,
+            actor=principal.account_id,
+            reason=body.reason,
+            now=datetime.now(UTC),
+        )
+    return _transition(transition)
+
+
+def _visible(
+    request: Request, storage: Storage, principal: Principal, recall_id: str
+) -> RecallDossier:
+    """The dossier, or the same 404 whether the recall is missing or outside the scope."""
+    try:
+        dossier = recall_dossier(storage, recall_id, now=datetime.now(UTC))
+    except RecallNotFoundError:
+        raise not_found(NOUN, recall_id) from None
+    if not can_see(principal, service.scoped(dossier.jurisdiction, dossier.data.spec.product_key)):
+        raise api_audit.hidden(request, NOUN, recall_id)
+    return dossier
+
+
+def _may_act(
+    request: Request, storage: Storage, principal: Principal, recall_id: str, action: str
+) -> None:
+    try:
+        obj = service.scope_of_recall(storage, recall_id)
+    except RecallNotFoundError:
+        raise not_found(NOUN, recall_id) from None
+    decision = decide(principal, obj, acting_roles=ACTING)
+    if decision is Decision.HIDDEN:
+        raise api_audit.hidden(request, NOUN, recall_id)
+    if decision is Decision.FORBIDDEN:
+        raise api_audit.forbidden(request, f"{action} a recall", "regulators")
+
+
+def _scoped(item: service.RecallItem) -> Any:
+    return service.scoped(item.jurisdiction, item.product_key)
+
+
+def _rate(value: float | None) -> float | None:
+    """A rate, or None where it is undefined (no units to divide by)."""
+    return None if value is None or math.isnan(value) else value
+
+
+def _summary(item: service.RecallItem) -> api.RecallSummary:
+    final, low, high = item.forecast if item.forecast else (None, None, None)
+    return api.RecallSummary(
+        recall_id=item.recall_id,
+        kind=item.kind,
+        state=RecallState(item.state.value),
+        verdict=EffectivenessVerdict(item.verdict) if item.verdict else None,
+        jurisdiction=item.jurisdiction,
+        category=item.category,
+        product_key=item.product_key,
+        manufacturer_code=item.manufacturer_code,
+        start=item.start,
+        target_rate=item.target_rate,
+        raw_rate=_rate(item.raw_rate),
+        adjusted_rate=_rate(item.adjusted_rate),
+        forecast_final_rate=_clip(final),
+        forecast_low80=_clip(low),
+        forecast_high80=_clip(high),
+        updated_at=item.updated_at,
+    )
+
+
+def _clip(value: float | None) -> float | None:
+    value = _rate(value)
+    return None if value is None else min(max(value, 0.0), 1.0)
+
+
+def _detail(dossier: RecallDossier) -> api.RecallDetail:
+    data = dossier.data
+    spec = data.spec
+    return api.RecallDetail(
+        recall_id=spec.recall_id,
+        title=spec.title,
+        kind=spec.kind.value,
+        state=RecallState(dossier.state.value),
+        verdict=EffectivenessVerdict(dossier.verdict.value) if dossier.verdict else None,
+        jurisdiction=dossier.jurisdiction,
+        hazard=dossier.hazard,
+        category=spec.category,
+        product_key=spec.product_key,
+        manufacturer_code=service.manufacturer_of(spec.product_key),
+        risk_level=RiskLevel(spec.risk_level.value),
+        start=spec.start,
+        target_date=spec.target_date,
+        target_rate=spec.target_rate,
+        affected={level.value: count for level, count in spec.affected.items()},
+        history=[_transition(t) for t in data.history],
+        reports=[
+            api.ProgressReport(
+                sequence=r.sequence,
+                period_start=r.period_start,
+                period_end=r.period_end,
+                submitted_at=r.submitted_at,
+            )
+            for r in data.reports
+        ],
+        rates=[_rates(r) for r in dossier.rates.values()],
+        forecast=_forecast(dossier.current_forecast),
+        early_forecast=_forecast(data.forecast),
+        evaluation=_evaluation(data.evaluation) if data.evaluation else None,
+    )
+
+
+def _rates(r: domain.LevelRates) -> api.LevelRates:
+    return api.LevelRates(
+        scope=r.scope,
+        affected=r.affected,
+        located=r.located,
+        notified=r.notified,
+        corrected=r.corrected,
+        unreachable=r.unreachable,
+        raw_rate=_clip(r.raw_rate),
+        adjusted_rate=_clip(r.adjusted_rate),
+        reach=_clip(r.reach),
+    )
+
+
+def _forecast(f: domain.Forecast | None) -> api.Forecast | None:
+    if f is None:
+        return None
+    return api.Forecast(
+        final_rate=f.final_rate,
+        low80=f.low80,
+        high80=f.high80,
+        method=f.method,
+        n_points=f.n_points,
+        horizon_days=f.horizon_days,
+    )
+
+
+def _evaluation(e: domain.Evaluation) -> api.Evaluation:
+    return api.Evaluation(
+        verdict=EffectivenessVerdict(e.verdict.value),
+        raw_rate=e.raw_rate,
+        adjusted_rate=e.adjusted_rate,
+        target_rate=e.target_rate,
+        met_target=e.met_target,
+        category_percentile=_rate(e.category_percentile),
+        reasons=list(e.reasons),
+    )
+
+
+def _transition(t: domain.RecallTransition) -> api.RecallTransition:
+    return api.RecallTransition(
+        from_state=RecallState(t.from_state.value) if t.from_state else None,
+        to_state=RecallState(t.to_state.value),
+        who=t.who,
+        when=t.when,
+        why=t.why,
+    )

@@ -1,0 +1,326 @@
+"""The regulator API's documents: what every list, detail, action and error returns.
+
+The OpenAPI document (`/openapi.json`) is generated from these models, so they are the API's
+contract as `schemas/` is the streams' one: integrators code against them, and they import
+nothing from `recall` or `streams`. Vocabularies the wire already declares are reused (states,
+risk levels, actions); the few the wire lacks are literals, tied to the domain's enums by the
+API's tests.
+
+Lists share one envelope (`items`, `next`); errors are RFC 9457 problem documents
+(`application/problem+json`). Times are ISO-8601 with an offset (UTC); rates are fractions
+in [0, 1], null when there is nothing to divide by.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+from schemas.common import FreeText, RiskLevel, Strict
+from schemas.recalls import EffectivenessVerdict, RecallState
+from schemas.risk import InvestigationAction, InvestigationState
+
+__all__ = [
+    "AssignRequest",
+    "Assignment",
+    "AuditEntry",
+    "CloseRequest",
+    "ConcludeRequest",
+    "Conclusion",
+    "DeadLetter",
+    "DeadLetterPage",
+    "Evaluation",
+    "EvaluationOutcome",
+    "Evidence",
+    "FieldProblem",
+    "Forecast",
+    "Health",
+    "InvestigationDecision",
+    "InvestigationDetail",
+    "InvestigationPage",
+    "InvestigationSummary",
+    "LevelRates",
+    "Problem",
+    "ProgressReport",
+    "ReasonRequest",
+    "RecallDetail",
+    "RecallPage",
+    "RecallSummary",
+    "RecallTransition",
+]
+
+InvestigationDecision = Literal["defect_confirmed", "no_defect"]
+"""An investigation's outcome (the domain's `Decision`)."""
+Reason = Annotated[FreeText, StringConstraints(min_length=1)]
+Rate = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class Document(BaseModel):
+    """Base of the responses: built by the server, immutable, nothing undeclared."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- errors ---------------------------------------------------------------------------------
+
+
+class FieldProblem(Document):
+    """One invalid input: where (`query.limit`, `body.reason`) and why. Never the value."""
+
+    field: str
+    message: str
+
+
+class Problem(Document):
+    """RFC 9457 problem details, served as `application/problem+json`.
+
+    `type` is `about:blank` for a plain HTTP status, else a relative URI naming the problem
+    (`/problems/validation`, `/problems/invalid-cursor`, `/problems/illegal-transition`,
+    `/problems/conflict`); `instance` is the request path. A 404 reads the same whether the
+    object does not exist or lies outside the caller's scope.
+    """
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    errors: list[FieldProblem] | None = Field(
+        default=None, description="the invalid inputs, for a 422 (`/problems/validation`)"
+    )
+
+
+class Health(Document):
+    status: Literal["ok"] = "ok"
+
+
+# --- investigations -------------------------------------------------------------------------
+
+
+class InvestigationSummary(Document):
+    """One line of the investigation queue. Scoped by `jurisdiction` (regulators) and by
+    `expert_ids` (the experts on its panel)."""
+
+    investigation_id: str
+    product_key: str
+    hazard: str
+    category: str
+    state: InvestigationState
+    decision: InvestigationDecision | None
+    jurisdiction: str | None
+    expert_ids: list[str]
+    opened_at: AwareDatetime
+    updated_at: AwareDatetime
+
+
+class InvestigationPage(Document):
+    items: list[InvestigationSummary]
+    next: str | None = Field(description="URL of the next page; null on the last one")
+
+
+class Evidence(Document):
+    evidence_id: str
+    kind: str
+    summary: str
+    occurred_at: AwareDatetime
+    risk_level: RiskLevel | None = None
+    observed: float | None = None
+    expected: float | None = None
+    statistic: float | None = None
+    threshold: float | None = None
+    method: str | None = None
+    window: str | None = None
+
+
+class AuditEntry(Document):
+    """Who did what, when and why: `actor` is the account that acted (or the stream agent)."""
+
+    action: InvestigationAction
+    actor: str
+    at: AwareDatetime
+    reason: str
+    from_state: InvestigationState | None
+    to_state: InvestigationState
+
+
+class Conclusion(Document):
+    decision: InvestigationDecision
+    reason: str
+    risk_level: RiskLevel | None = None
+    hazard_description: str | None = None
+
+
+class InvestigationDetail(InvestigationSummary):
+    """The whole investigation: evidence, audit trail, conclusion, what may happen next."""
+
+    manufacturer_id: str | None
+    evidence: list[Evidence]
+    audit: list[AuditEntry]
+    conclusion: Conclusion | None
+    allowed_actions: list[InvestigationAction]
+
+
+class AssignRequest(Strict):
+    size: int = Field(default=3, ge=1, le=9, description="experts on the panel")
+
+
+class Assignment(Document):
+    """The assigned investigation, and why each expert was chosen or excluded."""
+
+    investigation: InvestigationDetail
+    panel: list[str]
+
+
+class ConcludeRequest(Strict):
+    """A confirmed defect needs `risk_level` and `hazard_description`; no defect takes neither."""
+
+    decision: InvestigationDecision
+    reason: Reason
+    risk_level: RiskLevel | None = None
+    hazard_description: FreeText | None = None
+
+
+class ReasonRequest(Strict):
+    reason: Reason
+
+
+# --- recalls --------------------------------------------------------------------------------
+
+
+class RecallSummary(Document):
+    """One line of the register. Scoped by `jurisdiction` (regulators) and by
+    `manufacturer_code` (the firm that recalls)."""
+
+    recall_id: str
+    kind: str
+    state: RecallState
+    verdict: EffectivenessVerdict | None
+    jurisdiction: str
+    category: str
+    product_key: str
+    manufacturer_code: str | None
+    start: AwareDatetime
+    target_rate: Rate
+    raw_rate: Rate | None
+    adjusted_rate: Rate | None
+    forecast_final_rate: Rate | None
+    forecast_low80: Rate | None
+    forecast_high80: Rate | None
+    updated_at: AwareDatetime
+
+
+class RecallPage(Document):
+    items: list[RecallSummary]
+    next: str | None = Field(description="URL of the next page; null on the last one")
+
+
+class RecallTransition(Document):
+    from_state: RecallState | None
+    to_state: RecallState
+    who: str
+    when: AwareDatetime
+    why: str
+
+
+class ProgressReport(Document):
+    sequence: int
+    period_start: AwareDatetime
+    period_end: AwareDatetime
+    submitted_at: AwareDatetime
+
+
+class LevelRates(Document):
+    """Correction rates at one supply level (`overall` sums them)."""
+
+    scope: str
+    affected: int
+    located: int
+    notified: int
+    corrected: int
+    unreachable: int
+    raw_rate: Rate | None
+    adjusted_rate: Rate | None
+    reach: Rate | None
+
+
+class Forecast(Document):
+    """The final correction rate the curve predicts, with its 80 % interval."""
+
+    final_rate: float
+    low80: float
+    high80: float
+    method: str
+    n_points: int
+    horizon_days: float
+
+
+class Evaluation(Document):
+    verdict: EffectivenessVerdict
+    raw_rate: float
+    adjusted_rate: float
+    target_rate: float
+    met_target: bool
+    category_percentile: float | None
+    reasons: list[str]
+
+
+class RecallDetail(Document):
+    """A recall's dossier: progress, rates per level, forecast with interval, evaluation."""
+
+    recall_id: str
+    title: str
+    kind: str
+    state: RecallState
+    verdict: EffectivenessVerdict | None
+    jurisdiction: str
+    hazard: str
+    category: str
+    product_key: str
+    manufacturer_code: str | None
+    risk_level: RiskLevel
+    start: AwareDatetime
+    target_date: AwareDatetime
+    target_rate: Rate
+    affected: dict[str, int]
+    history: list[RecallTransition]
+    reports: list[ProgressReport]
+    rates: list[LevelRates]
+    forecast: Forecast | None = Field(description="from every report so far")
+    early_forecast: Forecast | None = Field(description="from the first three reports")
+    evaluation: Evaluation | None
+
+
+class EvaluationOutcome(Document):
+    evaluation: Evaluation
+    fda_check_level: str
+    transition: RecallTransition
+
+
+class CloseRequest(ReasonRequest):
+    """Why the recall is closed (the closure report is filed)."""
+
+
+# --- dead letters ---------------------------------------------------------------------------
+
+
+class DeadLetter(Document):
+    """A refused record, as its station reads it: never the record's bytes.
+
+    Scoped by `reporter_id` (the station) and by `region`, the registered station's
+    jurisdiction (regulators).
+    """
+
+    topic: str
+    partition: int
+    offset: int
+    reporter_id: str | None
+    region: str | None
+    reason: str
+    errors: list[FieldProblem]
+    received_at: AwareDatetime
+
+
+class DeadLetterPage(Document):
+    items: list[DeadLetter]
+    next: str | None = Field(description="URL of the next page; null on the last one")
