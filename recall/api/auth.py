@@ -164,6 +164,7 @@ def install_auth(
 
 async def current_principal(request: Request) -> Principal:
     """The authenticated principal, or 401 (problem+json) when there is none, 429 when throttled."""
+    # The failure windows are touched only here, on the event loop's thread: no lock needed.
     state = _state(request)
     address = request.client.host if request.client else "unknown"
     now = state.clock()
