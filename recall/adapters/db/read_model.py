@@ -64,6 +64,11 @@ class SqlReadModel:
     def write(
         self, scores: Sequence[ScoreRow], signals: Sequence[SignalRaised], alerts: Sequence[Alert]
     ) -> WriteOutcome:
+        # Rows in key order: two writers of overlapping keys (a rebuild beside a worker, a
+        # rebalance) lock them in the same order, so they wait for each other, never deadlock.
+        scores = sorted(scores, key=lambda r: r.record.score.product_key)
+        signals = sorted(signals, key=lambda s: s.signal_id)
+        alerts = sorted(alerts, key=lambda a: a.alert_id)
         with self.sessions.begin() as session:
             return WriteOutcome(
                 scores=sum(_upsert_scores(session, chunk) for chunk in _chunks(scores)),
