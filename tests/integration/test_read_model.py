@@ -3,19 +3,26 @@ command fills it again from the topics alone, with the same rows."""
 
 from __future__ import annotations
 
+import random
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from typer.testing import CliRunner
 
+from recall.adapters.db.engine import make_engine, make_session_factory
+from recall.adapters.db.migrate import upgrade
 from recall.adapters.db.models import AlertRow, RiskScoreRow, RiskSignalRow
+from recall.adapters.db.read_model import SqlReadModel
 from recall.cli.main import app as cli
+from recall.service.readmodel.projection import project
 from recall.tools.bench.lag import committed_lag
 from schemas.common import make_product_key
 from tests.support.cases import burn, last_noon, pick, serious_sampling_failure
 from tests.support.pipeline import Pipeline
+from tests.support.readmodel import score, signal_at
 
 pytestmark = pytest.mark.integration
 PROJECTED = ("risk.scores", "risk.signals", "alerts")
@@ -103,3 +110,42 @@ def test_projected_rows_come_back_from_the_topics_after_a_drop(pipeline: Pipelin
     again = CliRunner().invoke(cli, ["readmodel", "rebuild"], env=pipeline.env())
     assert again.exit_code == 0, again.output
     assert _rows(pipeline) == before, "a second rebuild (beside the worker) changes nothing"
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_concurrent_projectors_keep_the_newest_score_and_each_signal_once(
+    database_url: str,
+) -> None:
+    """Eight writers, every version of every product each in its own order, and the same
+    signals: the database decides, so the newest score stays, whatever the interleaving, and
+    each signal is inserted (counted as new) exactly once across all writers."""
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    model = SqlReadModel(make_session_factory(engine))
+    products = [f"p/{n}" for n in range(6)]
+    versions = [
+        score(float(v), product_key=p, minutes=v // 3, offset=v)
+        for p in products
+        for v in range(30)
+    ]
+    signals = [signal_at(f"s{n}", n) for n in range(40)]
+
+    def writer(seed: int) -> int:
+        rng = random.Random(seed)
+        mine, theirs = rng.sample(versions, len(versions)), rng.sample(signals, len(signals))
+        inserted = 0
+        for start in range(0, len(mine), 15):
+            project(model, scores=mine[start : start + 15])
+            inserted += model.write([], theirs[start // 5 : start // 5 + 5], []).signals
+        return inserted
+
+    try:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            inserted = list(pool.map(writer, range(8)))
+        with model.sessions() as session:
+            rows = session.execute(select(RiskScoreRow.product_key, RiskScoreRow.score)).all()
+            count = session.scalar(select(func.count()).select_from(RiskSignalRow))
+    finally:
+        engine.dispose()
+    assert dict(rows) == dict.fromkeys(products, 29.0)
+    assert count == sum(inserted) == len(signals)
