@@ -138,7 +138,9 @@ class ReadModel(Protocol):
         the same as) the stored one is left out; a known signal or alert id is ignored."""
 
     def product_facts(self, product_keys: Collection[str]) -> Mapping[str, ProductFacts]:
-        """Region and category of the products that have any (absent keys: nothing known)."""
+        """Region and category of each product: its manufacturer's jurisdiction and its
+        category from the registry; for a product outside it, those of its latest stored
+        signal (where the harm was reported). Absent keys: nothing known."""
 
     def clear(self) -> None:
         """Empty the three tables (before a rebuild)."""
