@@ -155,6 +155,9 @@ class DeadLetterRow(Base):
     original_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     detail: Mapped[str] = mapped_column(Text, default="")
 
+    # A station's health (the read model's query): its rejections by reason over a window.
+    __table_args__ = (Index("ix_dead_letters_reporter_received", "reporter_id", "received_at"),)
+
 
 class InvestigationRow(Base):
     """Current state of one investigation; `version` guards against lost updates."""

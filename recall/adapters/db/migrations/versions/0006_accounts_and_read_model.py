@@ -101,8 +101,13 @@ def upgrade() -> None:
         with op.batch_alter_table(table, schema=None) as batch_op:
             for column in columns:
                 batch_op.create_index(batch_op.f(f"ix_{table}_{column}"), [column], unique=False)
+    # A station's health: its dead letters by reporter over a window.
+    op.create_index(
+        "ix_dead_letters_reporter_received", "dead_letters", ["reporter_id", "received_at"]
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_dead_letters_reporter_received", table_name="dead_letters")
     for table in reversed(list(_INDEXES)):
         op.drop_table(table)
