@@ -31,9 +31,8 @@ log = structlog.get_logger(__name__)
 MEDIA_TYPE = "application/problem+json"
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {
-        "model": Problem,
-        "content": {MEDIA_TYPE: {}},
         "description": HTTPStatus(status).phrase,
+        "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
     }
     for status in (400, 401, 403, 404, 409, 422, 500)
 }
@@ -85,13 +84,32 @@ def problem(
 
 
 def install_problem_handlers(app: FastAPI) -> None:
-    """Route every error the app can raise to a problem document."""
+    """Route every error the app can raise to a problem document, and declare its schema."""
+    _declare_problem_schema(app)
     app.add_exception_handler(ProblemError, _on_problem)  # type: ignore[arg-type]  # narrower
     app.add_exception_handler(StarletteHTTPException, _on_http)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _on_invalid)  # type: ignore[arg-type]
     for error, status, kind in _DOMAIN:
         app.add_exception_handler(error, _domain_handler(status, kind))
     app.add_exception_handler(Exception, _on_unexpected)
+
+
+def _declare_problem_schema(app: FastAPI) -> None:
+    """Put `Problem` in the document's components: the routes refer to it under
+    `application/problem+json`, a media type FastAPI's `model=` would not use."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = generate()
+            schemas = document.setdefault("components", {}).setdefault("schemas", {})
+            found = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+            schemas.update(found.pop("$defs", {}))
+            schemas["Problem"] = found
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented override
 
 
 _DOMAIN: tuple[tuple[type[Exception], int, str], ...] = (

@@ -146,7 +146,11 @@ def seed_recall(
     )
     events: list[StationEvent] = [
         RecallNoticeEvent(
-            event_id=uuid.uuid4(), reporter_id=firm, jurisdiction=area, sent_at=start, payload=notice
+            event_id=uuid.uuid4(),
+            reporter_id=firm,
+            jurisdiction=area,
+            sent_at=start,
+            payload=notice,
         )
     ]
     for k in range(1, reports + 1):
@@ -191,7 +195,9 @@ def seed_dead_letters(db: sessionmaker[Session]) -> None:
         offset = 0
         for station_id, (region, count) in LETTERS.items():
             session.add(
-                Station(station_id=station_id, kind="hospital", name=station_id, jurisdiction=region)
+                Station(
+                    station_id=station_id, kind="hospital", name=station_id, jurisdiction=region
+                )
             )
             for i in range(count):
                 session.add(_letter(station_id, offset, i))
@@ -205,7 +211,7 @@ def _letter(reporter: str, offset: int, i: int) -> DeadLetterRow:
         source_partition=offset % 2,
         source_offset=offset,
         reason="schema" if i % 2 == 0 else "unauthenticated",
-        errors=[{"field": "payload.age", "message": "=HYPERLINK(\"x\") is not an integer"}],
+        errors=[{"field": "payload.age", "message": '=HYPERLINK("x") is not an integer'}],
         reporter_id=reporter,
         received_at=NOW - timedelta(minutes=offset),
         original=b'{"secret": "ORIGINAL-BYTES"}',
