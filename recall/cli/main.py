@@ -6,6 +6,7 @@ import typer
 
 from recall.cli import (
     accounts,
+    api_cmd,
     bench,
     broker,
     intake,
@@ -43,6 +44,7 @@ app.add_typer(recalls.app, name="recalls")
 app.add_typer(readmodel.app, name="readmodel")
 app.add_typer(accounts.app, name="accounts")
 system.register(app)
+api_cmd.register(app)
 
 
 if __name__ == "__main__":
