@@ -230,9 +230,10 @@ def _upsert_scores(session: Session, rows: Sequence[ScoreRow]) -> int:
         return 0
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(RiskScoreRow).values(values)
+    table = RiskScoreRow.metadata.tables[RiskScoreRow.__tablename__]  # a Table, for Core
+    statement = insert(table)
     new = statement.excluded
-    stored = RiskScoreRow.__table__.c
+    stored = table.c
     version = (stored.updated_at, stored.source_partition, stored.source_offset)
     offered = (new.updated_at, new.source_partition, new.source_offset)
     upsert = statement.on_conflict_do_update(
@@ -240,7 +241,9 @@ def _upsert_scores(session: Session, rows: Sequence[ScoreRow]) -> int:
         set_={c: new[c] for c in values[0] if c != "product_key"},
         where=tuple_(*version) < tuple_(*offered),
     ).returning(stored.product_key)
-    return len(session.execute(upsert).all())
+    # Executed with many parameter sets: SQLAlchemy sends them as multi-row statements
+    # ("insertmanyvalues") from one cached compilation, RETURNING included.
+    return len(session.execute(upsert, values).all())
 
 
 def _insert_new(session: Session, model: Any, rows: list[dict[str, Any]]) -> int:
@@ -248,8 +251,8 @@ def _insert_new(session: Session, model: Any, rows: list[dict[str, Any]]) -> int
         return 0
     table = model.__table__
     key = table.primary_key.columns.values()[0]
-    stmt = insert_ignoring_conflicts(session, table).values(rows).returning(key)
-    return len(session.execute(stmt).all())
+    stmt = insert_ignoring_conflicts(session, table).returning(key)
+    return len(session.execute(stmt, rows).all())
 
 
 def _signal_row(signal: SignalRaised) -> dict[str, Any]:
