@@ -14,13 +14,22 @@ from typing import Any
 
 import orjson
 
+from recall.config import Settings
 from recall.service.readmodel.queries import list_scores
 from schemas.topics import ALERTS, RISK_SCORES, RISK_SIGNALS, TopicSpec
 from streams.agents import project
+from streams.app import create_app
 from tests.support.fakes.read_model import MemoryReadModel
 from tests.support.memory_storage import MemoryStorage
 from tests.support.readmodel import PRODUCT, alert, score, signal_at
-from tests.unit.streams.faust_support import DatabaseAwayError, Harness, harness, put_all, run
+from tests.unit.streams.faust_support import (
+    DatabaseAwayError,
+    Harness,
+    harness,
+    put_all,
+    run,
+    worker_context,
+)
 
 KEY = PRODUCT.encode()
 
@@ -114,5 +123,20 @@ def test_an_outage_is_waited_out_and_the_batch_written_once(tmp_path: Path) -> N
         assert app.dead_letters() == [], "an outage is not the record's fault"
         assert [v.score for v in list_scores(model).items] == [30]
         assert model.writes == 1
+
+    run(scenario)
+
+
+def test_the_project_stage_runs_one_projector_per_topic(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        settings = Settings(table_store="memory", agents="project", state_dir=tmp_path)
+        app = create_app(worker_context(settings))
+        topics = {name: agent.channel.get_topic_name() for name, agent in app.agents.items()}
+        assert topics == {
+            "project_scores": "risk.scores",
+            "project_signals": "risk.signals",
+            "project_alerts": "alerts",
+        }
+        assert "project" in Settings().agents.split(","), "on by default"
 
     run(scenario)
