@@ -19,7 +19,6 @@ from typing import Any, TypeVar
 
 import orjson
 from sqlalchemy import ColumnElement, Select, delete, func, select, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from recall.adapters.db.errors import is_transient
@@ -32,7 +31,7 @@ from recall.adapters.db.models import (
     RiskScoreRow,
     RiskSignalRow,
 )
-from recall.adapters.db.upsert import insert_ignoring_conflicts
+from recall.adapters.db.read_model_rows import alert_row, insert_new, signal_row, upsert_scores
 from recall.service.readmodel.ports import (
     AlertFilter,
     ProductFacts,
@@ -71,13 +70,13 @@ class SqlReadModel:
         alerts = sorted(alerts, key=lambda a: a.alert_id)
         with self.sessions.begin() as session:
             return WriteOutcome(
-                scores=sum(_upsert_scores(session, chunk) for chunk in _chunks(scores)),
+                scores=sum(upsert_scores(session, chunk) for chunk in _chunks(scores)),
                 signals=sum(
-                    _insert_new(session, RiskSignalRow, [_signal_row(s) for s in chunk])
+                    insert_new(session, RiskSignalRow, [signal_row(s) for s in chunk])
                     for chunk in _chunks(signals)
                 ),
                 alerts=sum(
-                    _insert_new(session, AlertRow, [_alert_row(a) for a in chunk])
+                    insert_new(session, AlertRow, [alert_row(a) for a in chunk])
                     for chunk in _chunks(alerts)
                 ),
             )
@@ -208,77 +207,6 @@ class SqlReadModel:
             accepted=accepted or 0,
             rejected=dict(sorted((reason, count) for reason, count in rejected)),
         )
-
-
-def _upsert_scores(session: Session, rows: Sequence[ScoreRow]) -> int:
-    """Insert, or replace a stored score that is older than the new one; how many changed."""
-    values = [
-        {
-            "product_key": r.record.score.product_key,
-            "score": r.record.score.score,
-            "risk_level": r.record.score.risk_level.value if r.record.score.risk_level else None,
-            "explanation": list(r.record.score.explanation),
-            "updated_at": r.record.score.updated_at.astimezone(UTC),
-            "region": r.region,
-            "category": r.category,
-            "source_partition": r.record.partition,
-            "source_offset": r.record.offset,
-        }
-        for r in rows
-    ]
-    if not values:
-        return 0
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table = RiskScoreRow.metadata.tables[RiskScoreRow.__tablename__]  # a Table, for Core
-    statement = insert(table)
-    new = statement.excluded
-    stored = table.c
-    version = (stored.updated_at, stored.source_partition, stored.source_offset)
-    offered = (new.updated_at, new.source_partition, new.source_offset)
-    upsert = statement.on_conflict_do_update(
-        index_elements=[stored.product_key],
-        set_={c: new[c] for c in values[0] if c != "product_key"},
-        where=tuple_(*version) < tuple_(*offered),
-    ).returning(stored.product_key)
-    # Executed with many parameter sets: SQLAlchemy sends them as multi-row statements
-    # ("insertmanyvalues") from one cached compilation, RETURNING included.
-    return len(session.execute(upsert, values).all())
-
-
-def _insert_new(session: Session, model: Any, rows: list[dict[str, Any]]) -> int:
-    if not rows:
-        return 0
-    table = model.__table__
-    key = table.primary_key.columns.values()[0]
-    stmt = insert_ignoring_conflicts(session, table).returning(key)
-    return len(session.execute(stmt, rows).all())
-
-
-def _signal_row(signal: SignalRaised) -> dict[str, Any]:
-    return {
-        "signal_id": signal.signal_id,
-        "product_key": signal.product_key,
-        "hazard": signal.hazard,
-        "category": signal.category,
-        "jurisdiction": signal.jurisdiction,
-        "method": signal.method,
-        "risk_level": signal.risk_level.value,
-        "raised_at": signal.raised_at.astimezone(UTC),
-        "record": signal.model_dump(mode="json"),
-    }
-
-
-def _alert_row(alert: Alert) -> dict[str, Any]:
-    return {
-        "alert_id": alert.alert_id,
-        "kind": alert.kind.value,
-        "severity": alert.severity.value,
-        "subject": alert.subject,
-        "jurisdiction": alert.jurisdiction,
-        "at": alert.at.astimezone(UTC),
-        "record": alert.model_dump(mode="json"),
-    }
 
 
 def _keyset(
