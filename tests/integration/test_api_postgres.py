@@ -1,6 +1,7 @@
 """The regulator API on a real PostgreSQL, with real accounts and bearer tokens: lists cut by
-region in SQL (keyset pages over PostgreSQL's row comparison), a detail outside the scope
-that reads as missing, and an action recorded under the account that took it."""
+region in SQL (keyset pages over PostgreSQL's row comparison) and by panel (the JSON list of
+experts), a detail outside the scope that reads as missing, and an action recorded under the
+account that took it."""
 
 from __future__ import annotations
 
@@ -41,6 +42,9 @@ def test_region_scoped_lists_and_an_audited_action_on_postgres(
     shanghai = add_account(
         accounts, NewAccount("上海市监局", Role.REGULATOR, region="310000"), by="test", at=now
     )
+    expert = add_account(
+        accounts, NewAccount("专家 2", Role.EXPERT, expert_id="EXP-002"), by="test", at=now
+    )
     settings = load_settings(database_url=database_url, state_dir=tmp_path)
     client = TestClient(create_api(settings, sessions=sessions))
     as_taiyuan = {"Authorization": f"Bearer {taiyuan.token}"}
@@ -70,6 +74,12 @@ def test_region_scoped_lists_and_an_audited_action_on_postgres(
     assigned = client.post(f"/investigations/{target}/assign", headers=as_taiyuan)
     assert assigned.status_code == 200, assigned.text
     assert "EXP-001" not in assigned.json()["investigation"]["expert_ids"]
+    as_expert = {"Authorization": f"Bearer {expert.token}"}
+    listed = client.get("/investigations", headers=as_expert).json()["items"]
+    assert [item["investigation_id"] for item in listed] == [target]  # its panel, in SQL
+    conclude = {"decision": "no_defect", "reason": "tests pass"}
+    refused = client.post(f"/investigations/{target}/conclude", json=conclude, headers=as_expert)
+    assert refused.status_code == 403
     account_id = taiyuan.account.account_id
     with sessions() as session:
         actors = session.scalars(
