@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from recall.cli.common import console, err_console, fail, sessions, settings
+from recall.cli.common import console, err_console, fail, operator, sessions, settings
 from recall.domain.access import Role
 
 if TYPE_CHECKING:
@@ -24,17 +24,6 @@ app = typer.Typer(
 )
 
 _BY_HELP = "Who does this, recorded in the audit log (default: cli:<your login name>)."
-
-
-def _operator(by: str | None) -> str:
-    if by:
-        return by
-    import getpass
-
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):  # no login name in some containers
-        return "cli:unknown"
 
 
 def _storage() -> SqlAccountStorage:
@@ -64,7 +53,7 @@ def accounts_add(
 
     new = NewAccount(name, role, region, station, manufacturer, expert)
     try:
-        issued = add_account(_storage(), new, by=_operator(by), at=datetime.now(UTC))
+        issued = add_account(_storage(), new, by=operator(by), at=datetime.now(UTC))
     except AccountError as error:
         fail(escape(str(error)), "recall accounts add --help lists the options of each role")
     _print_token(issued, "created")
@@ -116,7 +105,7 @@ def accounts_disable(
     from recall.service.accounts.commands import AccountError, disable_account
 
     try:
-        view = disable_account(_storage(), account_id, by=_operator(by), at=datetime.now(UTC))
+        view = disable_account(_storage(), account_id, by=operator(by), at=datetime.now(UTC))
     except AccountError as error:
         fail(escape(str(error)), "recall accounts list --all")
     console.print(f"disabled account {view.account_id} ({escape(view.name)}, {view.role.value})")
@@ -131,7 +120,7 @@ def accounts_rotate(
     from recall.service.accounts.commands import AccountError, rotate_token
 
     try:
-        issued = rotate_token(_storage(), account_id, by=_operator(by), at=datetime.now(UTC))
+        issued = rotate_token(_storage(), account_id, by=operator(by), at=datetime.now(UTC))
     except AccountError as error:
         fail(escape(str(error)), "recall accounts list --all")
     _print_token(issued, "rotated")

@@ -22,6 +22,18 @@ def settings() -> Settings:
         fail(f"configuration error: {error}")
 
 
+def operator(by: str | None) -> str:
+    """Who runs a server-side command, for the record: `--by`, else `cli:<login name>`."""
+    if by:
+        return by
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no login name in some containers
+        return "cli:unknown"
+
+
 def fail(message: str, hint: str | None = None) -> NoReturn:
     err_console.print(f"[bold red]error:[/] {message}")
     if hint:

@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from recall.cli.common import console, err_console, fail, sessions, settings
+from recall.cli.common import console, err_console, fail, operator, sessions, settings
 
 if TYPE_CHECKING:
     from recall.config import Settings
@@ -21,17 +21,6 @@ app = typer.Typer(
 )
 
 _BY_HELP = "Who does this, recorded with the key (default: cli:<your login name>)."
-
-
-def _operator(by: str | None) -> str:
-    if by:
-        return by
-    import getpass
-
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):  # no login name in some containers
-        return "cli:unknown"
 
 
 @app.command("issue")
@@ -52,7 +41,7 @@ def key_issue(
     fresh = version is None
     if version is None:
         try:
-            version = issue_key(factory, station_id, by=_operator(by))
+            version = issue_key(factory, station_id, by=operator(by))
         except StationKeyError as error:
             fail(escape(str(error)), "recall registry load FILE")
     _print_credential(cfg, station_id, version, "issued now" if fresh else "active")
@@ -73,7 +62,7 @@ def key_rotate(
     cfg = settings()
     factory = sessions(cfg)
     try:
-        version = issue_key(factory, station_id, by=_operator(by))
+        version = issue_key(factory, station_id, by=operator(by))
     except StationKeyError as error:
         fail(escape(str(error)), "recall registry load FILE")
     _print_credential(cfg, station_id, version, "issued now")
@@ -111,7 +100,7 @@ def key_revoke(
     if not reason.strip():
         fail("--reason must say why the key is revoked")
     try:
-        revoke_key(factory, station_id, version, by=_operator(by), reason=reason.strip())
+        revoke_key(factory, station_id, version, by=operator(by), reason=reason.strip())
     except StationKeyError as error:
         fail(escape(str(error)), f"recall station key list {escape(station_id)}")
     console.print(f"revoked key version {version} of station {escape(station_id)}")
