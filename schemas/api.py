@@ -324,3 +324,71 @@ class DeadLetter(Document):
 class DeadLetterPage(Document):
     items: list[DeadLetter]
     next: str | None = Field(description="URL of the next page; null on the last one")
+
+
+# --- statistics and the public recall feed ---------------------------------------------------
+
+
+class StatisticsFigures(Document):
+    """The figures of one group (or of the total): see docs/api.md, "Statistics"."""
+
+    region: str | None = Field(default=None, description="GB/T 2260 code at `region_level`")
+    category: str | None = None
+    month: str | None = Field(default=None, description="YYYY-MM, UTC")
+    events: dict[str, int] = Field(description="Accepted events by type")
+    leads: dict[str, int] = Field(
+        description="Defect leads by source: purchase_sampling, injury_reports, other"
+    )
+    investigations_opened: int
+    investigations_concluded: dict[str, int] = Field(description="By decision")
+    recalls: dict[str, int] = Field(description="Recalls that started, by current state")
+    units_affected: int
+    units_corrected: int
+    value_recalled: float | None = Field(
+        default=None, description="Always null: recall notices carry no unit price"
+    )
+
+
+class StatisticsReport(Document):
+    """Figures of the caller's area, grouped; `labels` names every field in 中文 / English."""
+
+    group_by: list[Literal["region", "category", "month"]]
+    region_level: Literal["province", "city", "county"]
+    scope: str | None = Field(description="The caller's region (figures are cut to it)")
+    start: AwareDatetime | None = Field(alias="from", default=None)
+    end: AwareDatetime | None = Field(alias="to", default=None)
+    groups: list[StatisticsFigures]
+    total: StatisticsFigures
+    labels: dict[str, str] = Field(description="Field or key → '中文 / English'")
+    value_note: str = Field(description="Why value recalled is not given")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class PublicRecall(Document):
+    """A published recall notice (召回公告), as the public feed shows it."""
+
+    recall_id: str
+    title: str
+    brand: str
+    model: str
+    gtin: str | None = None
+    batches: list[str] = Field(default_factory=list)
+    category: str
+    category_label: str = Field(description="中文 / English")
+    hazard: str
+    hazard_label: str = Field(description="中文 / English")
+    risk_level: RiskLevel
+    remedies: list[str]
+    remedy_labels: list[str] = Field(description="中文 / English, one per remedy")
+    firm_name: str | None = Field(description="From the manufacturer registry, when it has it")
+    firm_credit_code: str
+    region: str = Field(description="GB/T 2260 code of the recall's jurisdiction")
+    start: AwareDatetime
+    state: RecallState
+    updated_at: AwareDatetime
+
+
+class PublicRecallPage(Document):
+    items: list[PublicRecall]
+    next: str | None = Field(description="URL of the next page; null on the last one")

@@ -22,7 +22,16 @@ from recall.adapters.db.storage import SqlStorage
 from recall.api.auth import install_auth
 from recall.api.docs import install_docs
 from recall.api.problems import install_problem_handlers
-from recall.api.routes import dead_letters, investigations, recalls
+from recall.api.routes import (
+    alerts,
+    dead_letters,
+    investigations,
+    products,
+    recalls,
+    scores,
+    signals,
+    stations,
+)
 from recall.config import Settings
 from recall.service.ports import OutputTopics
 from schemas.api import Health
@@ -66,7 +75,16 @@ def create_api(
     install_problem_handlers(app)
     install_docs(app, OPENAPI_URL)
     app.add_api_route("/healthz", healthz, methods=["GET"], response_model=Health, tags=["health"])
-    for module in (investigations, recalls, dead_letters):
+    for module in (
+        investigations,
+        recalls,
+        dead_letters,
+        scores,
+        signals,
+        alerts,
+        products,
+        stations,
+    ):
         app.include_router(module.router)
     install_auth(app, sessions, metrics if metrics is not None else CollectorRegistry())
     return app

@@ -1,0 +1,180 @@
+"""Figures for a regulator's area, rolled up to the dimensions asked for (pure aggregation).
+
+Definitions (docs/api.md, "Statistics", says the same):
+
+- **events**: accepted station events (stored once per reporter and event id) by type, dated
+  by occurrence (receipt when the event has no occurrence time), in the event's jurisdiction.
+- **leads** (缺陷线索): a distinct reason for concern that could start a defect investigation —
+  every risk signal, plus every investigation whose opening evidence is not a stored signal
+  (so an investigation opened by a signal is one lead, not two). Attributed to its trigger's
+  source: `purchase_sampling` (a failed purchase-sampling test: method or evidence kind
+  `sampling_failure`), `injury_reports` (the detectors over injury reports and injury
+  clusters), `other` (manual evidence, unknown triggers). Dated when raised or opened.
+- **investigations_opened** (by opening time) and **investigations_concluded** by decision
+  (by the time of the conclusion).
+- **recalls** by current state, dated by their start; **units_affected** is the sum of the
+  notice's affected units over the supply levels (the `overall` scope of the rates),
+  **units_corrected** the corrected units of the latest progress report.
+- **value recalled** is not computed: notices carry no unit price (see `VALUE_NOTE`).
+
+Months are calendar months in UTC (`YYYY-MM`). A region is the object's jurisdiction cut to
+the tier asked for (`region_level`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from recall.service.statistics.ports import (
+    LeadTally,
+    Measure,
+    RecallFigure,
+    StatisticsReads,
+    StatisticsWindow,
+    Tally,
+)
+
+VALUE_NOTE = (
+    "未计算召回货值：召回公告不含单价 / value recalled not computed: recall notices carry no unit"
+    " price"
+)
+
+
+class Dimension(StrEnum):
+    REGION = "region"
+    CATEGORY = "category"
+    MONTH = "month"
+
+
+class RegionLevel(StrEnum):
+    PROVINCE = "province"
+    CITY = "city"
+    COUNTY = "county"
+
+
+class LeadSource(StrEnum):
+    PURCHASE_SAMPLING = "purchase_sampling"
+    INJURY_REPORTS = "injury_reports"
+    OTHER = "other"
+
+
+_INJURY_KINDS = frozenset({"signal", "injury_cluster"})
+_CUT = {RegionLevel.PROVINCE: 2, RegionLevel.CITY: 4, RegionLevel.COUNTY: 6}
+
+
+def lead_source(kind: str | None, method: str | None) -> LeadSource:
+    """The source of a lead from its trigger's evidence kind and detector method."""
+    if method == "sampling_failure" or kind == "sampling_failure":
+        return LeadSource.PURCHASE_SAMPLING
+    if kind in _INJURY_KINDS or (kind is None and method is not None):
+        return LeadSource.INJURY_REPORTS
+    return LeadSource.OTHER
+
+
+def region_at(code: str | None, level: RegionLevel) -> str | None:
+    """The code of the area at `level` that holds `code` (`140105` at city level: `140100`)."""
+    if code is None:
+        return None
+    cut = _CUT[level]
+    return code[:cut] + "0" * (6 - cut)
+
+
+@dataclass
+class Group:
+    """The figures of one combination of the dimensions asked for (None: not grouped by it)."""
+
+    region: str | None = None
+    category: str | None = None
+    month: str | None = None
+    events: Counter[str] = field(default_factory=Counter)
+    leads: Counter[str] = field(default_factory=Counter)
+    investigations_opened: int = 0
+    investigations_concluded: Counter[str] = field(default_factory=Counter)
+    recalls: Counter[str] = field(default_factory=Counter)
+    units_affected: int = 0
+    units_corrected: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Statistics:
+    """Groups in key order and the total over all of them."""
+
+    group_by: tuple[Dimension, ...]
+    groups: list[Group]
+    total: Group
+
+
+def statistics(
+    reads: StatisticsReads,
+    window: StatisticsWindow,
+    *,
+    group_by: Sequence[Dimension],
+    region_level: RegionLevel = RegionLevel.CITY,
+) -> Statistics:
+    """The figures of `window` grouped by `group_by` (one or two dimensions, or none)."""
+    return aggregate(
+        reads.tallies(window),
+        reads.lead_tallies(window),
+        reads.recall_figures(window),
+        group_by=group_by,
+        region_level=region_level,
+    )
+
+
+def aggregate(
+    tallies: Iterable[Tally],
+    leads: Iterable[LeadTally],
+    recalls: Iterable[RecallFigure],
+    *,
+    group_by: Sequence[Dimension],
+    region_level: RegionLevel = RegionLevel.CITY,
+) -> Statistics:
+    """Roll the finest rows up to `group_by`; the total ignores the grouping."""
+    dims = tuple(dict.fromkeys(group_by))
+    groups: dict[tuple[str | None, str | None, str | None], Group] = {}
+    total = Group()
+
+    def both(region: str | None, category: str | None, month: str) -> tuple[Group, Group]:
+        key = (
+            region_at(region, region_level) if Dimension.REGION in dims else None,
+            category if Dimension.CATEGORY in dims else None,
+            month if Dimension.MONTH in dims else None,
+        )
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = Group(*key)
+        return group, total
+
+    for t in tallies:
+        for g in both(t.region, t.category, t.month):
+            _add_tally(g, t)
+    for lead in leads:
+        source = lead_source(lead.kind, lead.method)
+        for g in both(lead.region, lead.category, lead.month):
+            g.leads[source.value] += lead.count
+    for r in recalls:
+        for g in both(r.region, r.category, r.month):
+            g.recalls[r.state] += 1
+            g.units_affected += r.units_affected
+            g.units_corrected += r.units_corrected
+    ordered = [groups[k] for k in sorted(groups, key=_sort_key)]
+    return Statistics(dims, ordered, total)
+
+
+def _add_tally(group: Group, tally: Tally) -> None:
+    match tally.measure:
+        case Measure.EVENTS:
+            group.events[tally.key] += tally.count
+        case Measure.OPENED:
+            group.investigations_opened += tally.count
+        case Measure.CONCLUDED:
+            group.investigations_concluded[tally.key] += tally.count
+        case Measure.LEADS:
+            group.leads[tally.key] += tally.count
+
+
+def _sort_key(key: tuple[str | None, ...]) -> tuple[str, ...]:
+    return tuple("" if part is None else part for part in key)
