@@ -19,7 +19,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 
 from schemas.common import FreeText, RiskLevel, Strict
 from schemas.recalls import EffectivenessVerdict, RecallState
-from schemas.risk import InvestigationAction, InvestigationState
+from schemas.risk import Alert, InvestigationAction, InvestigationState, SignalRaised
 
 __all__ = [
     "AssignRequest",
@@ -391,4 +391,122 @@ class PublicRecall(Document):
 
 class PublicRecallPage(Document):
     items: list[PublicRecall]
+    next: str | None = Field(description="URL of the next page; null on the last one")
+
+
+# --- read model: scores, signals, alerts, regional risk, referrals, products, stations ---------
+
+
+class Score(Document):
+    """A product's current risk score (0–100) and the contributions that explain it.
+
+    Scoped by `region` (the manufacturer's jurisdiction, else where the product's latest signal
+    was raised; null: no regulator's) and by the manufacturer whose credit code begins the key.
+    """
+
+    product_key: str
+    score: float = Field(ge=0, le=100)
+    risk_level: RiskLevel | None
+    explanation: list[str]
+    updated_at: AwareDatetime
+    region: str | None
+    category: str | None
+
+
+class ScorePage(Document):
+    items: list[Score]
+    next: str | None = Field(description="URL of the next page; null on the last one")
+
+
+class SignalPage(Document):
+    """Risk signals (`risk.signals` records), scoped by their `jurisdiction`."""
+
+    items: list[SignalRaised]
+    next: str | None = Field(description="URL of the next page; null on the last one")
+
+
+class AlertPage(Document):
+    """Alerts (the `alerts` topic's records), scoped by their `jurisdiction`."""
+
+    items: list[Alert]
+    next: str | None = Field(description="URL of the next page; null on the last one")
+
+
+class RegionalRisk(Document):
+    """Regional signals of one product category in one city (category × city)."""
+
+    category: str
+    city: str = Field(description="GB/T 2260 city code (XXXX00); the scope")
+    alerts: int = Field(description="Regional signals of this key (inside the time range)")
+    latest_at: AwareDatetime
+    latest: Alert
+
+
+class RegionalRiskPage(Document):
+    items: list[RegionalRisk]
+    next: str | None = Field(description="URL of the next page; null on the last one")
+
+
+class Referral(Document):
+    """A recall referred to enforcement (移送执法), scoped by the recall's `jurisdiction`."""
+
+    alert_id: str
+    recall_id: str
+    jurisdiction: str | None
+    at: AwareDatetime
+    reasons: str
+    missed: str = Field(description="Sequences of the progress reports missed, comma-separated")
+    refused: bool
+
+
+class ReferralPage(Document):
+    items: list[Referral]
+    next: str | None = Field(description="URL of the next page; null on the last one")
+
+
+class RegistryFacts(Document):
+    """What the product registry records of a product and its manufacturer."""
+
+    brand: str
+    model: str
+    category: str
+    kind: str
+    gtin: str | None
+    units_in_use: int | None
+    manufacturer_code: str | None
+    manufacturer_name: str | None
+    manufacturer_jurisdiction: str | None
+
+
+class ProductRisk(Document):
+    """A product: registry facts (null if unregistered), current score, and its risk history —
+    the signals the caller may see, oldest first."""
+
+    product_key: str
+    region: str | None = Field(description="What scopes the product (as its score's `region`)")
+    registry: RegistryFacts | None
+    score: Score | None
+    history: list[SignalRaised]
+
+
+class StationHealth(Document):
+    """A station and its traffic over the window: last contact, accepted, rejected by reason.
+
+    Scoped by `jurisdiction` (regulators) and by `station_id` (the station itself).
+    """
+
+    station_id: str
+    kind: str | None
+    name: str | None
+    jurisdiction: str | None
+    enabled: bool | None
+    since: AwareDatetime = Field(description="Start of the window the counts cover")
+    last_seen_at: AwareDatetime | None
+    last_accepted_at: AwareDatetime | None
+    accepted: int
+    rejected: dict[str, int] = Field(description="Dead letters by reason inside the window")
+
+
+class StationPage(Document):
+    items: list[StationHealth]
     next: str | None = Field(description="URL of the next page; null on the last one")

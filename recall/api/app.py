@@ -27,10 +27,12 @@ from recall.api.routes import (
     dead_letters,
     investigations,
     products,
+    public,
     recalls,
     scores,
     signals,
     stations,
+    statistics,
 )
 from recall.config import Settings
 from recall.service.ports import OutputTopics
@@ -84,6 +86,8 @@ def create_api(
         alerts,
         products,
         stations,
+        statistics,
+        public,
     ):
         app.include_router(module.router)
     install_auth(app, sessions, metrics if metrics is not None else CollectorRegistry())

@@ -135,6 +135,10 @@ class SqlReadModel:
         stmt = select(RiskScoreRow)
         if query.product_key is not None:
             stmt = stmt.where(RiskScoreRow.product_key == query.product_key)
+        if query.product_prefix is not None:
+            stmt = stmt.where(
+                RiskScoreRow.product_key.startswith(query.product_prefix, autoescape=True)
+            )
         if query.region_prefix:
             stmt = stmt.where(RiskScoreRow.region.startswith(query.region_prefix, autoescape=True))
         if query.risk_levels:
@@ -155,6 +159,8 @@ class SqlReadModel:
             )
         if query.risk_levels:
             stmt = stmt.where(RiskSignalRow.risk_level.in_(list(query.risk_levels)))
+        if query.methods:
+            stmt = stmt.where(RiskSignalRow.method.in_(list(query.methods)))
         stmt = _window(stmt, RiskSignalRow.raised_at, query.since, query.until)
         stmt = _keyset(
             stmt, RiskSignalRow.raised_at, RiskSignalRow.signal_id, query.after, query.descending

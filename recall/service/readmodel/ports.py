@@ -76,6 +76,7 @@ Cursor = tuple[float | datetime, str]
 @dataclass(frozen=True, slots=True)
 class ScoreFilter:
     product_key: str | None = None
+    product_prefix: str | None = None  # a firm's products: "<credit code>/"
     region_prefix: str | None = None
     risk_levels: Collection[str] = ()
     category: str | None = None
@@ -90,6 +91,7 @@ class SignalFilter:
     product_key: str | None = None
     region_prefix: str | None = None
     risk_levels: Collection[str] = ()
+    methods: Collection[str] = ()
     since: datetime | None = None
     until: datetime | None = None
     descending: bool = True

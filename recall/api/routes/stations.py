@@ -1,0 +1,127 @@
+"""Stations (监测站点): who reports, when each was last heard from, what was refused.
+
+Scope: a station's region is its registered `jurisdiction`; a regulator sees the stations of
+its area with their health, a station account itself only (even before it is registered:
+then without registry fields). Experts, firms and the public see none (403 on the list, 404
+on an id). Health counts accepted events and dead letters by reason over `window_days`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+
+from recall.api import audit as api_audit
+from recall.api import lists
+from recall.api.deps import CurrentPrincipal
+from recall.api.problems import PROBLEM_RESPONSES, not_found
+from recall.api.read_model import ReadModelDep, page_body, page_request
+from recall.api.regions import RegionFilter, checked_region
+from recall.domain.access import can_see
+from recall.service.paging import Page, PageRequest
+from recall.service.readmodel import pages as service
+from recall.service.readmodel.ports import StationHealth
+from schemas import api
+
+router = APIRouter(prefix="/stations", tags=["stations 监测站点"], responses=PROBLEM_RESPONSES)
+NOUN = "station"
+
+WindowDays = Annotated[
+    int, Query(ge=1, le=90, description="days of traffic the counts cover (1–90)")
+]
+
+
+class StationSort(StrEnum):
+    ID = "station_id"
+    ID_DESC = "-station_id"
+
+
+COLUMNS = (
+    lists.Column("station_id", "站点编号", "Station id"),
+    lists.Column("name", "名称", "Name"),
+    lists.Column("kind", "类型", "Kind"),
+    lists.Column("jurisdiction", "辖区", "Jurisdiction"),
+    lists.Column("enabled", "启用", "Enabled"),
+    lists.Column("last_seen_at", "最后联系时间", "Last seen at"),
+    lists.Column("last_accepted_at", "最后接收时间", "Last accepted at"),
+    lists.Column("accepted", "接收数", "Accepted"),
+    lists.Column("rejected", "退回数（按原因）", "Rejected by reason"),
+    lists.Column("since", "统计起点", "Since"),
+)
+
+
+@router.get("", response_model=api.StationPage)
+def list_stations(
+    request: Request,
+    principal: CurrentPrincipal,
+    read_model: ReadModelDep,
+    region: RegionFilter = None,
+    window_days: WindowDays = 7,
+    sort: StationSort = StationSort.ID,
+    cursor: lists.Cursor = None,
+    limit: lists.Limit = lists.DEFAULT_LIMIT,
+    export: lists.ExportFormat = lists.Format.JSON,
+) -> Any:
+    """Stations in the caller's scope with their health, by station id."""
+    scope = service.station_scope(principal)
+    if scope is None:
+        raise api_audit.forbidden(request, "list stations", "regulators and stations")
+    wanted = checked_region(region)
+    since = _since(window_days)
+
+    def fetch(page: PageRequest) -> Page[service.StationItem]:
+        return service.station_page(read_model, scope, page, region=wanted, since=since)
+
+    def shown(items: list[service.StationItem]) -> list[api.StationHealth]:
+        return [
+            _document(i.station, i.health)
+            for i in items
+            if can_see(principal, service.station(i.station.jurisdiction, i.station.station_id))
+        ]
+
+    first = page_request(request, sort.value, cursor, limit, timed=False)
+    if export is lists.Format.CSV:
+        documents = (shown(i) for i in lists.every_page(fetch, first))
+        return lists.csv_response(COLUMNS, documents, "stations")
+    page = fetch(first)
+    return page_body(request, page, sort.value, shown(page.items), timed=False)
+
+
+@router.get("/{station_id}", response_model=api.StationHealth)
+def show_station(
+    request: Request,
+    station_id: str,
+    principal: CurrentPrincipal,
+    read_model: ReadModelDep,
+    window_days: WindowDays = 7,
+) -> api.StationHealth:
+    """One station's registry record and health over the window."""
+    record, health = service.station_view(read_model, station_id, _since(window_days))
+    if record is None and principal.station_id != station_id:
+        raise not_found(NOUN, station_id)
+    region = record.jurisdiction if record else None
+    if not can_see(principal, service.station(region, station_id)):
+        raise api_audit.hidden(request, NOUN, station_id)
+    return _document(record, health)
+
+
+def _since(window_days: int) -> datetime:
+    return datetime.now(UTC) - timedelta(days=window_days)
+
+
+def _document(record: service.StationRecord | None, health: StationHealth) -> api.StationHealth:
+    return api.StationHealth(
+        station_id=health.station_id,
+        kind=record.kind if record else None,
+        name=record.name if record else None,
+        jurisdiction=record.jurisdiction if record else None,
+        enabled=record.enabled if record else None,
+        since=health.since,
+        last_seen_at=health.last_seen_at,
+        last_accepted_at=health.last_accepted_at,
+        accepted=health.accepted,
+        rejected=dict(health.rejected),
+    )
