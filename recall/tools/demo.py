@@ -1,7 +1,12 @@
-"""`recall demo`: the whole local loop in one command, with counts that must add up."""
+"""`recall demo`: the whole local loop in one command, with counts that must add up.
+
+It also serves the regulator API (`recall api` on 127.0.0.1, the port `RECALL_DEMO_API_PORT`
+or a free one), creates one demo account per role and prints how to reach it as each role.
+"""
 
 from __future__ import annotations
 
+import os
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,7 +25,9 @@ from recall.adapters.db.registry_store import load_registry, reporting_populatio
 from recall.adapters.kafka.admin import ensure_topics
 from recall.adapters.kafka.producer import StationSender
 from recall.config import Settings
+from recall.tools.api_process import ApiProcess, free_port
 from recall.tools.bench.lag import committed_lag
+from recall.tools.demo_accounts import DemoAccount, curl_line, demo_accounts
 from recall.tools.demo_summary import print_loop_summary
 from recall.tools.registry.sample import generate
 from recall.tools.simulate.events import SimProduct, SimStation
@@ -35,6 +42,7 @@ class DemoOptions:
     rate_per_s: float
     stations: int
     keep_running: bool
+    api_port: int | None = None
 
 
 def run_demo(settings: Settings, options: DemoOptions, console: Console) -> None:
@@ -55,8 +63,15 @@ def run_demo(settings: Settings, options: DemoOptions, console: Console) -> None
     console.print(
         f"[green]✓[/] worker started (pid {worker.pid}); log: {settings.state_dir}/worker.log"
     )
+    api = ApiProcess("127.0.0.1", _api_port(options), settings.state_dir / "api.log")
     started_at = datetime.now(UTC)
     try:
+        with console.status("starting the regulator API…"):
+            api.start()
+        console.print(
+            f"[green]✓[/] API at {api.url} (pid {api.pid}); log: {settings.state_dir}/api.log"
+        )
+        accounts = demo_accounts(sessions, at=started_at)
         sent = _simulate(settings, options, sessions, console)
         firm_events = _play_firms(settings, sessions, console)
         sent.published += firm_events
@@ -66,12 +81,39 @@ def run_demo(settings: Settings, options: DemoOptions, console: Console) -> None
             wait_for(lambda: _downstream_done(settings), 120)
     finally:
         if not options.keep_running:
+            api.stop()
             worker.stop()
     _print_summary(console, sent, before, after)
     print_loop_summary(console, sessions, started_at)
+    _print_access(console, api.url, accounts, running=options.keep_running)
     if not options.keep_running and settings.uses_local_broker:
         local.stop(settings)
-        console.print("broker and worker stopped (use --keep-running to leave them up)")
+        console.print("broker, worker and API stopped (use --keep-running to leave them up)")
+
+
+def _api_port(options: DemoOptions) -> int:
+    if options.api_port is not None:
+        return options.api_port
+    configured = os.environ.get("RECALL_DEMO_API_PORT")
+    return int(configured) if configured else free_port()
+
+
+def _print_access(
+    console: Console, url: str, accounts: list[DemoAccount], *, running: bool
+) -> None:
+    """How to reach the API as each role (tokens in clear: a local demo only)."""
+    table = Table("role", "scope", "token (demo only)", title=f"regulator API (监管接口) at {url}")
+    for account in accounts:
+        table.add_row(account.role.value, account.scope, account.token or "— (no account)")
+    console.print(table)
+    console.print(
+        f"OpenAPI: {url}/openapi.json · docs: {url}/docs · Atom: {url}/public/recalls.atom"
+    )
+    for account in accounts:
+        console.print(f"# {account.role.value} ({account.scope})", highlight=False)
+        console.print(curl_line(url, account), highlight=False, soft_wrap=True)
+    if not running:
+        console.print("(the API stops with the demo; `recall demo --keep-running` leaves it up)")
 
 
 def _simulate(
