@@ -8,6 +8,9 @@ for all others.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,9 +19,12 @@ from recall.adapters.db.models import DeadLetterRow, InvestigationRow, RecallRow
 from recall.domain.access import Principal, Role, Scoped, can_see
 from recall.service.recalls.pages import scoped as recall_scoped
 from tests.unit.api.conftest import AsPrincipal
+from tests.unit.api.read_model_seed import seed_read_model
+from tests.unit.api.read_model_seed import world as read_model_objects
 from tests.unit.api.seed import (
     EXPERT,
     FIRM,
+    SHANGHAI_MAKER,
     STATION,
     TAIYUAN,
     seed_dead_letters,
@@ -93,4 +99,54 @@ def test_lists_and_details_agree_with_can_see(
             assert status == (200 if identifier in admitted else 404), (principal, identifier)
             checks += 1
     assert checks >= len(PRINCIPALS)
+    print(f"{path}: {checks} scope checks")
+
+
+# --- the read model: scores, signals, alerts, regional risk, referrals, products, stations ---
+
+READ_MODEL_PRINCIPALS = [
+    *PRINCIPALS,
+    Principal("acc-public", Role.PUBLIC),
+    Principal("acc-firm-sh", Role.FIRM, manufacturer_code=SHANGHAI_MAKER),
+    Principal("acc-firm-unknown", Role.FIRM, manufacturer_code="unknown"),
+]
+READ_MODEL_KEYS: dict[str, Callable[[dict[str, Any]], str]] = {
+    "scores": lambda i: i["product_key"],
+    "signals": lambda i: i["signal_id"],
+    "alerts": lambda i: i["alert_id"],
+    "referrals": lambda i: i["recall_id"],
+    "regional-risk": lambda i: f"{i['category']}|{i['city']}",
+    "stations": lambda i: i["station_id"],
+}
+DETAILS = {"scores": "products", "stations": "stations"}
+
+
+@pytest.fixture
+def read_model_world(db: sessionmaker[Session]) -> dict[str, dict[str, Scoped]]:
+    seed_read_model(db)
+    return read_model_objects(db)
+
+
+@pytest.mark.parametrize("path", sorted(READ_MODEL_KEYS))
+def test_read_model_lists_and_details_agree_with_can_see(
+    as_: AsPrincipal, read_model_world: dict[str, dict[str, Scoped]], path: str
+) -> None:
+    checks = 0
+    for principal in READ_MODEL_PRINCIPALS:
+        admitted = {i for i, obj in read_model_world[path].items() if can_see(principal, obj)}
+        response = as_(principal).get(f"/{path}?limit=500")
+        if response.status_code == 403:
+            assert not admitted, principal  # a role refused the list sees nothing in it
+        else:
+            assert response.status_code == 200, response.text
+            listed = {READ_MODEL_KEYS[path](i) for i in response.json()["items"]}
+            assert listed == admitted, principal
+        checks += 1
+        detail = DETAILS.get(path)
+        if detail is None:
+            continue
+        for identifier in read_model_world[path]:
+            status = as_(principal).get(f"/{detail}/{identifier}").status_code
+            assert status == (200 if identifier in admitted else 404), (principal, identifier)
+            checks += 1
     print(f"{path}: {checks} scope checks")
