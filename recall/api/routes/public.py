@@ -69,7 +69,12 @@ def public_recalls(
 @router.get(
     "/recalls.atom",
     response_class=Response,
-    responses={200: {"content": {"application/atom+xml": {}}, "description": "Atom 1.0 feed"}},
+    responses={
+        200: {
+            "content": {"application/atom+xml": {"schema": {"type": "string"}}},
+            "description": "Atom 1.0 feed",
+        }
+    },
 )
 def public_recalls_atom(request: Request, notices: NoticesDep) -> Response:
     """The latest published notices as an Atom 1.0 feed (zh and en), most recently changed first."""
