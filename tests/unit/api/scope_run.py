@@ -13,9 +13,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from recall.api.app import create_api
 from recall.config import load_settings
-from recall.domain.access import Principal
+from recall.domain.access import Principal, Role
 from tests.unit.api.scope_walk import Walker, fake_publishers
 from tests.unit.api.scope_world import WorldSpec, read_world, seed_world
+
+OUTSIDER = Principal("acc-outsider", Role.PUBLIC)
+"""Walked in every example besides the random principals: it sees none of the seeded objects,
+so every example checks 404-without-change for every detail and action."""
 
 
 def run_example(
@@ -32,11 +36,11 @@ def run_example(
     published = fake_publishers(app)
     with TestClient(app, raise_server_exceptions=False) as client:
         walker = Walker(app, client, db, lambda: read_world(db), published)
-        for principal in who:
+        for principal in [*who, OUTSIDER]:
             walker.walk(principal, region_filter)
     tally.update(walker.tally)
     tally["examples"] += 1
-    tally["principals"] += len(who)
+    tally["principals"] += len(who) + 1
 
 
 NOT_CHECKS = ("examples", "principals", "list item not matched to a stored object")
