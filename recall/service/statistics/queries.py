@@ -100,7 +100,7 @@ class Group:
 
 @dataclass(frozen=True, slots=True)
 class Statistics:
-    """Groups in key order and the total over all of them."""
+    """Groups in key order (none without a dimension) and the total over all of them."""
 
     group_by: tuple[Dimension, ...]
     groups: list[Group]
@@ -160,7 +160,7 @@ def aggregate(
             g.recalls[r.state] += 1
             g.units_affected += r.units_affected
             g.units_corrected += r.units_corrected
-    ordered = [groups[k] for k in sorted(groups, key=_sort_key)]
+    ordered = [groups[k] for k in sorted(groups, key=_sort_key)] if dims else []
     return Statistics(dims, ordered, total)
 
 
