@@ -35,6 +35,11 @@ INJURY_AT = datetime(2024, 3, 10, 8, tzinfo=seed.NOW.tzinfo)
 
 @pytest.fixture
 def world(db: sessionmaker[Session]) -> dict[str, str]:
+    return seed_world(db)
+
+
+def seed_world(db: sessionmaker[Session]) -> dict[str, str]:
+    """The seed's investigations and recalls, injuries, stored signals and two conclusions."""
     ids = seed.seed_investigations(db)
     seed.seed_recalls(db)
     with db.begin() as session:
