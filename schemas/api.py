@@ -326,6 +326,34 @@ class DeadLetterPage(Document):
     next: str | None = Field(description="URL of the next page; null on the last one")
 
 
+# --- submissions (firms) and station feedback ------------------------------------------------
+
+
+class SubmissionReceipt(Document):
+    """A firm's submission was signed and published to the intake: poll `location`."""
+
+    event_id: str = Field(description="The envelope's event id (a UUID)")
+    state: Literal["pending"] = "pending"
+    location: str = Field(description="Path of the submission's status: GET it until settled")
+
+
+class SubmissionStatus(Document):
+    """What became of one event of the caller's reporter id.
+
+    `pending` until the worker's intake has decided (or when no such event was seen: the answer
+    does not say which); `accepted` once stored; `rejected` with the dead letter's reason and
+    field errors — never the record itself.
+    """
+
+    event_id: str
+    state: Literal["pending", "accepted", "rejected"]
+    reason: str | None = None
+    errors: list[FieldProblem] = Field(default_factory=list)
+    decided_at: AwareDatetime | None = Field(
+        default=None, description="When the intake stored or refused it"
+    )
+
+
 # --- statistics and the public recall feed ---------------------------------------------------
 
 

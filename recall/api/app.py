@@ -33,6 +33,7 @@ from recall.api.routes import (
     signals,
     stations,
     statistics,
+    submissions,
 )
 from recall.config import Settings
 from recall.service.ports import OutputTopics
@@ -74,6 +75,8 @@ def create_api(
     app.state.listings = SqlListings(sessions)
     app.state.topics = output_topics(settings)
     app.state.cursor_key = cursor_key(settings)
+    app.state.submissions = submissions.desk(settings, sessions)
+    app.state.intake_publisher = submissions.intake_publisher(settings)
     install_problem_handlers(app)
     install_docs(app, OPENAPI_URL)
     app.add_api_route("/healthz", healthz, methods=["GET"], response_model=Health, tags=["health"])
@@ -88,6 +91,7 @@ def create_api(
         stations,
         statistics,
         public,
+        submissions,
     ):
         app.include_router(module.router)
     install_auth(app, sessions, metrics if metrics is not None else CollectorRegistry())
