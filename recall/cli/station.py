@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import sys
 from pathlib import Path
@@ -35,11 +36,24 @@ def send(
         help="On the server only: sign as each line's station with the server's keys"
         " (needs the database and RECALL_SIGNING_SECRET) instead of RECALL_STATION_KEY.",
     ),
+    wait: float | None = typer.Option(
+        None,
+        "--wait",
+        min=0.0,
+        max=3600.0,
+        help="Then ask the API, for up to SECONDS, whether each event was accepted or rejected"
+        " (and why); exit 1 if any was rejected, 2 if any is still pending. Needs"
+        " RECALL_API_TOKEN (the station account's token).",
+    ),
+    api: str = typer.Option(
+        "http://127.0.0.1:8000", "--api", envvar="RECALL_API_URL", help="The API's base URL."
+    ),
 ) -> None:
     """Sign and publish each line to intake.raw, keyed by its reporter_id.
 
     A station signs with its own key, RECALL_STATION_KEY (from `recall station key issue`),
-    and can send only its own events.
+    and can send only its own events. With --wait it reads what became of them through the
+    API (a station has no database access).
     """
     from recall.adapters.kafka.producer import StationSender
     from schemas.signing import KeySource, NoSigningKeyError
@@ -56,14 +70,22 @@ def send(
             "on the server run `recall station key issue STATION_ID` and set its output as"
             " RECALL_STATION_KEY on this station (or use --as-server on the server itself)",
         )
+    token = os.environ.get("RECALL_API_TOKEN")
+    if wait is not None and not token:
+        fail(
+            "--wait reads the outcome through the API, but RECALL_API_TOKEN is not set",
+            "set it to the token of this station's account (`recall accounts add`)",
+        )
     stream = sys.stdin.buffer if file == "-" else _open(Path(file))
     sender = StationSender(cfg, keys=keys)
     sent = skipped = 0
+    event_ids: list[str] = []
     for number, line in enumerate(stream, start=1):
         if not line.strip():
             continue
         try:
-            reporter = str(orjson.loads(line)["reporter_id"])
+            parsed = orjson.loads(line)
+            reporter = str(parsed["reporter_id"])
         except (orjson.JSONDecodeError, KeyError, TypeError):
             console.print(f"[yellow]line {number}: no readable reporter_id; not sent[/]")
             skipped += 1
@@ -75,11 +97,29 @@ def send(
             skipped += 1
             continue
         sent += 1
+        event_ids.append(str(parsed.get("event_id", "")))
     sender.flush()
     sender.close()
     console.print(
         f"sent {sent} event(s) to intake.raw" + (f", skipped {skipped}" if skipped else "")
     )
+    if wait is not None and token:
+        raise typer.Exit(_feedback(api, token, event_ids, wait))
+
+
+def _feedback(api: str, token: str, event_ids: list[str], wait: float) -> int:
+    import httpx
+
+    from recall.cli.station_feedback import FeedbackError, report_outcomes
+
+    headers = {"Authorization": f"Bearer {token}"}
+    try:
+        with httpx.Client(base_url=api, headers=headers, timeout=10.0) as client:
+            return report_outcomes(
+                client, event_ids, wait, lambda text: console.print(escape(text))
+            )
+    except (httpx.HTTPError, FeedbackError) as error:
+        fail(f"cannot read the outcome from {api}: {error}")
 
 
 def _open(path: Path) -> typer.FileBinaryRead:
