@@ -56,8 +56,8 @@ class CheckReport:
     def lines(self) -> list[str]:
         checks = sum(n for k, n in self.tally.items() if k not in NOT_CHECKS and "skipped" not in k)
         head = (
-            f"{self.title}: {checks} checks over {self.tally['examples']} random worlds and "
-            f"{self.tally['principals']} random principals"
+            f"{self.title}: {checks} checks over {self.tally['examples']} random worlds, "
+            f"{self.tally['principals']} principals (random, and an outsider)"
         )
         return [head, *(f"  {n:6d}  {k}" for k, n in sorted(self.tally.items()))]
 
