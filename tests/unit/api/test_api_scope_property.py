@@ -44,7 +44,7 @@ def test_no_account_sees_or_changes_anything_outside_its_scope(
     template: Path, tmp_path_factory: pytest.TempPathFactory, report: CheckReport
 ) -> None:
     @settings(
-        max_examples=4,
+        max_examples=3,
         deadline=None,
         database=None,
         phases=[Phase.explicit, Phase.generate],  # no shrinking: an example is seconds
