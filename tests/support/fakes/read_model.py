@@ -114,6 +114,7 @@ class MemoryReadModel:
             v
             for v in views
             if (query.product_key is None or v.product_key == query.product_key)
+            and (query.product_prefix is None or v.product_key.startswith(query.product_prefix))
             and _in_region(v.region, query.region_prefix)
             and (not query.risk_levels or v.risk_level in query.risk_levels)
             and (query.category is None or v.category == query.category)
@@ -131,6 +132,7 @@ class MemoryReadModel:
             if (query.product_key is None or s.product_key == query.product_key)
             and _in_region(s.jurisdiction, query.region_prefix)
             and (not query.risk_levels or s.risk_level.value in query.risk_levels)
+            and (not query.methods or s.method in query.methods)
             and _in_window(s.raised_at, query.since, query.until)
         ]
         ordered = _after(kept, lambda s: (s.raised_at, s.signal_id), query.after, query.descending)
