@@ -17,7 +17,7 @@ from recall.adapters.db.read_model_pages import SqlReadModelPages
 from recall.api import lists
 from recall.api.problems import ProblemError
 from recall.service.paging import Page, PageRequest
-from recall.service.readmodel.pages import ReadModelPages
+from recall.service.readmodel.page_ports import ReadModelPages
 
 T = TypeVar("T")
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

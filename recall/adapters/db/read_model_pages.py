@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from recall.adapters.db.models import AlertRow, Manufacturer, Product, Station
 from recall.adapters.db.read_model import SqlReadModel
-from recall.service.readmodel.pages import (
+from recall.service.readmodel.page_ports import (
     RegionalRisk,
     RegionalRiskFilter,
     RegistryFacts,

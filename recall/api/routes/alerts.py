@@ -25,6 +25,7 @@ from recall.api.read_model import ReadModelDep, Since, Until, check_window
 from recall.api.regions import RegionFilter, checked_region
 from recall.domain.access import Principal, can_see
 from recall.service.paging import Page, PageRequest
+from recall.service.readmodel import page_ports as ports
 from recall.service.readmodel import pages as service
 from recall.service.readmodel.ports import AlertFilter
 from schemas import api
@@ -146,17 +147,17 @@ def list_regional_risk(
     """Regional signals per category × city: how many (in the range) and the latest."""
     scope = _scope(request, principal, "list regional risk")
     check_window(since, until)
-    where = service.RegionalRiskFilter(
+    where = ports.RegionalRiskFilter(
         region_prefix=checked_region(region),
         category=category.value if category else None,
         since=since,
         until=until,
     )
 
-    def fetch(page: PageRequest) -> Page[service.RegionalRisk]:
+    def fetch(page: PageRequest) -> Page[ports.RegionalRisk]:
         return service.regional_risk_page(read_model, scope, page, where)
 
-    def shown(items: list[service.RegionalRisk]) -> list[api.RegionalRisk]:
+    def shown(items: list[ports.RegionalRisk]) -> list[api.RegionalRisk]:
         return [
             api.RegionalRisk(
                 category=g.category,

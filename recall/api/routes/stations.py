@@ -22,6 +22,7 @@ from recall.api.read_model import ReadModelDep, page_body, page_request
 from recall.api.regions import RegionFilter, checked_region
 from recall.domain.access import can_see
 from recall.service.paging import Page, PageRequest
+from recall.service.readmodel import page_ports as ports
 from recall.service.readmodel import pages as service
 from recall.service.readmodel.ports import StationHealth
 from schemas import api
@@ -72,10 +73,10 @@ def list_stations(
     wanted = checked_region(region)
     since = _since(window_days)
 
-    def fetch(page: PageRequest) -> Page[service.StationItem]:
+    def fetch(page: PageRequest) -> Page[ports.StationItem]:
         return service.station_page(read_model, scope, page, region=wanted, since=since)
 
-    def shown(items: list[service.StationItem]) -> list[api.StationHealth]:
+    def shown(items: list[ports.StationItem]) -> list[api.StationHealth]:
         return [
             _document(i.station, i.health)
             for i in items
@@ -112,7 +113,7 @@ def _since(window_days: int) -> datetime:
     return datetime.now(UTC) - timedelta(days=window_days)
 
 
-def _document(record: service.StationRecord | None, health: StationHealth) -> api.StationHealth:
+def _document(record: ports.StationRecord | None, health: StationHealth) -> api.StationHealth:
     return api.StationHealth(
         station_id=health.station_id,
         kind=record.kind if record else None,

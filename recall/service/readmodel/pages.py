@@ -19,11 +19,20 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 from recall.domain.access import Principal, Role, Scoped, region_prefix
 from recall.domain.jurisdiction import significant_prefix
 from recall.service.paging import Page, PageRequest, Position
+from recall.service.readmodel.page_ports import (
+    ProductView,
+    ReadModelPages,
+    RegionalRisk,
+    RegionalRiskFilter,
+    StationFilter,
+    StationItem,
+    StationRecord,
+)
 from recall.service.readmodel.ports import (
     AlertFilter,
     ReadModel,
@@ -45,81 +54,6 @@ class Scope:
     region_prefix: str | None = None
     manufacturer_code: str | None = None
     station_id: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class RegionalRiskFilter:
-    region_prefix: str | None = None
-    category: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-    after: tuple[datetime, str] | None = None
-    limit: int = 50
-
-
-@dataclass(frozen=True, slots=True)
-class RegionalRisk:
-    """Regional signals of one category in one city: how many, and the latest."""
-
-    category: str
-    city: str
-    alerts: int
-    latest: Alert
-
-
-@dataclass(frozen=True, slots=True)
-class StationFilter:
-    region_prefix: str | None = None
-    station_id: str | None = None
-    descending: bool = False
-    after: str | None = None
-    limit: int = 50
-
-
-@dataclass(frozen=True, slots=True)
-class StationRecord:
-    station_id: str
-    kind: str
-    name: str
-    jurisdiction: str
-    enabled: bool
-
-
-@dataclass(frozen=True, slots=True)
-class StationItem:
-    station: StationRecord
-    health: StationHealth
-
-
-@dataclass(frozen=True, slots=True)
-class RegistryFacts:
-    """A registered product and its manufacturer (None fields: not recorded)."""
-
-    brand: str
-    model: str
-    category: str
-    kind: str
-    gtin: str | None
-    units_in_use: int | None
-    manufacturer_code: str | None
-    manufacturer_name: str | None
-    manufacturer_jurisdiction: str | None
-
-
-class ReadModelPages(ReadModel, Protocol):
-    """The read model, and the few lists only the API asks of it."""
-
-    def regional_risk(self, query: RegionalRiskFilter) -> list[RegionalRisk]:
-        """(category, city) groups of regional signals, latest first, after the cursor."""
-        ...
-
-    def stations(self, query: StationFilter) -> list[StationRecord]:
-        """Registered stations matching the filter, by station id."""
-        ...
-
-    def registry_facts(self, product_key: str) -> RegistryFacts | None:
-        """The registry's record of a product (None: not registered)."""
-        ...
 
 
 def owner_of(product_key: str) -> str | None:
@@ -289,18 +223,6 @@ def _page(rows: list[T], limit: int, position: Callable[[T], Position]) -> Page[
         return Page(rows, None)
     items = rows[:limit]
     return Page(items, position(items[-1]))
-
-
-@dataclass(frozen=True, slots=True)
-class ProductView:
-    """A product as the caller may read it: what scopes it, its registry record, its score
-    and the signals of its history the caller may see (oldest first)."""
-
-    product_key: str
-    region: str | None
-    registry: RegistryFacts | None
-    score: ScoreView | None
-    history: list[SignalRaised]
 
 
 HISTORY_LIMIT = 500
