@@ -62,7 +62,13 @@ def page_body(
 def check_window(since: datetime | None, until: datetime | None) -> None:
     """A time range: both ends carry an offset, and `since` comes before `until` (else 422)."""
     for name, moment in (("since", since), ("until", until)):
-        if moment is not None and moment.tzinfo is None:
+        if moment is None:
+            continue
+        if moment.tzinfo is None:
             raise ProblemError(422, f"{name}: give the time with its offset", kind="validation")
+        try:  # the queries compare in UTC; year 1 at +08:00 has no UTC time
+            moment.astimezone(UTC)
+        except OverflowError:
+            raise ProblemError(422, f"{name}: out of range", kind="validation") from None
     if since is not None and until is not None and since >= until:
         raise ProblemError(422, "since must come before until", kind="validation")

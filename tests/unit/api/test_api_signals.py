@@ -59,6 +59,9 @@ def test_a_time_range_must_be_ordered_and_zoned(as_: AsPrincipal) -> None:
     assert backwards.status_code == 422
     naive = as_(PROVINCE).get("/signals?since=2024-03-05T00:00:00")
     assert naive.status_code == 422
+    for path in ("/signals", "/alerts", "/referrals", "/regional-risk"):
+        ancient = as_(PROVINCE).get(f"{path}?since=0001-01-01T00:00:00%2B08:00")
+        assert ancient.status_code == 422, path
 
 
 def test_pages_round_trip(as_: AsPrincipal) -> None:
