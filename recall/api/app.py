@@ -3,8 +3,9 @@
 What it holds on `app.state`: the session factory, the `SqlStorage` the commands and queries
 run on, the list adapter (`SqlListings`), the outbox topics' runtime names and the key that
 signs list cursors. What it serves: `/openapi.json`, the documentation page `/docs` (no CDN),
-`/healthz` (liveness; no authentication), and the resources, every one of which depends on
-`recall.api.auth.current_principal` and answers errors as RFC 9457 problems.
+`/healthz` (liveness; no authentication), the public recall feed under `/public` (no
+authentication: published notices only), and the resources, every one of which depends on
+`recall.api.auth.current_principal`; every error is an RFC 9457 problem.
 """
 
 from __future__ import annotations

@@ -128,6 +128,15 @@ def every_page(fetch: Callable[[PageRequest], Page[T]], first: PageRequest) -> I
         )
 
 
+CSV_EXPORT: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "A page of JSON, or with `format=csv` every matching item as CSV",
+        "content": {"text/csv": {"schema": {"type": "string"}}},
+    }
+}
+"""`responses=` of every list route: the OpenAPI document declares the CSV export too."""
+
+
 def csv_response(
     columns: Sequence[Column], pages: Iterable[Sequence[BaseModel]], name: str
 ) -> StreamingResponse:

@@ -68,7 +68,7 @@ REFERRAL_COLUMNS = (
 )
 
 
-@router.get("/alerts", response_model=api.AlertPage)
+@router.get("/alerts", response_model=api.AlertPage, responses=lists.CSV_EXPORT)
 def list_alerts(
     request: Request,
     principal: CurrentPrincipal,
@@ -97,7 +97,7 @@ def list_alerts(
     return lists.page_body(request, page, sort.value, _visible(principal, page.items))
 
 
-@router.get("/referrals", response_model=api.ReferralPage)
+@router.get("/referrals", response_model=api.ReferralPage, responses=lists.CSV_EXPORT)
 def list_referrals(
     request: Request,
     principal: CurrentPrincipal,
@@ -128,7 +128,7 @@ def list_referrals(
     return lists.page_body(request, page, sort.value, shown(page.items))
 
 
-@router.get("/regional-risk", response_model=api.RegionalRiskPage)
+@router.get("/regional-risk", response_model=api.RegionalRiskPage, responses=lists.CSV_EXPORT)
 def list_regional_risk(
     request: Request,
     principal: CurrentPrincipal,

@@ -43,7 +43,7 @@ COLUMNS = (
 )
 
 
-@router.get("", response_model=api.DeadLetterPage)
+@router.get("", response_model=api.DeadLetterPage, responses=lists.CSV_EXPORT)
 def list_dead_letters(
     request: Request,
     principal: CurrentPrincipal,

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Body, Query, Request
 from recall.api import audit as api_audit
 from recall.api.deps import CurrentPrincipal, InvestigationPagesDep, StorageDep, TopicsDep
 from recall.api.lists import (
+    CSV_EXPORT,
     Column,
     Cursor,
     ExportFormat,
@@ -66,7 +67,7 @@ COLUMNS = (
 )
 
 
-@router.get("", response_model=api.InvestigationPage)
+@router.get("", response_model=api.InvestigationPage, responses=CSV_EXPORT)
 def list_investigations(
     request: Request,
     principal: CurrentPrincipal,

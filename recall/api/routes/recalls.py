@@ -65,7 +65,7 @@ COLUMNS = (
 )
 
 
-@router.get("", response_model=api.RecallPage)
+@router.get("", response_model=api.RecallPage, responses=lists.CSV_EXPORT)
 def list_recalls(
     request: Request,
     principal: CurrentPrincipal,

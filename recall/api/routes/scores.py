@@ -49,7 +49,7 @@ COLUMNS = (
 )
 
 
-@router.get("", response_model=api.ScorePage)
+@router.get("", response_model=api.ScorePage, responses=lists.CSV_EXPORT)
 def list_scores(
     request: Request,
     principal: CurrentPrincipal,

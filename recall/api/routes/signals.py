@@ -51,7 +51,7 @@ COLUMNS = (
 )
 
 
-@router.get("", response_model=api.SignalPage)
+@router.get("", response_model=api.SignalPage, responses=lists.CSV_EXPORT)
 def list_signals(
     request: Request,
     principal: CurrentPrincipal,

@@ -54,7 +54,7 @@ COLUMNS = (
 )
 
 
-@router.get("", response_model=api.StationPage)
+@router.get("", response_model=api.StationPage, responses=lists.CSV_EXPORT)
 def list_stations(
     request: Request,
     principal: CurrentPrincipal,

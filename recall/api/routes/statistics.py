@@ -44,7 +44,12 @@ class _Row(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
-@router.get("", response_model=api.StatisticsReport, response_model_by_alias=True)
+@router.get(
+    "",
+    response_model=api.StatisticsReport,
+    response_model_by_alias=True,
+    responses=lists.CSV_EXPORT,
+)
 def show_statistics(
     request: Request,
     principal: CurrentPrincipal,
