@@ -20,7 +20,7 @@ from fastapi import Request
 from recall.api import auth
 from recall.api.problems import ProblemError, is_refusal, not_found
 from recall.api.problems import forbidden as forbidden_problem
-from recall.domain.access import Decision, Principal
+from recall.domain.access import Decision, Principal, Role, Scoped, decide
 from recall.service.accounts.ports import AuditOutcome
 
 
@@ -47,6 +47,30 @@ def hidden(request: Request, noun: str, identifier: str) -> ProblemError:
     """The 404 for an object outside the caller's scope (counted as a denial)."""
     auth.count_denial(request, Decision.HIDDEN)
     return not_found(noun, identifier)
+
+
+def enforce(
+    request: Request,
+    principal: Principal,
+    obj: Scoped,
+    *,
+    acting_roles: frozenset[Role],
+    noun: str,
+    identifier: str,
+    action: str,
+) -> None:
+    """Raise the problem `decide` calls for (404 outside the scope, 403 for a role that sees
+    but may not act), so every action route maps a decision to HTTP the same way."""
+    decision = decide(principal, obj, acting_roles=acting_roles)
+    if decision is Decision.HIDDEN:
+        raise hidden(request, noun, identifier)
+    if decision is Decision.FORBIDDEN:
+        allowed = ", ".join(sorted(f"{role.value}s" for role in acting_roles))
+        raise forbidden(request, f"{action} {_article(noun)} {noun}", allowed)
+
+
+def _article(noun: str) -> str:
+    return "an" if noun[:1] in "aeiou" else "a"
 
 
 def forbidden(request: Request, action: str, allowed: str) -> ProblemError:

@@ -30,7 +30,7 @@ from recall.api.lists import (
 from recall.api.problems import PROBLEM_RESPONSES, not_found
 from recall.api.regions import RegionFilter, checked_region
 from recall.domain import investigations as domain
-from recall.domain.access import Decision, Principal, Role, can_see, decide
+from recall.domain.access import Principal, Role, can_see
 from recall.service.investigations import commands
 from recall.service.investigations import pages as service
 from recall.service.investigations.queries import InvestigationNotFoundError, get_investigation
@@ -199,8 +199,15 @@ def _may_act(
 ) -> None:
     investigation = _visible(request, storage, principal, investigation_id)
     obj = service.scoped(investigation.jurisdiction, investigation.expert_ids)
-    if decide(principal, obj, acting_roles=ACTING) is Decision.FORBIDDEN:
-        raise api_audit.forbidden(request, f"{action} an investigation", "regulators")
+    api_audit.enforce(
+        request,
+        principal,
+        obj,
+        acting_roles=ACTING,
+        noun=NOUN,
+        identifier=investigation_id,
+        action=action,
+    )
 
 
 def _sees(principal: Principal, item: service.InvestigationItem) -> bool:

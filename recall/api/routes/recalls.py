@@ -23,7 +23,7 @@ from recall.api.deps import CurrentPrincipal, RecallPagesDep, StorageDep
 from recall.api.problems import PROBLEM_RESPONSES, not_found
 from recall.api.regions import RegionFilter, checked_region
 from recall.domain import recalls as domain
-from recall.domain.access import Decision, Principal, Role, can_see, decide
+from recall.domain.access import Principal, Role, can_see
 from recall.service.ports import Storage
 from recall.service.recalls import commands
 from recall.service.recalls import pages as service
@@ -182,11 +182,9 @@ def _may_act(
         obj = service.scope_of_recall(storage, recall_id)
     except RecallNotFoundError:
         raise not_found(NOUN, recall_id) from None
-    decision = decide(principal, obj, acting_roles=ACTING)
-    if decision is Decision.HIDDEN:
-        raise api_audit.hidden(request, NOUN, recall_id)
-    if decision is Decision.FORBIDDEN:
-        raise api_audit.forbidden(request, f"{action} a recall", "regulators")
+    api_audit.enforce(
+        request, principal, obj, acting_roles=ACTING, noun=NOUN, identifier=recall_id, action=action
+    )
 
 
 def _scoped(item: service.RecallItem) -> Any:
