@@ -9,14 +9,16 @@ regulators act; a firm acting on its own recall gets 403, anyone outside the sco
 from __future__ import annotations
 
 import math
+import re
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from recall.adapters.reports.closure import render_closure_report
+from recall.adapters.reports.pdf import render_pdf
 from recall.api import audit as api_audit
 from recall.api import lists
 from recall.api.deps import CurrentPrincipal, RecallPagesDep, StorageDep
@@ -111,17 +113,49 @@ def show_recall(
     return _detail(_visible(request, storage, principal, recall_id))
 
 
-@router.get(
-    "/{recall_id}/closure-report",
-    response_class=HTMLResponse,
-    responses={200: {"content": {"text/html": {}}, "description": "召回结案报告 (HTML)"}},
-)
+class ReportFormat(StrEnum):
+    HTML = "html"
+    PDF = "pdf"
+
+
+CLOSURE_REPORT: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "召回结案报告: an HTML page, or with `format=pdf` the same report as A4 PDF",
+        "content": {
+            "text/html": {"schema": {"type": "string"}},
+            "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+        },
+    }
+}
+
+
+@router.get("/{recall_id}/closure-report", response_class=HTMLResponse, responses=CLOSURE_REPORT)
 def closure_report(
-    request: Request, recall_id: str, principal: CurrentPrincipal, storage: StorageDep
-) -> HTMLResponse:
-    """The closure report (召回结案报告) as one self-contained HTML page."""
+    request: Request,
+    recall_id: str,
+    principal: CurrentPrincipal,
+    storage: StorageDep,
+    export: Annotated[
+        ReportFormat, Query(alias="format", description="html: a web page; pdf: A4 for filing")
+    ] = ReportFormat.HTML,
+) -> Response:
+    """The closure report (召回结案报告): one self-contained HTML page, or its PDF.
+
+    The query parameter, not the Accept header, picks the PDF: a link can name it, a browser
+    (which accepts anything) never receives one unasked, and caches need no `Vary`. A plain
+    `def` route: FastAPI runs it in a worker thread, so the seconds of PDF layout never block
+    the event loop.
+    """
     dossier = _visible(request, storage, principal, recall_id)
-    return HTMLResponse(render_closure_report(dossier.data))
+    html = render_closure_report(dossier.data)
+    if export is ReportFormat.HTML:
+        return HTMLResponse(html)
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", recall_id)
+    return Response(
+        render_pdf(html),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="closure-report-{name}.pdf"'},
+    )
 
 
 @router.post("/{recall_id}/evaluate", response_model=api.EvaluationOutcome)

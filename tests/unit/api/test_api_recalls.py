@@ -7,6 +7,7 @@ import csv
 import io
 
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -92,6 +93,32 @@ def test_closure_report_is_html_in_scope_only(as_: AsPrincipal) -> None:
     assert report.headers["content-type"].startswith("text/html")
     assert DONE in report.text
     assert as_(SHANGHAI).get(f"/recalls/{DONE}/closure-report").status_code == 404
+
+
+def test_closure_report_pdf_is_asked_for_with_format(as_: AsPrincipal) -> None:
+    pdf = as_(TAIYUAN).get(f"/recalls/{DONE}/closure-report?format=pdf")
+    assert pdf.status_code == 200, pdf.text
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.headers["content-disposition"] == f'inline; filename="closure-report-{DONE}.pdf"'
+    assert pdf.content.startswith(b"%PDF-")
+    accept_only = {"Accept": "application/pdf"}  # one rule: the query parameter decides
+    html = as_(FIRM).get(f"/recalls/{DONE}/closure-report?format=html", headers=accept_only)
+    assert html.headers["content-type"].startswith("text/html")
+    assert as_(TAIYUAN).get(f"/recalls/{DONE}/closure-report?format=docx").status_code == 422
+
+
+def test_closure_report_pdf_outside_scope_reads_as_missing(as_: AsPrincipal) -> None:
+    hidden = as_(SHANGHAI).get(f"/recalls/{DONE}/closure-report?format=pdf")
+    missing = as_(SHANGHAI).get("/recalls/RC-NONE/closure-report?format=pdf")
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.headers["content-type"] == "application/problem+json"
+    assert hidden.json()["detail"] == f"no recall {DONE!r}"
+    assert as_(EXPERT).get(f"/recalls/{DONE}/closure-report?format=pdf").status_code == 404
+
+
+def test_closure_report_declares_html_and_pdf(app: FastAPI) -> None:
+    operation = app.openapi()["paths"]["/recalls/{recall_id}/closure-report"]["get"]
+    assert set(operation["responses"]["200"]["content"]) == {"text/html", "application/pdf"}
 
 
 def test_outside_scope_reads_as_missing(as_: AsPrincipal) -> None:
