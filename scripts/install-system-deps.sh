@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the system packages recall-tracker needs, from Debian's archive, when missing.
 # Java 17 + Maven run the local Apache Kafka broker; PostgreSQL is used by the test suite;
-# Prometheus's promtool tests the alert rules.
+# Prometheus's promtool tests the alert rules; WeasyPrint (the closure report's PDF) loads
+# Pango, HarfBuzz and fontconfig at run time and needs a font with Chinese glyphs.
 set -euo pipefail
 
 missing=()
@@ -9,6 +10,17 @@ command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null || missing+=(maven)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v promtool >/dev/null || missing+=(prometheus)  # promtool proves the alert rules
+
+# Shared libraries by soname, as the dynamic loader sees them (read once: `ldconfig -p | grep -q`
+# can die of SIGPIPE under pipefail). libpango pulls in GLib, HarfBuzz and libfontconfig.
+libraries=$( (PATH="$PATH:/sbin:/usr/sbin" ldconfig -p 2>/dev/null || true) | awk '{print $1}')
+has_library() { grep -qxF "$1" <<<"$libraries"; }
+has_library libpango-1.0.so.0 || missing+=(libpango-1.0-0)
+has_library libpangoft2-1.0.so.0 || missing+=(libpangoft2-1.0-0)
+has_library libharfbuzz-subset.so.0 || missing+=(libharfbuzz-subset0)  # WeasyPrint subsets fonts
+command -v fc-list >/dev/null || missing+=(fontconfig)
+# Any font covering simplified Chinese will do; WenQuanYi Micro Hei is 1.6 MB (Noto CJK: 57 MB).
+[ -n "$(fc-list :lang=zh-cn family 2>/dev/null)" ] || missing+=(fonts-wqy-microhei)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
@@ -21,14 +33,18 @@ echo "installing system packages: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q >/dev/null
 apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+# Only a service installed just now is stopped: one already running may be someone's.
+just_installed() { [[ " ${missing[*]} " == *" $1 "* ]]; }
 # The Debian package starts a cluster on 5432; the tests start their own on a free port.
-if command -v pg_ctlcluster >/dev/null; then
+if just_installed postgresql && command -v pg_ctlcluster >/dev/null; then
   for cluster in /etc/postgresql/*/main; do
     [ -d "$cluster" ] && pg_ctlcluster "$(basename "$(dirname "$cluster")")" main stop 2>/dev/null || true
   done
 fi
 # The Debian package may start Prometheus on :9090; the project runs its own when it needs one.
-if command -v systemctl >/dev/null; then
-  systemctl stop prometheus 2>/dev/null || true
+if just_installed prometheus; then
+  if command -v systemctl >/dev/null; then
+    systemctl stop prometheus 2>/dev/null || true
+  fi
+  pkill -x prometheus 2>/dev/null || true
 fi
-pkill -x prometheus 2>/dev/null || true
