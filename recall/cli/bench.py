@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
 from recall.cli.common import console, fail, settings
@@ -292,5 +292,102 @@ def state(
         "decode + encode per second (changelog replay cost)", f"{result.decode_encode_per_s:,.0f}"
     )
     console.print(table)
+    if output is not None:
+        output.write_bytes(result_json(result))
+
+
+@app.command("api")
+def api_(
+    events: Annotated[int, typer.Option(min=10_000, help="Station events to load.")] = 1_000_000,
+    investigations: Annotated[
+        int, typer.Option(min=600, help="Investigations to open (10 pages of the queue).")
+    ] = 10_000,
+    recalls: Annotated[int, typer.Option(min=10, help="Recalls with their reports.")] = 1_000,
+    requests: Annotated[
+        int, typer.Option(min=100, help="Timed requests per probe and run (p99 needs >= 1,000).")
+    ] = 2_000,
+    concurrency: Annotated[
+        int, typer.Option(min=1, max=64, help="Clients asking at the same time.")
+    ] = 4,
+    runs: Annotated[int, typer.Option(min=1, help="Measurements, for the spread.")] = 3,
+    data_dir: Annotated[
+        Path,
+        typer.Option(
+            "--data-dir",
+            help="Where the bench's own PostgreSQL lives; kept, so the next run skips the load.",
+        ),
+    ] = Path(".local/bench-api"),
+    output: Annotated[
+        Path | None, typer.Option("--output", help="Write the figures as JSON here.")
+    ] = None,
+) -> None:
+    """Regulator API requests/s and latency on a loaded PostgreSQL (its own, never DATABASE_URL).
+
+    Loads --events station events, --recalls recalls and --investigations investigations through
+    the production code paths into a throw-away cluster in --data-dir (minutes, once), starts
+    `recall api`, then times the investigation queue and recall pages --runs times.
+    """
+    from recall.tools.bench.api import (
+        TARGET_P99_MS,
+        BenchError,
+        ProbeFigures,
+        result_json,
+        run_api_benchmark,
+    )
+    from recall.tools.bench.api_data import DataPlan
+
+    plan = DataPlan(events=events, investigations=investigations, recalls=recalls)
+    totals = {"events": events, "investigations": investigations,
+              "assignments": int(investigations * plan.assigned_share)}  # fmt: skip
+    with Progress(
+        TextColumn("{task.description:<16}"), BarColumn(), MofNCompleteColumn(), console=console
+    ) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def advance(stage: str, n: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=totals.get(stage))
+            bar.advance(tasks[stage], n)
+
+        def report(number: int, figures: list[ProbeFigures]) -> None:
+            slowest = max(f.p99_ms for f in figures)
+            bar.console.print(f"run {number}: slowest p99 {slowest:.0f} ms")
+
+        try:
+            result = run_api_benchmark(
+                plan,
+                requests=requests,
+                concurrency=concurrency,
+                runs=runs,
+                data_dir=data_dir,
+                progress=advance,
+                on_run=report,
+            )
+        except (BenchError, RuntimeError) as error:
+            fail(str(error), f"see {data_dir / 'api.log'} and {data_dir / 'postgres'}")
+    loaded = result.loaded
+    console.print(
+        f"PostgreSQL holds {loaded.events:,} events, {loaded.dead_letters:,} dead letters,"
+        f" {loaded.recalls:,} recall notices and reports, {loaded.investigations:,} investigations"
+        f" ({loaded.assigned:,} assigned, {loaded.concluded:,} concluded)"
+        + (f"; loaded in {result.load_s:,.0f} s" if result.load_s is not None else "; reused")
+    )
+    table = Table(
+        "probe", "req/s", "p50 ms", "p95 ms", "p99 ms",
+        title=f"regulator API, {concurrency} concurrent clients, {len(result.runs)} runs:"
+        " min / median / max",
+    )  # fmt: skip
+    for name in result.probe_names:
+        cells = []
+        for figure in ("requests_per_s", "p50_ms", "p95_ms", "p99_ms"):
+            low, mid, high = result.spread(name, figure)
+            cells.append(f"{low:,.0f} / {mid:,.0f} / {high:,.0f}")
+        table.add_row(name, *cells)
+    console.print(table)
+    worst = max(result.spread(name, "p99_ms")[2] for name in result.probe_names)
+    verdict = "[green]met[/]" if worst < TARGET_P99_MS else "[red]missed[/]"
+    console.print(
+        f"target p99 < {TARGET_P99_MS:.0f} ms in every run: {verdict} (worst {worst:.0f} ms)"
+    )
     if output is not None:
         output.write_bytes(result_json(result))

@@ -23,10 +23,17 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 class ApiProcess:
-    """`recall api --host H --port P` in its own process group, output to `log_path`."""
+    """`recall api --host H --port P` in its own process group, output to `log_path`.
 
-    def __init__(self, host: str, port: int, log_path: Path) -> None:
+    `env` replaces the environment (None: this process's), e.g. to point it at another
+    database with DATABASE_URL.
+    """
+
+    def __init__(
+        self, host: str, port: int, log_path: Path, *, env: dict[str, str] | None = None
+    ) -> None:
         self.host, self.port, self._log_path = host, port, log_path
+        self._env = env
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -48,6 +55,7 @@ class ApiProcess:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
+                env=self._env,
             )
         deadline = time.monotonic() + ready_within_s
         while not self._healthy():
