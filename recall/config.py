@@ -123,6 +123,60 @@ class Settings(BaseSettings):
         " signs with it, only as that station, and needs no server secret",
     )
 
+    api_auth_failures_per_address: int = Field(
+        default=20,
+        ge=1,
+        le=100_000,
+        description="API: failed authentications one client address may make per window"
+        " before it is answered 429",
+    )
+    api_auth_failures_per_token: int = Field(
+        default=5,
+        ge=1,
+        le=10_000,
+        description="API: failed authentications per account per window: an rt1_ token id, or"
+        " a single sign-on subject whose token the issuer did sign",
+    )
+    api_auth_failure_window_s: float = Field(
+        default=300.0, gt=0, le=86_400, description="API: the sliding window of both limits"
+    )
+
+    oidc_issuer: str | None = Field(
+        default=None,
+        description="Single sign-on: the OIDC issuer, exactly as its tokens spell `iss`;"
+        " unset, only rt1_ tokens are accepted",
+    )
+    oidc_audience: str | None = Field(
+        default=None,
+        description="Single sign-on: the `aud` a token must name (this API's client id at the"
+        " identity provider); required with the issuer",
+    )
+    oidc_jwks_url: str | None = Field(
+        default=None,
+        description="Single sign-on: the issuer's key set; default the `jwks_uri` of"
+        " <issuer>/.well-known/openid-configuration",
+    )
+    oidc_account_claim: str = Field(
+        default="sub",
+        pattern=r"^[A-Za-z0-9_.:/-]{1,100}$",
+        description="Single sign-on: the claim whose value is the account's name. `sub` is"
+        " the one claim an issuer promises stable and unique; others may be user-editable",
+    )
+    oidc_algorithms: str = Field(
+        default="RS256,ES256",
+        description="Single sign-on: the signature algorithms accepted, comma-separated;"
+        " asymmetric only (RS*, PS*, ES*, EdDSA)",
+    )
+    oidc_leeway_s: float = Field(
+        default=30.0, ge=0, le=300, description="Single sign-on: clock skew allowed on exp/nbf/iat"
+    )
+    oidc_timeout_s: float = Field(
+        default=5.0,
+        gt=0,
+        le=60,
+        description="Single sign-on: timeout of each request to the issuer",
+    )
+
     log_level: str = "INFO"
     log_format: str = Field(default="console", pattern="^(console|json)$")
 
@@ -152,6 +206,32 @@ class Settings(BaseSettings):
         if self.station_key is not None:
             StationCredential.parse(self.station_key.get_secret_value())  # names what is wrong
         return self
+
+    @model_validator(mode="after")
+    def _check_single_sign_on(self) -> Settings:
+        if not self.oidc_issuer:
+            return self
+        if not self.oidc_audience:
+            raise ValueError(
+                "RECALL_OIDC_ISSUER needs RECALL_OIDC_AUDIENCE (this API's client id at the"
+                " identity provider): without it a token issued to any application would do"
+            )
+        check_idp_url("RECALL_OIDC_ISSUER", self.oidc_issuer)
+        if self.oidc_jwks_url:
+            check_idp_url("RECALL_OIDC_JWKS_URL", self.oidc_jwks_url)
+        refused = [name for name in self.oidc_algorithm_list if name not in OIDC_ALGORITHMS]
+        if refused or not self.oidc_algorithm_list:
+            raise ValueError(
+                f"RECALL_OIDC_ALGORITHMS refuses {','.join(refused) or 'an empty list'}: only"
+                f" asymmetric algorithms ({', '.join(sorted(OIDC_ALGORITHMS))}); `none` or an"
+                " HS* key shared with the issuer would let anyone with public data sign tokens"
+            )
+        return self
+
+    @property
+    def oidc_algorithm_list(self) -> tuple[str, ...]:
+        """The accepted single sign-on algorithms, in the order configured."""
+        return tuple(part.strip() for part in self.oidc_algorithms.split(",") if part.strip())
 
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
         """repr/str of the settings: the database URL with its password and secrets masked."""
@@ -213,6 +293,26 @@ def _normalise_database_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+OIDC_ALGORITHMS = frozenset(
+    {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+)
+_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
+def check_idp_url(name: str, url: str) -> None:
+    """Refuse an identity provider URL that is not HTTPS (plain HTTP only on loopback).
+
+    The keys fetched from it decide who is authenticated: over plain HTTP anyone on the path
+    could hand us their own key. Loopback stays allowed for a local IdP and the tests.
+    """
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return
+    if parts.scheme == "http" and parts.hostname in _LOOPBACK_HOSTS:
+        return
+    raise ValueError(f"{name} must be an https:// URL (http:// only on loopback), not {url!r}")
 
 
 _TLS_PROTOCOLS = frozenset({"SSL", "SASL_SSL"})

@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from recall.adapters.db.engine import make_engine, make_session_factory
 from recall.adapters.db.listings import SqlListings
 from recall.adapters.db.storage import SqlStorage
-from recall.api.auth import install_auth
+from recall.api.auth import AuthLimits, install_auth
 from recall.api.docs import install_docs
+from recall.api.oidc import OidcConfig
 from recall.api.problems import install_problem_handlers
 from recall.api.routes import (
     alerts,
@@ -95,7 +96,13 @@ def create_api(
         submissions,
     ):
         app.include_router(module.router)
-    install_auth(app, sessions, metrics if metrics is not None else CollectorRegistry())
+    install_auth(
+        app,
+        sessions,
+        metrics if metrics is not None else CollectorRegistry(),
+        limits=AuthLimits.from_settings(settings),
+        sso=OidcConfig.from_settings(settings),
+    )
     return app
 
 

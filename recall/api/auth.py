@@ -1,20 +1,25 @@
 """Who is calling: the bearer token of a request, resolved to a `Principal`; denials; audit.
 
-Wiring (the app factory calls this once)::
+Wiring (the app factory calls this once, with values from `Settings`)::
 
-    install_auth(app, sessions, metrics)   # sessionmaker; prometheus CollectorRegistry (or None)
+    install_auth(app, sessions, metrics,   # sessionmaker; prometheus CollectorRegistry (or None)
+                 limits=AuthLimits.from_settings(settings),
+                 sso=OidcConfig.from_settings(settings))   # None: single sign-on off
 
 It stores an `AuthState` on `app.state.auth` (the account storage, the failure windows, the
-Prometheus counters) and registers the handler that turns an `AuthProblem` into problem+json.
+Prometheus counters, the single sign-on verifier) and registers the handler that turns an
+`AuthProblem` into problem+json.
 Then, in routes:
 
 - `current_principal` — the dependency every route uses (tests may override it with
   `app.dependency_overrides[current_principal] = ...`). It reads `Authorization: Bearer
   <token>`, answers 401 (`application/problem+json`, RFC 9457, with `WWW-Authenticate:
-  Bearer`) for a missing, malformed, unknown, rotated-away or disabled token — the caller is
-  never told which — and 429 with `Retry-After` once an address or a token id has failed too
-  often in the window (`recall.domain.throttle.FailureWindow`). Failures are counted in
-  `recall_api_auth_failures_total{reason}`.
+  Bearer`) for a missing, malformed, unknown, rotated-away or disabled token, or a JWT that
+  fails any check — the caller is never told which — and 429 with `Retry-After` once an
+  address or an account key (a token id, or a verified SSO subject) has failed too often in
+  the window (`recall.domain.throttle.FailureWindow`); 503 with `Retry-After` when a JWT
+  cannot be checked because the issuer's keys cannot be fetched. Failures are counted in
+  `recall_api_auth_failures_total{reason}` (`idp_unavailable` for the 503).
 - `count_denial(request, kind)` — whoever decides a 403 or a 404-outside-scope counts it in
   `recall_api_denials_total{kind}` (`kind`: a `recall.domain.access.Decision`, "forbidden" or
   "hidden").
@@ -26,10 +31,10 @@ Then, in routes:
 The client address is `request.client.host`: behind a reverse proxy, run uvicorn with
 `--proxy-headers --forwarded-allow-ips=<proxy>` so it is the real client, not the proxy.
 
-OIDC seam: `AuthState.verify` maps a bearer token to an `Authentication`; unset, it is
+Verifiers: with single sign-on configured, a token shaped like a JWT goes to
+`recall.api.oidc.OidcVerifier` (the issuer's keys and claims, then the account it names);
+every other token to `AuthState.verify`, which unset is
 `recall.service.accounts.commands.check_token` over the accounts table (opaque `rt1_` tokens).
-Single sign-on adds a verifier that recognises a JWT, checks it against the configured issuer's
-keys and maps its claims to an account, tried before the opaque one; nothing else here changes.
 """
 
 from __future__ import annotations
@@ -47,6 +52,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from recall.adapters.db.account_store import SqlAccountStorage
+from recall.api.oidc import IssuerUnavailableError, OidcConfig, OidcVerifier, looks_like_jwt
+from recall.config import Settings
 from recall.domain.access import Decision, Principal
 from recall.domain.throttle import FailureWindow
 from recall.service.accounts import commands
@@ -71,11 +78,21 @@ _CHALLENGE = 'Bearer realm="recall-tracker"'
 
 @dataclass(frozen=True, slots=True)
 class AuthLimits:
-    """Failed authentications allowed per client address and per token id, per window."""
+    """Failed authentications allowed per client address and per account key, per window."""
 
     per_address: int = 20
     per_token: int = 5
     window_s: float = 300.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AuthLimits:
+        """The operator's limits (RECALL_API_AUTH_FAILURE*): many users behind one NAT
+        address need a larger per-address limit than a deployment facing the internet."""
+        return cls(
+            per_address=settings.api_auth_failures_per_address,
+            per_token=settings.api_auth_failures_per_token,
+            window_s=settings.api_auth_failure_window_s,
+        )
 
 
 @dataclass(frozen=True)
@@ -115,6 +132,7 @@ class AuthState:
     clock: Callable[[], float] = time.monotonic
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     verify: Callable[[str], Authentication] | None = None
+    sso: OidcVerifier | None = None
     by_address: FailureWindow = field(init=False)
     by_token: FailureWindow = field(init=False)
 
@@ -123,14 +141,22 @@ class AuthState:
         self.by_token = FailureWindow(self.limits.per_token, self.limits.window_s)
 
     def check(self, token: str) -> Authentication:
-        """The configured verifier, or the accounts table's opaque tokens by default."""
+        """Single sign-on for a JWT; else the configured verifier, or the opaque tokens."""
+        if self.sso is not None and looks_like_jwt(token):
+            return self.sso.verify(token)
         if self.verify is not None:
             return self.verify(token)
         return commands.check_token(self.storage, token)
 
+    def throttle_key(self, token: str) -> str | None:
+        """The account key this token's failures count under, known before it is checked."""
+        if self.sso is not None and looks_like_jwt(token):
+            return self.sso.throttle_key(token)
+        return token_id_of(token)
+
 
 class AuthProblem(HTTPException):
-    """A 401 or 429 from authentication, answered as problem+json by `install_auth`'s handler."""
+    """A 401, 429 or 503 from authentication, answered as problem+json by `install_auth`."""
 
     def __init__(self, status: int, detail: str, *, kind: str, headers: dict[str, str]) -> None:
         super().__init__(status_code=status, detail=detail, headers=headers)
@@ -143,19 +169,23 @@ def install_auth(
     metrics: CollectorRegistry | None = None,
     *,
     limits: AuthLimits | None = None,
+    sso: OidcConfig | None = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> AuthState:
     """Make `current_principal`, `count_denial` and `audit` work for this app.
 
     `metrics` is the Prometheus registry the counters join (None: a new one, kept as
     `app.state.auth.metrics.registry`); one registry per app, since a counter name can be
-    registered only once per registry.
+    registered only once per registry. `sso` turns single sign-on on; `clock` (monotonic
+    seconds) drives both the failure windows and the issuer's key refresh.
     """
+    storage = SqlAccountStorage(sessions)
     state = AuthState(
-        storage=SqlAccountStorage(sessions),
+        storage=storage,
         metrics=AuthMetrics.register(metrics if metrics is not None else CollectorRegistry()),
         limits=limits or AuthLimits(),
         clock=clock,
+        sso=OidcVerifier(sso, storage, clock) if sso is not None else None,
     )
     app.state.auth = state
     app.add_exception_handler(AuthProblem, _on_auth_problem)  # type: ignore[arg-type]  # narrower
@@ -179,8 +209,17 @@ async def current_principal(request: Request) -> Principal:
             kind="unauthorized",
             headers={"WWW-Authenticate": _CHALLENGE},
         )
-    _refuse_if_throttled(state, address, token_id_of(token), now)
-    result = await run_in_threadpool(state.check, token)
+    _refuse_if_throttled(state, address, state.throttle_key(token), now)
+    try:
+        result = await run_in_threadpool(state.check, token)
+    except IssuerUnavailableError as error:  # the token may be fine: not the caller's failure
+        state.metrics.failures.labels(reason="idp_unavailable").inc()
+        raise AuthProblem(
+            503,
+            "the single sign-on issuer cannot be reached to check this token; try again later",
+            kind="identity-provider-unavailable",
+            headers={"Retry-After": str(error.retry_after)},
+        ) from None
     if result.principal is not None:
         return result.principal
     state.by_address.record(address, now)

@@ -58,6 +58,14 @@ class SqlAccountRepository:
         row = self._session.scalars(select(Account).where(Account.token_id == token_id)).first()
         return _account(row) if row else None
 
+    def by_name(self, name: str) -> list[StoredAccount]:
+        query = (
+            select(Account)
+            .where(Account.name == name)
+            .order_by(Account.created_at, Account.account_id)
+        )
+        return [_account(row) for row in self._session.scalars(query)]
+
     def list(self) -> list[StoredAccount]:
         query = select(Account).order_by(Account.created_at, Account.account_id)
         return [_account(row) for row in self._session.scalars(query)]

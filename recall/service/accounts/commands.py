@@ -2,8 +2,9 @@
 
 Each command is one transaction over `AccountStorage` and is itself audited (account changes
 name who made them: `by` is an account id, or `cli:<login>` for an operator on the server).
-`check_token` says *why* a token failed, so the API can count failures by reason; the reason
-never reaches the caller, who only learns that the token was not accepted.
+`check_token` (opaque tokens) and `check_subject` (single sign-on, after the API verified the
+JWT) say *why* a login failed, so the API can count failures by reason; the reason never
+reaches the caller, who only learns that the token was not accepted.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ __all__ = [
     "add_account",
     "audit",
     "authenticate",
+    "check_subject",
     "check_token",
     "disable_account",
     "list_accounts",
@@ -54,12 +56,24 @@ MAX_ACTOR_LENGTH = 64  # audit_log.account_id
 
 
 class AuthFailure(StrEnum):
-    """Why a presented token was not accepted (a metric label, never told to the caller)."""
+    """Why a presented token was not accepted (a metric label, never told to the caller).
+
+    The first four apply to opaque `rt1_` tokens (`DISABLED` to single sign-on too); the rest
+    to single sign-on tokens (JWTs), whose signature and claims the API checks before it asks
+    `check_subject` for the account. No JWT library is imported here: only the verdicts are.
+    """
 
     MALFORMED = "malformed"
     UNKNOWN = "unknown_token"
     WRONG_SECRET = "wrong_secret"
     DISABLED = "disabled"
+    BAD_SIGNATURE = "bad_signature"  # no key of the issuer, a refused algorithm, or forged
+    EXPIRED = "expired"
+    WRONG_ISSUER = "wrong_issuer"
+    WRONG_AUDIENCE = "wrong_audience"
+    BAD_CLAIMS = "bad_claims"  # not yet valid, issued in the future, a required claim missing
+    UNKNOWN_SUBJECT = "unknown_subject"  # the issuer vouches for someone with no account here
+    AMBIGUOUS_SUBJECT = "ambiguous_subject"  # two enabled accounts answer to that name
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +199,26 @@ def check_token(storage: AccountStorage, token: str) -> Authentication:
     if not account.enabled:
         return Authentication(None, AuthFailure.DISABLED, token_id)
     return Authentication(principal_of(account), None, token_id)
+
+
+def check_subject(storage: AccountStorage, subject: str) -> Authentication:
+    """Resolve a single sign-on subject, already verified by the caller, to its account.
+
+    The account is the one whose *name* is `subject` (`recall accounts add NAME`), so single
+    sign-on needs no new column and an operator still decides who may come in by creating the
+    account. Role and scope come from the account alone, never from the identity provider.
+    Names are not unique: a disabled account beside its enabled successor is fine, but two
+    enabled accounts of one name are refused rather than guessed between.
+    """
+    with storage.transaction() as unit:
+        found = unit.accounts.by_name(subject)
+    enabled = [account for account in found if account.enabled]
+    if len(enabled) == 1:
+        return Authentication(principal_of(enabled[0]), None, None)
+    if enabled:
+        return Authentication(None, AuthFailure.AMBIGUOUS_SUBJECT, None)
+    failure = AuthFailure.DISABLED if found else AuthFailure.UNKNOWN_SUBJECT
+    return Authentication(None, failure, None)
 
 
 def authenticate(storage: AccountStorage, token: str) -> Principal | None:

@@ -85,6 +85,9 @@ class AccountRepository(Protocol):
     def by_token_id(self, token_id: str) -> StoredAccount | None:
         """The account whose current token has this public half, or None."""
 
+    def by_name(self, name: str) -> list[StoredAccount]:
+        """Every account (enabled or not) named exactly `name`, oldest first."""
+
     def list(self) -> list[StoredAccount]:
         """Every account, oldest first."""
 

@@ -36,6 +36,9 @@ class MemoryAccountRepository:
     def by_token_id(self, token_id: str) -> StoredAccount | None:
         return next((a for a in self.accounts.values() if a.token_id == token_id), None)
 
+    def by_name(self, name: str) -> list[StoredAccount]:
+        return [a for a in self.list() if a.name == name]
+
     def list(self) -> list[StoredAccount]:
         return sorted(self.accounts.values(), key=lambda a: (a.created_at, a.account_id))
 
