@@ -11,8 +11,10 @@ from typing import Any
 import orjson
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from recall.adapters.db.account_store import SqlAccountStorage
+from recall.adapters.db.models import DeadLetterRow
 from recall.api.app import create_api
 from recall.cli.station_feedback import await_outcomes, report_outcomes
 from recall.domain.access import Role
@@ -92,7 +94,11 @@ def test_a_firm_submits_a_notice_and_a_station_reads_why_its_event_was_refused(
     broken = orjson.loads(burn(station, product, datetime.now(UTC) - timedelta(hours=1)))
     broken["payload"]["age_years"] = "thirty-four"
     event_id = str(uuid.UUID(broken["event_id"]))
+    # Sent first, on the same partition: ids PostgreSQL must never see as ids (NUL, huge).
+    hostile = [{**broken, "event_id": "\u0000" * 36}, {**broken, "event_id": "9" * 1000}]
     sender = pipeline.sender()
+    for value in hostile:
+        sender.send(station.station_id, orjson.dumps(value))
     started = time.monotonic()
     sender.send(station.station_id, orjson.dumps(broken))
     sender.flush()
@@ -105,6 +111,15 @@ def test_a_firm_submits_a_notice_and_a_station_reads_why_its_event_was_refused(
     lines: list[str] = []
     assert report_outcomes(as_station, [event_id], 1.0, lines.append) == 1
     assert lines[0].startswith(f"{event_id}: rejected (schema)")
+    with pipeline.sessions() as session:
+        stored = session.execute(
+            select(DeadLetterRow.reason, DeadLetterRow.event_id)
+            .where(DeadLetterRow.reporter_id == station.station_id)
+            .order_by(DeadLetterRow.source_offset)
+        ).all()
+    assert [tuple(row) for row in stored] == [
+        ("schema", None), ("schema", None), ("schema", event_id),
+    ]  # fmt: skip
     # The station's feedback never covers the firm's events, nor the firm's the station's.
     assert as_station.get(location).json()["state"] == "pending"
     assert as_firm.get(f"/submissions/{event_id}").json()["state"] == "pending"

@@ -154,9 +154,17 @@ class DeadLetterRow(Base):
     original_size: Mapped[int | None] = mapped_column(Integer, nullable=True)
     original_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     detail: Mapped[str] = mapped_column(Text, default="")
+    event_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    """The canonical UUID the refused record claims; NULL when it claims none we could read."""
 
-    # A station's health (the read model's query): its rejections by reason over a window.
-    __table_args__ = (Index("ix_dead_letters_reporter_received", "reporter_id", "received_at"),)
+    __table_args__ = (
+        # A station's health (the read model's query): its rejections by reason over a window.
+        Index("ix_dead_letters_reporter_received", "reporter_id", "received_at"),
+        # GET /submissions/{event_id}: the newest refusal of one of a reporter's events, read
+        # from the index alone in its order (without `received_at`, SQLite prefers the index
+        # above and walks all of the reporter's letters).
+        Index("ix_dead_letters_reporter_event", "reporter_id", "event_id", "received_at"),
+    )
 
 
 class InvestigationRow(Base):

@@ -1,14 +1,14 @@
 """`SubmissionReads` in SQL: a reporter's region, and what became of one of its events.
 
-Dead letters carry no event id column (a refused record may have no readable id at all), so a
-refusal is found among the reporter's newest letters (index `ix_dead_letters_reporter_received`)
-by the event id's text in the kept original. The id is a UUID: hexadecimal and dashes, which
-the redaction of personal identifiers leaves alone unless a run of its digits reads as a
-phone number; the search is bounded to the newest `SCAN_LIMIT` letters of that reporter.
+A refusal is found by the event id its record claimed, which the intake stores canonical in
+`dead_letters.event_id` (`recall.service.intake.letters.claimed_event_id`): one query on the
+index `ix_dead_letters_reporter_event`, however many letters the reporter has. A record that
+claimed no readable UUID has no id there, and cannot be asked about by id anyway.
 """
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,8 +17,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from recall.adapters.db.models import DeadLetterRow, Event, EventDuplicate, Station
 from recall.service.submissions import Rejection
-
-SCAN_LIMIT = 500
 
 
 class SqlSubmissionReads:
@@ -49,23 +47,24 @@ class SqlSubmissionReads:
         return None if stored is None else _utc(stored)
 
     def rejection(self, reporter_id: str, event_id: str) -> Rejection | None:
-        needle = event_id.lower().encode("ascii")
+        """The newest refusal of that id: a record refused, fixed and refused again reads as
+        its latest reason."""
+        try:
+            canonical = str(uuid.UUID(event_id))
+        except ValueError:
+            return None
         query = (
-            select(
-                DeadLetterRow.original,
-                DeadLetterRow.reason,
-                DeadLetterRow.errors,
-                DeadLetterRow.received_at,
-            )
-            .where(DeadLetterRow.reporter_id == reporter_id)
+            select(DeadLetterRow.reason, DeadLetterRow.errors, DeadLetterRow.received_at)
+            .where(DeadLetterRow.reporter_id == reporter_id, DeadLetterRow.event_id == canonical)
             .order_by(DeadLetterRow.received_at.desc())
-            .limit(SCAN_LIMIT)
+            .limit(1)
         )
         with self._sessions() as session:
-            for original, reason, errors, received_at in session.execute(query):
-                if needle in bytes(original).lower():
-                    return Rejection(reason, _errors(errors), _utc(received_at))
-        return None
+            found = session.execute(query).first()
+        if found is None:
+            return None
+        reason, errors, received_at = found
+        return Rejection(reason, _errors(errors), _utc(received_at))
 
 
 def _errors(raw: list[Any]) -> tuple[tuple[str, str], ...]:

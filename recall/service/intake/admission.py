@@ -27,7 +27,13 @@ from recall.domain.intake import (
     admit,
     times_out_of_bounds,
 )
-from recall.service.intake.letters import MAX_ERRORS, bounded, dead_letter, field_error
+from recall.service.intake.letters import (
+    MAX_ERRORS,
+    bounded,
+    claimed_event_id,
+    dead_letter,
+    field_error,
+)
 from recall.service.intake.ports import Position
 from schemas import (
     MAX_EVENT_BYTES,
@@ -89,6 +95,9 @@ class Rejected:
     dead_letter: bytes
     reason: RejectReason
     reporter_id: str | None
+    event_id: str | None = None
+    """The canonical event id the record claims (`letters.claimed_event_id`), for the stored
+    letter's indexed column: the wire letter keeps only the bounded, redacted original."""
 
 
 Outcome = Accepted | Rejected
@@ -292,4 +301,4 @@ def _reject(record: RawRecord, claimed: str | None, problem: _Problem, now: date
         reporter_id=claimed,
         now=now,
     )
-    return Rejected(letter, problem.reason, claimed)
+    return Rejected(letter, problem.reason, claimed, claimed_event_id(record.value or b""))

@@ -187,7 +187,7 @@ def _conflict(record: RawRecord, accepted: Accepted, now: datetime) -> Rejected:
 def _letter_rows(letters: list[tuple[RawRecord, Rejected]], now: datetime) -> list[LetterRow]:
     rows = []
     for record, letter in letters:
-        row = dead_letter_row(letter.dead_letter)
+        row = dead_letter_row(letter.dead_letter, letter.event_id)
         if row is None:  # our own letter always parses; if not, keep at least the position
             bare = RawRecord(record.topic, record.partition, record.offset, None, b"", ())
             row = dead_letter_row(

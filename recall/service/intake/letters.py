@@ -9,19 +9,27 @@ checked in full.
 Should our own rules ever word a letter the contract refuses (a bug), the letter is rebuilt
 with nothing from the record's text but its position, size and hash, as `internal_error`:
 the record is still accounted for and kept for replay, and the intake never raises.
+
+`claimed_event_id` reads the event id a refused record claims, so that a station or firm
+polling `GET /submissions/{event_id}` finds its refusal by an indexed column rather than by
+searching the kept originals. The id is never trusted as bytes: only a UUID in a form the
+envelope reads is kept, in its canonical text (what `events.event_id` holds).
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import re
+import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
+import orjson
 import structlog
 
 from recall.service.intake.ports import Position
-from schemas import DEAD_LETTER_ORIGINAL_MAX, RejectReason
+from schemas import DEAD_LETTER_ORIGINAL_MAX, MAX_EVENT_BYTES, RejectReason
 from schemas.privacy import redact_bytes, redact_text
 from schemas.topics import INTAKE_DEADLETTER, OutgoingRecordError, encode
 
@@ -29,6 +37,8 @@ log = structlog.get_logger(__name__)
 MAX_ERRORS = 20
 MAX_ERROR_TEXT = 300
 FieldErrors = list[dict[str, str]]
+_UUID_TEXT = re.compile(r"[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}|[0-9a-fA-F]{32}")
+_LONGEST_UUID_FORM = len("urn:uuid:") + 36
 
 
 def field_error(field: str, message: str) -> dict[str, str]:
@@ -79,3 +89,32 @@ def dead_letter(
         bare = field_error("", "internal error while writing the dead letter; kept for replay")
         letter.update(reason=RejectReason.INTERNAL_ERROR.value, errors=[bare], reporter_id=None)
         return encode(INTAKE_DEADLETTER, letter)
+
+
+def claimed_event_id(value: bytes) -> str | None:
+    """The canonical event id a refused record's value claims, or None when it claims none.
+
+    Read only as far as the top-level `event_id` of a JSON object no larger than an event may
+    be (an oversize record is refused unread, and stays unread). The claim is kept only when it
+    is a UUID in a form the envelope accepts (hyphenated, 32 hex digits, braced, `urn:uuid:`),
+    and stored canonical (lower-case, hyphenated: 36 characters), so it matches the
+    `events.event_id` of the same event and the path of `GET /submissions/{event_id}`. Anything
+    else — a number, a 10 MB string, text with NUL bytes — is no id: the column stays NULL.
+    """
+    if not value or len(value) > MAX_EVENT_BYTES:
+        return None
+    try:
+        document = orjson.loads(value)
+    except orjson.JSONDecodeError:
+        return None
+    claimed = document.get("event_id") if isinstance(document, dict) else None
+    if not isinstance(claimed, str) or len(claimed) > _LONGEST_UUID_FORM:
+        return None
+    core = claimed
+    if claimed.startswith("urn:uuid:"):
+        core = claimed[len("urn:uuid:") :]
+    elif claimed.startswith("{") and claimed.endswith("}"):
+        core = claimed[1:-1]
+    if _UUID_TEXT.fullmatch(core) is None:
+        return None
+    return str(uuid.UUID(core))

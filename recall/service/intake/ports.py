@@ -54,6 +54,9 @@ class LetterRow(TypedDict):
     original_size: int | None
     original_sha256: str | None
     detail: str
+    event_id: str | None
+    """The canonical UUID the refused record claims, None when it claims none it could read
+    (`letters.claimed_event_id`): how a reporter finds the refusal of one of its events."""
 
 
 def event_position(row: EventRow | LetterRow) -> Position:

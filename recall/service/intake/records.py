@@ -2,7 +2,9 @@
 
 Accepted events become `events` rows straight from the validated model (no JSON round trip);
 dead letters are parsed back from the record we produce, so the stored row and the record on
-`intake.deadletter` can never disagree.
+`intake.deadletter` can never disagree. The one thing a letter row adds is the event id the
+refused record claims, read from the whole original at admission (`Rejected.event_id`): the
+letter keeps a bounded, redacted copy, which may have lost it.
 """
 
 from __future__ import annotations
@@ -43,8 +45,11 @@ def event_row(record: RawRecord, accepted: Accepted, received_at: datetime) -> E
     )
 
 
-def dead_letter_row(letter: bytes) -> LetterRow | None:
-    """The `dead_letters` row for one dead-letter record, or None when it is not one."""
+def dead_letter_row(letter: bytes, event_id: str | None = None) -> LetterRow | None:
+    """The `dead_letters` row for one dead-letter record, or None when it is not one.
+
+    `event_id` is the canonical id the refused record claims (`Rejected.event_id`).
+    """
     try:
         record = orjson.loads(letter)
         source = record["source"]
@@ -61,6 +66,7 @@ def dead_letter_row(letter: bytes) -> LetterRow | None:
             original_size=record.get("original_size"),
             original_sha256=record.get("original_sha256"),
             detail="; ".join(f"{e.get('field', '')}: {e.get('message', '')}" for e in errors),
+            event_id=event_id,
         )
     except (
         orjson.JSONDecodeError,

@@ -15,14 +15,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from recall.adapters.db.key_store import issue_key, load_keyring
 from recall.adapters.db.models import AuditEntry, Station
+from recall.adapters.db.submission_reads import SqlSubmissionReads
 from recall.config import Settings
 from recall.domain.access import Principal, Role
 from recall.service.submissions import Headers, PublishFailedError
 from schemas.envelope import STATION_EVENT_ADAPTER, RecallNoticeEvent
 from schemas.signing import verify_record
+from tests.support.sql_statements import recorded_statements
 from tests.unit.api.conftest import AsPrincipal
 from tests.unit.api.seed import PROVINCE, PUBLIC, TAIYUAN_MAKER
-from tests.unit.api.submission_seed import refused_event, stored_event
+from tests.unit.api.submission_seed import newer_refusals, refused_event, stored_event
 
 REPORTER = f"FIRM-{TAIYUAN_MAKER}"
 FIRM = Principal("acc-firm", Role.FIRM, station_id=REPORTER, manufacturer_code=TAIYUAN_MAKER)
@@ -186,6 +188,31 @@ def test_polling_reads_pending_accepted_and_rejected_for_ones_own_events(
     assert station.get(f"/submissions/{unseen}").json() == {
         "event_id": unseen, "state": "pending", "reason": None, "errors": [], "decided_at": None,
     }  # fmt: skip
+
+
+def test_a_refusal_is_found_behind_any_number_of_newer_ones(
+    as_: AsPrincipal, db: sessionmaker[Session], published: RecordingPublisher
+) -> None:
+    """The lookup once searched the reporter's newest 500 letters only; now it reads the
+    stored event id, on its index, however many letters came after."""
+    wanted = str(uuid.uuid4())
+    refused_event(db, "ST-TY-1", wanted, offset=1, received_at=START)
+    newer_refusals(db, "ST-TY-1", 600, first_offset=2, after=START)
+    body = as_(STATION).get(f"/submissions/{wanted}").json()
+    assert (body["state"], body["reason"]) == ("rejected", "schema")
+    assert body["decided_at"] == START.isoformat().replace("+00:00", "Z")
+
+
+def test_the_refusal_lookup_is_one_query_on_the_reporter_event_index(
+    db: sessionmaker[Session],
+) -> None:
+    engine = db.kw["bind"]
+    with recorded_statements(engine) as seen:
+        assert SqlSubmissionReads(db).rejection("ST-TY-1", str(uuid.uuid4())) is None
+    [(statement, parameters)] = seen
+    with engine.connect() as connection:
+        plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
+    assert any("ix_dead_letters_reporter_event" in str(row[-1]) for row in plan), plan
 
 
 def test_another_reporters_events_read_pending_and_other_roles_arerefused_event(

@@ -120,6 +120,7 @@ def test_a_used_id_with_other_content_is_dead_lettered_as_a_conflict() -> None:
     assert result.outcomes == {reused.position: "dead_lettered"}
     assert result.dead_letters == 1
     assert list(_stored(storage).dead_letters) == [reused.position]
+    assert _stored(storage).dead_letters[reused.position]["event_id"] == _id(1)
 
 
 def test_refused_records_are_dead_lettered_once_per_position() -> None:
@@ -133,6 +134,7 @@ def test_refused_records_are_dead_lettered_once_per_position() -> None:
     assert again.outcomes[bad.position] == "dead_lettered"
     assert len(again.letters) == 1  # produced again: at-least-once, consumers dedupe by source
     assert _stored(storage).dead_letters[bad.position]["reason"] == "malformed_json"
+    assert _stored(storage).dead_letters[bad.position]["event_id"] is None
 
 
 def test_a_record_the_store_refuses_is_isolated_and_the_rest_stored() -> None:
@@ -148,6 +150,7 @@ def test_a_record_the_store_refuses_is_isolated_and_the_rest_stored() -> None:
     assert _id(6) not in {event_id for _, event_id in _stored(storage).events}
     letter = _stored(storage).dead_letters[items[6][0].position]
     assert letter["reason"] == "storage_refused" and letter["original"] == items[6][0].value
+    assert letter["event_id"] == _id(6)  # the station can still look it up by id
 
 
 def test_a_dead_letter_the_store_refuses_is_kept_with_its_position_only() -> None:
@@ -158,6 +161,7 @@ def test_a_dead_letter_the_store_refuses_is_kept_with_its_position_only() -> Non
     assert result.isolated == 1 and _reasons(result) == ["storage_refused"]
     kept = _stored(storage).dead_letters[record.position]
     assert (kept["reason"], kept["reporter_id"], kept["original"]) == ("storage_refused", None, b"")
+    assert kept["event_id"] is None  # nothing of the record but its position
     assert orjson.loads(result.letters[0].dead_letter)["original_size"] == 0
 
 

@@ -11,6 +11,7 @@ import orjson
 import pytest
 
 from recall.service.intake.admission import Accepted, RawRecord, Rejected, process_record
+from recall.service.intake.letters import claimed_event_id
 from recall.service.intake.ports import EventRow
 from recall.service.intake.records import dead_letter_row, event_row
 from tests.unit.schemas.builders import (
@@ -134,6 +135,76 @@ def test_dead_letter_detail_joins_every_error() -> None:
     assert row is not None
     assert row["detail"].count("; ") == len(row["errors"]) - 1
     assert "payload.extra_0: " in row["detail"]
+
+
+# --- the event id a refused record claims --------------------------------------------------
+
+EVENT_ID = "0f8e4c2a-3b1d-4e5f-8a6b-7c9d0e1f2a3b"
+
+
+def test_a_refused_records_letter_row_carries_the_event_id_it_claims() -> None:
+    record = raw(injury_event(injury_payload(age_years=130), event_id=EVENT_ID.upper()))
+    outcome = process_record(record, RULES, NOW)
+    assert isinstance(outcome, Rejected) and outcome.event_id == EVENT_ID
+    row = dead_letter_row(outcome.dead_letter, outcome.event_id)
+    assert row is not None and row["event_id"] == EVENT_ID
+    assert "event_id" not in orjson.loads(outcome.dead_letter)  # the wire letter is unchanged
+
+
+def test_an_unauthenticated_records_claim_is_kept_for_its_claimed_reporter() -> None:
+    outcome = process_record(raw(injury_event(event_id=EVENT_ID), signer="hosp-ghost"), RULES, NOW)
+    assert isinstance(outcome, Rejected) and outcome.reason.value == "unauthenticated"
+    assert (outcome.reporter_id, outcome.event_id) == ("hosp-140105-01", EVENT_ID)
+
+
+@pytest.mark.parametrize(
+    "claimed",
+    [
+        EVENT_ID,
+        EVENT_ID.upper(),
+        EVENT_ID.replace("-", ""),
+        "{" + EVENT_ID + "}",
+        "urn:uuid:" + EVENT_ID,
+    ],
+)
+def test_every_form_the_envelope_reads_is_kept_canonical(claimed: str) -> None:
+    assert claimed_event_id(orjson.dumps({"event_id": claimed, "type": "nonsense"})) == EVENT_ID
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        orjson.dumps({"event_id": "e" * 60_000}),  # a huge claim
+        orjson.dumps({"event_id": EVENT_ID + "0"}),  # one character too long
+        orjson.dumps({"event_id": EVENT_ID[:-1] + "\x00"}),  # a NUL byte inside
+        orjson.dumps({"event_id": EVENT_ID + "\u0000"}),  # a NUL byte after
+        orjson.dumps({"event_id": f" {EVENT_ID}"}),
+        orjson.dumps({"event_id": "{" + EVENT_ID}),
+        orjson.dumps({"event_id": "urn:uuid:{" + EVENT_ID + "}"}),
+        orjson.dumps({"event_id": "ｆ" + EVENT_ID[1:]}),  # a full-width letter is not hex
+        orjson.dumps({"event_id": "station-42"}),
+        orjson.dumps({"event_id": 42}),
+        orjson.dumps({"event_id": None}),
+        orjson.dumps({"event_id": [EVENT_ID]}),
+        orjson.dumps({"event_id": {"id": EVENT_ID}}),
+        orjson.dumps({"payload": {"event_id": EVENT_ID}}),  # not the envelope's
+        orjson.dumps([{"event_id": EVENT_ID}]),
+        b'{"event_id": "' + EVENT_ID.encode() + b'", "age": ',  # cut short
+        b'{"event_id": "' + EVENT_ID.encode() + b'", "x": "\xff\xfe"}',  # not UTF-8
+        b'{"event_id": "' + EVENT_ID.encode() + b'", "pad": "' + b"x" * 70_000 + b'"}',
+        b"",
+        b"\x00" * 32,  # NUL bytes, no JSON
+    ],
+)
+def test_anything_but_a_readable_uuid_claims_no_event_id(value: bytes) -> None:
+    assert claimed_event_id(value) is None
+
+
+def test_an_oversize_records_letter_has_no_event_id() -> None:
+    value = orjson.dumps({"event_id": EVENT_ID, "pad": "x" * 70_000})
+    outcome = process_record(raw_bytes(value), RULES, NOW)
+    assert isinstance(outcome, Rejected) and outcome.reason.value == "oversize"
+    assert outcome.event_id is None
 
 
 def _letter_dict() -> dict[str, Any]:

@@ -66,6 +66,7 @@ def _letter(offset: int, reason: str = "schema") -> LetterRow:
         original_size=2,
         original_sha256="0" * 64,
         detail=": bad",
+        event_id=None,
     )
 
 
