@@ -34,7 +34,7 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         "description": HTTPStatus(status).phrase,
         "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
     }
-    for status in (400, 401, 403, 404, 409, 422, 500)
+    for status in (400, 401, 403, 404, 409, 422, 429, 500, 503)
 }
 """Declared on every resource route, so the OpenAPI document shows the error shape."""
 
