@@ -1,4 +1,4 @@
-"""What every list of the API shares: cursor pages, sorting, filters, CSV export.
+"""What every list of the API shares: cursor pages, sorting, filters, CSV and NDJSON export.
 
 - **Pages.** `limit` (1–500, default 50) items after `cursor`; the response's `next` is the
   URL of the following page, null on the last. The cursor is opaque: base64url of the last
@@ -7,11 +7,22 @@
   `recall.service.paging`) show every item once even while the list grows.
 - **Sorting.** `sort=field` ascending, `sort=-field` descending, among the fields each list
   allows (an enum in the OpenAPI document); the id breaks ties.
-- **Export.** `format=json` (default) is one page; `format=csv` streams every item that
-  matches the filters (from `cursor` on, read `limit` at a time) as UTF-8 CSV with a byte
-  order mark, so spreadsheet programs read the Chinese, and a header in "中文 / English" form.
-  Cells that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`) are quoted with `'`:
-  dead-letter messages quote what stations sent.
+- **Export.** `format=json` (default) is one page. `format=csv` and `format=ndjson` stream
+  every item that matches the filters, in the list's order (from `cursor` on, read `limit`
+  at a time, each read one transaction, as the pages are):
+  - CSV: UTF-8 with a byte order mark, so spreadsheet programs read the Chinese, and a header
+    in "中文 / English" form. Cells that a spreadsheet would run as a formula (`=`, `+`, `-`,
+    `@`) are quoted with `'`: dead-letter messages quote what stations sent.
+  - NDJSON (`application/x-ndjson`): one JSON document per line, each exactly an item of the
+    JSON pages (same fields, nesting and types, where CSV flattens and stringifies). NDJSON
+    rather than one streamed JSON array because a line is complete on its own: a consumer
+    handles each item as it arrives with any JSON parser (`jq -c`, `pandas.read_json(...,
+    lines=True)`, a loop over lines) instead of holding the whole list or needing a streaming
+    parser, and the server writes a page of lines without tracking an open bracket and
+    commas. The price: a download cut short ends at a line boundary and still parses, where
+    an array would fail to; a client that must know it has everything compares the count
+    with the JSON pages'. Lines end with `\n` alone; split on that (U+2028 can occur
+    unescaped inside strings, so not on every Unicode line break).
 """
 
 from __future__ import annotations
@@ -40,10 +51,22 @@ T = TypeVar("T")
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
+NDJSON = "application/x-ndjson"
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class Format(StrEnum):
+    """What a list answers: one page, or every matching item."""
+
+    JSON = "json"
+    CSV = "csv"
+    NDJSON = "ndjson"
+
+
+class TableFormat(StrEnum):
+    """What a report that is one document answers (statistics): its JSON already holds every
+    row, so there is nothing for NDJSON to add; CSV serves spreadsheets."""
+
     JSON = "json"
     CSV = "csv"
 
@@ -55,7 +78,13 @@ Cursor = Annotated[
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="items per page (1–500)")]
 ExportFormat = Annotated[
     Format,
-    Query(alias="format", description="json: one page; csv: every matching item, streamed"),
+    Query(
+        alias="format",
+        description="json: one page; csv or ndjson: every matching item, streamed",
+    ),
+]
+TableExport = Annotated[
+    TableFormat, Query(alias="format", description="json: the report; csv: its rows")
 ]
 
 
@@ -128,13 +157,53 @@ def every_page(fetch: Callable[[PageRequest], Page[T]], first: PageRequest) -> I
         )
 
 
+EXPORTS: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": (
+            "A page of JSON; with `format=csv` or `format=ndjson` every matching item, as CSV "
+            "or as one JSON item per line"
+        ),
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            NDJSON: {"schema": {"type": "string"}},
+        },
+    }
+}
+"""`responses=` of every list route: the OpenAPI document declares both exports."""
+
 CSV_EXPORT: dict[int | str, dict[str, Any]] = {
     200: {
-        "description": "A page of JSON, or with `format=csv` every matching item as CSV",
+        "description": "The report as JSON, or with `format=csv` its rows as CSV",
         "content": {"text/csv": {"schema": {"type": "string"}}},
     }
 }
-"""`responses=` of every list route: the OpenAPI document declares the CSV export too."""
+"""`responses=` of a one-document report (`TableFormat`): CSV is its only other form."""
+
+
+def export_response(
+    export: Format, columns: Sequence[Column], pages: Iterable[Sequence[BaseModel]], name: str
+) -> StreamingResponse:
+    """The streamed download `export` names (CSV or NDJSON) of the documents of every page."""
+    if export is Format.NDJSON:
+        return ndjson_response(pages, name)
+    if export is Format.CSV:
+        return csv_response(columns, pages, name)
+    raise ValueError(f"{export} is a page, not an export")
+
+
+def ndjson_response(pages: Iterable[Sequence[BaseModel]], name: str) -> StreamingResponse:
+    """A streamed NDJSON download: each document as FastAPI writes it in a JSON page."""
+    return StreamingResponse(
+        _ndjson_chunks(pages),
+        media_type=NDJSON,
+        headers={"Content-Disposition": f'attachment; filename="{name}.ndjson"'},
+    )
+
+
+def _ndjson_chunks(pages: Iterable[Sequence[BaseModel]]) -> Iterator[bytes]:
+    for documents in pages:
+        if documents:
+            yield b"".join(d.model_dump_json(by_alias=True).encode() + b"\n" for d in documents)
 
 
 def csv_response(

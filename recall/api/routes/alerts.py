@@ -68,7 +68,7 @@ REFERRAL_COLUMNS = (
 )
 
 
-@router.get("/alerts", response_model=api.AlertPage, responses=lists.CSV_EXPORT)
+@router.get("/alerts", response_model=api.AlertPage, responses=lists.EXPORTS)
 def list_alerts(
     request: Request,
     principal: CurrentPrincipal,
@@ -90,14 +90,14 @@ def list_alerts(
         return service.alert_page(read_model, scope, page, where)
 
     first = lists.page_request(request, sort.value, cursor, limit)
-    if export is lists.Format.CSV:
+    if export is not lists.Format.JSON:
         documents = (_visible(principal, i) for i in lists.every_page(fetch, first))
-        return lists.csv_response(COLUMNS, documents, "alerts")
+        return lists.export_response(export, COLUMNS, documents, "alerts")
     page = fetch(first)
     return lists.page_body(request, page, sort.value, _visible(principal, page.items))
 
 
-@router.get("/referrals", response_model=api.ReferralPage, responses=lists.CSV_EXPORT)
+@router.get("/referrals", response_model=api.ReferralPage, responses=lists.EXPORTS)
 def list_referrals(
     request: Request,
     principal: CurrentPrincipal,
@@ -121,14 +121,14 @@ def list_referrals(
         return [_referral(a) for a in _visible(principal, items)]
 
     first = lists.page_request(request, sort.value, cursor, limit)
-    if export is lists.Format.CSV:
+    if export is not lists.Format.JSON:
         documents = (shown(i) for i in lists.every_page(fetch, first))
-        return lists.csv_response(REFERRAL_COLUMNS, documents, "referrals")
+        return lists.export_response(export, REFERRAL_COLUMNS, documents, "referrals")
     page = fetch(first)
     return lists.page_body(request, page, sort.value, shown(page.items))
 
 
-@router.get("/regional-risk", response_model=api.RegionalRiskPage, responses=lists.CSV_EXPORT)
+@router.get("/regional-risk", response_model=api.RegionalRiskPage, responses=lists.EXPORTS)
 def list_regional_risk(
     request: Request,
     principal: CurrentPrincipal,
@@ -171,9 +171,9 @@ def list_regional_risk(
         ]
 
     first = lists.page_request(request, sort.value, cursor, limit)
-    if export is lists.Format.CSV:
+    if export is not lists.Format.JSON:
         documents = (shown(i) for i in lists.every_page(fetch, first))
-        return lists.csv_response(REGIONAL_COLUMNS, documents, "regional-risk")
+        return lists.export_response(export, REGIONAL_COLUMNS, documents, "regional-risk")
     page = fetch(first)
     return lists.page_body(request, page, sort.value, shown(page.items))
 

@@ -43,7 +43,7 @@ COLUMNS = (
 )
 
 
-@router.get("", response_model=api.DeadLetterPage, responses=lists.CSV_EXPORT)
+@router.get("", response_model=api.DeadLetterPage, responses=lists.EXPORTS)
 def list_dead_letters(
     request: Request,
     principal: CurrentPrincipal,
@@ -68,9 +68,9 @@ def list_dead_letters(
     def shown(items: list[service.DeadLetterView]) -> list[api.DeadLetter]:
         return [_letter(i) for i in items if can_see(principal, service.scoped(i))]
 
-    if export is lists.Format.CSV:
+    if export is not lists.Format.JSON:
         documents = (shown(items) for items in lists.every_page(fetch, first))
-        return lists.csv_response(COLUMNS, documents, "dead-letters")
+        return lists.export_response(export, COLUMNS, documents, "dead-letters")
     page = fetch(first)
     return lists.page_body(request, page, sort.value, shown(page.items))
 

@@ -16,14 +16,14 @@ from fastapi import APIRouter, Body, Query, Request
 from recall.api import audit as api_audit
 from recall.api.deps import CurrentPrincipal, InvestigationPagesDep, StorageDep, TopicsDep
 from recall.api.lists import (
-    CSV_EXPORT,
+    EXPORTS,
     Column,
     Cursor,
     ExportFormat,
     Format,
     Limit,
-    csv_response,
     every_page,
+    export_response,
     page_body,
     page_request,
 )
@@ -67,7 +67,7 @@ COLUMNS = (
 )
 
 
-@router.get("", response_model=api.InvestigationPage, responses=CSV_EXPORT)
+@router.get("", response_model=api.InvestigationPage, responses=EXPORTS)
 def list_investigations(
     request: Request,
     principal: CurrentPrincipal,
@@ -97,12 +97,12 @@ def list_investigations(
     def fetch(page: Any) -> Any:
         return service.investigation_page(pages, where, page)
 
-    if export is Format.CSV:
+    if export is not Format.JSON:
         documents = (
             [_summary(i) for i in items if _sees(principal, i)]
             for items in every_page(fetch, first)
         )
-        return csv_response(COLUMNS, documents, "investigations")
+        return export_response(export, COLUMNS, documents, "investigations")
     page = fetch(first)
     items = [_summary(i) for i in page.items if _sees(principal, i)]
     return page_body(request, page, sort.value, items)

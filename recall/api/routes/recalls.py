@@ -67,7 +67,7 @@ COLUMNS = (
 )
 
 
-@router.get("", response_model=api.RecallPage, responses=lists.CSV_EXPORT)
+@router.get("", response_model=api.RecallPage, responses=lists.EXPORTS)
 def list_recalls(
     request: Request,
     principal: CurrentPrincipal,
@@ -98,9 +98,9 @@ def list_recalls(
     def shown(items: list[service.RecallItem]) -> list[api.RecallSummary]:
         return [_summary(i) for i in items if can_see(principal, _scoped(i))]
 
-    if export is lists.Format.CSV:
+    if export is not lists.Format.JSON:
         documents = (shown(items) for items in lists.every_page(fetch, first))
-        return lists.csv_response(COLUMNS, documents, "recalls")
+        return lists.export_response(export, COLUMNS, documents, "recalls")
     page = fetch(first)
     return lists.page_body(request, page, sort.value, shown(page.items))
 

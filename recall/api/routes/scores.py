@@ -49,7 +49,7 @@ COLUMNS = (
 )
 
 
-@router.get("", response_model=api.ScorePage, responses=lists.CSV_EXPORT)
+@router.get("", response_model=api.ScorePage, responses=lists.EXPORTS)
 def list_scores(
     request: Request,
     principal: CurrentPrincipal,
@@ -85,9 +85,9 @@ def list_scores(
         ]
 
     first = page_request(request, sort.value, cursor, limit, timed=timed)
-    if export is lists.Format.CSV:
+    if export is not lists.Format.JSON:
         documents = (shown(items) for items in lists.every_page(fetch, first))
-        return lists.csv_response(COLUMNS, documents, "scores")
+        return lists.export_response(export, COLUMNS, documents, "scores")
     page = fetch(first)
     return page_body(request, page, sort.value, shown(page.items), timed=timed)
 

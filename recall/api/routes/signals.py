@@ -51,7 +51,7 @@ COLUMNS = (
 )
 
 
-@router.get("", response_model=api.SignalPage, responses=lists.CSV_EXPORT)
+@router.get("", response_model=api.SignalPage, responses=lists.EXPORTS)
 def list_signals(
     request: Request,
     principal: CurrentPrincipal,
@@ -89,9 +89,9 @@ def list_signals(
         return service.signal_page(read_model, scope, page, where)
 
     first = lists.page_request(request, sort.value, cursor, limit)
-    if export is lists.Format.CSV:
+    if export is not lists.Format.JSON:
         documents = (visible(principal, i) for i in lists.every_page(fetch, first))
-        return lists.csv_response(COLUMNS, documents, "signals")
+        return lists.export_response(export, COLUMNS, documents, "signals")
     page = fetch(first)
     return lists.page_body(request, page, sort.value, visible(principal, page.items))
 

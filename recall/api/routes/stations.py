@@ -54,7 +54,7 @@ COLUMNS = (
 )
 
 
-@router.get("", response_model=api.StationPage, responses=lists.CSV_EXPORT)
+@router.get("", response_model=api.StationPage, responses=lists.EXPORTS)
 def list_stations(
     request: Request,
     principal: CurrentPrincipal,
@@ -84,9 +84,9 @@ def list_stations(
         ]
 
     first = page_request(request, sort.value, cursor, limit, timed=False)
-    if export is lists.Format.CSV:
+    if export is not lists.Format.JSON:
         documents = (shown(i) for i in lists.every_page(fetch, first))
-        return lists.csv_response(COLUMNS, documents, "stations")
+        return lists.export_response(export, COLUMNS, documents, "stations")
     page = fetch(first)
     return page_body(request, page, sort.value, shown(page.items), timed=False)
 

@@ -60,7 +60,7 @@ def show_statistics(
     region_level: RegionLevel = RegionLevel.CITY,
     start: Annotated[Moment, Query(alias="from")] = None,
     end: Annotated[Moment, Query(alias="to")] = None,
-    export: lists.ExportFormat = lists.Format.JSON,
+    export: lists.TableExport = lists.TableFormat.JSON,
 ) -> Any:
     """Events, defect leads by source, investigations, recalls, units — in the caller's area."""
     if principal.role is not Role.REGULATOR:
@@ -71,7 +71,7 @@ def show_statistics(
     window = StatisticsWindow(region_prefix(principal), start, end)
     reads: StatisticsReads = SqlStatistics(request.app.state.sessions)
     figures = statistics(reads, window, group_by=group_by, region_level=region_level)
-    if export is lists.Format.CSV:
+    if export is lists.TableFormat.CSV:
         return _csv(figures)
     return api.StatisticsReport(
         group_by=[d.value for d in figures.group_by],

@@ -3,9 +3,10 @@
 The endpoints are read from the application itself (its OpenAPI document and its routes), so
 resources added later are walked without touching this module:
 
-- a **list** (GET, no path parameter): every item, as JSON and as CSV (`format=csv`), also with
-  a `region` filter, passes `can_see`; for a regulator every `region`/`jurisdiction` in the
-  body lies in its area; the CSV has as many rows as the JSON page when that is the last page;
+- a **list** (GET, no path parameter): every item, as JSON, as CSV (`format=csv`) and as NDJSON
+  (`format=ndjson`, where offered), also with a `region` filter, passes `can_see`; for a
+  regulator every `region`/`jurisdiction` in the body lies in its area; when the JSON page is
+  the last one, the CSV has as many rows and the NDJSON the same items in the same order;
 - a **detail** (GET with an id): outside the scope it is 404 with the body of a missing id;
 - an **action** (any other method): outside the scope it is 404 with the body of a missing id,
   inside the scope for a role that may not act it is 403, and a 403 or 404 changes nothing
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -68,6 +70,7 @@ class Operation:
     query: frozenset[str]
     body: dict[str, Any] | None
     public: bool
+    formats: frozenset[str] = frozenset()
 
     @property
     def id_field(self) -> str | None:
@@ -99,6 +102,7 @@ def operations(app: FastAPI, client: TestClient) -> list[Operation]:
                     query=frozenset(p["name"] for p in parameters if p["in"] == "query"),
                     body=body if isinstance(body, dict) else None,
                     public=anonymous.status_code not in (401, 429),
+                    formats=_formats(parameters, document),
                 )
             )
     return found
@@ -199,8 +203,10 @@ class Walker:
             for item in items if isinstance(items, list) else []:
                 self._item(who, op, world, item)
             self._regions(who, op, body)
-            if "format" in op.query:
+            if "csv" in op.formats:
                 self._csv(who, op, world, params, body)
+            if "ndjson" in op.formats:
+                self._ndjson(who, op, world, params, body)
 
     def _csv(
         self, who: Principal, op: Operation, world: World, params: dict[str, str], body: Any
@@ -214,6 +220,21 @@ class Walker:
         if isinstance(body, dict) and "next" in body and body["next"] is None:
             assert len(rows) - 1 == len(body.get("items", [])), (who, op.path)
             self.tally["csv rows = json items"] += 1
+
+    def _ndjson(
+        self, who: Principal, op: Operation, world: World, params: dict[str, str], body: Any
+    ) -> None:
+        response = self.client.get(op.path, params={**params, "format": "ndjson"})
+        assert response.status_code == 200, (who, op.path, response.text)
+        assert response.headers["content-type"] == "application/x-ndjson", (who, op.path)
+        items = [json.loads(line) for line in response.text.split("\n")[:-1]]
+        for item in items:
+            self._item(who, op, world, item)
+        self._regions(who, op, items)
+        if isinstance(body, dict) and "next" in body and body["next"] is None:
+            listed = [item_key(i) for i in body.get("items", [])]
+            assert [item_key(i) for i in items] == listed, (who, op.path)
+            self.tally["ndjson items = json items, in order"] += 1
 
     def _item(self, who: Principal, op: Operation, world: World, item: dict[str, Any]) -> None:
         key = item_key(item)
@@ -347,6 +368,17 @@ def _same_as_missing(response: Response, missing: Response, identifier: str, whe
     assert missing.status_code == 404, (where, missing.text)
     seen = response.text.replace(quote(identifier, safe=""), "<id>").replace(identifier, "<id>")
     assert seen == missing.text.replace(MISSING, "<id>"), (where, seen, missing.text)
+
+
+def _formats(parameters: list[dict[str, Any]], document: dict[str, Any]) -> frozenset[str]:
+    """The values a `format` query parameter allows (its enum, behind a `$ref`)."""
+    for parameter in parameters:
+        if parameter["in"] == "query" and parameter["name"] == "format":
+            schema = parameter["schema"]
+            if "$ref" in schema:
+                schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+            return frozenset(schema.get("enum", ()))
+    return frozenset()
 
 
 def _url(op: Operation, identifier: str) -> str:
