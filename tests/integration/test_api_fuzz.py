@@ -34,7 +34,7 @@ from recall.config import load_settings
 from recall.domain.access import Role
 from recall.service.accounts.commands import add_account
 from recall.service.accounts.scopes import NewAccount
-from tests.unit.api.seed import seed_dead_letters, seed_investigations, seed_recalls
+from tests.unit.api.seed import DONE, seed_dead_letters, seed_investigations, seed_recalls
 
 pytestmark = pytest.mark.integration
 CHECKS = [
@@ -143,18 +143,37 @@ def _operations(schema: Any) -> list[Any]:
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
-def test_csv_export_is_documented(served: tuple[str, str]) -> None:
-    """Every list's `format=csv` answer (text/csv) is declared in the document."""
+def test_exports_and_reports_are_documented(served: tuple[str, str]) -> None:
+    """Every list's exports (`format=csv`: text/csv, `format=ndjson`: application/x-ndjson) and
+    the closure report (`format=html`, `format=pdf`) answer with a declared media type."""
     base_url, token = served
     headers = {"Authorization": f"Bearer {token}"}
     schema = schemathesis.openapi.from_url(f"{base_url}/openapi.json", timeout=30)
-    lists = [
-        operation
-        for operation in _operations(schema)
-        if operation.method.upper() == "GET" and any(p.name == "format" for p in operation.query)
-    ]
-    assert lists
-    for operation in lists:
-        case = operation.Case(query={"format": "csv"})
-        response = case.call(base_url=base_url, headers=headers, timeout=30)
-        case.validate_response(response, checks=[content_type_conformance], headers=headers)
+    checked = []
+    for operation in _operations(schema):
+        if operation.method.upper() != "GET":
+            continue
+        path_parameters = {"recall_id": DONE} if "{recall_id}" in operation.path else {}
+        if any(p.name not in path_parameters for p in operation.path_parameters):
+            continue
+        for value in _formats(operation.path, schema.raw_schema):
+            case = operation.Case(query={"format": value}, path_parameters=path_parameters)
+            response = case.call(base_url=base_url, headers=headers, timeout=30)
+            assert response.status_code == 200, (operation.label, value, response.text)
+            case.validate_response(response, checks=[content_type_conformance], headers=headers)
+            checked.append((operation.path, value, response.headers["content-type"][0]))
+    media = {content_type.split(";")[0] for _, _, content_type in checked}
+    assert {"text/csv", "application/x-ndjson", "text/html", "application/pdf"} <= media, checked
+
+
+def _formats(path: str, document: dict[str, Any]) -> list[str]:
+    """The values of a GET's `format` query parameter, read from the document as served
+    (schemathesis renames the `$ref`s of the parameters it hands out)."""
+    for parameter in document["paths"][path]["get"].get("parameters", []):
+        if parameter["in"] == "query" and parameter["name"] == "format":
+            declared = parameter["schema"]
+            if "$ref" in declared:
+                name = declared["$ref"].rsplit("/", 1)[-1]
+                declared = document["components"]["schemas"][name]
+            return list(declared.get("enum", []))
+    return []
