@@ -14,7 +14,6 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
-    DateTime,
     Float,
     Index,
     Integer,
@@ -23,6 +22,8 @@ from sqlalchemy import (
     Text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from recall.adapters.db.types import UtcDateTime
 
 
 class Base(DeclarativeBase):
@@ -39,7 +40,7 @@ class Station(Base):
     jurisdiction: Mapped[str] = mapped_column(String(6), index=True)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     manufacturer_code: Mapped[str | None] = mapped_column(String(18), nullable=True)
-    last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
 
 class Manufacturer(Base):
@@ -110,9 +111,9 @@ class Event(Base):
     type: Mapped[str] = mapped_column(String(32))
     jurisdiction: Mapped[str] = mapped_column(String(6))
     product_key: Mapped[str | None] = mapped_column(String(512), nullable=True)
-    occurred_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    occurred_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    sent_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
     source_topic: Mapped[str] = mapped_column(String(128))
     source_partition: Mapped[int] = mapped_column(Integer)
     source_offset: Mapped[int] = mapped_column(BigInteger)
@@ -136,7 +137,7 @@ class EventDuplicate(Base):
     source_offset: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     event_id: Mapped[str] = mapped_column(String(36), index=True)
     reporter_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class DeadLetterRow(Base):
@@ -149,7 +150,7 @@ class DeadLetterRow(Base):
     reason: Mapped[str] = mapped_column(String(32), index=True)
     errors: Mapped[list[Any]] = mapped_column(JSON)
     reporter_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
     original: Mapped[bytes] = mapped_column(LargeBinary)
     original_size: Mapped[int | None] = mapped_column(Integer, nullable=True)
     original_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
@@ -183,12 +184,17 @@ class InvestigationRow(Base):
     hazard_description: Mapped[str | None] = mapped_column(Text, nullable=True)
     conclusion_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     expert_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
-    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    trigger_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    trigger_sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     version: Mapped[int] = mapped_column(Integer)
 
-    __table_args__ = (Index("ix_investigations_product_hazard", "product_key", "hazard", "seq"),)
+    __table_args__ = (
+        Index("ix_investigations_product_hazard", "product_key", "hazard", "seq"),
+        # The queue's keyset pages, in their order (migration 0008).
+        Index("ix_investigations_opened_page", "opened_at", "investigation_id"),
+        Index("ix_investigations_updated_page", "updated_at", "investigation_id"),
+    )
 
 
 class InvestigationEvidenceRow(Base):
@@ -198,7 +204,7 @@ class InvestigationEvidenceRow(Base):
     position: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(32))
     summary: Mapped[str] = mapped_column(Text)
-    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime())
     risk_level: Mapped[str | None] = mapped_column(String(16), nullable=True)
     observed: Mapped[float | None] = mapped_column(nullable=True)
     expected: Mapped[float | None] = mapped_column(nullable=True)
@@ -216,7 +222,7 @@ class InvestigationAuditRow(Base):
     position: Mapped[int] = mapped_column(Integer, primary_key=True)
     action: Mapped[str] = mapped_column(String(32))
     actor: Mapped[str] = mapped_column(String(120))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
     reason: Mapped[str] = mapped_column(Text)
     from_state: Mapped[str | None] = mapped_column(String(32), nullable=True)
     to_state: Mapped[str] = mapped_column(String(32))
@@ -234,10 +240,8 @@ class OutboxRow(Base):
     topic: Mapped[str] = mapped_column(String(128))
     key: Mapped[str] = mapped_column(String(200))
     value: Mapped[bytes] = mapped_column(LargeBinary)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    published_at: Mapped[datetime | None] = mapped_column(
-        DateTime(timezone=True), nullable=True, index=True
-    )
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    published_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True, index=True)
 
 
 class RecallRow(Base):
@@ -255,13 +259,19 @@ class RecallRow(Base):
     risk_level: Mapped[str] = mapped_column(String(16))
     notice: Mapped[dict[str, Any]] = mapped_column(JSON)
     notice_event_id: Mapped[str] = mapped_column(String(36))
-    start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    target_date: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    start: Mapped[datetime] = mapped_column(UtcDateTime())
+    target_date: Mapped[datetime] = mapped_column(UtcDateTime())
     state: Mapped[str] = mapped_column(String(16), index=True)
     verdict: Mapped[str | None] = mapped_column(String(32), nullable=True)
     sent_keys: Mapped[list[Any]] = mapped_column(JSON, default=list)
     last_effectiveness: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    # The register's keyset pages, in their order (migration 0008).
+    __table_args__ = (
+        Index("ix_recalls_updated_page", "updated_at", "recall_id"),
+        Index("ix_recalls_start_page", "start", "recall_id"),
+    )
 
 
 class RecallTransitionRow(Base):
@@ -271,7 +281,7 @@ class RecallTransitionRow(Base):
     from_state: Mapped[str | None] = mapped_column(String(16), nullable=True)
     to_state: Mapped[str] = mapped_column(String(16))
     who: Mapped[str] = mapped_column(String(120))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
     why: Mapped[str] = mapped_column(Text)
 
 
@@ -280,9 +290,9 @@ class RecallProgressRow(Base):
     recall_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     sequence: Mapped[int] = mapped_column(Integer, primary_key=True)
     event_id: Mapped[str] = mapped_column(String(36), unique=True)
-    period_start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    period_end: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    period_start: Mapped[datetime] = mapped_column(UtcDateTime())
+    period_end: Mapped[datetime] = mapped_column(UtcDateTime())
+    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime())
     levels: Mapped[dict[str, Any]] = mapped_column(JSON)
     refused: Mapped[bool] = mapped_column(Boolean, default=False)
 
@@ -294,7 +304,7 @@ class PostRecallIncidentRow(Base):
     recall_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
-    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime())
     batch: Mapped[str | None] = mapped_column(String(64), nullable=True)
     after_start: Mapped[bool] = mapped_column(Boolean)
 
@@ -312,9 +322,9 @@ class StationKeyRow(Base):
     station_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     version: Mapped[int] = mapped_column(Integer, primary_key=True)
     status: Mapped[str] = mapped_column(String(16), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     created_by: Mapped[str] = mapped_column(String(120))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     revoked_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
     revoke_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
@@ -337,10 +347,10 @@ class Account(Base):
     expert_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     token_id: Mapped[str] = mapped_column(String(32), unique=True)
     token_sha256: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     created_by: Mapped[str] = mapped_column(String(120))
-    rotated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    rotated_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     disabled_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
 
 
@@ -353,7 +363,7 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(64))
     subject: Mapped[str] = mapped_column(String(200))
     outcome: Mapped[str] = mapped_column(String(16))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     detail: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
@@ -365,7 +375,7 @@ class RiskScoreRow(Base):
     score: Mapped[float] = mapped_column(Float)
     risk_level: Mapped[str | None] = mapped_column(String(16), nullable=True, index=True)
     explanation: Mapped[list[Any]] = mapped_column()
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     region: Mapped[str | None] = mapped_column(String(6), nullable=True, index=True)
     category: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
     source_partition: Mapped[int] = mapped_column(Integer)
@@ -383,7 +393,7 @@ class RiskSignalRow(Base):
     jurisdiction: Mapped[str] = mapped_column(String(6), index=True)
     method: Mapped[str] = mapped_column(String(32))
     risk_level: Mapped[str] = mapped_column(String(16), index=True)
-    raised_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    raised_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     record: Mapped[dict[str, Any]] = mapped_column()
 
 
@@ -396,5 +406,5 @@ class AlertRow(Base):
     severity: Mapped[str] = mapped_column(String(16))
     subject: Mapped[str] = mapped_column(String(200))
     jurisdiction: Mapped[str | None] = mapped_column(String(6), nullable=True, index=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     record: Mapped[dict[str, Any]] = mapped_column()
