@@ -45,8 +45,9 @@ from schemas.topics import ALERTS, INVESTIGATION_EVENTS, RECALL_EFFECTIVENESS
 OPENAPI_URL = "/openapi.json"
 DESCRIPTION = """Regulators, experts, stations and firms read and act on what the streams know,
 each within its scope (国家/省/市/县 three-tier jurisdiction). Send `Authorization: Bearer
-<token>`. Lists: cursor pages (`limit`, `cursor`, `next`), `sort`, filters, `format=csv`.
-Errors: RFC 9457 `application/problem+json`. See docs/api.md."""
+<token>`. Lists: cursor pages (`limit`, `cursor`, `next`), `sort`, filters, and exports of
+every item (`format=csv` or `format=ndjson`). Errors: RFC 9457 `application/problem+json`.
+See docs/api.md."""
 
 
 def create_api(
