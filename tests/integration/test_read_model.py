@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from recall.adapters.db.engine import make_engine, make_session_factory
 from recall.adapters.db.migrate import upgrade
-from recall.adapters.db.models import AlertRow, RiskScoreRow, RiskSignalRow
+from recall.adapters.db.models import AlertRow, Event, RiskScoreRow, RiskSignalRow, Station
 from recall.adapters.db.read_model import SqlReadModel
 from recall.cli.main import app as cli
 from recall.service.readmodel.projection import project
@@ -96,6 +96,13 @@ def test_projected_rows_come_back_from_the_topics_after_a_drop(pipeline: Pipelin
     [score] = [r for r in before["scores"] if r[0] == key]
     assert score[4] == region, "a score is scoped by its manufacturer's jurisdiction"
     assert score[5] == product.category.value
+    with pipeline.sessions() as session:  # the intake kept each station's last contact
+        for station in (hospital, lab):
+            seen = session.get_one(Station, station.station_id).last_seen_at
+            latest = session.scalar(
+                select(func.max(Event.received_at)).where(Event.reporter_id == station.station_id)
+            )
+            assert seen is not None and seen == latest, station.station_id
 
     with pipeline.sessions.begin() as session:  # dropped, as an operator might
         for model in (RiskScoreRow, RiskSignalRow, AlertRow):

@@ -6,7 +6,8 @@ duplication are told apart by the source record position: the same record delive
 worker restarted before committing its offset) is a redelivery and leaves no trace; a second
 record carrying an already-stored event id is a duplicate and is counted once, keyed by its own
 position. So `published = accepted + rejected + duplicates` holds exactly, however often the
-worker restarts.
+worker restarts. In the same transaction it keeps each station's last contact
+(`stations.last_seen_at`), which the station list reads instead of scanning the events.
 
 `IntakeStore` holds the read side, which no service needs: the reporter registry for the
 worker's cache, the counts and the per-partition accounting for `recall intake summary`, the
@@ -17,11 +18,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import func, select, tuple_, union, union_all
+from sqlalchemy import bindparam, func, or_, select, tuple_, union, union_all, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from recall.adapters.db.models import DeadLetterRow, Event, EventDuplicate, Station
+from recall.adapters.db.models import Base, DeadLetterRow, Event, EventDuplicate, Station
 from recall.adapters.db.upsert import insert_ignoring_conflicts
 from recall.domain.intake import Reporter
 from recall.service.intake.ports import (
@@ -87,6 +89,30 @@ class SqlIntakeRepository:
             DeadLetterRow.reason
         )
         return len(self._session.scalars(statement, list(rows)).all())
+
+    def mark_seen(self, seen: Mapping[str, datetime]) -> None:
+        """See `IntakeRepository.mark_seen`: one UPDATE, run once per station in station id
+        order (two transactions touching the same stations lock them in the same order, never
+        deadlock), writing only where it moves the time forward — `greatest()` as a WHERE
+        clause, so SQLite runs the same statement, and a row with nothing to change is not
+        written."""
+        if not seen:
+            return
+        stations = Base.metadata.tables["stations"]
+        at = bindparam("seen_at", type_=stations.c.last_seen_at.type)
+        statement = (
+            update(stations)
+            .where(
+                stations.c.station_id == bindparam("seen_id"),
+                or_(stations.c.last_seen_at.is_(None), stations.c.last_seen_at < at),
+            )
+            .values(last_seen_at=at)
+        )
+        # The column's type (UtcDateTime) writes every instant in UTC, so on SQLite too the
+        # comparison is between instants, not between clock faces of different zones.
+        self._session.execute(
+            statement, [{"seen_id": s, "seen_at": at_} for s, at_ in sorted(seen.items())]
+        )
 
     def _insert_new(self, rows: list[EventRow]) -> set[EventKey]:
         if not rows:

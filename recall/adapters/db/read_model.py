@@ -30,6 +30,7 @@ from recall.adapters.db.models import (
     Product,
     RiskScoreRow,
     RiskSignalRow,
+    Station,
 )
 from recall.adapters.db.read_model_rows import alert_row, insert_new, signal_row, upsert_scores
 from recall.service.readmodel.ports import (
@@ -183,36 +184,53 @@ class SqlReadModel:
             records = session.scalars(stmt.limit(query.limit)).all()
         return [Alert.model_validate_json(orjson.dumps(r)) for r in records]
 
-    def station_health(self, station_id: str, since: datetime) -> StationHealth:
+    def stations_health(
+        self, station_ids: Collection[str], since: datetime
+    ) -> Mapping[str, StationHealth]:
+        """Three grouped queries per `CHUNK` stations, whatever their number: last seen from
+        the stations' rows (the intake keeps it), the events' count in the window and latest
+        time, the dead letters' counts by reason in the window."""
         since = since.astimezone(UTC)
+        ids = sorted(set(station_ids))
+        seen: dict[str, datetime | None] = {}
+        accepted: dict[str, tuple[datetime | None, int]] = {}
+        rejected: dict[str, dict[str, int]] = {station_id: {} for station_id in ids}
+        recent = Event.received_at >= since
         with self.sessions() as session:
-            last_accepted = session.scalar(
-                select(func.max(Event.received_at)).where(Event.reporter_id == station_id)
-            )
-            last_refused = session.scalar(
-                select(func.max(DeadLetterRow.received_at)).where(
-                    DeadLetterRow.reporter_id == station_id
+            for chunk in _chunks(ids):
+                last_seen = select(Station.station_id, Station.last_seen_at).where(
+                    Station.station_id.in_(chunk)
                 )
+                seen.update({row[0]: row[1] for row in session.execute(last_seen)})
+                events = (
+                    select(
+                        Event.reporter_id, func.max(Event.received_at), func.count().filter(recent)
+                    )
+                    .where(Event.reporter_id.in_(chunk))
+                    .group_by(Event.reporter_id)
+                )
+                for reporter, newest, count in session.execute(events):
+                    accepted[reporter] = (newest, count)
+                letters = (
+                    select(DeadLetterRow.reporter_id, DeadLetterRow.reason, func.count())
+                    .where(DeadLetterRow.reporter_id.in_(chunk), DeadLetterRow.received_at >= since)
+                    .group_by(DeadLetterRow.reporter_id, DeadLetterRow.reason)
+                )
+                for claimed, reason, refused in session.execute(letters):
+                    if claimed is not None:  # always: the query names the reporters
+                        rejected[claimed][reason] = refused
+        health = {}
+        for station_id in ids:
+            latest, count = accepted.get(station_id, (None, 0))
+            health[station_id] = StationHealth(
+                station_id=station_id,
+                since=since,
+                last_seen_at=_utc(seen.get(station_id)),
+                last_accepted_at=_utc(latest),
+                accepted=count,
+                rejected=dict(sorted(rejected[station_id].items())),
             )
-            accepted = session.scalar(
-                select(func.count())
-                .select_from(Event)
-                .where(Event.reporter_id == station_id, Event.received_at >= since)
-            )
-            rejected = session.execute(
-                select(DeadLetterRow.reason, func.count())
-                .where(DeadLetterRow.reporter_id == station_id, DeadLetterRow.received_at >= since)
-                .group_by(DeadLetterRow.reason)
-            ).all()
-        seen = [t for t in (_utc(last_accepted), _utc(last_refused)) if t is not None]
-        return StationHealth(
-            station_id=station_id,
-            since=since,
-            last_seen_at=max(seen) if seen else None,
-            last_accepted_at=_utc(last_accepted),
-            accepted=accepted or 0,
-            rejected=dict(sorted((reason, count) for reason, count in rejected)),
-        )
+        return health
 
 
 def _keyset(

@@ -3,7 +3,8 @@
 The stateless checks (`admission.process_record`) have already run; here the records that
 passed are checked against the system of record (recall notices and progress reports, by the
 recall stage's `check_and_store` on the same unit of work), and everything — events,
-duplicates, dead letters, recall rows, post-recall incidents — commits together.
+duplicates, dead letters, recall rows, post-recall incidents, the stations' last contact —
+commits together.
 
 Storage is reached only through the ports (`recall.service.ports.Storage`, the unit of work's
 `intake` repository), so this runs on SQL in production and in memory in its unit tests.
@@ -155,6 +156,7 @@ def _write(
         if (key := (a.reporter_id, a.event_id)) in refusals
     ]
     stored = tx.intake.store_events([event_row(r, a, now) for r, a in kept])
+    tx.intake.mark_seen(_seen(kept, stored, now))
     letters += [(r, _conflict(r, a, now)) for r, a in kept if r.position in stored.conflicts]
     result = BatchResult(
         forward=[(r, a) for r, a in kept if r.position in stored.forward],
@@ -167,6 +169,17 @@ def _write(
     result.dead_letters = tx.intake.store_dead_letters(_letter_rows(letters, now))
     _record_outcomes(result, stored, letters)
     return result
+
+
+def _seen(
+    kept: list[tuple[RawRecord, Accepted]], stored: StoreOutcome, now: datetime
+) -> dict[str, datetime]:
+    """The reporters this batch heard from: an event stored or resent (a duplicate), every one
+    signed, registered and valid — heartbeats included. Not a redelivery (its first delivery
+    already counted, at its own time), not a conflict, not a refusal: a refused record's
+    reporter id may be only what an unsigned record claims."""
+    heard = stored.inserted | stored.duplicates
+    return {a.reporter_id: now for r, a in kept if r.position in heard}
 
 
 def _conflict(record: RawRecord, accepted: Accepted, now: datetime) -> Rejected:

@@ -109,3 +109,12 @@ class IntakeRepository(Protocol):
     def store_dead_letters(self, rows: Sequence[LetterRow]) -> int:
         """Store dead letters once per source position; returns how many were new."""
         ...
+
+    def mark_seen(self, seen: Mapping[str, datetime]) -> None:
+        """Record when each registered reporter was last seen (`stations.last_seen_at`).
+
+        Monotone: a time earlier than the one kept changes nothing, so a batch replayed or
+        retried after a later one cannot move a station's last contact backwards. Reporters
+        that are not registered are ignored (they have no row to keep it on).
+        """
+        ...

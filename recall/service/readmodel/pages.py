@@ -205,8 +205,8 @@ def station_page(
         limit=request.limit + 1,
     )
     page = _page(read_model.stations(query), request.limit, lambda s: (s.station_id,))
-    items = [StationItem(s, read_model.station_health(s.station_id, since)) for s in page.items]
-    return Page(items, page.next_after)
+    health = read_model.stations_health([s.station_id for s in page.items], since)
+    return Page([StationItem(s, health[s.station_id]) for s in page.items], page.next_after)
 
 
 def _after(request: PageRequest) -> tuple[float | datetime, str] | None:
@@ -255,4 +255,5 @@ def station_view(
 ) -> tuple[StationRecord | None, StationHealth]:
     """A station's registry record (None: not registered) and its health since `since`."""
     found = read_model.stations(StationFilter(station_id=station_id, limit=1))
-    return (found[0] if found else None), read_model.station_health(station_id, since)
+    health = read_model.stations_health([station_id], since)[station_id]
+    return (found[0] if found else None), health

@@ -122,7 +122,13 @@ class ScoreView:
 
 @dataclass(frozen=True, slots=True)
 class StationHealth:
-    """A station's traffic over a window: last seen, accepted, rejected by reason."""
+    """A station's traffic over a window: last seen, accepted, rejected by reason.
+
+    `last_seen_at` is when the intake last received an accepted event (a heartbeat, a resend)
+    from the station, kept on its registry row by the intake itself; None for a station never
+    heard from, or not registered. A refused record does not count: its reporter id may be
+    only what an unsigned record claims. Refusals are in `rejected`.
+    """
 
     station_id: str
     since: datetime
@@ -159,8 +165,12 @@ class ReadModel(Protocol):
     def alerts(self, query: AlertFilter) -> list[Alert]:
         """Alerts matching the filter, newest first, by (at, alert_id)."""
 
-    def station_health(self, station_id: str, since: datetime) -> StationHealth:
-        """Accepted events and dead letters (by reason) received since `since`."""
+    def stations_health(
+        self, station_ids: Collection[str], since: datetime
+    ) -> Mapping[str, StationHealth]:
+        """The health of each station asked for (every one, known or not): last seen, last
+        accepted, accepted events and dead letters (by reason) received since `since`. A fixed
+        number of queries, however many stations: a page of 500 costs what a page of 1 does."""
 
     def is_transient(self, error: BaseException) -> bool:
         """True when the same write may succeed later (outage, deadlock, timeout)."""

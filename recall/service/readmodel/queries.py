@@ -159,7 +159,7 @@ def station_health(
 ) -> StationHealth:
     """A station's last contact, accepted events and rejections by reason over `window`."""
     since = (now or datetime.now(UTC)) - window
-    return read_model.station_health(station_id, since)
+    return read_model.stations_health([station_id], since)[station_id]
 
 
 def _prefix(scope: str | None) -> str | None:

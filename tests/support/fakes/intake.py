@@ -10,8 +10,9 @@ with a permanent error, raised before anything of the call is written.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from recall.service.intake.ports import (
     EventKey,
@@ -37,6 +38,8 @@ class MemoryIntakeRepository:
     """Event ids whose rows are refused."""
     refuse_letters_from: set[str] = field(default_factory=set)
     """Reporter ids whose dead letters are refused (a letter with no reporter always stores)."""
+    last_seen: dict[str, datetime] = field(default_factory=dict)
+    """`stations.last_seen_at`, for every reporter (the fake has no registry to check)."""
 
     def store_events(self, rows: Sequence[EventRow]) -> StoreOutcome:
         refused = [r["event_id"] for r in rows if r["event_id"] in self.refuse_events]
@@ -74,3 +77,8 @@ class MemoryIntakeRepository:
                 self.dead_letters[event_position(row)] = row
                 new += 1
         return new
+
+    def mark_seen(self, seen: Mapping[str, datetime]) -> None:
+        for reporter_id, at in seen.items():
+            if reporter_id not in self.last_seen or self.last_seen[reporter_id] < at:
+                self.last_seen[reporter_id] = at

@@ -48,6 +48,8 @@ class MemoryReadModel:
     alerts_by_id: dict[str, Alert] = field(default_factory=dict)
     registry: dict[str, ProductFacts] = field(default_factory=dict)
     traffic: list[StationTraffic] = field(default_factory=list)
+    last_seen: dict[str, datetime] = field(default_factory=dict)
+    """Each station's last seen time, as the intake keeps it on the station's row."""
     failures: list[BaseException] = field(default_factory=list)
     refused: set[str] = field(default_factory=set)
     """Ids (and product keys) the store refuses for good, as PostgreSQL refuses a value
@@ -148,14 +150,19 @@ class MemoryReadModel:
         ]
         return _after(kept, lambda a: (a.at, a.alert_id), query.after, True)[: query.limit]
 
-    def station_health(self, station_id: str, since: datetime) -> StationHealth:
+    def stations_health(
+        self, station_ids: Collection[str], since: datetime
+    ) -> Mapping[str, StationHealth]:
+        return {station_id: self._health(station_id, since) for station_id in station_ids}
+
+    def _health(self, station_id: str, since: datetime) -> StationHealth:
         mine = [t for t in self.traffic if t.station_id == station_id]
         recent = [t for t in mine if t.received_at >= since]
         accepted = [t.received_at for t in mine if t.reason is None]
         return StationHealth(
             station_id=station_id,
             since=since,
-            last_seen_at=max((t.received_at for t in mine), default=None),
+            last_seen_at=self.last_seen.get(station_id),
             last_accepted_at=max(accepted, default=None),
             accepted=sum(1 for t in recent if t.reason is None),
             rejected=dict(sorted(Counter(t.reason for t in recent if t.reason).items())),

@@ -5,16 +5,35 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from recall.adapters.db.models import Event
+from recall.adapters.db.models import Event, Station
 from recall.domain.access import Principal, Role
+from tests.support.sql_statements import recorded_statements
 from tests.unit.api.conftest import AsPrincipal
 from tests.unit.api.read_model_seed import seed_read_model
 from tests.unit.api.seed import EXPERT, FIRM, NOW, PROVINCE, PUBLIC, SHANGHAI, STATION, TAIYUAN
+
+LAST_SEEN = NOW - timedelta(hours=20)
+"""ST-TY-1's last contact as the intake kept it: a resend, after its last stored event."""
+
+
+def _event(reporter: str, n: int, received: datetime) -> Event:
+    return Event(
+        reporter_id=reporter,
+        event_id=f"ev-{n}",
+        type="injury",
+        jurisdiction="140105",
+        sent_at=received,
+        received_at=received,
+        source_topic="intake.raw",
+        source_partition=0,
+        source_offset=100 + n,
+        payload={},
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -22,21 +41,8 @@ def _seeded(db: sessionmaker[Session]) -> None:
     seed_read_model(db)
     with db.begin() as session:
         for i, days in enumerate((1, 20)):  # one inside the default window, one before
-            received = NOW - timedelta(days=days)
-            session.add(
-                Event(
-                    reporter_id="ST-TY-1",
-                    event_id=f"ev-{i}",
-                    type="injury",
-                    jurisdiction="140105",
-                    sent_at=received,
-                    received_at=received,
-                    source_topic="intake.raw",
-                    source_partition=0,
-                    source_offset=100 + i,
-                    payload={},
-                )
-            )
+            session.add(_event("ST-TY-1", i, NOW - timedelta(days=days)))
+        session.get_one(Station, "ST-TY-1").last_seen_at = LAST_SEEN
 
 
 def _ids(as_: AsPrincipal, principal: Principal, query: str = "") -> list[str]:
@@ -58,7 +64,11 @@ def test_health_counts_over_the_window(as_: AsPrincipal) -> None:
     assert station["station_id"] == "ST-TY-1" and station["jurisdiction"] == "140105"
     assert station["accepted"] == 1
     assert station["rejected"] == {"schema": 3, "unauthenticated": 2}
-    assert station["last_seen_at"] is not None and station["last_accepted_at"] is not None
+    assert station["last_seen_at"] == LAST_SEEN.isoformat().replace("+00:00", "Z")
+    assert station["last_accepted_at"] == (NOW - timedelta(days=1)).isoformat().replace(
+        "+00:00", "Z"
+    )
+    assert as_(PROVINCE).get("/stations?limit=500").json()["items"][1]["last_seen_at"] is None
     wide = as_(TAIYUAN).get("/stations/ST-TY-1?window_days=30").json()
     assert wide["accepted"] == 2
     assert as_(TAIYUAN).get("/stations?window_days=0").status_code == 422
@@ -105,3 +115,31 @@ def test_pages_and_csv(as_: AsPrincipal) -> None:
     assert rows[0][0] == "站点编号 / Station id"
     assert [r[0] for r in rows[1:]] == ["ST-TY-1", "ST-TY-2"]
     assert '{"schema":3,"unauthenticated":2}' in rows[1]
+
+
+def test_a_page_costs_the_same_statements_for_2_stations_as_for_40(
+    as_: AsPrincipal, db: sessionmaker[Session]
+) -> None:
+    """The health of a page's stations is read in grouped queries, not a few per station."""
+    engine = db.kw["bind"]
+    with recorded_statements(engine) as few:
+        assert len(_ids(as_, PROVINCE)) == 2
+    with db.begin() as session:
+        for n in range(38):
+            station_id = f"ST-TY-{n + 10}"
+            session.add(
+                Station(
+                    station_id=station_id,
+                    kind="hospital",
+                    name=station_id,
+                    jurisdiction="140105",
+                    last_seen_at=NOW,
+                )
+            )
+            session.add(_event(station_id, 1000 + n, NOW - timedelta(hours=1)))
+    with recorded_statements(engine) as many:
+        assert len(_ids(as_, PROVINCE)) == 40
+    assert len(many) == len(few), [statement for statement, _ in many]
+    with recorded_statements(engine) as one:
+        as_(PROVINCE).get("/stations/ST-TY-10")
+    assert len(one) <= len(few)

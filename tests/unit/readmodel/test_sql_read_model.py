@@ -7,6 +7,7 @@ NOTHING` are the statements PostgreSQL runs too (`tests/integration/test_read_mo
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta, timezone
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from recall.adapters.db.engine import make_engine, make_session_factory
-from recall.adapters.db.models import Base, DeadLetterRow, Event, Manufacturer, Product
+from recall.adapters.db.models import Base, DeadLetterRow, Event, Manufacturer, Product, Station
 from recall.adapters.db.read_model import SqlReadModel
 from recall.service.readmodel.ports import ScoreAt, ScoreSort
 from recall.service.readmodel.projection import project
@@ -173,6 +174,15 @@ def test_station_health_from_events_and_dead_letters(
 ) -> None:
     now = T0 + timedelta(days=10)
     with sessions.begin() as session:
+        session.add(
+            Station(
+                station_id="st-1",
+                kind="hospital",
+                name="h",
+                jurisdiction="140105",
+                last_seen_at=now - timedelta(hours=2),  # as the intake kept it: a resend
+            )
+        )
         for n, at in enumerate([T0, now - timedelta(hours=3)]):
             session.add(
                 Event(
@@ -204,6 +214,8 @@ def test_station_health_from_events_and_dead_letters(
     health = station_health(model, "st-1", window=timedelta(days=1), now=now)
     assert (health.accepted, dict(health.rejected)) == (1, {"bad_signature": 1, "schema": 2})
     assert health.last_accepted_at == now - timedelta(hours=3)
-    assert health.last_seen_at == now - timedelta(hours=1)
+    assert health.last_seen_at == now - timedelta(hours=2)  # the column; refusals do not count
     empty = station_health(model, "st-9", now=now)
     assert (empty.accepted, empty.last_seen_at, dict(empty.rejected)) == (0, None, {})
+    both = model.stations_health(["st-9", "st-1", "st-1"], now - timedelta(days=1))
+    assert both == {"st-1": health, "st-9": replace(empty, since=health.since)}

@@ -9,6 +9,7 @@ fake's semantics by test_intake_repository.py.
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -26,11 +27,14 @@ from tests.support.fakes.intake import MemoryIntakeRepository
 from tests.support.fakes.recalls import MemoryRecallRepository
 from tests.support.memory_storage import MemoryStorage, TransientStorageError
 from tests.unit.schemas.builders import (
+    LAB,
+    REPORTER,
     heartbeat_event,
     injury_event,
     injury_payload,
     progress_event,
     progress_payload,
+    sampling_event,
 )
 from tests.unit.service.intake.intake_builders import NOW, REPORTERS, RULES, raw, raw_bytes
 
@@ -240,3 +244,60 @@ def test_a_mixed_batch_accounts_for_every_record() -> None:
         "dead_lettered",
     ]
     assert all(isinstance(o, Accepted) for _, o in result.forward)
+
+
+# --- when each station was last seen ---------------------------------------------------------
+
+LATER = NOW + timedelta(hours=1)
+
+
+def _store_at(storage: MemoryStorage, items: list[Item], now: datetime) -> BatchResult:
+    return store_batch(storage, items, dict(REPORTERS), now)
+
+
+def test_stations_are_seen_when_their_events_and_heartbeats_are_stored() -> None:
+    storage = _storage()
+    _store(storage, _items(_record(1), _record(2, sampling_event(event_id=_id(2)))))
+    assert _stored(storage).last_seen == {REPORTER: NOW, LAB: NOW}
+    _store_at(storage, _items(_record(3, heartbeat_event(event_id=_id(3)))), LATER)
+    assert _stored(storage).last_seen == {REPORTER: LATER, LAB: NOW}
+
+
+def test_a_resend_is_contact_a_redelivery_is_not() -> None:
+    storage = _storage()
+    _store(storage, _items(_record(1)))
+    _store_at(storage, _items(_record(1)), LATER)  # the same record again, after a crash
+    assert _stored(storage).last_seen == {REPORTER: NOW}
+    _store_at(storage, _items(_record(1, offset=9)), LATER)  # the station sent it again
+    assert _stored(storage).last_seen == {REPORTER: LATER}
+
+
+def test_last_seen_never_moves_backwards() -> None:
+    """A batch stored after a later one (a retry, a rebalanced partition) keeps the later time."""
+    storage = _storage()
+    _store_at(storage, _items(_record(1)), LATER)
+    _store(storage, _items(_record(2)))
+    assert _stored(storage).last_seen == {REPORTER: LATER}
+
+
+def test_refused_records_are_not_contact() -> None:
+    """A refusal's reporter id may be only what an unsigned record claims."""
+    storage = _storage()
+    _store(storage, _items(_record(1)))
+    refused = [
+        dataclasses.replace(raw_bytes(b"{broken"), offset=5),
+        _record(6, injury_event(injury_payload(age_years=130), event_id=_id(6))),
+        _record(1, injury_event(injury_payload(age_years=9), event_id=_id(1)), offset=7),
+        dataclasses.replace(raw(injury_event(event_id=_id(8)), signer="hosp-ghost"), offset=8),
+    ]
+    result = _store_at(storage, _items(*refused), LATER)
+    assert set(result.outcomes.values()) == {"dead_lettered"}
+    assert _stored(storage).last_seen == {REPORTER: NOW}
+
+
+def test_last_seen_is_not_kept_from_a_batch_that_fails() -> None:
+    storage = _storage()
+    storage.fail_next(TransientStorageError("the database went away"))
+    with pytest.raises(TransientStorageError):
+        _store(storage, _items(_record(1)))
+    assert _stored(storage).last_seen == {}

@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import shutil
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 
 from recall.adapters.db.engine import make_engine, make_session_factory
 from recall.adapters.db.migrate import upgrade
-from recall.adapters.db.models import DeadLetterRow, Event, EventDuplicate
+from recall.adapters.db.models import DeadLetterRow, Event, EventDuplicate, Station
 from recall.adapters.db.storage import SqlStorage
 from recall.service.intake.ports import EventRow, LetterRow, StoreOutcome
 from tests.support.fakes.intake import MemoryIntakeRepository
@@ -31,6 +31,7 @@ from tests.support.memory_storage import MemoryStorage
 
 NOW = datetime(2024, 5, 1, 4, 30, tzinfo=UTC)
 TOPIC = "intake.raw"
+REGISTERED = ("hosp-1", "hosp-2")
 
 
 def _event(
@@ -73,9 +74,15 @@ def _letter(offset: int, reason: str = "schema") -> LetterRow:
 class Repo:
     """Store through one implementation, one transaction per call; read back what it holds."""
 
-    def __init__(self, storage: Any, tables: Callable[[], tuple[int, int, int]]) -> None:
+    def __init__(
+        self,
+        storage: Any,
+        tables: Callable[[], tuple[int, int, int]],
+        last_seen: Callable[[], dict[str, datetime]],
+    ) -> None:
         self.storage = storage
         self.tables = tables
+        self.last_seen = last_seen
 
     def events(self, rows: Sequence[EventRow]) -> StoreOutcome:
         with self.storage.transaction() as tx:
@@ -86,6 +93,10 @@ class Repo:
         with self.storage.transaction() as tx:
             return int(tx.intake.store_dead_letters(rows))
 
+    def seen(self, seen: dict[str, datetime]) -> None:
+        with self.storage.transaction() as tx:
+            tx.intake.mark_seen(seen)
+
 
 def _memory() -> Repo:
     storage = MemoryStorage(intake=MemoryIntakeRepository())
@@ -94,7 +105,10 @@ def _memory() -> Repo:
         fake = storage.state.intake
         return len(fake.events), len(fake.duplicates), len(fake.dead_letters)
 
-    return Repo(storage, tables)
+    def last_seen() -> dict[str, datetime]:
+        return dict(storage.state.intake.last_seen)
+
+    return Repo(storage, tables, last_seen)
 
 
 def _sql(database: Path, template: Path | None = None) -> Repo:
@@ -106,6 +120,12 @@ def _sql(database: Path, template: Path | None = None) -> Repo:
     else:
         shutil.copyfile(template, database)
     sessions = make_session_factory(make_engine(url))
+    if template is None:
+        with sessions.begin() as session:
+            session.add_all(
+                Station(station_id=s, kind="hospital", name=s, jurisdiction="140105")
+                for s in REGISTERED
+            )
 
     def tables() -> tuple[int, int, int]:
         with sessions() as session:
@@ -115,7 +135,12 @@ def _sql(database: Path, template: Path | None = None) -> Repo:
             )
         return events, duplicates, letters
 
-    return Repo(SqlStorage(sessions), tables)
+    def last_seen() -> dict[str, datetime]:
+        with sessions() as session:
+            rows = session.execute(select(Station.station_id, Station.last_seen_at))
+            return {s: at for s, at in rows if at is not None}
+
+    return Repo(SqlStorage(sessions), tables, last_seen)
 
 
 @pytest.fixture(params=["memory", "sqlite"])
@@ -171,10 +196,33 @@ def test_dead_letters_are_stored_once_per_position(repo: Repo) -> None:
     assert repo.tables() == (0, 0, 3)
 
 
+def test_last_seen_only_moves_forward(repo: Repo) -> None:
+    """A replayed or retried batch, older than the last one stored, changes nothing."""
+    hour = timedelta(hours=1)
+    repo.seen({"hosp-1": NOW, "hosp-2": NOW - hour})
+    assert repo.last_seen() == {"hosp-1": NOW, "hosp-2": NOW - hour}
+    repo.seen({"hosp-1": NOW - hour, "hosp-2": NOW})
+    assert repo.last_seen() == {"hosp-1": NOW, "hosp-2": NOW}
+    repo.seen({})
+    # 10:00 at +08:00 is 02:00 UTC: later on the clock face, earlier in time — no change.
+    beijing = timezone(timedelta(hours=8))
+    repo.seen({"hosp-1": datetime(2024, 5, 1, 10, 0, tzinfo=beijing)})
+    assert repo.last_seen()["hosp-1"] == NOW
+    repo.seen({"hosp-1": datetime(2024, 5, 1, 12, 31, tzinfo=beijing)})
+    assert repo.last_seen()["hosp-1"] == NOW + timedelta(minutes=1)
+
+
+def test_sql_last_seen_ignores_reporters_not_registered(tmp_path: Path) -> None:
+    repo = _sql(tmp_path / "recall.db")
+    repo.seen({"hosp-1": NOW, "nobody": NOW})
+    assert repo.last_seen() == {"hosp-1": NOW}
+
+
 def _fail_after_writing(repo: Repo) -> None:
     with repo.storage.transaction() as tx:
         tx.intake.store_events([_event(0)])
         tx.intake.store_dead_letters([_letter(1)])
+        tx.intake.mark_seen({"hosp-1": NOW})
         raise RuntimeError("the batch failed later on")
 
 
@@ -182,6 +230,7 @@ def test_nothing_stays_of_a_transaction_that_raises(repo: Repo) -> None:
     with pytest.raises(RuntimeError):
         _fail_after_writing(repo)
     assert repo.tables() == (0, 0, 0)
+    assert repo.last_seen() == {}
 
 
 # --- the fake and SQL agree on generated batches ---------------------------------------------

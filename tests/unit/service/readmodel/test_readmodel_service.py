@@ -159,13 +159,15 @@ def test_station_health_counts_the_window_and_remembers_the_last_contact() -> No
             StationTraffic("st-1", now - timedelta(hours=1), "schema"),
             StationTraffic("st-1", now - timedelta(hours=1), "schema"),
             StationTraffic("st-2", now),
-        ]
+        ],
+        last_seen={"st-1": T0 + timedelta(minutes=5)},  # a resend after the last event
     )
     health = station_health(model, "st-1", window=timedelta(days=1), now=now)
     assert health.accepted == 0
     assert dict(health.rejected) == {"bad_signature": 1, "schema": 2}
     assert health.last_accepted_at == T0
-    assert health.last_seen_at == now - timedelta(hours=1)
+    assert health.last_seen_at == T0 + timedelta(minutes=5)  # as the intake keeps it
+    assert station_health(model, "st-9", now=now).last_seen_at is None
 
 
 def _signal_ids(page: Page[SignalRaised]) -> list[str]:
