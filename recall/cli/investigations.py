@@ -1,8 +1,11 @@
-"""`recall investigations …`: list, inspect and drive defect investigations (缺陷调查)."""
+"""`recall investigations …`: list, inspect and drive defect investigations (缺陷调查).
+
+Decisions (assign, conclude, request a recall) are taken as an API account, `--as ACCOUNT_ID`:
+the same scope rule, actor and audit log as the API (`recall.cli.acting`).
+"""
 
 from __future__ import annotations
 
-import getpass
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -13,6 +16,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from recall.cli import acting
+from recall.cli.acting import AsAccount, RetiredActor
 from recall.cli.common import check_scope, console, fail, sessions, settings
 
 if TYPE_CHECKING:
@@ -28,9 +33,9 @@ STATE_STYLES = {
     "recall_requested": "bold red",
 }
 NEXT_COMMANDS = {
-    "assign": "recall investigations assign {id}",
-    "conclude": "recall investigations conclude {id} --decision … --reason … --actor …",
-    "request_recall": "recall investigations request-recall {id} --reason … --actor …",
+    "assign": "recall investigations assign {id} --as ACCOUNT_ID",
+    "conclude": "recall investigations conclude {id} --decision … --reason … --as ACCOUNT_ID",
+    "request_recall": "recall investigations request-recall {id} --reason … --as ACCOUNT_ID",
     "attach_evidence": "(new evidence is attached by the stream agent)",
 }
 
@@ -56,7 +61,12 @@ class RiskChoice(StrEnum):
 
 InvestigationId = Annotated[str, typer.Argument(help="Investigation id (see `list`).")]
 Reason = Annotated[str, typer.Option("--reason", help="Why (kept in the audit trail).")]
-Actor = Annotated[str, typer.Option("--actor", help="Who decides (kept in the audit trail).")]
+NOUN = "investigation"
+_VERBS = {
+    "assign": "assign experts to",
+    "conclude": "conclude",
+    "request_recall": "order a recall for",
+}
 
 
 def _storage() -> Storage:
@@ -242,20 +252,41 @@ def _audit(inv: Investigation) -> Table:
     return table
 
 
+@contextmanager
+def _deciding(
+    account: str | None, retired: str | None, action: str, investigation_id: str
+) -> Iterator[tuple[Storage, acting.Actor]]:
+    """Act as the account on the investigation, as the API's routes do: refusals explained,
+    the scope checked by `decide`, the outcome audited as `investigation.<action>`."""
+    from recall.adapters.db.storage import SqlStorage
+    from recall.service.investigations import pages
+    from recall.service.investigations.queries import get_investigation
+
+    db = sessions(settings())
+    actor = acting.acting_as(account, retired, db)
+    storage = SqlStorage(db)
+    with _refusals(), acting.recorded(actor, f"investigation.{action}", investigation_id):
+        found = get_investigation(storage, investigation_id)
+        scope = pages.scoped(found.jurisdiction, found.expert_ids)
+        verb = _VERBS[action]
+        acting.permit(actor, scope, action=verb, noun=NOUN, identifier=investigation_id)
+        yield storage, actor
+
+
 @app.command()
 def assign(
     investigation_id: InvestigationId,
     size: Annotated[int, typer.Option("--size", min=1, help="Experts on the panel.")] = 2,
-    actor: Annotated[
-        str | None, typer.Option("--actor", help="Who assigns (default: cli:<login>).")
-    ] = None,
+    as_: AsAccount = None,
+    actor: RetiredActor = None,
 ) -> None:
     """Choose an expert panel by the policy (never experts linked to the manufacturer)."""
     from recall.service.investigations.commands import assign_experts
 
-    who = actor or f"cli:{getpass.getuser()}"
-    with _refusals():
-        done = assign_experts(_storage(), investigation_id, actor=who, topics=_topics(), size=size)
+    with _deciding(as_, actor, "assign", investigation_id) as (storage, who):
+        done = assign_experts(
+            storage, investigation_id, actor=who.account_id, topics=_topics(), size=size
+        )
     for line in done.panel.explain():
         console.print(escape(line))
     panel = ", ".join(done.investigation.expert_ids)
@@ -271,7 +302,8 @@ def conclude_(
     *,
     decision: Annotated[DecisionChoice, typer.Option("--decision", help="The panel's decision.")],
     reason: Reason,
-    actor: Actor,
+    as_: AsAccount = None,
+    actor: RetiredActor = None,
     risk_level: Annotated[
         RiskChoice | None,
         typer.Option("--risk-level", help="Needed for defect_confirmed (EU Safety Gate)."),
@@ -284,13 +316,13 @@ def conclude_(
     from recall.domain.investigations import Decision, RiskLevel
     from recall.service.investigations.commands import conclude
 
-    with _refusals():
+    with _deciding(as_, actor, "conclude", investigation_id) as (storage, who):
         inv = conclude(
-            _storage(),
+            storage,
             investigation_id,
             decision=Decision(decision.value),
             reason=reason,
-            actor=actor,
+            actor=who.account_id,
             topics=_topics(),
             risk_level=RiskLevel(risk_level.value) if risk_level else None,
             hazard_description=hazard,
@@ -301,13 +333,18 @@ def conclude_(
 
 
 @app.command("request-recall")
-def request_recall_(investigation_id: InvestigationId, reason: Reason, actor: Actor) -> None:
+def request_recall_(
+    investigation_id: InvestigationId,
+    reason: Reason,
+    as_: AsAccount = None,
+    actor: RetiredActor = None,
+) -> None:
     """Ask the manufacturer to recall; only after a confirmed defect."""
     from recall.service.investigations.commands import request_recall
 
-    with _refusals():
+    with _deciding(as_, actor, "request_recall", investigation_id) as (storage, who):
         inv = request_recall(
-            _storage(), investigation_id, reason=reason, actor=actor, topics=_topics()
+            storage, investigation_id, reason=reason, actor=who.account_id, topics=_topics()
         )
     console.print(
         f"recall requested (已要求召回) for {investigation_id}: {_state(inv.state.value)}"

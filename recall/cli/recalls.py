@@ -1,4 +1,8 @@
-"""`recall recalls …`: recall implementation and effectiveness (召回实施与效果评估)."""
+"""`recall recalls …`: recall implementation and effectiveness (召回实施与效果评估).
+
+Decisions (evaluate, close) are taken as an API account, `--as ACCOUNT_ID`: the same scope
+rule, actor and audit log as the API (`recall.cli.acting`).
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from recall.cli import acting
+from recall.cli.acting import AsAccount, RetiredActor
 from recall.cli.common import check_scope, console, fail, sessions, settings
 
 if TYPE_CHECKING:
@@ -46,7 +52,6 @@ class StateChoice(StrEnum):
 
 
 RecallId = Annotated[str, typer.Argument(help="Recall id (see `recall recalls list`).")]
-Actor = Annotated[str, typer.Option("--actor", help="Who decides (kept in the audit trail).")]
 
 
 def _pct(value: float | None, digits: int = 1) -> str:
@@ -294,13 +299,31 @@ def _deadline_table(d: RecallDossier) -> Table:
     return table
 
 
+@contextmanager
+def _deciding(
+    account: str | None, retired: str | None, action: str, recall_id: str
+) -> Iterator[tuple[Storage, acting.Actor]]:
+    """Act as the account on the recall, as the API's routes do: refusals explained, the
+    scope checked by `decide`, the outcome audited as `recall.<action>`."""
+    from recall.adapters.db.storage import SqlStorage
+    from recall.service.recalls.pages import scope_of_recall
+
+    db = sessions(settings())
+    actor = acting.acting_as(account, retired, db)
+    storage = SqlStorage(db)
+    with _refusals(), acting.recorded(actor, f"recall.{action}", recall_id):
+        scope = scope_of_recall(storage, recall_id)
+        acting.permit(actor, scope, action=action, noun="recall", identifier=recall_id)
+        yield storage, actor
+
+
 @app.command()
-def evaluate(recall_id: RecallId, actor: Actor) -> None:
+def evaluate(recall_id: RecallId, as_: AsAccount = None, actor: RetiredActor = None) -> None:
     """Judge a completed recall (effective / partially / ineffective) and record the verdict."""
     from recall.service.recalls import commands
 
-    with _refusals():
-        outcome = commands.evaluate(_storage(), recall_id, actor=actor, now=datetime.now(UTC))
+    with _deciding(as_, actor, "evaluate", recall_id) as (storage, who):
+        outcome = commands.evaluate(storage, recall_id, actor=who.account_id, now=datetime.now(UTC))
     e = outcome.evaluation
     console.print(f"recall {escape(recall_id)}: completed → [bold]evaluated[/]")
     console.print(f"verdict (评估结论): [bold]{e.verdict}[/]")
@@ -312,20 +335,25 @@ def evaluate(recall_id: RecallId, actor: Actor) -> None:
     console.print(f"FDA effectiveness-check level: {outcome.fda.level} ({outcome.fda.reason})")
     for reason in e.reasons:
         console.print(f"  • {escape(reason)}")
-    console.print(f"next: recall recalls close {escape(recall_id)} --actor … --reason …")
+    console.print(
+        f"next: recall recalls close {escape(recall_id)} --as {who.account_id} --reason …"
+    )
 
 
 @app.command()
 def close(
     recall_id: RecallId,
-    actor: Actor,
     reason: Annotated[str, typer.Option("--reason", help="Why (kept in the audit trail).")],
+    as_: AsAccount = None,
+    actor: RetiredActor = None,
 ) -> None:
     """File the closure: evaluated → closed (nothing may change afterwards)."""
     from recall.service.recalls import commands
 
-    with _refusals():
-        commands.close(_storage(), recall_id, actor=actor, reason=reason, now=datetime.now(UTC))
+    with _deciding(as_, actor, "close", recall_id) as (storage, who):
+        commands.close(
+            storage, recall_id, actor=who.account_id, reason=reason, now=datetime.now(UTC)
+        )
     console.print(f"recall {escape(recall_id)}: evaluated → [bold]closed[/]")
     console.print(f"next: recall recalls report {escape(recall_id)} --output closure.html")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -10,51 +9,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from recall.adapters.db.models import Expert, InvestigationRow, OutboxRow
-from recall.adapters.db.storage import SqlStorage
+from recall.adapters.db.models import InvestigationRow, OutboxRow
 from recall.cli.common import sessions
 from recall.config import load_settings
-from recall.service.investigations.signals import handle_signals
-from recall.service.ports import OutputTopics
-from schemas.risk import SignalRaised
+from tests.support.cli_accounts import account
 
+from .investigation_seed import PRODUCT, USCC, open_investigation
 from .support import Invoke
-
-USCC = "91140100MA0L2K3M4N"
-PRODUCT = f"{USCC}/acme/k-1"
-TOPICS = OutputTopics()
-
-
-def _signal(signal_id: str = "sig-1") -> SignalRaised:
-    return SignalRaised(
-        signal_id=signal_id,
-        product_key=PRODUCT,
-        hazard="electric_shock",
-        category="appliances",
-        jurisdiction="140105",
-        method="ears_c2",
-        risk_level="serious",
-        day="2024-03-01",
-        observed=7.0,
-        expected=1.5,
-        statistic=4.2,
-        threshold=3.0,
-        window="2024-W09",
-        explanation=("7 shocks in week 9", "expected 1.5"),
-        trigger_event_id="ev-1",
-        raised_at=datetime(2024, 3, 1, 9, tzinfo=UTC),
-    )
-
-
-def _expert(expert_id: str, jurisdiction: str, *, linked: tuple[str, ...] = ()) -> Expert:
-    return Expert(
-        expert_id=expert_id,
-        name=f"专家 {expert_id}",
-        jurisdiction=jurisdiction,
-        categories=["appliances"],
-        linked_firms=list(linked),
-        active=True,
-    )
 
 
 @pytest.fixture
@@ -65,18 +26,13 @@ def db(recall_cli: Invoke) -> sessionmaker[Session]:
 
 @pytest.fixture
 def opened(db: sessionmaker[Session]) -> str:
-    """One opened investigation and four experts; EXP-001 (best ranked) works for the maker."""
-    outcome = handle_signals(SqlStorage(db), [_signal()], topics=TOPICS)
-    with db.begin() as session:
-        session.add_all(
-            [
-                _expert("EXP-001", "140105", linked=(USCC,)),
-                _expert("EXP-002", "140105"),
-                _expert("EXP-003", "140100"),
-                _expert("EXP-004", "310101"),
-            ]
-        )
-    return outcome.opened[0]
+    return open_investigation(db)
+
+
+@pytest.fixture
+def director(db: sessionmaker[Session]) -> str:
+    """The id of a provincial regulator's account: the investigations' region is in its area."""
+    return account(db, "省局 director", region="140000")
 
 
 def _head(db: sessionmaker[Session], investigation_id: str) -> InvestigationRow:
@@ -124,9 +80,9 @@ def test_show_prints_evidence_audit_and_next_actions(recall_cli: Invoke, opened:
 
 
 def test_assign_excludes_the_expert_linked_to_the_manufacturer(
-    recall_cli: Invoke, db: sessionmaker[Session], opened: str
+    recall_cli: Invoke, db: sessionmaker[Session], opened: str, director: str
 ) -> None:
-    result = recall_cli("investigations", "assign", opened, "--actor", "zhang")
+    result = recall_cli("investigations", "assign", opened, "--as", director)
     assert result.exit_code == 0, result.output
     assert "EXP-001: excluded (conflict_of_interest)" in result.output
     assert "chosen EXP-002: eligible, same jurisdiction, load 0" in result.output
@@ -135,31 +91,31 @@ def test_assign_excludes_the_expert_linked_to_the_manufacturer(
     assert head.expert_ids == ["EXP-002", "EXP-003"]
     event = _outbox(db)[f"{opened}:1"]
     assert event["topic"] == "investigations.events"
-    assert (event["action"], event["actor"], event["state"]) == ("assign", "zhang", "assigned")
+    assert (event["action"], event["actor"], event["state"]) == ("assign", director, "assigned")
 
 
 def test_assign_refuses_a_panel_larger_than_the_eligible_pool(
-    recall_cli: Invoke, db: sessionmaker[Session], opened: str
+    recall_cli: Invoke, db: sessionmaker[Session], opened: str, director: str
 ) -> None:
-    result = recall_cli("investigations", "assign", opened, "--size", "4")
+    result = recall_cli("investigations", "assign", opened, "--size", "4", "--as", director)
     assert result.exit_code == 1
     assert "no eligible panel of 4" in result.output
     assert _head(db, opened).state == "opened"
 
 
 def test_conclude_then_request_recall_writes_events_and_alerts(
-    recall_cli: Invoke, db: sessionmaker[Session], opened: str
+    recall_cli: Invoke, db: sessionmaker[Session], opened: str, director: str
 ) -> None:
-    assert recall_cli("investigations", "assign", opened).exit_code == 0
+    assert recall_cli("investigations", "assign", opened, "--as", director).exit_code == 0
     concluded = recall_cli(
         "investigations", "conclude", opened, "--decision", "defect_confirmed",
         "--reason", "insulation fails GB 4706.1 clause 13", "--risk-level", "serious",
-        "--hazard", "live parts reachable when the lid is open", "--actor", "panel",
+        "--hazard", "live parts reachable when the lid is open", "--as", director,
     )  # fmt: skip
     assert concluded.exit_code == 0, concluded.output
     assert "concluded (defect_confirmed)" in concluded.output
     recalled = recall_cli(
-        "investigations", "request-recall", opened, "--reason", "serious risk", "--actor", "li"
+        "investigations", "request-recall", opened, "--reason", "serious risk", "--as", director
     )
     assert recalled.exit_code == 0, recalled.output
     head = _head(db, opened)
@@ -179,30 +135,30 @@ def test_conclude_then_request_recall_writes_events_and_alerts(
 
 
 def test_illegal_transitions_exit_1_with_what_is_allowed(
-    recall_cli: Invoke, db: sessionmaker[Session], opened: str
+    recall_cli: Invoke, db: sessionmaker[Session], opened: str, director: str
 ) -> None:
     early = recall_cli(
         "investigations", "conclude", opened, "--decision", "no_defect", "--reason", "x",
-        "--actor", "panel",
+        "--as", director,
     )  # fmt: skip
     assert early.exit_code == 1
     assert "cannot conclude investigation" in early.output
     assert "it is opened; allowed actions: attach_evidence, assign" in early.output
-    assert recall_cli("investigations", "assign", opened).exit_code == 0
+    assert recall_cli("investigations", "assign", opened, "--as", director).exit_code == 0
     first = recall_cli(
         "investigations", "conclude", opened, "--decision", "no_defect", "--reason",
-        "tests pass", "--actor", "panel",
+        "tests pass", "--as", director,
     )  # fmt: skip
     assert first.exit_code == 0, first.output
     again = recall_cli(
         "investigations", "conclude", opened, "--decision", "no_defect", "--reason",
-        "again", "--actor", "panel",
+        "again", "--as", director,
     )  # fmt: skip
     assert again.exit_code == 1
     assert "it is concluded (no_defect); allowed actions: none" in again.output
     assert "nothing more can happen" in again.output
     recall = recall_cli(
-        "investigations", "request-recall", opened, "--reason", "r", "--actor", "li"
+        "investigations", "request-recall", opened, "--reason", "r", "--as", director
     )
     assert recall.exit_code == 1
     assert "cannot request_recall" in recall.output
@@ -210,12 +166,12 @@ def test_illegal_transitions_exit_1_with_what_is_allowed(
 
 
 def test_defect_needs_risk_level_and_unknown_ids_are_refused(
-    recall_cli: Invoke, opened: str
+    recall_cli: Invoke, opened: str, director: str
 ) -> None:
-    assert recall_cli("investigations", "assign", opened).exit_code == 0
+    assert recall_cli("investigations", "assign", opened, "--as", director).exit_code == 0
     missing = recall_cli(
         "investigations", "conclude", opened, "--decision", "defect_confirmed",
-        "--reason", "r", "--actor", "panel",
+        "--reason", "r", "--as", director,
     )  # fmt: skip
     assert missing.exit_code == 1
     assert "defect_confirmed needs a risk_level" in missing.output

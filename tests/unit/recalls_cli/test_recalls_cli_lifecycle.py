@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from recall.adapters.db.models import RecallRow, RecallTransitionRow
+from tests.support.cli_accounts import account, audited
 from tests.unit.recalls_cli.recalls_cli_support import (
     AFFECTED,
     corrected_at,
@@ -78,12 +79,14 @@ def test_report_writes_html_with_curve(db: sessionmaker[Session], tmp_path: Path
 
 
 def test_evaluate_then_close_records_verdict_and_audit(db: sessionmaker[Session]) -> None:
-    result = run("recalls", "evaluate", DONE, "--actor", "inspector.li")
+    inspector = account(db, "inspector.li", region="140000")
+    result = run("recalls", "evaluate", DONE, "--as", inspector)
     assert result.exit_code == 0, result.output
     assert "verdict (评估结论): effective" in result.output
+    assert f"recall recalls close {DONE} --as {inspector} --reason" in result.output
     row = _row(db, DONE)
     assert (row.state, row.verdict) == ("evaluated", "effective")
-    closed = run("recalls", "close", DONE, "--actor", "inspector.li", "--reason", "report filed")
+    closed = run("recalls", "close", DONE, "--as", inspector, "--reason", "report filed")
     assert closed.exit_code == 0, closed.output
     assert _row(db, DONE).state == "closed"
     with db() as session:
@@ -93,15 +96,33 @@ def test_evaluate_then_close_records_verdict_and_audit(db: sessionmaker[Session]
             .order_by(RecallTransitionRow.position)
         ).all()
     assert [s.to_state for s in steps][-2:] == ["evaluated", "closed"]
-    assert steps[-2].who == "inspector.li"
+    assert steps[-2].who == steps[-1].who == inspector  # the account, as the API records it
     assert steps[-2].why.startswith("effective: adjusted rate 66.5%")
-    again = run("recalls", "close", DONE, "--actor", "x", "--reason", "again")
+    again = run("recalls", "close", DONE, "--as", inspector, "--reason", "again")
     assert again.exit_code == 1
     assert "terminal state" in again.output
+    assert [entry[:3] for entry in audited(db, inspector)] == [
+        ("recall.evaluate", DONE, "done"),
+        ("recall.close", DONE, "done"),
+        ("recall.close", DONE, "refused"),
+    ]
+
+
+def test_deciding_needs_an_account_whose_area_holds_the_recall(db: sessionmaker[Session]) -> None:
+    shanghai = account(db, "上海", region="310000")
+    elsewhere = run("recalls", "evaluate", DONE, "--as", shanghai)
+    assert elsewhere.exit_code == 1
+    assert f"recall {DONE} (region 140105) is outside the area" in " ".join(
+        elsewhere.output.split()
+    )
+    assert _row(db, DONE).state == "completed"
+    assert [entry[:3] for entry in audited(db, shanghai)] == [("recall.evaluate", DONE, "denied")]
+    retired = run("recalls", "close", DONE, "--actor", "inspector.li", "--reason", "r")
+    assert retired.exit_code == 1 and "--actor was replaced by --as" in retired.output
 
 
 def test_evaluate_refuses_a_recall_still_in_progress(db: sessionmaker[Session]) -> None:
-    result = run("recalls", "evaluate", OPEN, "--actor", "inspector.li")
+    result = run("recalls", "evaluate", OPEN, "--as", account(db, "li", region="140100"))
     assert result.exit_code == 1
     assert "is in_progress; cannot move to evaluated" in result.output
     row = _row(db, OPEN)
