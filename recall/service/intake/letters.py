@@ -42,11 +42,20 @@ _LONGEST_UUID_FORM = len("urn:uuid:") + 36
 
 
 def field_error(field: str, message: str) -> dict[str, str]:
-    """One field error, bounded and redacted: messages may quote what a station sent."""
+    """One field error, bounded and redacted: messages may quote what a station sent.
+
+    A NUL, which a JSON string may carry (`\\u0000`) and a validation message quotes, is
+    spelled `\\x00`: PostgreSQL text cannot hold the character, so the letter would be refused
+    and stored as `storage_refused`, the record's real reason lost.
+    """
     return {
-        "field": redact_text(field[:200])[0],
-        "message": redact_text(message[:MAX_ERROR_TEXT])[0],
+        "field": _no_nul(redact_text(field[:200])[0]),
+        "message": _no_nul(redact_text(message[:MAX_ERROR_TEXT])[0]),
     }
+
+
+def _no_nul(text: str) -> str:
+    return text.replace("\x00", "\\x00")
 
 
 def bounded(errors: Sequence[dict[str, str]]) -> FieldErrors:

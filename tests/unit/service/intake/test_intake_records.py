@@ -200,6 +200,21 @@ def test_anything_but_a_readable_uuid_claims_no_event_id(value: bytes) -> None:
     assert claimed_event_id(value) is None
 
 
+def test_a_nul_quoted_by_a_validation_message_is_spelled_out() -> None:
+    """PostgreSQL text cannot hold NUL: a letter quoting one would be refused by the store."""
+    extra: dict[str, Any] = {"extra\x00field": 1}
+    record = raw(injury_event(event_id="\x00" * 36, **extra))
+    outcome = process_record(record, RULES, NOW)
+    assert isinstance(outcome, Rejected) and outcome.reason.value == "schema"
+    row = dead_letter_row(outcome.dead_letter, outcome.event_id)
+    assert row is not None and row["event_id"] is None
+    texts = [row["detail"], *(v for e in row["errors"] for v in e.values())]
+    assert not any("\x00" in text for text in texts)
+    assert "found `\\x00`" in row["detail"]
+    assert "extra\\x00field" in row["detail"]
+    assert row["original"] == record.value  # the bytes themselves are kept as sent
+
+
 def test_an_oversize_records_letter_has_no_event_id() -> None:
     value = orjson.dumps({"event_id": EVENT_ID, "pad": "x" * 70_000})
     outcome = process_record(raw_bytes(value), RULES, NOW)
