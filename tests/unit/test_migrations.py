@@ -70,3 +70,41 @@ def _letter(offset: int, reporter: str | None, original: bytes, at: datetime) ->
         "original": original,
         "detail": "",
     }
+
+
+def test_0009_gives_stations_the_time_of_their_newest_stored_event(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'seen.db'}"
+    upgrade(url, "0008")
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        for station, kept in (("st-1", None), ("st-2", None), ("st-3", "2026-02-01 00:00:00")):
+            connection.execute(
+                text(
+                    "INSERT INTO stations (station_id, kind, name, jurisdiction, enabled,"
+                    " last_seen_at) VALUES (:s, 'hospital', :s, '140105', 1, :seen)"
+                ),
+                {"s": station, "seen": kept},
+            )
+        for n, (reporter, at) in enumerate(
+            [("st-1", "2026-01-01 08:00:00"), ("st-1", "2026-01-03 08:00:00"),
+             ("st-3", "2026-01-05 08:00:00")]
+        ):  # fmt: skip
+            connection.execute(
+                text(
+                    "INSERT INTO events (event_id, reporter_id, type, jurisdiction, sent_at,"
+                    " received_at, source_topic, source_partition, source_offset, payload)"
+                    " VALUES (:e, :r, 'injury_report', '140105', :at, :at, 'intake.raw', 0,"
+                    " :n, '{}')"
+                ),
+                {"e": f"e-{n}", "r": reporter, "at": at, "n": n},
+            )
+    upgrade(url)
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT station_id, last_seen_at FROM stations"))
+        seen: dict[str, str | None] = {row[0]: row[1] for row in rows}
+    engine.dispose()
+    assert seen == {
+        "st-1": "2026-01-03 08:00:00",  # its newest event
+        "st-2": None,  # never heard from
+        "st-3": "2026-02-01 00:00:00",  # kept: already set, and newer
+    }
