@@ -8,6 +8,8 @@ resources added later are walked without touching this module:
   regulator every `region`/`jurisdiction` in the body lies in its area; when the JSON page is
   the last one, the CSV has as many rows and the NDJSON the same items in the same order;
 - a **detail** (GET with an id): outside the scope it is 404 with the body of a missing id;
+- a **submission** (`GET /submissions/{event_id}`): a station or firm reads the refusal of its
+  own events; anyone else's event reads exactly as an id never seen (no existence leak);
 - an **action** (any other method): outside the scope it is 404 with the body of a missing id,
   inside the scope for a role that may not act it is 403, and a 403 or 404 changes nothing
   (every table compared before and after, the audit log only gaining `denied` entries, and
@@ -58,6 +60,8 @@ ACTING = {"investigation_id": {Role.REGULATOR}, "recall_id": {Role.REGULATOR}}
 SEEN_IN_SCOPE = {"investigation_id", "recall_id"}
 """Kinds whose detail must answer 200 inside the scope (elsewhere only < 500 is required)."""
 MISSING = "zz-missing-0042"
+UNSEEN_EVENT = "00000000-0000-4000-8000-00000000dead"
+"""An event id no record ever claimed: what another reporter's submission must look like."""
 REGION_KEYS = {"region", "jurisdiction"}
 CODE = re.compile(r"^[0-9]{6}$")
 
@@ -180,7 +184,9 @@ class Walker:
         for op in self.ops:
             if op.public:
                 continue
-            if op.method == "GET" and not op.params:
+            if op.method == "GET" and op.params == ("event_id",):
+                self._submissions(principal, op, world)
+            elif op.method == "GET" and not op.params:
                 self._list(principal, op, world, region_filter)
             elif op.method == "GET":
                 self._details(principal, op, world)
@@ -273,6 +279,27 @@ class Walker:
             else:
                 _same_as_missing(response, missing, identifier, (who, op.path))
                 self.tally["detail outside scope = 404 as missing"] += 1
+
+    def _submissions(self, who: Principal, op: Operation, world: World) -> None:
+        """A reporter reads the fate of its own events only; anyone else's reads exactly as an
+        id never seen (`pending`, or the role's 403), so an answer never tells that it exists."""
+        unseen = self.client.get(_url(op, UNSEEN_EVENT))
+        assert unseen.status_code in (200, 403), (who, op.path, unseen.text)
+        for (field_name, identifier), obj in world.items():
+            if field_name != "event_id":
+                continue
+            response = self.client.get(_url(op, identifier))
+            assert response.status_code < 500, (who, op.path, identifier, response.text)
+            own = who.role in (Role.STATION, Role.FIRM) and who.station_id == obj.station_id
+            if own:
+                assert response.status_code == 200, (who, op.path, identifier, response.text)
+                assert response.json()["state"] == "rejected", (who, identifier, response.text)
+                self.tally["own submission: its refusal answered"] += 1
+            else:
+                seen = response.text.replace(identifier, "<id>")
+                assert response.status_code == unseen.status_code, (who, identifier)
+                assert seen == unseen.text.replace(UNSEEN_EVENT, "<id>"), (who, seen, unseen.text)
+                self.tally["another reporter's submission = as never seen"] += 1
 
     # -- actions -------------------------------------------------------------------------
     def _actions(self, who: Principal, op: Operation, world: World) -> World:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import random
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -156,6 +157,8 @@ def read_world(db: sessionmaker[Session]) -> dict[tuple[str, str], Scoped]:
             key = f"{dl.source_partition}/{dl.source_offset}"
             reporter = dl.reporter_id or ""
             world["dead_letter", key] = Scoped(stations.get(reporter), station_id=reporter)
+            if dl.event_id:  # what `GET /submissions/{event_id}` answers about
+                world["event_id", dl.event_id] = Scoped(stations.get(reporter), station_id=reporter)
     return world
 
 
@@ -228,6 +231,7 @@ def _letters(db: sessionmaker[Session], letters: list[tuple[str, int]]) -> None:
                         original_size=2,
                         original_sha256="0" * 64,
                         detail="",
+                        event_id=str(uuid.UUID(int=offset + 1)),
                     )
                 )
                 offset += 1
