@@ -4,6 +4,9 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 RECALL := $(VENV)/bin/recall
 STAMP := $(VENV)/.installed
+# The dashboard's browser libraries (ECharts), from npm per the committed package-lock.json.
+ASSETS := recall/api/dashboard/assets
+ASSETS_STAMP := $(ASSETS)/node_modules/.installed
 
 .PHONY: help setup system-deps demo test test-unit lint typecheck bench clean
 
@@ -16,15 +19,21 @@ $(STAMP): pyproject.toml
 	$(VENV)/bin/pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-setup: $(STAMP) ## Create .venv and install the project with its dev tools
+# `npm ci` empties node_modules first, so the stamp inside it goes whenever the tree does.
+$(ASSETS_STAMP): $(ASSETS)/package-lock.json $(ASSETS)/package.json
+	@command -v npm >/dev/null || { echo "npm is missing: run 'make system-deps' (Debian's nodejs and npm)" >&2; exit 1; }
+	npm ci --no-audit --no-fund --prefix $(ASSETS)
+	touch $@
 
-system-deps: ## Install Java, Maven and PostgreSQL from Debian packages when missing (needs root)
+setup: $(STAMP) $(ASSETS_STAMP) ## Create .venv, install the project with its dev tools, npm ci the dashboard's assets
+
+system-deps: ## Install Java, Maven, PostgreSQL, Node/npm and Chromium from Debian packages when missing (needs root)
 	@bash scripts/install-system-deps.sh
 
 demo: system-deps setup ## Install, start the broker and a worker, simulate stations, print a summary
 	$(RECALL) demo
 
-test: system-deps setup ## Run every test: unit, then integration against a real Kafka and PostgreSQL
+test: system-deps setup ## Run every test: unit, integration (real Kafka, PostgreSQL), browser (headless Chromium)
 	$(PY) -m pytest
 
 test-unit: setup ## Run only the fast pure tests

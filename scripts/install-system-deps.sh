@@ -2,7 +2,9 @@
 # Install the system packages recall-tracker needs, from Debian's archive, when missing.
 # Java 17 + Maven run the local Apache Kafka broker; PostgreSQL is used by the test suite;
 # Prometheus's promtool tests the alert rules; WeasyPrint (the closure report's PDF) loads
-# Pango, HarfBuzz and fontconfig at run time and needs a font with Chinese glyphs.
+# Pango, HarfBuzz and fontconfig at run time and needs a font with Chinese glyphs. npm fetches
+# the dashboard's browser libraries at install time (`make setup`); the browser tests drive
+# Debian's headless Chromium through its chromedriver.
 set -euo pipefail
 
 missing=()
@@ -10,6 +12,10 @@ command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null || missing+=(maven)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v promtool >/dev/null || missing+=(prometheus)  # promtool proves the alert rules
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)  # ECharts for the dashboard, from package-lock.json
+command -v chromium >/dev/null || missing+=(chromium)  # the browser tests (tests/browser)
+command -v chromedriver >/dev/null || missing+=(chromium-driver)  # selenium drives Chromium
 
 # Shared libraries by soname, as the dynamic loader sees them (read once: `ldconfig -p | grep -q`
 # can die of SIGPIPE under pipefail). libpango pulls in GLib, HarfBuzz and libfontconfig.
