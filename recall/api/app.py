@@ -21,6 +21,7 @@ from recall.adapters.db.engine import make_engine, make_session_factory
 from recall.adapters.db.listings import SqlListings
 from recall.adapters.db.storage import SqlStorage
 from recall.api.auth import AuthLimits, install_auth
+from recall.api.dashboard import install_dashboard
 from recall.api.docs import install_docs
 from recall.api.oidc import OidcConfig
 from recall.api.problems import install_problem_handlers
@@ -82,6 +83,7 @@ def create_api(
     app.state.intake_publisher = submissions.intake_publisher(settings)
     install_problem_handlers(app)
     install_docs(app, OPENAPI_URL)
+    install_dashboard(app)
     app.add_api_route("/healthz", healthz, methods=["GET"], response_model=Health, tags=["health"])
     for module in (
         investigations,

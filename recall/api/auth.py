@@ -39,6 +39,7 @@ every other token to `AuthState.verify`, which unset is
 
 from __future__ import annotations
 
+import hmac
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -62,6 +63,9 @@ from recall.service.accounts.ports import AccountStorage, AuditOutcome, AuditRec
 from recall.service.accounts.tokens import token_id_of
 
 __all__ = [
+    "CSRF_COOKIE",
+    "CSRF_HEADER",
+    "SESSION_COOKIE",
     "AuthLimits",
     "AuthMetrics",
     "AuthProblem",
@@ -70,6 +74,7 @@ __all__ = [
     "count_denial",
     "current_principal",
     "install_auth",
+    "verify_token",
 ]
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -196,10 +201,8 @@ async def current_principal(request: Request) -> Principal:
     """The authenticated principal, or 401 (problem+json) when there is none, 429 when throttled."""
     # The failure windows are touched only here, on the event loop's thread: no lock needed.
     state = _state(request)
-    address = request.client.host if request.client else "unknown"
-    now = state.clock()
-    _refuse_if_throttled(state, address, None, now)
-    token = _bearer(request.headers.get("authorization"))
+    _refuse_if_throttled(state, _address(request), None, state.clock())
+    token = _bearer(request.headers.get("authorization")) or _session_token(request)
     if token is None:
         state.metrics.failures.labels(reason="missing").inc()
         raise AuthProblem(
@@ -209,6 +212,15 @@ async def current_principal(request: Request) -> Principal:
             kind="unauthorized",
             headers={"WWW-Authenticate": _CHALLENGE},
         )
+    return await verify_token(request, token)
+
+
+async def verify_token(request: Request, token: str) -> Principal:
+    """The principal of `token`, with the same throttling, metrics and answers as every request:
+    the dashboard's sign-in form checks a pasted token through here."""
+    state = _state(request)
+    address = _address(request)
+    now = state.clock()
     _refuse_if_throttled(state, address, state.throttle_key(token), now)
     try:
         result = await run_in_threadpool(state.check, token)
@@ -266,6 +278,41 @@ def _state(request: Request) -> AuthState:
     if not isinstance(state, AuthState):
         raise RuntimeError("authentication is not installed: call install_auth(app, …) first")
     return state
+
+
+SESSION_COOKIE = "recall_session"
+"""The dashboard's sign-in: the account's bearer token in an HttpOnly, SameSite=Strict cookie."""
+CSRF_COOKIE = "recall_csrf"
+CSRF_HEADER = "x-csrf-token"
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _session_token(request: Request) -> str | None:
+    """The dashboard session's token; a state-changing request must also echo the CSRF cookie.
+
+    SameSite=Strict already keeps other sites' forms from sending the cookie; the
+    double-submit token (a cookie page scripts can read, echoed in a header that other
+    origins cannot set) is the second lock, for browsers or proxies that ignore SameSite.
+    """
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    if request.method not in _SAFE_METHODS:
+        expected = request.cookies.get(CSRF_COOKIE, "")
+        echoed = request.headers.get(CSRF_HEADER, "")
+        if not expected or not hmac.compare_digest(expected.encode(), echoed.encode()):
+            raise AuthProblem(
+                403,
+                f"a change made with the dashboard's session needs the `{CSRF_HEADER}` header"
+                f" equal to the `{CSRF_COOKIE}` cookie; reload the page and try again",
+                kind="csrf",
+                headers={},
+            )
+    return token
+
+
+def _address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 def _bearer(header: str | None) -> str | None:

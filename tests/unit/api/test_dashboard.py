@@ -1,0 +1,190 @@
+"""The dashboard's frame: sign-in with a token, the session cookie on the API, CSRF, languages.
+
+The pages' data come from the API's own endpoints (tested elsewhere, scope included); here:
+who gets in, what the cookie may do, and that both catalogues say everything the pages say.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from recall.adapters.db.account_store import SqlAccountStorage
+from recall.api.dashboard import i18n, routes
+from recall.domain.access import Role
+from recall.service.accounts.commands import NewAccount, add_account, disable_account
+
+FORM = {"content-type": "application/x-www-form-urlencoded"}
+DASHBOARD = Path(routes.__file__).parent
+
+
+def _token(db: sessionmaker[Session], region: str = "140100") -> tuple[str, str]:
+    issued = add_account(
+        SqlAccountStorage(db),
+        NewAccount(f"regulator {region}", Role.REGULATOR, region=region),
+        by="cli:test",
+        at=datetime.now(UTC),
+    )
+    return issued.token, issued.account.account_id
+
+
+def _client(app: FastAPI) -> TestClient:
+    return TestClient(app, raise_server_exceptions=False)
+
+
+def _sign_in(client: TestClient, token: str) -> None:
+    response = client.post("/dashboard/login", content=f"token={token}", headers=FORM,
+                           follow_redirects=False)  # fmt: skip
+    assert response.status_code == 303, response.text
+    assert response.headers["location"] == "/dashboard"
+
+
+def test_pages_need_a_session_and_send_the_browser_to_sign_in(app: FastAPI) -> None:
+    response = _client(app).get("/dashboard", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/dashboard/login"
+
+
+def test_a_valid_token_signs_in_and_the_header_names_the_scope(
+    app: FastAPI, db: sessionmaker[Session]
+) -> None:
+    client = _client(app)
+    token, _ = _token(db)
+    _sign_in(client, token)
+    session = client.cookies.get("recall_session")
+    assert session == token
+    page = client.get("/dashboard?lang=zh_CN")
+    assert page.status_code == 200
+    assert "监管部门 · 140100" in page.text
+    assert "<h1>总览" in page.text
+
+
+def test_the_session_cookie_is_httponly_and_strict(app: FastAPI, db: sessionmaker[Session]) -> None:
+    token, _ = _token(db)
+    response = _client(app).post(
+        "/dashboard/login", content=f"token={token}", headers=FORM, follow_redirects=False
+    )
+    cookies = response.headers.get_list("set-cookie")
+    session = next(c for c in cookies if c.startswith("recall_session="))
+    csrf = next(c for c in cookies if c.startswith("recall_csrf="))
+    assert "HttpOnly" in session
+    assert "SameSite=strict" in session
+    assert "HttpOnly" not in csrf  # the page's script must read it to echo it
+
+
+@pytest.mark.parametrize("token", ["rt1_nope_nope", "not-a-token", ""])
+def test_a_bad_token_is_refused_with_the_reason_in_the_page(app: FastAPI, token: str) -> None:
+    response = _client(app).post("/dashboard/login?lang=en", content=f"token={token}", headers=FORM)
+    assert response.status_code in (400, 401)
+    assert 'role="alert"' in response.text
+    assert "recall_session" not in response.headers.get("set-cookie", "")
+
+
+def test_a_disabled_account_loses_the_dashboard_at_once(
+    app: FastAPI, db: sessionmaker[Session]
+) -> None:
+    client = _client(app)
+    token, account_id = _token(db)
+    _sign_in(client, token)
+    assert client.get("/dashboard", follow_redirects=False).status_code == 200
+    disable_account(SqlAccountStorage(db), account_id, by="cli:test", at=datetime.now(UTC))
+    assert client.get("/dashboard", follow_redirects=False).status_code == 303
+    assert client.get("/investigations").status_code == 401
+
+
+def test_the_cookie_reads_the_api_but_a_change_needs_the_csrf_echo(
+    app: FastAPI, db: sessionmaker[Session]
+) -> None:
+    client = _client(app)
+    token, _ = _token(db)
+    _sign_in(client, token)
+    assert client.get("/investigations").status_code == 200
+    refused = client.post("/investigations/inv-1/assign", json={})
+    assert refused.status_code == 403
+    assert refused.json()["type"] == "/problems/csrf"
+    wrong = client.post("/investigations/inv-1/assign", json={}, headers={"x-csrf-token": "x"})
+    assert wrong.status_code == 403
+    echoed = client.post(
+        "/investigations/inv-1/assign",
+        json={},
+        headers={"x-csrf-token": client.cookies["recall_csrf"]},
+    )
+    assert echoed.status_code == 404  # authenticated: the investigation does not exist
+
+
+def test_sign_out_forgets_the_session(app: FastAPI, db: sessionmaker[Session]) -> None:
+    client = _client(app)
+    token, _ = _token(db)
+    _sign_in(client, token)
+    out = client.post("/dashboard/logout", follow_redirects=False)
+    assert out.status_code == 303
+    assert client.get("/dashboard", follow_redirects=False).status_code == 303
+
+
+def test_language_switch_is_remembered(app: FastAPI, db: sessionmaker[Session]) -> None:
+    client = _client(app)
+    token, _ = _token(db)
+    _sign_in(client, token)
+    english = client.get("/dashboard?lang=en")
+    assert '<html lang="en">' in english.text
+    assert "<h1>Overview" in english.text
+    again = client.get("/dashboard")
+    assert "<h1>Overview" in again.text
+    chinese = client.get("/dashboard?lang=zh_CN")
+    assert '<html lang="zh-CN">' in chinese.text
+
+
+def test_accept_language_chooses_when_nothing_else_does() -> None:
+    assert i18n.choose(None, None, "en-GB,en;q=0.9") == "en"
+    assert i18n.choose(None, None, "fr-FR, zh-TW;q=0.5") == "zh_CN"
+    assert i18n.choose(None, None, None) == "zh_CN"
+    assert i18n.choose("en", "zh_CN", "zh") == "en"
+    assert i18n.choose("xx", "en", None) == "en"
+
+
+def test_pages_send_a_strict_content_security_policy(app: FastAPI) -> None:
+    policy = _client(app).get("/dashboard/login").headers["content-security-policy"]
+    assert "script-src 'self'" in policy
+    assert "frame-ancestors 'none'" in policy
+    assert "unsafe-eval" not in policy
+
+
+def test_every_string_the_pages_show_is_translated_in_chinese() -> None:
+    """Templates' `_()` strings and the scripts' JS_MESSAGES all have a Chinese translation."""
+    used = set(routes.JS_MESSAGES) | {title for _, title in routes.PAGES}
+    for template in (DASHBOARD / "templates").glob("*.html"):
+        used |= set(re.findall(r"""_\(\s*"([^"]+)"\s*\)""", template.read_text("utf-8")))
+        used |= set(re.findall(r"""_\(\s*'([^']+)'\s*\)""", template.read_text("utf-8")))
+    with (DASHBOARD / "locale/zh_CN/LC_MESSAGES/messages.po").open("rb") as source:
+        chinese = {m.id: m.string for m in read_po(source) if m.id}
+    missing = sorted(m for m in used if not chinese.get(m))
+    assert not missing, f"untranslated in zh_CN: {missing}"
+    assert len(used) > 40
+
+
+def test_numbers_and_dates_are_formatted_per_language() -> None:
+    moment = datetime(2026, 3, 2, 1, 15, tzinfo=UTC)
+    assert i18n.language("en").number(1234567) == "1,234,567"
+    assert i18n.language("zh_CN").number(1234567) == "1,234,567"
+    assert i18n.language("en").percent(0.256) == "25.6%"
+    assert "2026" in i18n.language("zh_CN").when(moment)
+    assert "09:15" in i18n.language("zh_CN").when(moment)  # China time
+    assert "Mar" in i18n.language("en").when(moment)
+
+
+def test_the_chart_library_is_served_from_the_install_not_a_cdn(app: FastAPI) -> None:
+    response = _client(app).get("/dashboard/vendor/echarts.min.js")
+    if not routes.ECHARTS.is_file():
+        assert response.status_code == 503
+        assert "make setup" in response.text
+        return
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/javascript")
+    assert b"echarts" in response.content[:4096].lower()
