@@ -123,6 +123,11 @@ class InvestigationEvent(Strict):
     at: WireDatetime
     reason: str
     evidence_id: str | None = None
+    jurisdiction: str | None = Field(
+        default=None,
+        description="GB/T 2260 code of the region that scopes the investigation (where its"
+        " signal was raised); null when unknown. Live views filter on it.",
+    )
 
 
 class AlertSeverity(StrEnum):

@@ -55,6 +55,7 @@ def investigation_event(inv: Investigation, position: int) -> InvestigationEvent
         at=entry.at,
         reason=entry.reason,
         evidence_id=_attached_evidence_id(inv, position),
+        jurisdiction=inv.jurisdiction,
     )
 
 
