@@ -83,7 +83,7 @@ def create_api(
     app.state.intake_publisher = submissions.intake_publisher(settings)
     install_problem_handlers(app)
     install_docs(app, OPENAPI_URL)
-    install_dashboard(app)
+    install_dashboard(app, settings)
     app.add_api_route("/healthz", healthz, methods=["GET"], response_model=Health, tags=["health"])
     for module in (
         investigations,

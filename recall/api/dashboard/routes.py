@@ -8,12 +8,14 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from recall.api.auth import CSRF_COOKIE, SESSION_COOKIE, AuthProblem, verify_token
 from recall.api.dashboard import i18n
+from recall.api.dashboard.live import LiveHub
+from recall.config import Settings
 from recall.domain.access import Principal, Role
 
 HERE = Path(__file__).parent
@@ -74,8 +76,11 @@ PAGES = (
 )
 
 
-def install_dashboard(app: FastAPI) -> None:
+def install_dashboard(app: FastAPI, settings: Settings) -> None:
     """Mount the dashboard's routes and assets on `app` (after `install_auth`)."""
+    hub = LiveHub(settings)
+    app.state.live = hub
+    app.router.on_shutdown.append(hub.close)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=HERE / "static"), name="dashboard-static")
     routes: list[tuple[str, Any, list[str]]] = [
         ("", overview, ["GET"]),
@@ -83,6 +88,7 @@ def install_dashboard(app: FastAPI) -> None:
         ("/login", login, ["POST"]),
         ("/logout", logout, ["POST"]),
         ("/vendor/echarts.min.js", echarts, ["GET"]),
+        ("/live", live, ["GET"]),
     ]
     for path, endpoint, methods in routes:
         app.add_api_route(PREFIX + path, endpoint, methods=methods, include_in_schema=False)
@@ -98,6 +104,16 @@ async def echarts(request: Request) -> Response:
         )
     headers = {"Cache-Control": "public, max-age=86400"}
     return Response(ECHARTS.read_bytes(), media_type="text/javascript", headers=headers)
+
+
+async def live(request: Request) -> Response:
+    """Server-sent events of what the account may see (`live.py`); 401 without a session."""
+    principal = await _signed_in(request)
+    if principal is None:
+        return _plain(401, "sign in at /dashboard/login first")
+    hub: LiveHub = request.app.state.live
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    return StreamingResponse(hub.stream(principal), media_type="text/event-stream", headers=headers)
 
 
 async def login_form(request: Request) -> Response:

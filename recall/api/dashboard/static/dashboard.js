@@ -56,8 +56,42 @@ const Dashboard = (() => {
     element.replaceWith(note);
   }
 
+  // Live updates: server-sent events from /dashboard/live (fed from the Kafka topics). The
+  // browser's EventSource reconnects on its own; the header's indicator says where it stands,
+  // and each event is re-dispatched as a DOM event `live:<kind>` for the page to use.
+  function live() {
+    const indicator = document.getElementById("live");
+    const show = (state, text) => { indicator.dataset.state = state; indicator.textContent = t(text); };
+    const source = new EventSource("/dashboard/live");
+    source.addEventListener("status", (e) => {
+      const connected = JSON.parse(e.data).connected;
+      show(connected ? "on" : "retrying", connected ? "Live: on" : "Live: reconnecting");
+    });
+    source.addEventListener("reload", () => window.location.reload());
+    source.onerror = () => show("retrying", "Live: reconnecting");
+    for (const kind of ["signal", "investigation", "alert"]) {
+      source.addEventListener(kind, (e) => {
+        document.dispatchEvent(new CustomEvent(`live:${kind}`, { detail: JSON.parse(e.data) }));
+      });
+    }
+    return source;
+  }
+
+  function prepend(tableId, values, limit) {
+    const body = document.querySelector(`#${tableId} tbody`);
+    const placeholder = body.querySelector("td.empty");
+    if (placeholder) placeholder.parentElement.remove();
+    const row = body.insertRow(0);
+    row.className = "new";
+    for (const [text, className] of values) cell(row, text, className);
+    while (body.rows.length > limit) body.deleteRow(body.rows.length - 1);
+    return row;
+  }
+
+  if (document.getElementById("live") && document.body.dataset.live !== "off") live();
+
   return {
-    context, lang, t, read, fill, failed, cell,
+    context, lang, t, read, fill, failed, cell, prepend,
     number: (v) => (v === null || v === undefined ? "—" : numbers.format(v)),
     percent: (v) => (v === null || v === undefined ? "—" : percents.format(v)),
     when: (iso) => (iso ? dates.format(new Date(iso)) : "—"),

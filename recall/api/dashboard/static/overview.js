@@ -83,6 +83,27 @@
     if (!page.items.length) list.textContent = t("Nothing to show");
   }
 
+  // New investigations and alerts arrive without a reload (live.py → dashboard.js).
+  document.addEventListener("live:investigation", (e) => {
+    const i = e.detail;
+    if (i.action !== "open") return;
+    const row = Dashboard.prepend("queue", [[when(i.at)], [i.product_key], [t(i.hazard)],
+                                            [t(i.state)], [i.jurisdiction]], 8);
+    row.dataset.investigationId = i.investigation_id;
+  });
+  document.addEventListener("live:alert", (e) => {
+    const list = document.getElementById("alerts");
+    const item = document.createElement("li");
+    item.className = "new";
+    const time = document.createElement("time");
+    time.textContent = when(e.detail.at);
+    const title = document.createElement("span");
+    title.textContent = ` ${e.detail.title || t(e.detail.kind)}`;
+    item.append(time, title);
+    list.prepend(item);
+    while (list.children.length > 8) list.lastElementChild.remove();
+  });
+
   for (const [part, element] of [[leads, "leads-chart"], [risks, "risks"], [queue, "queue"],
                                   [lagging, "lagging"], [alerts, "alerts"]]) {
     part().catch((error) => failed(element, error));
