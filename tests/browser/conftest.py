@@ -4,11 +4,14 @@ two); `tests.support.browser` has `wait_for`, `console_errors` and `serve`."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from selenium import webdriver
 
+from recall.config import Settings
 from tests.support.browser import BrowserMissingError, console_errors, start_chromium
+from tests.support.pipeline import Pipeline
 
 
 @pytest.fixture(scope="session")
@@ -30,3 +33,12 @@ def page(browser: webdriver.Chrome) -> webdriver.Chrome:
     browser.execute_cdp_cmd("Network.clearBrowserCookies", {})
     console_errors(browser)  # reading the log empties it
     return browser
+
+
+@pytest.fixture
+def pipeline(broker_settings: Settings, database_url: str, tmp_path: Path) -> Iterator[Pipeline]:
+    """An isolated pipeline (own topics, database, registry; workers on demand), as in
+    tests/integration: the dashboard tests drive the whole system, browser included."""
+    p = Pipeline.create(broker_settings, database_url, tmp_path)
+    yield p
+    p.close()

@@ -1,0 +1,195 @@
+"""The dashboard in headless Chromium, against a real broker, worker, PostgreSQL and API.
+
+A county regulator signs in, watches the overview go live, and sees an investigation opened
+in its county arrive without a reload — carried by the real path: the investigation service
+writes it with its outbox row, the worker publishes it to `investigations.events`, the API's
+live hub reads the topic and streams it to the page. An investigation opened at the same time
+in a neighbouring county never reaches that page, not live and not after a reload; the
+province regulator sees both. The language switch changes every label.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from sqlalchemy.orm import Session, sessionmaker
+
+from recall.adapters.db.account_store import SqlAccountStorage
+from recall.adapters.db.storage import SqlStorage
+from recall.api.app import create_api, output_topics
+from recall.domain.access import Role
+from recall.service.accounts.commands import NewAccount, add_account
+from recall.service.investigations.signals import handle_signals
+from schemas.common import make_product_key
+from schemas.risk import SignalRaised
+from tests.support.browser import console_errors, serve, wait_for
+from tests.support.pipeline import Pipeline
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.browser,
+    pytest.mark.parametrize("database_url", ["postgresql"], indirect=True),
+]
+
+
+@dataclass(frozen=True)
+class Site:
+    url: str
+    pipeline: Pipeline
+    county_a: str
+    county_b: str
+    tokens: dict[str, str]
+
+
+@pytest.fixture
+def site(pipeline: Pipeline) -> Iterator[Site]:
+    pipeline.start_worker()
+    sessions = pipeline.sessions
+    counties = sorted({s.jurisdiction for s in pipeline.registry.stations})
+    county_a = counties[0]
+    county_b = next(c for c in counties if c[:4] == county_a[:4] and c != county_a)
+    province = county_a[:2] + "0000"
+    tokens = {
+        "county_a": _account(sessions, county_a),
+        "county_b": _account(sessions, county_b),
+        "province": _account(sessions, province),
+    }
+    with serve(create_api(pipeline.settings, sessions=sessions)) as url:
+        yield Site(url, pipeline, county_a, county_b, tokens)
+
+
+def _account(sessions: sessionmaker[Session], region: str) -> str:
+    new = NewAccount(f"regulator {region}", Role.REGULATOR, region=region)
+    return add_account(SqlAccountStorage(sessions), new, by="cli:test", at=datetime.now(UTC)).token
+
+
+def _sign_in(page: webdriver.Chrome, url: str, token: str) -> None:
+    page.delete_all_cookies()
+    page.get(f"{url}/dashboard/login?lang=zh_CN")
+    page.find_element(By.ID, "token").send_keys(token)
+    page.find_element(By.CSS_SELECTOR, "form[action='/dashboard/login'] button").click()
+    wait_for(page, lambda d: d.find_elements(By.ID, "queue"))
+
+
+def _open_investigation(site: Site, region: str, n: int) -> str:
+    key = _product_key(site, n)
+    signal = SignalRaised(
+        signal_id=f"browser-sig-{n}",
+        product_key=key,
+        hazard="fire",
+        category=site.pipeline.registry.products[n].category,
+        jurisdiction=region,
+        method="live_nb",
+        risk_level="serious",
+        day=datetime.now(UTC).date().isoformat(),
+        observed=9.0,
+        expected=1.0,
+        threshold=4.0,
+        statistic=9.0,
+        window="7d",
+        explanation=("browser test",),
+        trigger_event_id=f"browser-ev-{n}",
+        raised_at=datetime.now(UTC),
+    )
+    outcome = handle_signals(
+        SqlStorage(site.pipeline.sessions), [signal], topics=output_topics(site.pipeline.settings)
+    )
+    assert len(outcome.opened) == 1
+    return outcome.opened[0]
+
+
+def _queue_showing(page: webdriver.Chrome, *needles: str) -> str:
+    """The queue table's text once it shows every needle (the page reads the API on load)."""
+
+    def text(driver: WebDriver) -> str | None:
+        shown: str = driver.find_element(By.ID, "queue").text
+        return shown if all(n in shown for n in needles) else None
+
+    shown = wait_for(page, text)
+    assert shown is not None  # wait_for returns only a truthy answer
+    return shown
+
+
+def _product_key(site: Site, n: int) -> str:
+    product = site.pipeline.registry.products[n]
+    return make_product_key(product.manufacturer_code, product.brand, product.model)
+
+
+def _queue_ids(page: webdriver.Chrome) -> set[str]:
+    rows = page.find_elements(By.CSS_SELECTOR, "#queue tbody tr")
+    return {r.get_attribute("data-investigation-id") or r.text for r in rows}
+
+
+def test_a_county_sees_its_new_investigation_live_and_never_its_neighbours(
+    site: Site, page: webdriver.Chrome
+) -> None:
+    _sign_in(page, site.url, site.tokens["county_a"])
+    wait_for(page, lambda d: d.find_element(By.ID, "live").get_attribute("data-state") == "on",
+             timeout=60)  # fmt: skip
+
+    ours = _open_investigation(site, site.county_a, 1)
+    theirs = _open_investigation(site, site.county_b, 2)
+
+    arrived = wait_for(
+        page,
+        lambda d: d.find_elements(By.CSS_SELECTOR, f"#queue tr[data-investigation-id='{ours}']"),
+        timeout=60,
+    )
+    assert arrived[0].is_displayed()
+    # Both outbox rows are published by the same worker pass or the next: once ours is on the
+    # page, theirs has been on the topic too; a page must not have received it.
+    _wait_published(site, theirs)
+    assert theirs not in _queue_ids(page)
+    page.refresh()  # and read from the API: the neighbour's is not listed either
+    listed = _queue_showing(page, _product_key(site, 1))
+    assert _product_key(site, 2) not in listed
+    assert site.county_b not in listed
+    assert console_errors(page) == []
+
+
+def test_the_province_sees_both_counties(site: Site, page: webdriver.Chrome) -> None:
+    _open_investigation(site, site.county_a, 3)
+    _open_investigation(site, site.county_b, 4)
+    _sign_in(page, site.url, site.tokens["province"])
+    queue = _queue_showing(page, site.county_a, site.county_b)
+    assert site.county_a in queue
+    assert site.county_b in queue
+
+
+def test_the_language_switch_changes_every_label(site: Site, page: webdriver.Chrome) -> None:
+    _sign_in(page, site.url, site.tokens["county_a"])
+    assert page.find_element(By.TAG_NAME, "h1").text.startswith("总览")
+    assert page.find_element(By.TAG_NAME, "html").get_attribute("lang") == "zh-CN"
+    page.find_element(By.CSS_SELECTOR, ".langs a[lang='en']").click()
+    wait_for(page, lambda d: d.find_element(By.TAG_NAME, "h1").text.startswith("Overview"))
+    assert page.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
+    headers = [h.text for h in page.find_elements(By.CSS_SELECTOR, "#queue th")]
+    assert headers == ["Opened", "Product", "Hazard", "State", "Region"]
+    page.find_element(By.CSS_SELECTOR, ".langs a[lang='zh-CN']").click()
+    wait_for(page, lambda d: d.find_element(By.TAG_NAME, "h1").text.startswith("总览"))
+    assert page.find_element(By.CSS_SELECTOR, "#queue th").text == "立案时间"
+
+
+def _wait_published(site: Site, investigation_id: str, timeout_s: float = 60) -> None:
+    """Until the outbox row of the investigation's opening is marked published."""
+    from sqlalchemy import select
+
+    from recall.adapters.db.models import OutboxRow
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        with site.pipeline.sessions() as session:
+            published = session.scalar(
+                select(OutboxRow.published_at).where(OutboxRow.record_id == f"{investigation_id}:0")
+            )
+        if published is not None:
+            return
+        time.sleep(0.1)  # polling a condition with a deadline
+    raise AssertionError(f"the opening of {investigation_id} was not published in {timeout_s} s")
