@@ -43,7 +43,10 @@ const Dashboard = (() => {
     }
     for (const item of items) {
       const row = body.insertRow();
-      for (const column of columns) cell(row, column.value(item), column.className);
+      for (const column of columns) {
+        const className = typeof column.className === "function" ? column.className(item) : column.className;
+        cell(row, column.value(item), className);
+      }
     }
   }
 

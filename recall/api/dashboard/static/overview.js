@@ -9,17 +9,23 @@
     const now = new Date();
     const from = new Date(Date.UTC(now.getUTCFullYear() - 1, now.getUTCMonth() + 1, 1));
     const report = await read(`/statistics?group_by=month&from=${from.toISOString()}`);
-    const months = report.groups.map((g) => g.month);
+    const months = [];  // every month of the year, also those without leads
+    for (let d = new Date(from); d <= now; d.setUTCMonth(d.getUTCMonth() + 1)) {
+      months.push(d.toISOString().slice(0, 7));
+    }
+    const byMonth = new Map(report.groups.map((g) => [g.month, g]));
     const series = [
       ["purchase_sampling", t("Purchase sampling"), "#b5411f"],
       ["injury_reports", t("Injury reports"), "#1f5fa8"],
       ["other", t("Other sources"), "#8a8f98"],
     ].map(([key, name, color]) => ({
       name, type: "bar", stack: "leads", itemStyle: { color },
-      data: report.groups.map((g) => g.leads[key] || 0),
+      data: months.map((m) => (byMonth.get(m)?.leads[key]) || 0),
     }));
     const chart = echarts.init(document.getElementById("leads-chart"), null, { renderer: "svg" });
+    chart.on("finished", () => { document.body.dataset.chartsDrawn = "1"; });
     chart.setOption({
+      animation: !window.matchMedia("(prefers-reduced-motion: reduce)").matches,
       aria: { enabled: true },
       tooltip: { trigger: "axis" },
       legend: { top: 0 },
@@ -37,11 +43,14 @@
 
   async function risks() {
     const page = await read("/scores?sort=-score&limit=8");
+    // The explanation's parts, without their parenthesised detail: what made the score.
+    const why = (s) => (s.explanation || []).slice(0, 3)
+      .map((part) => part.replace(/\s*\([^)]*\)/g, "")).join(" · ");
     fill("risks", page.items, [
-      { value: (s) => s.product_key },
-      { value: (s) => number(Math.round(s.score)), className: "num" },
-      { value: (s) => t(s.risk_level || "—") },
-      { value: (s) => (s.explanation || []).join("; ") },
+      { value: (s) => s.product_key, className: "key" },
+      { value: (s) => number(Math.round(s.score)), className: "num score" },
+      { value: (s) => t(s.risk_level || "—"), className: (s) => `level ${s.risk_level || ""}` },
+      { value: why, className: "why" },
     ]);
   }
 

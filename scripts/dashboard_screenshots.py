@@ -1,0 +1,58 @@
+"""Screenshots of the dashboard's pages in both languages, for docs/dashboard.md.
+
+Run against a running API with data (e.g. `recall demo --keep-running`, which prints a
+province regulator's token):
+
+    .venv/bin/python -m scripts.dashboard_screenshots --url http://127.0.0.1:PORT --token rt1_…
+
+Uses the test suite's headless Chromium (Debian's chromium + chromedriver, selenium from the
+dev dependencies) and writes docs/images/dashboard-<page>-<lang>.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from selenium.webdriver.common.by import By
+
+from tests.support.browser import start_chromium, wait_for
+
+PAGES = {"overview": "/dashboard"}
+LANGS = ("zh_CN", "en")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--token", required=True)
+    parser.add_argument("--out", type=Path, default=Path("docs/images"))
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    driver = start_chromium()
+    try:
+        driver.set_window_size(1400, 1000)
+        driver.get(f"{args.url}/dashboard/login")
+        driver.find_element(By.ID, "token").send_keys(args.token)
+        driver.find_element(By.CSS_SELECTOR, "form[action='/dashboard/login'] button").click()
+        for name, path in PAGES.items():
+            for lang in LANGS:
+                driver.get(f"{args.url}{path}?lang={lang}")
+                wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "body[data-charts-drawn]"))
+                wait_for(driver, lambda d: not d.find_elements(By.CSS_SELECTOR, "tbody:empty"))
+                wait_for(
+                    driver,
+                    lambda d: d.find_element(By.ID, "live").get_attribute("data-state") == "on",
+                    timeout=30,
+                )
+                height = driver.execute_script("return document.body.scrollHeight")
+                driver.set_window_size(1400, max(900, int(height)))
+                target = args.out / f"dashboard-{name}-{lang.split('_')[0]}.png"
+                driver.save_screenshot(str(target))
+                print(target)
+    finally:
+        driver.quit()
+
+
+if __name__ == "__main__":
+    main()
