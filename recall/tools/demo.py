@@ -109,6 +109,11 @@ def _print_access(
     console.print(
         f"OpenAPI: {url}/openapi.json · docs: {url}/docs · Atom: {url}/public/recalls.atom"
     )
+    console.print(
+        f"dashboard (监管看板): {url}/dashboard — sign in with a regulator's token above"
+        " (with --keep-running it stays up)",
+        highlight=False,
+    )
     for account in accounts:
         console.print(f"# {account.role.value} ({account.scope})", highlight=False)
         console.print(curl_line(url, account), highlight=False, soft_wrap=True)
