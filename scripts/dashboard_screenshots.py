@@ -20,6 +20,7 @@ from tests.support.browser import start_chromium, wait_for
 
 PAGES = {"overview": "/dashboard"}
 LANGS = ("zh_CN", "en")
+CHARTS_DRAWN = (By.CSS_SELECTOR, "body[data-charts-drawn]")
 
 
 def main() -> None:
@@ -38,7 +39,7 @@ def main() -> None:
         for name, path in PAGES.items():
             for lang in LANGS:
                 driver.get(f"{args.url}{path}?lang={lang}")
-                wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "body[data-charts-drawn]"))
+                wait_for(driver, lambda d: d.find_elements(*CHARTS_DRAWN))
                 wait_for(driver, lambda d: not d.find_elements(By.CSS_SELECTOR, "tbody:empty"))
                 wait_for(
                     driver,
