@@ -67,13 +67,9 @@ JS_MESSAGES = (
 )
 """What the pages' scripts show: sent translated with each page (a script cannot call gettext)."""
 
-PAGES = (
-    ("overview", "Overview"),
-    ("investigations", "Investigations"),
-    ("recalls", "Recalls"),
-    ("regions", "Risk by region"),
-    ("stations", "Stations"),
-)
+PAGES = (("overview", "Overview"),)
+"""The navigation: only pages that exist (investigations, recalls, risk by region and stations
+join it as they are built — a link to nothing is worse than no link)."""
 
 
 def install_dashboard(app: FastAPI, settings: Settings) -> None:
