@@ -193,3 +193,59 @@ def _wait_published(site: Site, investigation_id: str, timeout_s: float = 60) ->
             return
         time.sleep(0.1)  # polling a condition with a deadline
     raise AssertionError(f"the opening of {investigation_id} was not published in {timeout_s} s")
+
+
+def _assignable(site: Site) -> int:
+    """A registry product whose category has three eligible experts (a panel can be chosen)."""
+    registry = site.pipeline.registry
+    for n, product in enumerate(registry.products):
+        eligible = [
+            e
+            for e in registry.experts
+            if e.active
+            and product.category in e.categories
+            and product.manufacturer_code not in e.linked_firms
+        ]
+        if len(eligible) >= 3 and n > 10:
+            return n
+    raise AssertionError("the test registry has no category with three eligible experts")
+
+
+def test_open_an_investigation_and_assign_a_panel(site: Site, page: webdriver.Chrome) -> None:
+    n = _assignable(site)
+    ours = _open_investigation(site, site.county_a, n)
+    theirs = _open_investigation(site, site.county_b, n + 1)
+    _sign_in(page, site.url, site.tokens["county_a"])
+    page.get(f"{site.url}/dashboard/investigations")
+    link = wait_for(
+        page,
+        lambda d: d.find_elements(By.CSS_SELECTOR, f"tr[data-investigation-id='{ours}'] a"),
+    )[0]
+    assert not page.find_elements(By.CSS_SELECTOR, f"tr[data-investigation-id='{theirs}']")
+    link.click()
+
+    wait_for(page, lambda d: d.find_elements(By.CSS_SELECTOR, "body[data-charts-drawn]"))
+    assert page.find_element(By.ID, "product").text == _product_key(site, n)
+    assert page.find_elements(By.CSS_SELECTOR, "#series-chart svg")
+    assert "browser test" in page.find_element(By.ID, "evidence").text
+    assign = page.find_element(By.ID, "assign")
+    assert assign.is_displayed()
+    assign.click()
+
+    def answered(driver: WebDriver) -> str | None:
+        text: str = driver.find_element(By.ID, "action-status").text
+        return text if text and text != "正在指派…" else None
+
+    status = wait_for(page, answered, timeout=30)
+    assert status is not None
+    assert status.startswith("已指派专家组"), status
+    panel = [e.text for e in page.find_elements(By.CSS_SELECTOR, "#experts li")]
+    assert len(panel) == 3
+    assert all(expert in status for expert in panel)
+    assert "指派专家" in page.find_element(By.ID, "audit").text
+    assert "已指派专家" in page.find_element(By.ID, "facts").text  # the state, re-rendered
+
+    page.get(f"{site.url}/dashboard/investigations/{theirs}")  # the neighbour's, by its URL
+    wait_for(page, lambda d: d.find_element(By.ID, "product").text == "未找到，或不在您的辖区内")
+    assert _product_key(site, n + 1) not in page.page_source
+    assert [e for e in console_errors(page) if "/investigations/" not in e["message"]] == []

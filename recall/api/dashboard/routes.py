@@ -64,10 +64,28 @@ JS_MESSAGES = (
     "damage_to_hearing",
     "microbiological",
     "other",
+    "Observed",
+    "Expected",
+    "Alarm threshold",
+    "More",
+    "Assigning…",
+    "Panel assigned",
+    "Not found, or outside your area",
+    "open",
+    "attach_evidence",
+    "assign",
+    "conclude",
+    "request_recall",
+    "defect_confirmed",
+    "no_defect",
+    "signal",
+    "sampling_failure",
+    "injury_cluster",
+    "manual",
 )
 """What the pages' scripts show: sent translated with each page (a script cannot call gettext)."""
 
-PAGES = (("overview", "Overview"),)
+PAGES = (("overview", "Overview"), ("investigations", "Investigations"))
 """The navigation: only pages that exist (investigations, recalls, risk by region and stations
 join it as they are built — a link to nothing is worse than no link)."""
 
@@ -80,6 +98,8 @@ def install_dashboard(app: FastAPI, settings: Settings) -> None:
     app.mount(f"{PREFIX}/static", StaticFiles(directory=HERE / "static"), name="dashboard-static")
     routes: list[tuple[str, Any, list[str]]] = [
         ("", overview, ["GET"]),
+        ("/investigations", investigations, ["GET"]),
+        ("/investigations/{investigation_id}", investigation, ["GET"]),
         ("/login", login_form, ["GET"]),
         ("/login", login, ["POST"]),
         ("/logout", logout, ["POST"]),
@@ -154,6 +174,26 @@ async def overview(request: Request) -> Response:
     if principal is None:
         return RedirectResponse(f"{PREFIX}/login", status_code=303)
     return _page(request, "overview.html", principal, status=200, active="overview")
+
+
+async def investigations(request: Request) -> Response:
+    return await _frame(request, "investigations.html", "investigations")
+
+
+async def investigation(request: Request, investigation_id: str) -> Response:
+    """The page of one investigation; whether the account may see it is the API's answer."""
+    if len(investigation_id) > 64:
+        return _plain(404, "no such investigation")
+    return await _frame(
+        request, "investigation.html", "investigations", investigation_id=investigation_id
+    )
+
+
+async def _frame(request: Request, template: str, active: str, **context: Any) -> Response:
+    principal = await _signed_in(request)
+    if principal is None:
+        return RedirectResponse(f"{PREFIX}/login", status_code=303)
+    return _page(request, template, principal, status=200, active=active, **context)
 
 
 async def _signed_in(request: Request) -> Principal | None:

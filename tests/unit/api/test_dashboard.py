@@ -188,3 +188,48 @@ def test_the_chart_library_is_served_from_the_install_not_a_cdn(app: FastAPI) ->
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/javascript")
     assert b"echarts" in response.content[:4096].lower()
+
+
+def test_the_investigation_pages_need_a_session(app: FastAPI) -> None:
+    client = _client(app)
+    for path in ("/dashboard/investigations", "/dashboard/investigations/inv-1"):
+        response = client.get(path, follow_redirects=False)
+        assert response.status_code == 303, path
+        assert response.headers["location"] == "/dashboard/login"
+
+
+def test_an_investigation_id_in_the_address_is_text_never_markup(
+    app: FastAPI, db: sessionmaker[Session]
+) -> None:
+    client = _client(app)
+    token, _ = _token(db)
+    _sign_in(client, token)
+    page = client.get('/dashboard/investigations/x"><img src=x onerror=alert(1)>')
+    assert page.status_code == 200
+    assert "<img src=x" not in page.text
+    assert 'data-id="x&#34;&gt;&lt;img src=x onerror=alert(1)&gt;"' in page.text
+    too_long = client.get("/dashboard/investigations/" + "x" * 65)
+    assert too_long.status_code == 404
+
+
+def test_the_navigation_lists_only_pages_that_exist(
+    app: FastAPI, db: sessionmaker[Session]
+) -> None:
+    client = _client(app)
+    token, _ = _token(db)
+    _sign_in(client, token)
+    page = client.get("/dashboard?lang=en").text
+    links = re.findall(r'<li><a href="(/dashboard[^"]*)"', page)
+    assert links == ["/dashboard", "/dashboard/investigations"]
+    for link in links:
+        assert client.get(link).status_code == 200
+
+
+def test_every_string_the_scripts_translate_is_sent_with_the_page() -> None:
+    """A `t("…")` in a script that is not in JS_MESSAGES shows in English on a Chinese page."""
+    used: set[str] = set()
+    for script in (DASHBOARD / "static").glob("*.js"):
+        used |= set(re.findall(r"""\bt\("([^"]+)"\)""", script.read_text("utf-8")))
+    assert used, "no t(...) call found: the pattern no longer matches the scripts"
+    missing = sorted(used - set(routes.JS_MESSAGES))
+    assert not missing, f"add to JS_MESSAGES: {missing}"

@@ -24,6 +24,19 @@ const Dashboard = (() => {
     return response.json();
   }
 
+  // A change made with the session cookie echoes the CSRF cookie (see recall/api/auth.py).
+  async function send(method, path, body) {
+    const csrf = (document.cookie.match(/(?:^|; )recall_csrf=([^;]*)/) || [])[1] || "";
+    const response = await fetch(path, {
+      method, credentials: "same-origin",
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRF-Token": decodeURIComponent(csrf) },
+      body: JSON.stringify(body || {}),
+    });
+    const answer = await response.json().catch(() => ({}));
+    if (!response.ok) throw new Error(answer.detail || `${response.status}`);
+    return answer;
+  }
+
   function cell(row, text, className) {
     const td = document.createElement("td");
     td.textContent = text === null || text === undefined ? "—" : String(text);
@@ -94,7 +107,7 @@ const Dashboard = (() => {
   if (document.getElementById("live") && document.body.dataset.live !== "off") live();
 
   return {
-    context, lang, t, read, fill, failed, cell, prepend,
+    context, lang, t, read, send, fill, failed, cell, prepend,
     number: (v) => (v === null || v === undefined ? "—" : numbers.format(v)),
     percent: (v) => (v === null || v === undefined ? "—" : percents.format(v)),
     when: (iso) => (iso ? dates.format(new Date(iso)) : "—"),

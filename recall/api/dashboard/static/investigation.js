@@ -1,0 +1,78 @@
+// One investigation: the evidence drawn against what was expected and the alarm threshold,
+// what each piece says, the panel (assign it from here), the audit trail.
+"use strict";
+
+(() => {
+  const { t, read, send, fill, when } = Dashboard;
+  const id = document.getElementById("investigation").dataset.id;
+  const path = `/investigations/${encodeURIComponent(id)}`;
+  let chart = null;
+
+  function render(inv) {
+    document.getElementById("product").textContent = inv.product_key;
+    document.getElementById("facts").textContent =
+      `${t(inv.hazard)} · ${t(inv.state)} · ${inv.jurisdiction || "—"}`;
+    const points = inv.evidence.filter((e) => e.observed !== null && e.observed !== undefined);
+    const x = points.map((e) => when(e.occurred_at));
+    chart = chart || echarts.init(document.getElementById("series-chart"), null, { renderer: "svg" });
+    chart.on("finished", () => { document.body.dataset.chartsDrawn = "1"; });
+    chart.setOption({
+      animation: !window.matchMedia("(prefers-reduced-motion: reduce)").matches,
+      aria: { enabled: true },
+      tooltip: { trigger: "axis" },
+      legend: { top: 0 },
+      grid: { left: 48, right: 16, top: 36, bottom: 28 },
+      xAxis: { type: "category", data: x },
+      yAxis: { type: "value" },
+      series: [
+        { name: t("Observed"), type: "bar", data: points.map((e) => e.observed), itemStyle: { color: "#b5411f" } },
+        { name: t("Expected"), type: "line", data: points.map((e) => e.expected), itemStyle: { color: "#1f5fa8" } },
+        { name: t("Alarm threshold"), type: "line", data: points.map((e) => e.threshold),
+          lineStyle: { type: "dashed" }, itemStyle: { color: "#8a5a00" } },
+      ],
+    });
+    fill("evidence", inv.evidence, [
+      { value: (e) => when(e.occurred_at), className: "nowrap" },
+      { value: (e) => t(e.kind) },
+      { value: (e) => e.summary },
+    ]);
+    const experts = document.getElementById("experts");
+    experts.replaceChildren();
+    for (const expert of inv.expert_ids) {
+      const item = document.createElement("li");
+      item.textContent = expert;
+      experts.appendChild(item);
+    }
+    if (!inv.expert_ids.length) experts.textContent = t("Nothing to show");
+    document.getElementById("assign").hidden = !inv.allowed_actions.includes("assign");
+    fill("audit", inv.audit, [
+      { value: (a) => when(a.at), className: "nowrap" },
+      { value: (a) => t(a.action) },
+      { value: (a) => a.actor },
+      { value: (a) => t(a.to_state) },
+      { value: (a) => a.reason },
+    ]);
+  }
+
+  document.getElementById("assign").addEventListener("click", async (event) => {
+    const button = event.currentTarget;
+    const status = document.getElementById("action-status");
+    button.disabled = true;
+    status.textContent = t("Assigning…");
+    try {
+      const answer = await send("POST", `${path}/assign`, {});
+      render(answer.investigation);
+      status.textContent = `${t("Panel assigned")}: ${answer.panel.join(", ")}`;
+    } catch (error) {
+      status.textContent = `${t("Could not load")}: ${error.message}`;
+    } finally {
+      button.disabled = false;
+    }
+  });
+
+  read(path).then(render).catch((error) => {
+    document.getElementById("product").textContent = t("Not found, or outside your area");
+    Dashboard.failed("series-chart", error);
+  });
+  window.addEventListener("resize", () => chart && chart.resize());
+})();
