@@ -12,13 +12,15 @@ dev dependencies) and writes docs/images/dashboard-<page>-<lang>.png.
 from __future__ import annotations
 
 import argparse
+import json
+import urllib.request
 from pathlib import Path
 
 from selenium.webdriver.common.by import By
 
 from tests.support.browser import start_chromium, wait_for
 
-PAGES = {"overview": "/dashboard"}
+PAGES = {"overview": "/dashboard", "investigations": "/dashboard/investigations"}
 LANGS = ("zh_CN", "en")
 CHARTS_DRAWN = (By.CSS_SELECTOR, "body[data-charts-drawn]")
 
@@ -36,10 +38,15 @@ def main() -> None:
         driver.get(f"{args.url}/dashboard/login")
         driver.find_element(By.ID, "token").send_keys(args.token)
         driver.find_element(By.CSS_SELECTOR, "form[action='/dashboard/login'] button").click()
-        for name, path in PAGES.items():
+        pages = dict(PAGES)
+        pages["investigation"] = _first_investigation(args.url, args.token)
+        for name, path in pages.items():
             for lang in LANGS:
+                driver.get("about:blank")  # leave the tall page before resizing back
+                driver.set_window_size(1400, 1000)
                 driver.get(f"{args.url}{path}?lang={lang}")
-                wait_for(driver, lambda d: d.find_elements(*CHARTS_DRAWN))
+                if name != "investigations":
+                    wait_for(driver, lambda d: d.find_elements(*CHARTS_DRAWN))
                 wait_for(driver, lambda d: not d.find_elements(By.CSS_SELECTOR, "tbody:empty"))
                 wait_for(
                     driver,
@@ -47,12 +54,22 @@ def main() -> None:
                     timeout=30,
                 )
                 height = driver.execute_script("return document.body.scrollHeight")
-                driver.set_window_size(1400, max(900, int(height)))
+                driver.set_window_size(1400, min(2400, max(900, int(height))))
                 target = args.out / f"dashboard-{name}-{lang.split('_')[0]}.png"
                 driver.save_screenshot(str(target))
                 print(target)
     finally:
         driver.quit()
+
+
+def _first_investigation(url: str, token: str) -> str:
+    """The dashboard address of the newest open investigation the account sees."""
+    request = urllib.request.Request(
+        f"{url}/investigations?limit=1&state=opened", headers={"Authorization": f"Bearer {token}"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        body = json.loads(response.read())
+    return f"/dashboard/investigations/{body['items'][0]['investigation_id']}"
 
 
 if __name__ == "__main__":
