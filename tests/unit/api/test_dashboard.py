@@ -39,6 +39,14 @@ def _client(app: FastAPI) -> TestClient:
     return TestClient(app, raise_server_exceptions=False)
 
 
+def _signed_in(app: FastAPI, db: sessionmaker[Session], region: str = "140100") -> TestClient:
+    """A client signed in to the dashboard as a regulator of `region`."""
+    client = _client(app)
+    token, _ = _token(db, region)
+    _sign_in(client, token)
+    return client
+
+
 def _sign_in(client: TestClient, token: str) -> None:
     response = client.post("/dashboard/login", content=f"token={token}", headers=FORM,
                            follow_redirects=False)  # fmt: skip
@@ -102,9 +110,7 @@ def test_a_disabled_account_loses_the_dashboard_at_once(
 def test_the_cookie_reads_the_api_but_a_change_needs_the_csrf_echo(
     app: FastAPI, db: sessionmaker[Session]
 ) -> None:
-    client = _client(app)
-    token, _ = _token(db)
-    _sign_in(client, token)
+    client = _signed_in(app, db)
     assert client.get("/investigations").status_code == 200
     refused = client.post("/investigations/inv-1/assign", json={})
     assert refused.status_code == 403
@@ -120,18 +126,14 @@ def test_the_cookie_reads_the_api_but_a_change_needs_the_csrf_echo(
 
 
 def test_sign_out_forgets_the_session(app: FastAPI, db: sessionmaker[Session]) -> None:
-    client = _client(app)
-    token, _ = _token(db)
-    _sign_in(client, token)
+    client = _signed_in(app, db)
     out = client.post("/dashboard/logout", follow_redirects=False)
     assert out.status_code == 303
     assert client.get("/dashboard", follow_redirects=False).status_code == 303
 
 
 def test_language_switch_is_remembered(app: FastAPI, db: sessionmaker[Session]) -> None:
-    client = _client(app)
-    token, _ = _token(db)
-    _sign_in(client, token)
+    client = _signed_in(app, db)
     english = client.get("/dashboard?lang=en")
     assert '<html lang="en">' in english.text
     assert "<h1>Overview" in english.text
@@ -201,9 +203,7 @@ def test_the_investigation_pages_need_a_session(app: FastAPI) -> None:
 def test_an_investigation_id_in_the_address_is_text_never_markup(
     app: FastAPI, db: sessionmaker[Session]
 ) -> None:
-    client = _client(app)
-    token, _ = _token(db)
-    _sign_in(client, token)
+    client = _signed_in(app, db)
     page = client.get('/dashboard/investigations/x"><img src=x onerror=alert(1)>')
     assert page.status_code == 200
     assert "<img src=x" not in page.text
@@ -215,9 +215,7 @@ def test_an_investigation_id_in_the_address_is_text_never_markup(
 def test_the_navigation_lists_only_pages_that_exist(
     app: FastAPI, db: sessionmaker[Session]
 ) -> None:
-    client = _client(app)
-    token, _ = _token(db)
-    _sign_in(client, token)
+    client = _signed_in(app, db)
     page = client.get("/dashboard?lang=en").text
     links = re.findall(r'<li><a href="(/dashboard[^"]*)"', page)
     assert links == ["/dashboard", "/dashboard/investigations"]
