@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -24,13 +25,21 @@ ECHARTS = HERE / "assets" / "node_modules" / "echarts" / "dist" / "echarts.min.j
 SESSION_HOURS = 12
 MAX_FORM_BYTES = 4096
 
-_templates = Environment(
-    loader=FileSystemLoader(HERE / "templates"),
-    autoescape=select_autoescape(["html"]),
-    extensions=["jinja2.ext.i18n"],
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+
+@cache
+def _templates(code: str) -> Environment:
+    """One environment per language, made once: its compiled templates are kept between
+    requests (an overlay per request would compile every template on every page view)."""
+    env = Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_translations(i18n.language(code).translations, newstyle=True)  # type: ignore[attr-defined]  # added by the i18n extension
+    return env
+
 
 JS_MESSAGES = (
     "Nothing to show",
@@ -215,17 +224,19 @@ def _page(
         request.headers.get("accept-language"),
     )
     language = i18n.language(code)
-    env = _templates.overlay()
-    env.install_gettext_translations(language.translations, newstyle=True)  # type: ignore[attr-defined]  # added by the i18n extension
-    html = env.get_template(template).render(
-        lang=language,
-        principal=principal,
-        who=_who(principal, language) if principal else None,
-        pages=PAGES,
-        prefix=PREFIX,
-        path=request.url.path,
-        js_messages={m: language.gettext(m) for m in JS_MESSAGES},
-        **context,
+    html = (
+        _templates(language.code)
+        .get_template(template)
+        .render(
+            lang=language,
+            principal=principal,
+            who=_who(principal, language) if principal else None,
+            pages=PAGES,
+            prefix=PREFIX,
+            path=request.url.path,
+            js_messages={m: language.gettext(m) for m in JS_MESSAGES},
+            **context,
+        )
     )
     response = HTMLResponse(html, status_code=status, headers=_SECURITY_HEADERS)
     if request.query_params.get("lang"):
