@@ -1,8 +1,10 @@
 """The dashboard's two languages: gettext catalogues (Babel) and per-locale formatting.
 
-Catalogues live as `.po` files under `locale/<lang>/LC_MESSAGES/messages.po` (source strings
-are English; `zh_CN` translates them). They are compiled in memory when the app starts, so no
-generated `.mo` file is committed or needs a build step. Update them with Babel's tools::
+Catalogues live as `.po` files under `locale/<lang>/LC_MESSAGES/`: `messages.po` for the
+frame and the first pages, one `<page>.po` per later page (so pages are translated side by side
+without editing one file). Source strings are English; `zh_CN` translates them. All of a
+language's files are merged and compiled in memory when first used, so no generated `.mo` file
+is committed or needs a build step. Update them with Babel's tools::
 
     pybabel extract -F recall/api/dashboard/babel.cfg -o /tmp/messages.pot recall/api/dashboard
     pybabel update -i /tmp/messages.pot -d recall/api/dashboard/locale
@@ -22,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_datetime
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
@@ -72,13 +75,25 @@ def language(code: str) -> Language:
     """The compiled catalogue of `code` (one of LANGUAGES), loaded once per process."""
     if code not in LANGUAGES:
         code = DEFAULT
-    path = LOCALE_DIR / code / "LC_MESSAGES" / "messages.po"
-    with path.open("rb") as source:
-        catalog = read_po(source, locale=code)
+    catalog = catalogue(code)
     compiled = io.BytesIO()
     write_mo(compiled, catalog)
     compiled.seek(0)
     return Language(code, Translations(fp=compiled))
+
+
+def catalogue(code: str) -> Catalog:
+    """Every `.po` file of `code` merged into one catalogue (`messages.po` first)."""
+    files = sorted(
+        (LOCALE_DIR / code / "LC_MESSAGES").glob("*.po"), key=lambda p: (p.stem != "messages", p)
+    )
+    merged = Catalog(locale=code)
+    for path in files:
+        with path.open("rb") as source:
+            for message in read_po(source, locale=code):
+                if message.id and message.id not in merged:
+                    merged[message.id] = message
+    return merged
 
 
 def choose(query: str | None, cookie: str | None, accept_language: str | None) -> str:

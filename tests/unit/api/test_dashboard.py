@@ -164,8 +164,7 @@ def test_every_string_the_pages_show_is_translated_in_chinese() -> None:
     for template in (DASHBOARD / "templates").glob("*.html"):
         used |= set(re.findall(r"""_\(\s*"([^"]+)"\s*\)""", template.read_text("utf-8")))
         used |= set(re.findall(r"""_\(\s*'([^']+)'\s*\)""", template.read_text("utf-8")))
-    with (DASHBOARD / "locale/zh_CN/LC_MESSAGES/messages.po").open("rb") as source:
-        chinese = {m.id: m.string for m in read_po(source) if m.id}
+    chinese = {m.id: m.string for m in i18n.catalogue("zh_CN") if m.id}
     missing = sorted(m for m in used if not chinese.get(m))
     assert not missing, f"untranslated in zh_CN: {missing}"
     assert len(used) > 40
@@ -218,7 +217,9 @@ def test_the_navigation_lists_only_pages_that_exist(
     client = _signed_in(app, db)
     page = client.get("/dashboard?lang=en").text
     links = re.findall(r'<li><a href="(/dashboard[^"]*)"', page)
-    assert links == ["/dashboard", "/dashboard/investigations"]
+    built = [slug for slug, _ in routes.PAGES]
+    assert links == [f"/dashboard{'' if slug == 'overview' else '/' + slug}" for slug in built]
+    assert links[:1] == ["/dashboard"] and "/dashboard/investigations" in links
     for link in links:
         assert client.get(link).status_code == 200
 
@@ -231,3 +232,19 @@ def test_every_string_the_scripts_translate_is_sent_with_the_page() -> None:
     assert used, "no t(...) call found: the pattern no longer matches the scripts"
     missing = sorted(used - set(routes.JS_MESSAGES))
     assert not missing, f"add to JS_MESSAGES: {missing}"
+
+
+def test_a_message_is_translated_in_one_catalogue_file_only() -> None:
+    """Two pages' `.po` files giving one string two translations: which one shows is luck."""
+    for language in i18n.LANGUAGES:
+        seen: dict[str, str] = {}
+        for path in sorted((DASHBOARD / "locale" / language / "LC_MESSAGES").glob("*.po")):
+            with path.open("rb") as source:
+                for message in read_po(source):
+                    key = str(message.id)
+                    if key:
+                        assert key not in seen, (
+                            f"{key!r} in {path.name} and {seen[key]} ({language})"
+                        )
+                        seen[key] = path.name
+        assert seen

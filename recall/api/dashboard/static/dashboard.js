@@ -104,10 +104,20 @@ const Dashboard = (() => {
     return row;
   }
 
+  // A page is ready when every part of its first view has loaded or failed: the mark
+  // `dashboard-ready` (and body[data-ready]) is what the browser tests time a page load by.
+  function ready(parts) {
+    return Promise.allSettled(parts).then(() => {
+      if (document.body.dataset.ready) return;
+      performance.mark("dashboard-ready");
+      document.body.dataset.ready = "1";
+    });
+  }
+
   if (document.getElementById("live") && document.body.dataset.live !== "off") live();
 
   return {
-    context, lang, t, read, send, fill, failed, cell, prepend,
+    context, lang, t, read, send, fill, failed, cell, prepend, ready,
     number: (v) => (v === null || v === undefined ? "—" : numbers.format(v)),
     percent: (v) => (v === null || v === undefined ? "—" : percents.format(v)),
     when: (iso) => (iso ? dates.format(new Date(iso)) : "—"),

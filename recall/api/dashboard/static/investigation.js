@@ -70,9 +70,9 @@
     }
   });
 
-  read(path).then(render).catch((error) => {
+  Dashboard.ready([read(path).then(render).catch((error) => {
     document.getElementById("product").textContent = t("Not found, or outside your area");
     Dashboard.failed("series-chart", error);
-  });
+  })]);
   window.addEventListener("resize", () => chart && chart.resize());
 })();

@@ -47,5 +47,5 @@
   document.addEventListener("live:investigation", (e) => {
     if (e.detail.action === "open") load(query(), true);
   });
-  load(query(), true).catch((error) => Dashboard.failed("queue", error));
+  Dashboard.ready([load(query(), true).catch((error) => Dashboard.failed("queue", error))]);
 })();

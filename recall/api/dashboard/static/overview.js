@@ -113,8 +113,7 @@
     while (list.children.length > 8) list.lastElementChild.remove();
   });
 
-  for (const [part, element] of [[leads, "leads-chart"], [risks, "risks"], [queue, "queue"],
-                                  [lagging, "lagging"], [alerts, "alerts"]]) {
-    part().catch((error) => failed(element, error));
-  }
+  Dashboard.ready([[leads, "leads-chart"], [risks, "risks"], [queue, "queue"],
+                   [lagging, "lagging"], [alerts, "alerts"]]
+    .map(([part, element]) => part().catch((error) => failed(element, error))));
 })();

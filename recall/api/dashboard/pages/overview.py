@@ -1,0 +1,19 @@
+"""The overview: what a regulator opens every morning."""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.responses import Response
+
+from recall.api.dashboard.frames import frame
+from recall.api.dashboard.pages import Route
+
+NAV = ("overview", "Overview")
+MESSAGES = ("Purchase sampling", "Injury reports", "Other sources")
+
+
+async def overview(request: Request) -> Response:
+    return await frame(request, "overview.html", "overview")
+
+
+ROUTES: tuple[Route, ...] = (("", overview, ["GET"]),)
