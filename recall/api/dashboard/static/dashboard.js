@@ -121,5 +121,7 @@ const Dashboard = (() => {
     number: (v) => (v === null || v === undefined ? "—" : numbers.format(v)),
     percent: (v) => (v === null || v === undefined ? "—" : percents.format(v)),
     when: (iso) => (iso ? dates.format(new Date(iso)) : "—"),
+    // A GB/T 2260 code's name in the page's language when the frame sent one, else the code.
+    place: (code) => (code && (context.places || {})[code]) || code || "—",
   };
 })();
