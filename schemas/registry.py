@@ -27,6 +27,14 @@ from schemas.common import (
 )
 
 
+class RegionEntry(Strict):
+    """A GB/T 2260 division's name, so pages show 太原市 (Taiyuan) rather than 140100."""
+
+    code: JurisdictionCode
+    name_zh: Name
+    name_en: Name | None = Field(default=None, description="English or pinyin; else name_zh")
+
+
 class StationEntry(Strict):
     station_id: Identifier
     kind: StationKind
@@ -82,6 +90,7 @@ class ExpertEntry(Strict):
 
 
 class RegistryFile(Strict):
+    regions: tuple[RegionEntry, ...] = ()
     stations: tuple[StationEntry, ...] = ()
     manufacturers: tuple[ManufacturerEntry, ...] = ()
     product_kinds: tuple[ProductKindEntry, ...] = ()

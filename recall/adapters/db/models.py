@@ -30,6 +30,15 @@ class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
 
 
+class Region(Base):
+    """A GB/T 2260 division's name from the registry (`regions` section), for pages to show."""
+
+    __tablename__ = "regions"
+    code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    name_zh: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+
 class Station(Base):
     """A registered reporter: monitoring station, sampling lab or firm."""
 
@@ -395,6 +404,13 @@ class RiskSignalRow(Base):
     risk_level: Mapped[str] = mapped_column(String(16), index=True)
     raised_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     record: Mapped[dict[str, Any]] = mapped_column()
+
+    __table_args__ = (
+        # Risk by region counts a time range by region, category and level from this index
+        # alone (migration 0010).
+        Index("ix_risk_signals_region_counts", "raised_at", "jurisdiction", "category",
+              "risk_level"),  # fmt: skip
+    )
 
 
 class AlertRow(Base):

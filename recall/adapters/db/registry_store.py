@@ -10,10 +10,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from recall.adapters.db import models
 from recall.adapters.db.key_store import issue_initial_keys
+from recall.domain.jurisdiction import validate
 from schemas.common import make_product_key
 from schemas.registry import RegistryFile
 
 _TABLES: tuple[tuple[str, type[models.Base]], ...] = (
+    ("regions", models.Region),
     ("stations", models.Station),
     ("manufacturers", models.Manufacturer),
     ("product_kinds", models.ProductKind),
@@ -26,6 +28,8 @@ _TABLES: tuple[tuple[str, type[models.Base]], ...] = (
 
 def _row(section: str, entry: BaseModel) -> dict[str, Any]:
     data = entry.model_dump(mode="json")
+    if section == "regions":
+        validate(data["code"])  # the same structural rule as every scope check
     if section == "products":
         data["product_key"] = make_product_key(
             data["manufacturer_code"], data["brand"], data["model"]

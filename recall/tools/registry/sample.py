@@ -1,8 +1,9 @@
 """Generate a realistic registry: the sizes of the provincial registry in DESIGN.md §1.
 
-81 stations of every kind, 1,285 manufacturers with valid credit codes, products with valid
-GTINs across 77 kinds, 286 standards, 296 labs and 500 experts, some linked to firms (to
-exercise conflict-of-interest rules). Deterministic for a seed.
+The names of the sample's divisions (`places.py`), 81 stations of every kind, 1,285
+manufacturers with valid credit codes, products with valid GTINs across 77 kinds, 286
+standards, 296 labs and 500 experts, some linked to firms (to exercise conflict-of-interest
+rules). Deterministic for a seed.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from recall.tools.registry.places import CITIES, COUNTIES
+from recall.tools.registry.places import CITIES, COUNTIES, names
 from recall.tools.registry.taxonomy import TAXONOMY, all_kinds
 from schemas.codes import USCC_ALPHABET, gtin_check_digit, uscc_check_character
 from schemas.registry import (
@@ -19,6 +20,7 @@ from schemas.registry import (
     ManufacturerEntry,
     ProductEntry,
     ProductKindEntry,
+    RegionEntry,
     RegistryFile,
     StandardEntry,
     StationEntry,
@@ -160,6 +162,9 @@ def generate(seed: int = 7, sizes: SampleSizes | None = None) -> RegistryFile:
     makers = manufacturers(rng, sizes.manufacturers)
     categories = list(TAXONOMY)
     return RegistryFile(
+        regions=tuple(
+            RegionEntry(code=code, name_zh=zh, name_en=en) for code, (zh, en) in names().items()
+        ),
         stations=tuple(stations(rng) + firm_stations(makers, 40)),
         manufacturers=tuple(makers),
         product_kinds=tuple(
