@@ -13,6 +13,7 @@ in [0, 1], null when there is nothing to divide by.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
@@ -391,6 +392,57 @@ class StatisticsReport(Document):
     value_note: str = Field(description="Why value recalled is not given")
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class RegionRiskFigures(Document):
+    """Risk signals, their highest level and open investigations of one part of the region,
+    in one category (`category` null: all categories)."""
+
+    region: str = Field(description="GB/T 2260 code of the part (a city, a county)")
+    category: str | None = None
+    signals: int = Field(description="Risk signals raised in the time range")
+    highest_risk_level: RiskLevel | None = Field(description="Highest level among them")
+    open_investigations: int = Field(description="Open now (opened or assigned)")
+
+
+class RegionRiskPoint(Document):
+    """The region's signals raised in one week or month."""
+
+    period: date = Field(description="First day of the ISO week or calendar month (UTC)")
+    signals: int
+    by_category: dict[str, int]
+
+
+class RegionRiskReport(Document):
+    """Risk by region: the region split one tier down (a province by city, a city by county,
+    a county as itself) × product category, and its signals over time."""
+
+    region: str = Field(description="The region shown (inside the caller's area)")
+    level: Literal["province", "city", "county"]
+    scope: str = Field(description="The caller's region")
+    path: list[str] = Field(description="Codes from the province down to `region`")
+    start: AwareDatetime = Field(alias="from")
+    end: AwareDatetime = Field(alias="to")
+    bucket: Literal["week", "month"]
+    categories: list[str] = Field(description="Categories with any figure, in code order")
+    children: list[RegionRiskFigures] = Field(description="Each part, all categories")
+    cells: list[RegionRiskFigures] = Field(description="Each part × category with a figure")
+    total: RegionRiskFigures
+    series: list[RegionRiskPoint]
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class RegionName(Document):
+    """A GB/T 2260 division's names from the registry."""
+
+    code: str
+    name_zh: str
+    name_en: str | None
+
+
+class RegionNames(Document):
+    items: list[RegionName]
 
 
 class PublicRecall(Document):

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from recall.adapters.db.engine import make_engine, make_session_factory
 from recall.adapters.db.listings import SqlListings
+from recall.adapters.db.regions import SqlRegions
 from recall.adapters.db.storage import SqlStorage
 from recall.api.auth import AuthLimits, install_auth
 from recall.api.dashboard import install_dashboard
@@ -32,6 +33,8 @@ from recall.api.routes import (
     products,
     public,
     recalls,
+    region_risk,
+    regions,
     scores,
     signals,
     stations,
@@ -40,6 +43,7 @@ from recall.api.routes import (
 )
 from recall.config import Settings
 from recall.service.ports import OutputTopics
+from recall.service.regions.names import PlaceNames
 from schemas.api import Health
 from schemas.topics import ALERTS, INVESTIGATION_EVENTS, RECALL_EFFECTIVENESS
 
@@ -77,6 +81,7 @@ def create_api(
     app.state.sessions = sessions
     app.state.storage = SqlStorage(sessions)
     app.state.listings = SqlListings(sessions)
+    app.state.place_names = PlaceNames(SqlRegions(sessions))
     app.state.topics = output_topics(settings)
     app.state.cursor_key = cursor_key(settings)
     app.state.submissions = submissions.desk(settings, sessions)
@@ -95,6 +100,8 @@ def create_api(
         products,
         stations,
         statistics,
+        region_risk,
+        regions,
         public,
         submissions,
     ):

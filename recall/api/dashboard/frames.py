@@ -14,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from recall.api.auth import SESSION_COOKIE, AuthProblem, verify_token
 from recall.api.dashboard import i18n
+from recall.api.dashboard.places import labelled, places
 from recall.domain.access import Principal, Role
 
 HERE = Path(__file__).parent
@@ -74,13 +75,15 @@ def page(
     )
     language = i18n.language(code)
     navigation: Navigation = request.app.state.dashboard
+    names = places(request, principal, language.code)
     html = (
         _templates(language.code)
         .get_template(template)
         .render(
             lang=language,
             principal=principal,
-            who=_who(principal, language) if principal else None,
+            who=_who(principal, language, names) if principal else None,
+            places=names,
             pages=navigation.pages,
             prefix=PREFIX,
             path=request.url.path,
@@ -94,11 +97,11 @@ def page(
     return response
 
 
-def _who(principal: Principal, language: i18n.Language) -> str:
-    """How the header names the signed-in account's scope."""
+def _who(principal: Principal, language: i18n.Language, names: dict[str, str]) -> str:
+    """How the header names the signed-in account's scope ("太原市 (140100)" once named)."""
     match principal.role:
         case Role.REGULATOR:
-            return language.gettext("Regulator") + f" · {principal.region}"
+            return language.gettext("Regulator") + f" · {labelled(principal.region or '', names)}"
         case Role.EXPERT:
             return language.gettext("Expert") + f" · {principal.expert_id}"
         case Role.STATION | Role.FIRM:
