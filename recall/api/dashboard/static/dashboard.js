@@ -10,6 +10,7 @@ const Dashboard = (() => {
   const numbers = new Intl.NumberFormat(lang);
   const percents = new Intl.NumberFormat(lang, { style: "percent", maximumFractionDigits: 1 });
   const dates = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short", timeZone: "Asia/Shanghai" });
+  const days = new Intl.DateTimeFormat(lang, { month: "short", day: "numeric", timeZone: "Asia/Shanghai" });
 
   async function read(path) {
     const response = await fetch(path, { credentials: "same-origin", headers: { Accept: "application/json" } });
@@ -114,13 +115,23 @@ const Dashboard = (() => {
     });
   }
 
-  if (document.getElementById("live") && document.body.dataset.live !== "off") live();
+  // The feed is closed when the page is left: a page kept in the back/forward cache would
+  // otherwise hold its connection open, and after six pages the browser has no connection
+  // left to this host (HTTP/1.1's limit) — the next page would never load. Back to a cached
+  // page opens the feed again.
+  if (document.getElementById("live") && document.body.dataset.live !== "off") {
+    let feed = live();
+    window.addEventListener("pagehide", () => feed.close());
+    window.addEventListener("pageshow", (e) => { if (e.persisted) feed = live(); });
+  }
 
   return {
     context, lang, t, read, send, fill, failed, cell, prepend, ready,
     number: (v) => (v === null || v === undefined ? "—" : numbers.format(v)),
     percent: (v) => (v === null || v === undefined ? "—" : percents.format(v)),
     when: (iso) => (iso ? dates.format(new Date(iso)) : "—"),
+    // A day (a chart's axis label), on China's calendar like every figure the API buckets.
+    day: (iso) => (iso ? days.format(new Date(iso)) : "—"),
     // A GB/T 2260 code's name in the page's language when the frame sent one, else the code.
     place: (code) => (code && (context.places || {})[code]) || code || "—",
   };
