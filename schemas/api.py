@@ -585,8 +585,61 @@ class StationHealth(Document):
     last_accepted_at: AwareDatetime | None
     accepted: int
     rejected: dict[str, int] = Field(description="Dead letters by reason inside the window")
+    condition: Literal["silent", "failing", "ok", "disabled"] | None = Field(
+        default=None,
+        description="silent: not heard from for longer than `silent_after_s`; failing: at least"
+        " 10% of its records refused in the window; disabled in the registry; else ok",
+    )
+    silent_after_s: int | None = Field(
+        default=None,
+        description="Seconds of quiet before the station counts as silent: 5 mean gaps between"
+        " its accepted records in the window, within [1 hour, the window]",
+    )
+    share_rejected: Rate | None = Field(
+        default=None, description="Refused ÷ (accepted + refused) in the window; null: none"
+    )
 
 
 class StationPage(Document):
     items: list[StationHealth]
     next: str | None = Field(description="URL of the next page; null on the last one")
+
+
+class TrafficBucket(Document):
+    """Records received in [start, start + one bucket): accepted, and refused by reason."""
+
+    start: AwareDatetime
+    accepted: int
+    rejected: dict[str, int] = Field(description="Dead letters by reason (reasons with any)")
+
+
+class StationTraffic(Document):
+    """A station's traffic per hour or per day (days and hours on China's clock, UTC+8)."""
+
+    station_id: str
+    bucket: Literal["hour", "day"]
+    start: AwareDatetime = Field(alias="from")
+    end: AwareDatetime = Field(alias="to")
+    reasons: list[str] = Field(description="Every refusal reason in the range, sorted")
+    buckets: list[TrafficBucket]
+    accepted: int = Field(description="Accepted in the whole range")
+    rejected: dict[str, int] = Field(description="Refused in the whole range, by reason")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class IntakeRate(Document):
+    """Records received per minute in the caller's area (its registered stations).
+
+    Each series has one count per minute of `minutes` (their start times, oldest first).
+    """
+
+    scope: str | None = Field(description="The caller's region (counts are cut to it)")
+    minutes: list[AwareDatetime]
+    by_kind: dict[str, list[int]] = Field(description="Accepted events by station kind")
+    by_source: dict[str, list[int]] = Field(
+        description="Accepted events by source: injury_reports, purchase_sampling, other"
+    )
+    rejected: list[int] = Field(description="Dead letters of the area's stations")
+    accepted_total: int
+    rejected_total: int

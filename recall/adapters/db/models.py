@@ -134,6 +134,8 @@ class Event(Base):
         Index("ix_events_jurisdiction_type", "jurisdiction", "type"),
         Index("ix_events_event_id", "event_id"),
         Index("ix_events_source", "source_topic", "source_partition", "source_offset"),
+        # A station's traffic over time (per hour, day, minute): migration 0011.
+        Index("ix_events_reporter_received", "reporter_id", "received_at"),
     )
 
 

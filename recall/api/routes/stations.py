@@ -3,7 +3,9 @@
 Scope: a station's region is its registered `jurisdiction`; a regulator sees the stations of
 its area with their health, a station account itself only (even before it is registered:
 then without registry fields). Experts, firms and the public see none (403 on the list, 404
-on an id). Health counts accepted events and dead letters by reason over `window_days`.
+on an id). Health counts accepted events and dead letters by reason over `window_days`, and
+says whether the station is silent or failing (`recall.domain.station_condition`); its traffic
+is the same counts per hour or day (`/stations/{id}/traffic`, scoped like the station).
 """
 
 from __future__ import annotations
@@ -13,18 +15,23 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
+from fastapi import Path as PathParam
 
+from recall.adapters.db.traffic import SqlTraffic
 from recall.api import audit as api_audit
 from recall.api import lists
 from recall.api.deps import CurrentPrincipal
-from recall.api.problems import PROBLEM_RESPONSES, not_found
+from recall.api.problems import PROBLEM_RESPONSES, ProblemError, not_found
 from recall.api.read_model import ReadModelDep, page_body, page_request
 from recall.api.regions import RegionFilter, checked_region
+from recall.domain import station_condition, traffic
 from recall.domain.access import can_see
+from recall.domain.traffic import Width
 from recall.service.paging import Page, PageRequest
 from recall.service.readmodel import page_ports as ports
 from recall.service.readmodel import pages as service
 from recall.service.readmodel.ports import StationHealth
+from recall.service.traffic import queries as traffic_queries
 from schemas import api
 
 router = APIRouter(prefix="/stations", tags=["stations 监测站点"], responses=PROBLEM_RESPONSES)
@@ -32,6 +39,17 @@ NOUN = "station"
 
 WindowDays = Annotated[
     int, Query(ge=1, le=90, description="days of traffic the counts cover (1–90)")
+]
+
+
+class TrafficBucket(StrEnum):
+    HOUR = "hour"
+    DAY = "day"
+
+
+Moment = Annotated[
+    datetime | None,
+    Query(description="ISO-8601 (no offset: UTC); widened to whole hours or China days"),
 ]
 
 
@@ -109,11 +127,79 @@ def show_station(
     return _document(record, health)
 
 
+@router.get("/{station_id}/traffic", response_model=api.StationTraffic)
+def show_station_traffic(
+    request: Request,
+    station_id: Annotated[str, PathParam(max_length=64)],
+    principal: CurrentPrincipal,
+    read_model: ReadModelDep,
+    bucket: TrafficBucket = TrafficBucket.HOUR,
+    start: Annotated[Moment, Query(alias="from")] = None,
+    end: Annotated[Moment, Query(alias="to")] = None,
+) -> api.StationTraffic:
+    """Accepted records and refusals by reason per hour (default: the last 48) or per day
+    (default: the last 30), on China's clock; scoped like the station itself."""
+    found = read_model.stations(ports.StationFilter(station_id=station_id, limit=1))
+    if not found and principal.station_id != station_id:
+        raise not_found(NOUN, station_id)
+    region = found[0].jurisdiction if found else None
+    if not can_see(principal, service.station(region, station_id)):
+        raise api_audit.hidden(request, NOUN, station_id)
+    try:
+        cut = traffic.buckets(
+            Width(bucket.value), now=datetime.now(UTC), start=_utc(start), end=_utc(end)
+        )
+    except traffic.BucketError as refused:
+        raise ProblemError(422, str(refused), kind="validation") from refused
+    series = traffic_queries.station_traffic(
+        SqlTraffic(request.app.state.sessions), station_id, cut
+    )
+    return _traffic(series)
+
+
+def _traffic(series: traffic_queries.StationTraffic) -> api.StationTraffic:
+    cut = series.buckets
+    rows = [
+        api.TrafficBucket(
+            start=start,
+            accepted=series.accepted[n],
+            rejected={r: c[n] for r, c in series.refused.items() if c[n]},
+        )
+        for n, start in enumerate(cut.starts())
+    ]
+    return api.StationTraffic(
+        station_id=series.station_id,
+        bucket="day" if cut.width is Width.DAY else "hour",
+        start=cut.origin,
+        end=cut.end,
+        reasons=list(series.refused),
+        buckets=rows,
+        accepted=sum(series.accepted),
+        rejected={r: sum(c) for r, c in series.refused.items()},
+    )
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """A time without an offset is read as UTC (as /statistics reads it)."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
+
+
 def _since(window_days: int) -> datetime:
     return datetime.now(UTC) - timedelta(days=window_days)
 
 
 def _document(record: ports.StationRecord | None, health: StationHealth) -> api.StationHealth:
+    now = datetime.now(UTC)
+    assessed = station_condition.assess(
+        enabled=record.enabled if record else None,
+        last_seen_at=health.last_seen_at,
+        accepted=health.accepted,
+        rejected=sum(health.rejected.values()),
+        window=now - health.since,
+        now=now,
+    )
     return api.StationHealth(
         station_id=health.station_id,
         kind=record.kind if record else None,
@@ -125,4 +211,7 @@ def _document(record: ports.StationRecord | None, health: StationHealth) -> api.
         last_accepted_at=health.last_accepted_at,
         accepted=health.accepted,
         rejected=dict(health.rejected),
+        condition=assessed.condition.value,
+        silent_after_s=int(assessed.silent_after.total_seconds()),
+        share_rejected=assessed.share_rejected,
     )

@@ -7,18 +7,21 @@ are in `recall.service.statistics.queries` and docs/api.md ("Statistics").
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict
 
 from recall.adapters.db.statistics import SqlStatistics
+from recall.adapters.db.traffic import SqlTraffic
 from recall.api import audit as api_audit
 from recall.api import labels, lists
 from recall.api.deps import CurrentPrincipal
 from recall.api.problems import PROBLEM_RESPONSES, ProblemError
+from recall.domain import traffic
 from recall.domain.access import Role, region_prefix
+from recall.domain.traffic import Width
 from recall.service.statistics.ports import StatisticsReads, StatisticsWindow
 from recall.service.statistics.queries import (
     VALUE_NOTE,
@@ -29,6 +32,7 @@ from recall.service.statistics.queries import (
     Statistics,
     statistics,
 )
+from recall.service.traffic.queries import intake_rate
 from schemas import api
 
 router = APIRouter(prefix="/statistics", tags=["statistics 统计"], responses=PROBLEM_RESPONSES)
@@ -83,6 +87,32 @@ def show_statistics(
         total=_figures(figures.total),
         labels=dict(_label_items(figures)),
         value_note=VALUE_NOTE,
+    )
+
+
+@router.get("/intake-rate", response_model=api.IntakeRate)
+def show_intake_rate(
+    request: Request,
+    principal: CurrentPrincipal,
+    minutes: Annotated[int, Query(ge=1, le=1440, description="minutes back from now")] = 60,
+) -> api.IntakeRate:
+    """Accepted events per minute by station kind and by source, and dead letters per minute,
+    of the stations registered in the caller's area; the current minute last."""
+    if principal.role is not Role.REGULATOR:
+        raise api_audit.forbidden(request, "read the intake rate", "regulators")
+    now = datetime.now(UTC)
+    first = traffic.floor(now, Width.MINUTE) - timedelta(minutes=minutes - 1)
+    cut = traffic.buckets(Width.MINUTE, now=now, start=first)
+    reads = SqlTraffic(request.app.state.sessions)
+    rate = intake_rate(reads, region_prefix(principal), cut)
+    return api.IntakeRate(
+        scope=principal.region,
+        minutes=cut.starts(),
+        by_kind=rate.by_kind,
+        by_source=rate.by_source,
+        rejected=rate.refused,
+        accepted_total=sum(sum(counts) for counts in rate.by_kind.values()),
+        rejected_total=sum(rate.refused),
     )
 
 

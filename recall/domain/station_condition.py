@@ -1,0 +1,85 @@
+"""Is a station silent, failing or fine? A first rule, from the station's own window.
+
+The project has no configured silence timeout (`recall.config.Settings` has none), and one
+fixed timeout would be wrong both ways: a hospital emergency room reports every few minutes,
+a newsroom a few times a month. So the threshold comes from the station's own traffic over
+the window the counts cover (`window_days` of GET /stations):
+
+- **silent** — enabled, and not heard from for longer than `CADENCE_FACTOR` times its mean gap
+  between accepted records in the window (window ÷ accepted), but never less than
+  `MIN_SILENCE` and never more than the window itself (so a station with nothing accepted
+  in the window is silent); a station never heard from is silent;
+- **failing** — at least `FAILING_SHARE` of its records in the window were refused;
+- **disabled** — switched off in the registry: neither silence nor refusals are news;
+- **ok** — otherwise.
+
+A mean gap is a crude cadence: issue 12 will learn one per station and hour of the week.
+Pure: the caller passes `now`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+MIN_SILENCE = timedelta(hours=1)
+CADENCE_FACTOR = 5
+FAILING_SHARE = 0.10
+
+
+class Condition(StrEnum):
+    """In order of concern: the worst first."""
+
+    SILENT = "silent"
+    FAILING = "failing"
+    OK = "ok"
+    DISABLED = "disabled"
+
+    @property
+    def rank(self) -> int:
+        return list(Condition).index(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    condition: Condition
+    silent_after: timedelta
+    """How long the station may stay quiet before it counts as silent."""
+    share_rejected: float | None
+    """Refused ÷ (accepted + refused) in the window; None without any record."""
+
+
+def silence_threshold(accepted: int, window: timedelta) -> timedelta:
+    """`CADENCE_FACTOR` mean gaps, within [`MIN_SILENCE`, `window`]."""
+    if accepted <= 0:
+        return window
+    return max(MIN_SILENCE, min(window, CADENCE_FACTOR * window / accepted))
+
+
+def share_rejected(accepted: int, rejected: int) -> float | None:
+    total = accepted + rejected
+    return rejected / total if total else None
+
+
+def assess(
+    *,
+    enabled: bool | None,
+    last_seen_at: datetime | None,
+    accepted: int,
+    rejected: int,
+    window: timedelta,
+    now: datetime,
+) -> Assessment:
+    """The station's condition over a window that ends `now` and lasts `window`."""
+    threshold = silence_threshold(accepted, window)
+    share = share_rejected(accepted, rejected)
+    if enabled is False:
+        condition = Condition.DISABLED
+    elif last_seen_at is None or now - last_seen_at > threshold:
+        condition = Condition.SILENT
+    elif share is not None and share >= FAILING_SHARE:
+        condition = Condition.FAILING
+    else:
+        condition = Condition.OK
+    return Assessment(condition, threshold, share)
