@@ -9,7 +9,17 @@ from recall.api.dashboard.frames import frame
 from recall.api.dashboard.pages import Route
 
 NAV = ("overview", "Overview")
-MESSAGES = ("Purchase sampling", "Injury reports", "Other sources")
+MESSAGES = (
+    "Purchase sampling",
+    "Injury reports",
+    "Other sources",
+    "Dead letters",
+    "live_nb",
+    "severe_cluster",
+    "fatal_case",
+    "sampling_failure",
+)
+"""Besides these, the overview shows station kinds and conditions (`stations.MESSAGES`)."""
 
 
 async def overview(request: Request) -> Response:

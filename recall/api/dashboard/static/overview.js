@@ -1,5 +1,6 @@
-// Overview: leads by source per month (ECharts), top risks, the open queue, lagging recalls,
-// the latest alerts — each read from the API in the signed-in account's scope.
+// Overview: leads by source per month (ECharts), events per minute in the last hour, silent or
+// failing stations, new risk signals, top risks, the open queue, lagging recalls, the latest
+// alerts — each read from the API in the signed-in account's scope, all at once.
 "use strict";
 
 (() => {
@@ -39,6 +40,79 @@
     document.getElementById("leads-total").textContent =
       `${t("Purchase sampling")}: ${number(total.purchase_sampling || 0)} · ` +
       `${t("Injury reports")}: ${number(total.injury_reports || 0)}`;
+  }
+
+  // Events per minute in the last hour, by source or by station kind, with dead letters.
+  const minute = new Intl.DateTimeFormat(Dashboard.lang, { hour: "2-digit", minute: "2-digit", timeZone: "Asia/Shanghai" });
+  const SOURCES = [["injury_reports", "Injury reports", "#1f5fa8"], ["purchase_sampling", "Purchase sampling", "#2d7a4b"],
+                   ["other", "Other sources", "#8a8f98"]];
+  const KIND_COLOURS = ["#1f5fa8", "#2d7a4b", "#6a4c93", "#0f7c8c", "#8a8f98", "#5b6b2e", "#3f5f8f", "#7d5a3c", "#4a7a9a"];
+  let rate = null;
+  let intakeChart = null;
+
+  function drawIntake(split) {
+    const bars = split === "kind"
+      ? Object.entries(rate.by_kind).map(([kind, data], n) => [t(kind), data, KIND_COLOURS[n % KIND_COLOURS.length]])
+      : SOURCES.map(([key, name, colour]) => [t(name), rate.by_source[key], colour]);
+    const series = bars.map(([name, data, color]) => ({ name, type: "bar", stack: "events", itemStyle: { color }, data }));
+    series.push({ name: t("Dead letters"), type: "line", data: rate.rejected, itemStyle: { color: "#b5411f" },
+                  lineStyle: { type: "dashed" }, symbol: "none" });
+    if (!intakeChart) {
+      intakeChart = echarts.init(document.getElementById("intake-chart"), null, { renderer: "svg" });
+      window.addEventListener("resize", () => intakeChart.resize());
+    }
+    intakeChart.setOption({
+      animation: !window.matchMedia("(prefers-reduced-motion: reduce)").matches,
+      aria: { enabled: true },
+      tooltip: { trigger: "axis" },
+      legend: { top: 0 },
+      grid: { left: 48, right: 16, top: 36, bottom: 28 },
+      xAxis: { type: "category", data: rate.minutes.map((m) => minute.format(new Date(m))) },
+      yAxis: { type: "value", minInterval: 1 },
+      series,
+    }, { replaceMerge: ["series"] });
+    for (const button of document.querySelectorAll("[data-split]")) {
+      button.setAttribute("aria-pressed", String(button.dataset.split === split));
+    }
+  }
+
+  async function intake() {
+    rate = await read("/statistics/intake-rate?minutes=60");
+    const chart = document.getElementById("intake-chart");
+    chart.dataset.accepted = String(rate.accepted_total);
+    chart.dataset.rejected = String(rate.rejected_total);
+    drawIntake("source");
+    document.getElementById("intake-total").textContent =
+      `${t("Accepted")}: ${number(rate.accepted_total)} · ${t("Dead letters")}: ${number(rate.rejected_total)}`;
+    for (const button of document.querySelectorAll("[data-split]")) {
+      button.addEventListener("click", () => drawIntake(button.dataset.split));
+    }
+  }
+
+  async function troubled() {
+    const worst = Stations.worstFirst(await Stations.all())
+      .filter((s) => s.condition === "silent" || s.condition === "failing");
+    const c = Stations.cells;
+    Stations.render("troubled", worst.slice(0, 6), [c.link, c.condition, c.lastSeen, c.share]);
+    const count = (kind) => number(worst.filter((s) => s.condition === kind).length);
+    document.getElementById("troubled-summary").textContent =
+      `${t("silent")}: ${count("silent")} · ${t("failing")}: ${count("failing")}`;
+  }
+
+  const signalRow = (s) => [[when(s.raised_at), "nowrap"], [s.product_key, "key"], [t(s.hazard)],
+                            [t(s.risk_level || "—"), `level ${s.risk_level || ""}`], [t(s.method)],
+                            [Dashboard.place(s.jurisdiction), "nowrap"]];
+
+  async function signals() {
+    const page = await read("/signals?limit=8");
+    const body = document.querySelector("#signals tbody");
+    body.replaceChildren();
+    for (const s of page.items) {
+      const row = body.insertRow();
+      row.dataset.signalId = s.signal_id;
+      for (const [text, className] of signalRow(s)) Dashboard.cell(row, text, className);
+    }
+    if (!page.items.length) fill("signals", [], [{}, {}, {}, {}, {}, {}]);
   }
 
   async function risks() {
@@ -100,6 +174,10 @@
                                             [t(i.state)], [i.jurisdiction]], 8);
     row.dataset.investigationId = i.investigation_id;
   });
+  document.addEventListener("live:signal", (e) => {
+    const row = Dashboard.prepend("signals", signalRow(e.detail), 8);
+    row.dataset.signalId = e.detail.signal_id;
+  });
   document.addEventListener("live:alert", (e) => {
     const list = document.getElementById("alerts");
     const item = document.createElement("li");
@@ -113,7 +191,8 @@
     while (list.children.length > 8) list.lastElementChild.remove();
   });
 
-  Dashboard.ready([[leads, "leads-chart"], [risks, "risks"], [queue, "queue"],
+  Dashboard.ready([[leads, "leads-chart"], [intake, "intake-chart"], [troubled, "troubled"],
+                   [signals, "signals"], [risks, "risks"], [queue, "queue"],
                    [lagging, "lagging"], [alerts, "alerts"]]
     .map(([part, element]) => part().catch((error) => failed(element, error))));
 })();
