@@ -567,6 +567,17 @@ class ProductRisk(Document):
     registry: RegistryFacts | None
     score: Score | None
     history: list[SignalRaised]
+    events: ProductEventSeries | None = Field(
+        default=None, description="The last 90 days' events in the caller's area (regulators)"
+    )
+
+
+class ProductEventSeries(Document):
+    """A product's accepted events per China day, by event type (what its signals count)."""
+
+    days: list[AwareDatetime] = Field(description="Start of each day (00:00 China time), in UTC")
+    counts: dict[str, list[int]] = Field(description="Event type → events on each day")
+    truncated: bool = Field(description="More events than the series reads: counts are partial")
 
 
 class StationHealth(Document):

@@ -12,15 +12,19 @@ Product keys contain `/` (`<credit code>/<brand>/<model>`): the path takes the r
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from fastapi import APIRouter, Request
 
+from recall.adapters.db.product_events import SqlProductEvents
 from recall.api import audit as api_audit
 from recall.api.deps import CurrentPrincipal
 from recall.api.problems import PROBLEM_RESPONSES, not_found
 from recall.api.read_model import ReadModelDep
 from recall.api.routes.scores import score
-from recall.domain.access import can_see
+from recall.domain.access import Principal, can_see
 from recall.service.readmodel import pages as service
+from recall.service.readmodel.product_series import product_series
 from schemas import api
 
 router = APIRouter(prefix="/products", tags=["products 产品"], responses=PROBLEM_RESPONSES)
@@ -56,4 +60,20 @@ def show_product(
         ),
         score=score(view.score) if view.score else None,
         history=view.history,
+        events=_events(request, product_key, principal),
     )
+
+
+def _events(
+    request: Request, product_key: str, principal: Principal
+) -> api.ProductEventSeries | None:
+    sessions = request.app.state.sessions
+    found = product_series(
+        SqlProductEvents(sessions),
+        product_key,
+        service.regional_scope(principal),
+        now=datetime.now(UTC),
+    )
+    if found is None:
+        return None
+    return api.ProductEventSeries(days=found.days, counts=found.counts, truncated=found.truncated)

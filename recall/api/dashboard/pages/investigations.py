@@ -26,6 +26,12 @@ MESSAGES = (
     "sampling_failure",
     "injury_cluster",
     "manual",
+    "injury_report",
+    "sampling_result",
+    "recall_notice",
+    "progress_report",
+    "Events",
+    "partial",
 )
 MAX_ID = 64
 

@@ -64,6 +64,14 @@ const Dashboard = (() => {
     }
   }
 
+  // An empty list still holds only list items (screen readers announce "list, 1 item").
+  function emptyList(list) {
+    const item = document.createElement("li");
+    item.className = "empty";
+    item.textContent = t("Nothing to show");
+    list.replaceChildren(item);
+  }
+
   function failed(elementId, error) {
     const element = document.getElementById(elementId);
     const note = document.createElement("p");
@@ -126,7 +134,7 @@ const Dashboard = (() => {
   }
 
   return {
-    context, lang, t, read, send, fill, failed, cell, prepend, ready,
+    context, lang, t, read, send, fill, failed, cell, prepend, ready, emptyList,
     number: (v) => (v === null || v === undefined ? "—" : numbers.format(v)),
     percent: (v) => (v === null || v === undefined ? "—" : percents.format(v)),
     when: (iso) => (iso ? dates.format(new Date(iso)) : "—"),

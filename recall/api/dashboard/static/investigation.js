@@ -7,6 +7,49 @@
   const id = document.getElementById("investigation").dataset.id;
   const path = `/investigations/${encodeURIComponent(id)}`;
   let chart = null;
+  let eventsChart = null;
+  const EVENT_COLOURS = { injury_report: "#1f5fa8", sampling_result: "#b5411f" };
+  const motion = !window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+
+  // The product's own record: its score with each part's reason, and its events per day in
+  // the reader's area (GET /products/{key}).
+  function renderProduct(product) {
+    const score = product.score;
+    document.getElementById("score-value").textContent = score ? Dashboard.number(Math.round(score.score)) : "—";
+    const level = document.getElementById("score-level");
+    level.textContent = score && score.risk_level ? t(score.risk_level) : "";
+    level.className = `level ${(score && score.risk_level) || ""}`;
+    const why = document.getElementById("score-why");
+    why.replaceChildren();
+    for (const part of (score ? score.explanation : [])) {
+      const item = document.createElement("li");
+      item.textContent = part;
+      why.appendChild(item);
+    }
+    if (!why.children.length) Dashboard.emptyList(why);
+    const series = product.events;
+    const container = document.getElementById("events-chart");
+    if (!series) { container.textContent = t("Nothing to show"); return; }
+    const kinds = Object.keys(series.counts).sort();
+    const total = kinds.reduce((sum, k) => sum + series.counts[k].reduce((a, b) => a + b, 0), 0);
+    container.dataset.total = String(total);
+    eventsChart = eventsChart || echarts.init(container, null, { renderer: "svg" });
+    eventsChart.setOption({
+      animation: motion,
+      aria: { enabled: true },
+      tooltip: { trigger: "axis" },
+      legend: { top: 0 },
+      grid: { left: 40, right: 16, top: 36, bottom: 28 },
+      xAxis: { type: "category", data: series.days.map(Dashboard.day) },
+      yAxis: { type: "value", minInterval: 1 },
+      series: kinds.map((kind) => ({
+        name: t(kind), type: "bar", stack: "events", data: series.counts[kind],
+        itemStyle: { color: EVENT_COLOURS[kind] || "#8a8f98" },
+      })),
+    }, true);
+    document.getElementById("events-note").textContent =
+      `${t("Events")}: ${Dashboard.number(total)}` + (series.truncated ? ` · ${t("partial")}` : "");
+  }
 
   function render(inv) {
     document.getElementById("product").textContent = inv.product_key;
@@ -43,7 +86,7 @@
       item.textContent = expert;
       experts.appendChild(item);
     }
-    if (!inv.expert_ids.length) experts.textContent = t("Nothing to show");
+    if (!inv.expert_ids.length) Dashboard.emptyList(experts);
     document.getElementById("assign").hidden = !inv.allowed_actions.includes("assign");
     fill("audit", inv.audit, [
       { value: (a) => when(a.at), className: "nowrap" },
@@ -70,9 +113,17 @@
     }
   });
 
-  Dashboard.ready([read(path).then(render).catch((error) => {
+  Dashboard.ready([read(path).then((inv) => {
+    render(inv);
+    return read(`/products/${inv.product_key.split("/").map(encodeURIComponent).join("/")}`)
+      .then(renderProduct)
+      .catch((error) => Dashboard.failed("events-chart", error));
+  }).catch((error) => {
     document.getElementById("product").textContent = t("Not found, or outside your area");
     Dashboard.failed("series-chart", error);
   })]);
-  window.addEventListener("resize", () => chart && chart.resize());
+  window.addEventListener("resize", () => {
+    if (chart) chart.resize();
+    if (eventsChart) eventsChart.resize();
+  });
 })();
