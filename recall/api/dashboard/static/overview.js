@@ -163,7 +163,7 @@
       item.append(time, title);
       list.appendChild(item);
     }
-    if (!page.items.length) list.textContent = t("Nothing to show");
+    if (!page.items.length) Dashboard.emptyList(list);
   }
 
   // New investigations and alerts arrive without a reload (live.py → dashboard.js).
@@ -187,6 +187,7 @@
     const title = document.createElement("span");
     title.textContent = ` ${e.detail.title || t(e.detail.kind)}`;
     item.append(time, title);
+    list.querySelector("li.empty")?.remove();
     list.prepend(item);
     while (list.children.length > 8) list.lastElementChild.remove();
   });
