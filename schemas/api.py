@@ -36,19 +36,26 @@ __all__ = [
     "Evidence",
     "FieldProblem",
     "Forecast",
+    "ForecastPoint",
     "Health",
+    "IncidentPeriod",
     "InvestigationDecision",
     "InvestigationDetail",
     "InvestigationPage",
     "InvestigationSummary",
     "LevelRates",
+    "PostRecallIncidents",
     "Problem",
     "ProgressReport",
     "ReasonRequest",
+    "RecallAction",
     "RecallDetail",
     "RecallPage",
+    "RecallReferral",
     "RecallSummary",
     "RecallTransition",
+    "ReportDeadline",
+    "ResidualRisk",
 ]
 
 InvestigationDecision = Literal["defect_confirmed", "no_defect"]
@@ -209,6 +216,12 @@ class RecallSummary(Document):
     forecast_low80: Rate | None
     forecast_high80: Rate | None
     updated_at: AwareDatetime
+    next_report_due: AwareDatetime | None = Field(
+        default=None,
+        description="when the report after the last one received is due; null "
+        "once the recall owes no more (completed, evaluated, closed)",
+    )
+    report_overdue: bool = Field(default=False, description="that report is past due")
 
 
 class RecallPage(Document):
@@ -229,6 +242,11 @@ class ProgressReport(Document):
     period_start: AwareDatetime
     period_end: AwareDatetime
     submitted_at: AwareDatetime
+    rates: list[LevelRates] = Field(
+        default_factory=list,
+        description="the cumulative counts and rates this report gives, "
+        "per supply level and `overall`: one point of each level's correction curve",
+    )
 
 
 class LevelRates(Document):
@@ -254,6 +272,83 @@ class Forecast(Document):
     method: str
     n_points: int
     horizon_days: float
+    coverage: float = Field(default=0.8, description="nominal coverage of [low80, high80]")
+
+
+class ForecastPoint(Document):
+    """The forecast rate `day` days after the start, with its 80 % interval (one posterior for
+    the whole band)."""
+
+    day: float
+    at: AwareDatetime
+    rate: Rate
+    low80: Rate
+    high80: Rate
+
+
+class ReportDeadline(Document):
+    """A progress report the recall owes: report k is due at start + k × cadence."""
+
+    sequence: int
+    due: AwareDatetime
+    status: Literal["pending", "on_time", "late", "overdue", "unscheduled"]
+    submitted_at: AwareDatetime | None
+    days_late: float | None = Field(description="late: after the deadline; overdue: so far")
+
+
+class RecallReferral(Document):
+    """A hand-over to enforcement (repeated missed reports, or the firm's refusal)."""
+
+    referred_at: AwareDatetime
+    reasons: list[str]
+    missed_sequences: list[int]
+    refused: bool
+
+
+class IncidentPeriod(Document):
+    """Injuries and failed samples of the recalled product in one 30-day period."""
+
+    start: AwareDatetime
+    end: AwareDatetime
+    after_start: bool
+    injuries: int
+    sampling_failures: int
+
+
+class PostRecallIncidents(Document):
+    """Incidents of the recalled product (and batches) before and after the start, and their
+    rate per unit-year in use: every affected unit before, only the units still in use after."""
+
+    period_days: int
+    lookback_days: float
+    periods: list[IncidentPeriod]
+    before: int
+    after: int
+    unit_years_before: float
+    unit_years_after: float
+    rate_before: float = Field(description="incidents per unit-year before the start")
+    rate_after: float | None = Field(description="per unit-year still in use after the start")
+    change: float | None = Field(description="rate_after ÷ rate_before − 1")
+    ineffective: list[str] = Field(description="why the post-recall rule judges it not working")
+
+
+class ResidualRisk(Document):
+    """Expected incidents per year from the units still in use: uncorrected units × incidents
+    per unit-year since the start, with an exact Poisson interval at `confidence`."""
+
+    uncorrected_units: int
+    incidents: int
+    unit_years: float
+    rate_per_unit_year: float
+    rate_low: float
+    rate_high: float
+    expected_per_year: float
+    expected_low: float
+    expected_high: float
+    confidence: float
+
+
+RecallAction = Literal["evaluate", "close"]
 
 
 class Evaluation(Document):
@@ -290,6 +385,26 @@ class RecallDetail(Document):
     forecast: Forecast | None = Field(description="from every report so far")
     early_forecast: Forecast | None = Field(description="from the first three reports")
     evaluation: Evaluation | None
+    forecast_band: list[ForecastPoint] = Field(
+        default_factory=list,
+        description="from the last report to the target date; empty "
+        "once the recall owes no more reports or the target date has passed",
+    )
+    target_forecast: ForecastPoint | None = Field(
+        default=None, description="the rate forecast at the target date (the band's last point)"
+    )
+    deadlines: list[ReportDeadline] = Field(default_factory=list)
+    referrals: list[RecallReferral] = Field(default_factory=list)
+    post_recall: PostRecallIncidents | None = None
+    residual_risk: ResidualRisk | None = None
+    allowed_actions: list[RecallAction] = Field(
+        default_factory=list, description="what the caller may do now (POST /recalls/{id}/…)"
+    )
+    closure_report: str | None = Field(
+        default=None,
+        description="the closure report's URL once the recall is evaluated "
+        "(`?format=pdf` for its PDF)",
+    )
 
 
 class EvaluationOutcome(Document):

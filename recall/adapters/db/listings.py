@@ -16,10 +16,16 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import orjson
-from sqlalchemy import ColumnElement, Row, Select, String, cast, literal, select, tuple_
+from sqlalchemy import ColumnElement, Row, Select, String, cast, func, literal, select, tuple_
 from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
-from recall.adapters.db.models import DeadLetterRow, InvestigationRow, RecallRow, Station
+from recall.adapters.db.models import (
+    DeadLetterRow,
+    InvestigationRow,
+    RecallProgressRow,
+    RecallRow,
+    Station,
+)
 from recall.adapters.db.recall_rows import head_of
 from recall.domain.investigations import Decision, InvestigationState
 from recall.service.intake.queries import DeadLetterFilter, DeadLetterView
@@ -58,7 +64,12 @@ class SqlListings:
 
     def recall_page(self, where: RecallFilter, request: PageRequest) -> Page[RecallListing]:
         row = RecallRow
-        query = select(row)
+        last_report = (
+            select(func.coalesce(func.max(RecallProgressRow.sequence), 0))
+            .where(RecallProgressRow.recall_id == row.recall_id)
+            .scalar_subquery()
+        )
+        query = select(row, last_report)
         if where.scope_prefix:
             query = query.where(row.jurisdiction.startswith(where.scope_prefix, autoescape=True))
         if where.region_prefix:
@@ -70,6 +81,8 @@ class SqlListings:
             query = query.where(row.state.in_(sorted(s.value for s in where.states)))
         if where.category:
             query = query.where(row.category == where.category)
+        if where.verdicts:
+            query = query.where(row.verdict.in_(sorted(where.verdicts)))
         sort = {"updated_at": row.updated_at, "start": row.start}[request.sort]
         return self._page(query, (sort, row.recall_id), request, _recall)
 
@@ -170,8 +183,11 @@ def _investigation(r: Row[Any]) -> InvestigationItem:
 
 
 def _recall(r: Row[Any]) -> RecallListing:
-    row: RecallRow = r[0]
-    return RecallListing(head_of(row), row.product_key, _aware(row.start))
+    row: RecallRow
+    row, last_sequence = tuple(r)[:2]
+    cadence = int(row.notice.get("reporting_cadence_days", 30))
+    start = _aware(row.start)
+    return RecallListing(head_of(row), row.product_key, start, int(last_sequence), cadence)
 
 
 def _letter(r: Row[Any]) -> DeadLetterView:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -26,9 +27,11 @@ from recall.api.problems import PROBLEM_RESPONSES, not_found
 from recall.api.regions import RegionFilter, checked_region
 from recall.domain import recalls as domain
 from recall.domain.access import Principal, Role, can_see
+from recall.domain.recalls import forecast as domain_forecast
 from recall.service.ports import Storage
 from recall.service.recalls import commands
 from recall.service.recalls import pages as service
+from recall.service.recalls.closure import ClosureReportData
 from recall.service.recalls.lookup import RecallNotFoundError
 from recall.service.recalls.queries import RecallDossier, recall_dossier
 from schemas import api
@@ -73,6 +76,7 @@ def list_recalls(
     principal: CurrentPrincipal,
     pages: RecallPagesDep,
     state: Annotated[list[RecallState], Query()] = [],  # noqa: B006  # FastAPI copies it
+    verdict: Annotated[list[EffectivenessVerdict], Query()] = [],  # noqa: B006  # as above
     category: ProductCategory | None = None,
     region: RegionFilter = None,
     sort: RecallSort = RecallSort.UPDATED_DESC,
@@ -89,11 +93,13 @@ def list_recalls(
         states=frozenset(domain.RecallState(s.value) for s in state),
         category=category.value if category else None,
         region=checked_region(region),
+        verdicts=frozenset(v.value for v in verdict),
     )
     first = lists.page_request(request, sort.value, cursor, limit)
+    now = datetime.now(UTC)
 
     def fetch(page: Any) -> Any:
-        return service.recall_page(pages, where, page)
+        return service.recall_page(pages, where, page, now=now)
 
     def shown(items: list[service.RecallItem]) -> list[api.RecallSummary]:
         return [_summary(i) for i in items if can_see(principal, _scoped(i))]
@@ -109,8 +115,9 @@ def list_recalls(
 def show_recall(
     request: Request, recall_id: str, principal: CurrentPrincipal, storage: StorageDep
 ) -> api.RecallDetail:
-    """Progress, rates per supply level, forecast with its 80 % interval, evaluation."""
-    return _detail(_visible(request, storage, principal, recall_id))
+    """Progress, rates per supply level, forecast with its 80 % interval, evaluation, the
+    reports owed, incidents before and after the start, residual risk, what the caller may do."""
+    return _detail(_visible(request, storage, principal, recall_id), principal)
 
 
 class ReportFormat(StrEnum):
@@ -249,6 +256,8 @@ def _summary(item: service.RecallItem) -> api.RecallSummary:
         forecast_low80=_clip(low),
         forecast_high80=_clip(high),
         updated_at=item.updated_at,
+        next_report_due=item.next_report_due,
+        report_overdue=item.report_overdue,
     )
 
 
@@ -257,9 +266,10 @@ def _clip(value: float | None) -> float | None:
     return None if value is None else min(max(value, 0.0), 1.0)
 
 
-def _detail(dossier: RecallDossier) -> api.RecallDetail:
+def _detail(dossier: RecallDossier, principal: Principal) -> api.RecallDetail:
     data = dossier.data
     spec = data.spec
+    band = [_band_point(spec.start, f) for f in dossier.band]
     return api.RecallDetail(
         recall_id=spec.recall_id,
         title=spec.title,
@@ -283,13 +293,121 @@ def _detail(dossier: RecallDossier) -> api.RecallDetail:
                 period_start=r.period_start,
                 period_end=r.period_end,
                 submitted_at=r.submitted_at,
+                rates=[_rates(level) for level in rates.values()],
             )
-            for r in data.reports
+            for r, rates in dossier.progress
         ],
         rates=[_rates(r) for r in dossier.rates.values()],
         forecast=_forecast(dossier.current_forecast),
         early_forecast=_forecast(data.forecast),
         evaluation=_evaluation(data.evaluation) if data.evaluation else None,
+        forecast_band=band,
+        target_forecast=band[-1] if band else None,
+        deadlines=[_deadline(d, data.generated_at) for d in data.deadlines],
+        referrals=[_referral(r) for r in data.referrals],
+        post_recall=_post_recall(data, dossier.incident_rates),
+        residual_risk=_residual(data.residual) if data.residual else None,
+        allowed_actions=_allowed(principal, dossier.state),
+        closure_report=(
+            f"/recalls/{quote(spec.recall_id, safe='')}/closure-report"
+            if dossier.state in REPORTED
+            else None
+        ),
+    )
+
+
+REPORTED = frozenset({domain.RecallState.EVALUATED, domain.RecallState.CLOSED})
+"""States with a closure report worth filing: the evaluation's verdict is in it."""
+ACTIONS: dict[domain.RecallState, api.RecallAction] = {
+    domain.RecallState.COMPLETED: "evaluate",
+    domain.RecallState.EVALUATED: "close",
+}
+"""The regulator's move out of each state (`ALLOWED_MOVES`: completed → evaluated → closed)."""
+
+
+def _allowed(principal: Principal, state: domain.RecallState) -> list[api.RecallAction]:
+    """What this caller may POST now: only regulators act (the caller already sees it)."""
+    action = ACTIONS.get(state)
+    return [action] if action and principal.role in ACTING else []
+
+
+def _band_point(start: datetime, f: domain.Forecast) -> api.ForecastPoint:
+    return api.ForecastPoint(
+        day=f.horizon_days,
+        at=start + timedelta(days=f.horizon_days),
+        rate=min(max(f.final_rate, 0.0), 1.0),
+        low80=min(max(f.low80, 0.0), 1.0),
+        high80=min(max(f.high80, 0.0), 1.0),
+    )
+
+
+def _deadline(d: domain.ExpectationStatus, now: datetime) -> api.ReportDeadline:
+    due = d.expected.due
+    late = None
+    if d.timeliness is domain.Timeliness.LATE and d.submitted_at is not None:
+        late = (d.submitted_at - due).total_seconds() / 86_400.0
+    elif d.timeliness is domain.Timeliness.OVERDUE:
+        late = (now - due).total_seconds() / 86_400.0
+    return api.ReportDeadline(
+        sequence=d.expected.sequence,
+        due=due,
+        status=d.timeliness.value,
+        submitted_at=d.submitted_at,
+        days_late=late,
+    )
+
+
+def _referral(r: domain.Referral) -> api.RecallReferral:
+    return api.RecallReferral(
+        referred_at=r.referred_at,
+        reasons=list(r.reasons),
+        missed_sequences=list(r.missed_sequences),
+        refused=r.refused,
+    )
+
+
+def _post_recall(
+    data: ClosureReportData, rates: domain.IncidentRates | None
+) -> api.PostRecallIncidents | None:
+    summary = data.post_recall
+    if summary is None or rates is None:
+        return None
+    return api.PostRecallIncidents(
+        period_days=summary.period_days,
+        lookback_days=summary.lookback_days,
+        periods=[
+            api.IncidentPeriod(
+                start=b.start,
+                end=b.end,
+                after_start=b.index >= 0,
+                injuries=b.injuries,
+                sampling_failures=b.sampling_failures,
+            )
+            for b in summary.buckets
+        ],
+        before=summary.before,
+        after=summary.after,
+        unit_years_before=rates.unit_years_before,
+        unit_years_after=rates.unit_years_after,
+        rate_before=rates.before_per_unit_year,
+        rate_after=rates.after_per_unit_year,
+        change=rates.change,
+        ineffective=list(data.ineffective.reasons) if data.ineffective else [],
+    )
+
+
+def _residual(r: domain.ResidualRisk) -> api.ResidualRisk:
+    return api.ResidualRisk(
+        uncorrected_units=r.uncorrected_units,
+        incidents=r.incidents,
+        unit_years=r.unit_years,
+        rate_per_unit_year=r.rate_per_unit_year,
+        rate_low=r.rate_low,
+        rate_high=r.rate_high,
+        expected_per_year=r.expected_per_year,
+        expected_low=r.expected_low,
+        expected_high=r.expected_high,
+        confidence=r.confidence,
     )
 
 
@@ -317,6 +435,7 @@ def _forecast(f: domain.Forecast | None) -> api.Forecast | None:
         method=f.method,
         n_points=f.n_points,
         horizon_days=f.horizon_days,
+        coverage=domain_forecast.COVERAGE,
     )
 
 

@@ -14,6 +14,7 @@ from recall.domain.recalls.deadlines import (
     Referral,
     ReportReceipt,
     Timeliness,
+    next_report_due,
     reporting_schedule,
 )
 from recall.domain.recalls.effectiveness import (
@@ -48,6 +49,7 @@ from recall.domain.recalls.forecast import (
     RecallLagging,
     detect_lagging,
     fit_curve,
+    forecast_band,
     forecast_final_rate,
     lagging_recovered,
     learn_prior,
@@ -72,10 +74,12 @@ from recall.domain.recalls.model import (
 from recall.domain.recalls.post_recall import (
     Incident,
     IncidentKind,
+    IncidentRates,
     PeriodBucket,
     PostRecallSummary,
     RecallIneffective,
     assess_post_recall,
+    incident_rates,
     summarise_incidents,
 )
 from recall.domain.recalls.progress import (
@@ -106,6 +110,7 @@ __all__ = [
     "IllegalRecallTransition",
     "Incident",
     "IncidentKind",
+    "IncidentRates",
     "InsufficientHistoryError",
     "InvalidRecallError",
     "LevelProgress",
@@ -141,9 +146,12 @@ __all__ = [
     "evaluate_recall",
     "fda_check_level",
     "fit_curve",
+    "forecast_band",
     "forecast_final_rate",
+    "incident_rates",
     "lagging_recovered",
     "learn_prior",
+    "next_report_due",
     "percentile_rank",
     "reporting_schedule",
     "residual_risk",

@@ -101,6 +101,15 @@ def reporting_schedule(
     )
 
 
+def next_report_due(start: dt.datetime, cadence_days: int, last_sequence: int) -> dt.datetime:
+    """When the report after `last_sequence` is due, by `reporting_schedule`'s rule (report k
+    at start + k × cadence): what a register line shows without loading every report."""
+    require_aware(start, "start")
+    if cadence_days <= 0 or last_sequence < 0:
+        raise InvalidRecallError("next_report_due needs cadence_days > 0 and last_sequence ≥ 0")
+    return start + (last_sequence + 1) * dt.timedelta(days=cadence_days)
+
+
 class DeadlineTracker:
     """Tracks one recall's expected reports. Restore after a restart by passing `sent_keys`."""
 

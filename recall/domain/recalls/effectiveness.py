@@ -168,6 +168,7 @@ class ResidualRisk:
     expected_per_year: float
     expected_low: float
     expected_high: float
+    confidence: float = 0.95  # of the interval
 
 
 def residual_risk(
@@ -194,6 +195,7 @@ def residual_risk(
         rate * uncorrected_units,
         rate_low * uncorrected_units,
         rate_high * uncorrected_units,
+        confidence,
     )
 
 

@@ -192,29 +192,66 @@ def forecast_final_rate(
     horizon_days: float | None = None,
 ) -> Forecast:
     """Forecast the rate at the horizon from (day since start, cumulative rate) points."""
-    t, r = _as_arrays(points)
-    if prior is None and t.size == 0:
-        raise ForecastError("no points and no prior: nothing to forecast from")
+    posterior = _Posterior.of(points, prior)
     horizon = horizon_days or (prior.horizon_days if prior else DEFAULT_HORIZON_DAYS)
-    horizon = max(horizon, float(t[-1]) if t.size else 0.0)
-    uu, vv, w = _posterior_grid(t, r, prior)
-    final = expit(uu) * -np.expm1(-horizon / np.exp(vv))
-    low, mid, high = _weighted_quantiles(final, w, (0.1, 0.5, 0.9))
-    floor = float(r[-1]) if r.size else 0.0
-    margin = prior.margin_for(int(t.size)) if prior is not None else 0.0
-    (asymptote,) = _weighted_quantiles(expit(uu), w, (0.5,))
-    (log_tau,) = _weighted_quantiles(vv, w, (0.5,))
-    return Forecast(
-        final_rate=max(mid, floor),
-        low80=max(low - margin, floor),
-        high80=max(min(high + margin, 1.0), floor),
-        method="eb-grid" if prior is not None else "flat-grid",
-        n_points=int(t.size),
-        horizon_days=horizon,
-        asymptote=asymptote,
-        tau_days=math.exp(log_tau),
-        interval_margin=margin,
-    )
+    return posterior.at(horizon)
+
+
+def forecast_band(
+    points: Sequence[tuple[float, float]],
+    prior: ForecastPrior | None = None,
+    *,
+    days: Sequence[float],
+) -> tuple[Forecast, ...]:
+    """The forecast at each of `days` from one posterior: the 80% band of r(t) a page draws
+    from the last report to the target date.
+
+    Each day follows `forecast_final_rate`'s rules (never below the last observed rate; a day
+    before the last report is that report's day). The conformal margin is the one calibrated
+    for the closing day from this many reports: nearer days get the same widening, on the
+    cautious side, since a curve is harder to foresee far ahead than near.
+    """
+    posterior = _Posterior.of(points, prior)
+    return tuple(posterior.at(day) for day in days)
+
+
+@dataclass(frozen=True, slots=True)
+class _Posterior:
+    """The grid posterior of one curve, asked for the rate at any horizon."""
+
+    t: Array
+    r: Array
+    grid: tuple[Array, Array, Array]
+    prior: ForecastPrior | None
+
+    @classmethod
+    def of(cls, points: Sequence[tuple[float, float]], prior: ForecastPrior | None) -> _Posterior:
+        t, r = _as_arrays(points)
+        if prior is None and t.size == 0:
+            raise ForecastError("no points and no prior: nothing to forecast from")
+        return cls(t, r, _posterior_grid(t, r, prior), prior)
+
+    def at(self, horizon_days: float) -> Forecast:
+        t, r, prior = self.t, self.r, self.prior
+        uu, vv, w = self.grid
+        horizon = max(horizon_days, float(t[-1]) if t.size else 0.0)
+        final = expit(uu) * -np.expm1(-horizon / np.exp(vv))
+        low, mid, high = _weighted_quantiles(final, w, (0.1, 0.5, 0.9))
+        floor = float(r[-1]) if r.size else 0.0
+        margin = prior.margin_for(int(t.size)) if prior is not None else 0.0
+        (asymptote,) = _weighted_quantiles(expit(uu), w, (0.5,))
+        (log_tau,) = _weighted_quantiles(vv, w, (0.5,))
+        return Forecast(
+            final_rate=max(mid, floor),
+            low80=max(low - margin, floor),
+            high80=max(min(high + margin, 1.0), floor),
+            method="eb-grid" if prior is not None else "flat-grid",
+            n_points=int(t.size),
+            horizon_days=horizon,
+            asymptote=asymptote,
+            tau_days=math.exp(log_tau),
+            interval_margin=margin,
+        )
 
 
 def fit_curve(points: Sequence[tuple[float, float]]) -> CurveFit:

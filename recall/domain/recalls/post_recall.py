@@ -159,8 +159,7 @@ def assess_post_recall(
     elapsed = days_between(spec.start, now)
     if elapsed <= 0:
         return None
-    before_exposure = spec.total_affected * summary.lookback_days
-    after_exposure = remaining_unit_days(spec.total_affected, removed_curve, elapsed)
+    before_exposure, after_exposure = _exposures(spec, summary, removed_curve, elapsed)
     rate_before = summary.before / before_exposure
     rate_after = summary.after / after_exposure if after_exposure > 0 else math.inf
     reasons = []
@@ -175,3 +174,62 @@ def assess_post_recall(
     if not reasons:
         return None
     return RecallIneffective(spec.recall_id, tuple(reasons), rate_before, rate_after, summary.after)
+
+
+def _exposures(
+    spec: RecallSpec,
+    summary: PostRecallSummary,
+    removed_curve: Sequence[tuple[float, int]],
+    elapsed_days: float,
+) -> tuple[float, float]:
+    """Unit-days in use before the start (every affected unit over the look-back: they were
+    all in the market) and after it (only the units not yet corrected or proven unreachable)."""
+    before = spec.total_affected * summary.lookback_days
+    after = remaining_unit_days(spec.total_affected, removed_curve, max(elapsed_days, 0.0))
+    return before, after
+
+
+DAYS_PER_YEAR = 365.25
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentRates:
+    """Incidents per unit-year in use before and after the recall start (the "before vs
+    after" of DESIGN §5); `after_per_unit_year` is None while there is no exposure after."""
+
+    incidents_before: int
+    incidents_after: int
+    unit_years_before: float
+    unit_years_after: float
+    before_per_unit_year: float
+    after_per_unit_year: float | None
+
+    @property
+    def change(self) -> float | None:
+        """after ÷ before − 1 (−0.8: the rate per unit in use fell by 80 %); None when either
+        side has nothing to compare."""
+        if self.after_per_unit_year is None or self.before_per_unit_year <= 0:
+            return None
+        return self.after_per_unit_year / self.before_per_unit_year - 1.0
+
+
+def incident_rates(
+    spec: RecallSpec,
+    summary: PostRecallSummary,
+    removed_curve: Sequence[tuple[float, int]],
+    *,
+    now: dt.datetime,
+) -> IncidentRates:
+    """The rates `assess_post_recall`'s first rule compares, per unit-year for reading: the
+    same exposures, so the page shows exactly what the rule judged."""
+    elapsed = days_between(spec.start, require_aware(now, "now"))
+    before, after = _exposures(spec, summary, removed_curve, elapsed)
+    years_before, years_after = before / DAYS_PER_YEAR, after / DAYS_PER_YEAR
+    return IncidentRates(
+        summary.before,
+        summary.after,
+        years_before,
+        years_after,
+        summary.before / years_before,
+        summary.after / years_after if years_after > 0 else None,
+    )

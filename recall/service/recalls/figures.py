@@ -18,6 +18,8 @@ from recall.domain.recalls import (
     Forecast,
     ForecastPrior,
     Incident,
+    IncidentRates,
+    PostRecallSummary,
     ProgressReport,
     RecallIneffective,
     RecallSpec,
@@ -26,7 +28,9 @@ from recall.domain.recalls import (
     assess_post_recall,
     correction_curve,
     evaluate_recall,
+    forecast_band,
     forecast_final_rate,
+    incident_rates,
     learn_prior,
     reporting_schedule,
     residual_risk,
@@ -37,6 +41,7 @@ from recall.service.recalls.ports import LoadedRecall, RecallIncident, RecallRep
 
 FINISHED = frozenset({RecallState.COMPLETED, RecallState.EVALUATED, RecallState.CLOSED})
 DAYS_PER_YEAR = 365.25
+BAND_STEPS = 12  # the forecast band's segments from the last report to the target date
 Curve = tuple[tuple[float, float], ...]
 
 
@@ -69,6 +74,45 @@ def _forecast(points: Curve, prior: ForecastPrior | None, horizon: float | None)
         return forecast_final_rate(points, prior, horizon_days=horizon)
     except DomainError:
         return None
+
+
+def band(
+    spec: RecallSpec,
+    state: RecallState,
+    points: list[tuple[float, float]],
+    prior: ForecastPrior | None,
+) -> tuple[Forecast, ...]:
+    """The forecast at BAND_STEPS + 1 even days from the last report to the target date (the
+    target date last): the 80 % band a page draws ahead of the curve. Empty when the recall owes
+    no more reports, the target date is not ahead of the last report, or there is nothing to
+    forecast from."""
+    last = points[-1][0] if points else 0.0
+    target = (spec.target_date - spec.start).total_seconds() / 86_400.0
+    if state in FINISHED or target <= last or (not points and prior is None):
+        return ()
+    step = (target - last) / BAND_STEPS
+    days = (*(last + k * step for k in range(BAND_STEPS)), target)
+    return _band(tuple(points), prior, days)
+
+
+@functools.lru_cache(maxsize=1024)
+def _band(
+    points: Curve, prior: ForecastPrior | None, days: tuple[float, ...]
+) -> tuple[Forecast, ...]:
+    """One grid posterior for the whole band (see `_forecast` on why it is cached); the days
+    move with the clock only through the last report and the target date, both stored."""
+    try:
+        return forecast_band(points, prior, days=days)
+    except DomainError:
+        return ()
+
+
+def before_after(
+    spec: RecallSpec, reports: Sequence[ProgressReport], summary: PostRecallSummary, now: datetime
+) -> IncidentRates:
+    """Incidents per unit-year in use before and after the start, on the exposures the
+    post-recall rule judges."""
+    return incident_rates(spec, summary, removed_curve(spec, reports), now=now)
 
 
 def finished_curves(recalls: RecallRepository, category: str, exclude: str) -> list[Curve]:

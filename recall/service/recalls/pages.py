@@ -13,7 +13,7 @@ from typing import Protocol
 
 from recall.domain.access import Principal, Role, Scoped, region_prefix
 from recall.domain.jurisdiction import significant_prefix
-from recall.domain.recalls import OVERALL, RecallState
+from recall.domain.recalls import OVERALL, RecallState, next_report_due
 from recall.service.paging import Page, PageRequest
 from recall.service.ports import Storage
 from recall.service.recalls.lookup import require
@@ -31,15 +31,19 @@ class RecallFilter:
     states: frozenset[RecallState] = frozenset()
     category: str | None = None
     region_prefix: str | None = None
+    verdicts: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
 class RecallListing:
-    """What the store returns per recall: its register head, product and start."""
+    """What the store returns per recall: its register head, product and start, the last
+    report's number (0: none yet) and the reporting cadence."""
 
     head: RecallHead
     product_key: str
     start: datetime
+    last_sequence: int = 0
+    cadence_days: int = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +64,12 @@ class RecallItem:
     adjusted_rate: float | None
     forecast: tuple[float, float, float] | None  # final, low80, high80
     updated_at: datetime
+    next_report_due: datetime | None = None  # None: a finished recall owes no more reports
+    report_overdue: bool = False
+
+
+EXPECTING_REPORTS = frozenset({RecallState.ANNOUNCED, RecallState.IN_PROGRESS, RecallState.LAGGING})
+"""The states in which a recall owes progress reports (the deadline check's `active`)."""
 
 
 class RecallPages(Protocol):
@@ -89,7 +99,12 @@ def scoped(jurisdiction: str, product_key: str) -> Scoped:
 
 
 def narrowed(
-    scope: RecallFilter, *, states: frozenset[RecallState], category: str | None, region: str | None
+    scope: RecallFilter,
+    *,
+    states: frozenset[RecallState],
+    category: str | None,
+    region: str | None,
+    verdicts: frozenset[str] = frozenset(),
 ) -> RecallFilter:
     """The scope with the reader's filters; `region` is a GB/T 2260 code and covers its area."""
     return RecallFilter(
@@ -98,19 +113,27 @@ def narrowed(
         states=states,
         category=category,
         region_prefix=significant_prefix(region) if region else None,
+        verdicts=verdicts,
     )
 
 
-def recall_page(pages: RecallPages, where: RecallFilter, request: PageRequest) -> Page[RecallItem]:
-    """One page of the register; the sort must be one of `SORTS`."""
+def recall_page(
+    pages: RecallPages, where: RecallFilter, request: PageRequest, *, now: datetime
+) -> Page[RecallItem]:
+    """One page of the register as of `now`; the sort must be one of `SORTS`."""
     if request.sort not in SORTS:
         raise ValueError(f"recalls sort by {SORTS}, not {request.sort!r}")
     page = pages.recall_page(where, request)
-    return Page([_item(listing) for listing in page.items], page.next_after)
+    return Page([_item(listing, now) for listing in page.items], page.next_after)
 
 
-def _item(listing: RecallListing) -> RecallItem:
+def _item(listing: RecallListing, now: datetime) -> RecallItem:
+    """The line with its next report: due after the last one received (a gap in the numbers
+    is the dossier's to show), overdue once `now` is past it."""
     head = listing.head
+    due = None
+    if head.state in EXPECTING_REPORTS:
+        due = next_report_due(listing.start, listing.cadence_days, listing.last_sequence)
     published = head.effectiveness
     overall = published.rates.get(OVERALL) if published else None
     forecast = published.forecast if published else None
@@ -129,6 +152,8 @@ def _item(listing: RecallListing) -> RecallItem:
         adjusted_rate=overall.adjusted_rate if overall else None,
         forecast=(forecast.final_rate, forecast.low80, forecast.high80) if forecast else None,
         updated_at=head.updated_at,
+        next_report_due=due,
+        report_overdue=due is not None and now > due,
     )
 
 

@@ -18,7 +18,9 @@ from recall.domain.recalls import (
     Evaluation,
     Forecast,
     ForecastPrior,
+    IncidentRates,
     LevelRates,
+    ProgressReport,
     RecallState,
     Verdict,
     assess_post_recall,
@@ -54,7 +56,12 @@ class RecallSummary:
 
 @dataclass(frozen=True, slots=True)
 class RecallDossier:
-    """Everything known about one recall; `data.forecast` is the early (first 3 reports) one."""
+    """Everything known about one recall; `data.forecast` is the early (first 3 reports) one.
+
+    `progress` pairs each report with its rates per level (the correction curve a page draws),
+    `band` is the forecast from the last report to the target date (its last entry the forecast
+    at the target date), `incident_rates` the post-recall before/after comparison.
+    """
 
     data: ClosureReportData
     state: RecallState
@@ -63,6 +70,9 @@ class RecallDossier:
     hazard: str
     rates: dict[str, LevelRates]
     current_forecast: Forecast | None
+    progress: tuple[tuple[ProgressReport, dict[str, LevelRates]], ...] = ()
+    band: tuple[Forecast, ...] = ()
+    incident_rates: IncidentRates | None = None
 
 
 def list_recalls(
@@ -109,8 +119,18 @@ def recall_dossier(storage: Storage, recall_id: str, *, now: datetime) -> Recall
         data = _closure(tx.recalls, loaded, now, prior=prior, points=points, rates=rates)
     recall = loaded.recall
     current = figures.forecast(points, prior)
+    summary = data.post_recall
     return RecallDossier(
-        data, recall.state, recall.verdict, loaded.jurisdiction, loaded.hazard, rates, current
+        data,
+        recall.state,
+        recall.verdict,
+        loaded.jurisdiction,
+        loaded.hazard,
+        rates,
+        current,
+        progress=tuple((r, correction_rates(spec, r)) for r in reports),
+        band=figures.band(spec, recall.state, points, prior),
+        incident_rates=figures.before_after(spec, reports, summary, now) if summary else None,
     )
 
 
