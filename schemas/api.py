@@ -754,6 +754,24 @@ class StationTraffic(Document):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+class MonthlyLeads(Document):
+    month: str = Field(description="YYYY-MM, UTC")
+    leads: dict[str, int] = Field(description="purchase_sampling, injury_reports, other")
+
+
+class LeadsReport(Document):
+    """Defect leads (缺陷线索) by source per month in the caller's area: the share purchase
+    sampling finds is the province's headline figure."""
+
+    scope: str | None
+    start: AwareDatetime | None = Field(alias="from", default=None)
+    end: AwareDatetime | None = Field(alias="to", default=None)
+    months: list[MonthlyLeads] = Field(description="Months with at least one lead, in order")
+    total: dict[str, int]
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
 class IntakeRate(Document):
     """Records received per minute in the caller's area (its registered stations).
 

@@ -30,6 +30,7 @@ from recall.service.statistics.queries import (
     LeadSource,
     RegionLevel,
     Statistics,
+    leads_by_month,
     statistics,
 )
 from recall.service.traffic.queries import intake_rate
@@ -87,6 +88,33 @@ def show_statistics(
         total=_figures(figures.total),
         labels=dict(_label_items(figures)),
         value_note=VALUE_NOTE,
+    )
+
+
+@router.get("/leads", response_model=api.LeadsReport, response_model_by_alias=True)
+def show_leads(
+    request: Request,
+    principal: CurrentPrincipal,
+    start: Annotated[Moment, Query(alias="from")] = None,
+    end: Annotated[Moment, Query(alias="to")] = None,
+) -> api.LeadsReport:
+    """Defect leads by source (purchase sampling, injury reports, other) per month, in the
+    caller's area: the `leads` of `GET /statistics?group_by=month` without its other figures."""
+    if principal.role is not Role.REGULATOR:
+        raise api_audit.forbidden(request, "read statistics", "regulators")
+    start, end = _utc(start), _utc(end)
+    if start is not None and end is not None and end <= start:
+        raise ProblemError(422, "to: must be after from", kind="validation")
+    window = StatisticsWindow(region_prefix(principal), start, end)
+    figures = leads_by_month(SqlStatistics(request.app.state.sessions), window)
+    return api.LeadsReport(
+        scope=principal.region,
+        start=start,
+        end=end,
+        months=[
+            api.MonthlyLeads(month=g.month or "", leads=_figures(g).leads) for g in figures.groups
+        ],
+        total=_figures(figures.total).leads,
     )
 
 

@@ -221,3 +221,27 @@ def test_aggregate_rolls_up_and_attributes_leads() -> None:
     assert stats.groups[1].leads == {"injury_reports": 4, "other": 1}
     assert stats.total.units_affected == 100
     assert stats.total.recalls == {"in_progress": 1}
+
+
+@pytest.mark.parametrize("who", [seed.TAIYUAN, seed.PROVINCE, seed.SHANGHAI])
+def test_the_leads_report_is_the_statistics_leads_per_month(
+    who: Principal, world: object, as_: AsPrincipal
+) -> None:
+    """GET /statistics/leads: the same leads as the full report grouped by month, same scope."""
+    client = as_(who)
+    full = client.get("/statistics", params={"group_by": "month"}).json()
+    leads = client.get("/statistics/leads").json()
+    assert leads["scope"] == who.region
+    assert leads["total"] == full["total"]["leads"]
+    assert [(m["month"], m["leads"]) for m in leads["months"]] == [
+        (g["month"], g["leads"]) for g in full["groups"] if any(g["leads"].values())
+    ]
+    assert sum(leads["total"].values()) > 0 or who is seed.SHANGHAI
+
+
+def test_the_leads_report_is_for_regulators_and_checks_its_range(as_: AsPrincipal) -> None:
+    assert as_(seed.FIRM).get("/statistics/leads").status_code == 403
+    bad = as_(seed.PROVINCE).get(
+        "/statistics/leads", params={"from": "2026-02-01T00:00:00Z", "to": "2026-01-01T00:00:00Z"}
+    )
+    assert bad.status_code == 422

@@ -9,12 +9,12 @@
   async function leads() {
     const now = new Date();
     const from = new Date(Date.UTC(now.getUTCFullYear() - 1, now.getUTCMonth() + 1, 1));
-    const report = await read(`/statistics?group_by=month&from=${from.toISOString()}`);
+    const report = await read(`/statistics/leads?from=${from.toISOString()}`);
     const months = [];  // every month of the year, also those without leads
     for (let d = new Date(from); d <= now; d.setUTCMonth(d.getUTCMonth() + 1)) {
       months.push(d.toISOString().slice(0, 7));
     }
-    const byMonth = new Map(report.groups.map((g) => [g.month, g]));
+    const byMonth = new Map(report.months.map((m) => [m.month, m]));
     const series = [
       ["purchase_sampling", t("Purchase sampling"), "#b5411f"],
       ["injury_reports", t("Injury reports"), "#1f5fa8"],
@@ -36,7 +36,7 @@
       series,
     });
     window.addEventListener("resize", () => chart.resize());
-    const total = report.total.leads;
+    const total = report.total;
     document.getElementById("leads-total").textContent =
       `${t("Purchase sampling")}: ${number(total.purchase_sampling || 0)} · ` +
       `${t("Injury reports")}: ${number(total.injury_reports || 0)}`;
