@@ -78,12 +78,19 @@
     const parts = report.children.map((c) => c.region);
     const rows = [...CATEGORIES, ...report.categories.filter((c) => !CATEGORIES.includes(c))];
     const cells = new Map(report.cells.map((c) => [`${c.region}|${c.category}`, c]));
-    const data = [];
+    const counts = [];
     parts.forEach((part, x) => rows.forEach((category, y) => {
       const cell = cells.get(`${part}|${category}`);
-      data.push([x, y, cell ? cell.signals : 0]);
+      counts.push([x, y, cell ? cell.signals : 0]);
     }));
-    const most = Math.max(1, ...data.map((d) => d[2]));
+    const most = Math.max(1, ...counts.map((d) => d[2]));
+    // Figures keep a halo of the opposite colour, so they read on every shade of the ramp.
+    const data = counts.map((value) => ({
+      value,
+      label: value[2] > most * 0.6
+        ? { color: "#ffffff", textBorderColor: "#3a1208", textBorderWidth: 2 }
+        : { color: "#1c2430", textBorderColor: "#ffffff", textBorderWidth: 2 },
+    }));
     // Rich text, not HTML: region names and categories are never parsed as markup.
     const tip = (p) => {
       const cell = cells.get(`${parts[p.value[0]]}|${rows[p.value[1]]}`) || {};
@@ -101,7 +108,7 @@
       xAxis: {
         type: "category", data: parts, triggerEvent: true, splitArea: { show: true },
         axisLabel: { formatter: (code) => place(code), interval: 0, rotate: parts.length > 8 ? 30 : 0,
-                     color: "#1f5fa8", fontSize: 13 },
+                     color: report.level === "county" ? "#1c2430" : "#1f5fa8", fontSize: 13 },
       },
       yAxis: { type: "category", data: rows, axisLabel: { formatter: (c) => t(c), color: "#1c2430" } },
       visualMap: {
@@ -111,8 +118,7 @@
       },
       series: [{
         name: t("Risk signals"), type: "heatmap", data,
-        label: { show: true, formatter: (p) => (p.value[2] ? number(p.value[2]) : ""),
-                 color: "#1c2430", textBorderColor: "#ffffff", textBorderWidth: 2 },
+        label: { show: true, formatter: (p) => (p.value[2] ? number(p.value[2]) : "") },
         itemStyle: { borderColor: "#ffffff", borderWidth: 1 },
         emphasis: { itemStyle: { borderColor: "#1c2430", borderWidth: 2 } },
       }],
@@ -175,6 +181,7 @@
     if (asked) query.set("region", asked);
     const report = await read(`/statistics/risk-by-region?${query}`);
     shown = report.region;
+    document.getElementById("drill-hint").hidden = report.level === "county";
     crumbs(report);
     table(report);
     heatmap(report);
@@ -187,8 +194,9 @@
     failed("heatmap", error);
     throw error;
   });
-  const signals = first.then((report) => latest(report.region))
-    .catch((error) => failed("latest", error));
+  // Read at the same time as the figures: /signals narrows a region to the account's area
+  // exactly as the figures do (and lists nothing for a region beside it).
+  const signals = latest(asked || Dashboard.context.scope).catch((error) => failed("latest", error));
   Dashboard.ready([first, signals]);
   window.addEventListener("resize", () => charts.forEach((c) => c.resize()));
 })();
