@@ -772,6 +772,20 @@ class LeadsReport(Document):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+class QueueAges(Document):
+    """The open investigations in the caller's area by state and by how long they have waited."""
+
+    scope: str | None
+    at: AwareDatetime = Field(description="The moment ages are measured from")
+    bands: list[str] = Field(
+        description="Age bands, youngest first: under_7_days, 7_to_30_days, 30_to_90_days,"
+        " over_90_days"
+    )
+    counts: dict[str, list[int]] = Field(description="State (opened, assigned) → count per band")
+    total: int
+    oldest_opened_at: AwareDatetime | None
+
+
 class IntakeRate(Document):
     """Records received per minute in the caller's area (its registered stations).
 

@@ -101,6 +101,14 @@ class SqlStatistics:
             ]
         return out
 
+    def open_investigations(self, scope_prefix: str | None) -> list[tuple[str, datetime]]:
+        inv = InvestigationRow
+        query = select(inv.state, inv.opened_at).where(inv.state.in_(("opened", "assigned")))
+        if scope_prefix:
+            query = query.where(inv.jurisdiction.startswith(scope_prefix, autoescape=True))
+        with self.sessions() as session:
+            return [(state, opened_at) for state, opened_at in session.execute(query)]
+
     def recall_figures(self, window: StatisticsWindow) -> list[RecallFigure]:
         row, progress = RecallRow, RecallProgressRow
         latest = (

@@ -31,6 +31,7 @@ from recall.service.statistics.queries import (
     RegionLevel,
     Statistics,
     leads_by_month,
+    open_queue,
     statistics,
 )
 from recall.service.traffic.queries import intake_rate
@@ -115,6 +116,24 @@ def show_leads(
             api.MonthlyLeads(month=g.month or "", leads=_figures(g).leads) for g in figures.groups
         ],
         total=_figures(figures.total).leads,
+    )
+
+
+@router.get("/open-investigations", response_model=api.QueueAges)
+def show_open_investigations(request: Request, principal: CurrentPrincipal) -> api.QueueAges:
+    """The open investigations (opened, assigned) in the caller's area by state and age band:
+    how long the queue has waited, not only how long it is."""
+    if principal.role is not Role.REGULATOR:
+        raise api_audit.forbidden(request, "read statistics", "regulators")
+    now = datetime.now(UTC)
+    ages = open_queue(SqlStatistics(request.app.state.sessions), region_prefix(principal), now)
+    return api.QueueAges(
+        scope=principal.region,
+        at=now,
+        bands=list(ages.bands),
+        counts=ages.counts,
+        total=sum(sum(row) for row in ages.counts.values()),
+        oldest_opened_at=ages.oldest_opened_at,
     )
 
 

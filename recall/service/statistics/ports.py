@@ -81,3 +81,9 @@ class StatisticsReads(Protocol):
     def recall_figures(self, window: StatisticsWindow) -> list[RecallFigure]:
         """Recalls that started in the window."""
         ...
+
+
+class OpenQueueReads(Protocol):
+    def open_investigations(self, scope_prefix: str | None) -> list[tuple[str, datetime]]:
+        """(state, opened_at) of every open (opened or assigned) investigation in the scope."""
+        ...

@@ -26,11 +26,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 
+from recall.domain.investigations.ages import QueueAges, queue_ages
 from recall.service.statistics.ports import (
     LeadTally,
     Measure,
+    OpenQueueReads,
     RecallFigure,
     StatisticsReads,
     StatisticsWindow,
@@ -131,6 +134,11 @@ def leads_by_month(reads: StatisticsReads, window: StatisticsWindow) -> Statisti
     events and recall figures of a year are most of that report's cost and none of this one's.
     """
     return aggregate([], reads.lead_tallies(window), [], group_by=(Dimension.MONTH,))
+
+
+def open_queue(reads: OpenQueueReads, scope_prefix: str | None, now: datetime) -> QueueAges:
+    """The open investigations in the scope by state and age band (`recall.domain...ages`)."""
+    return queue_ages(reads.open_investigations(scope_prefix), now)
 
 
 def aggregate(

@@ -245,3 +245,21 @@ def test_the_leads_report_is_for_regulators_and_checks_its_range(as_: AsPrincipa
         "/statistics/leads", params={"from": "2026-02-01T00:00:00Z", "to": "2026-01-01T00:00:00Z"}
     )
     assert bad.status_code == 422
+
+
+@pytest.mark.parametrize("who", [seed.TAIYUAN, seed.PROVINCE, seed.SHANGHAI])
+def test_open_investigations_by_age_are_the_open_queue(
+    who: Principal, world: object, as_: AsPrincipal
+) -> None:
+    """GET /statistics/open-investigations counts exactly the open queue the caller lists."""
+    client = as_(who)
+    ages = client.get("/statistics/open-investigations").json()
+    listed = client.get(
+        "/investigations", params={"state": ["opened", "assigned"], "limit": 200}
+    ).json()["items"]
+    assert ages["total"] == len(listed) > 0
+    for state in ("opened", "assigned"):
+        assert sum(ages["counts"][state]) == sum(1 for i in listed if i["state"] == state)
+    oldest = min(datetime.fromisoformat(i["opened_at"]) for i in listed)
+    assert datetime.fromisoformat(ages["oldest_opened_at"]) == oldest
+    assert as_(seed.FIRM).get("/statistics/open-investigations").status_code == 403

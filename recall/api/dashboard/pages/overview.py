@@ -18,6 +18,12 @@ MESSAGES = (
     "severe_cluster",
     "fatal_case",
     "sampling_failure",
+    "under_7_days",
+    "7_to_30_days",
+    "30_to_90_days",
+    "over_90_days",
+    "Oldest opened",
+    "Open",
 )
 """Besides these, the overview shows station kinds and conditions (`stations.MESSAGES`)."""
 

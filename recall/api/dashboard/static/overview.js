@@ -135,8 +135,33 @@
       { value: (i) => i.product_key },
       { value: (i) => t(i.hazard) },
       { value: (i) => t(i.state) },
-      { value: (i) => i.jurisdiction },
+      { value: (i) => Dashboard.place(i.jurisdiction) },
     ]);
+  }
+
+  // How long the open queue has waited, by state: the old ones are the ones to chase.
+  async function ages() {
+    const report = await read("/statistics/open-investigations");
+    const colours = { opened: "#b5411f", assigned: "#1f5fa8" };
+    const chart = echarts.init(document.getElementById("ages-chart"), null, { renderer: "svg" });
+    chart.setOption({
+      animation: !window.matchMedia("(prefers-reduced-motion: reduce)").matches,
+      aria: { enabled: true },
+      tooltip: { trigger: "axis" },
+      legend: { top: 0 },
+      grid: { left: 96, right: 16, top: 30, bottom: 24 },
+      xAxis: { type: "value", minInterval: 1 },
+      yAxis: { type: "category", data: report.bands.map((b) => t(b)), inverse: true },
+      series: Object.entries(report.counts).map(([state, counts]) => ({
+        name: t(state), type: "bar", stack: "ages", data: counts,
+        itemStyle: { color: colours[state] || "#8a8f98" },
+      })),
+    });
+    window.addEventListener("resize", () => chart.resize());
+    const oldest = report.oldest_opened_at
+      ? ` · ${t("Oldest opened")}: ${when(report.oldest_opened_at)}` : "";
+    document.getElementById("ages-note").textContent =
+      `${t("Open")}: ${number(report.total)}${oldest}`;
   }
 
   async function lagging() {
@@ -145,7 +170,7 @@
       { value: (r) => r.recall_id },
       { value: (r) => percent(r.raw_rate), className: "num" },
       { value: (r) => percent(r.target_rate), className: "num" },
-      { value: (r) => r.jurisdiction },
+      { value: (r) => Dashboard.place(r.jurisdiction) },
     ]);
   }
 
@@ -171,7 +196,7 @@
     const i = e.detail;
     if (i.action !== "open") return;
     const row = Dashboard.prepend("queue", [[when(i.at)], [i.product_key], [t(i.hazard)],
-                                            [t(i.state)], [i.jurisdiction]], 8);
+                                            [t(i.state)], [Dashboard.place(i.jurisdiction)]], 8);
     row.dataset.investigationId = i.investigation_id;
   });
   document.addEventListener("live:signal", (e) => {
@@ -193,7 +218,7 @@
   });
 
   Dashboard.ready([[leads, "leads-chart"], [intake, "intake-chart"], [troubled, "troubled"],
-                   [signals, "signals"], [risks, "risks"], [queue, "queue"],
+                   [signals, "signals"], [risks, "risks"], [queue, "queue"], [ages, "ages-chart"],
                    [lagging, "lagging"], [alerts, "alerts"]]
     .map(([part, element]) => part().catch((error) => failed(element, error))));
 })();
