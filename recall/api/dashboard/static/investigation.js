@@ -54,7 +54,7 @@
   function render(inv) {
     document.getElementById("product").textContent = inv.product_key;
     document.getElementById("facts").textContent =
-      `${t(inv.hazard)} · ${t(inv.state)} · ${inv.jurisdiction || "—"}`;
+      `${t(inv.hazard)} · ${t(inv.state)} · ${Dashboard.place(inv.jurisdiction)}`;
     const points = inv.evidence.filter((e) => e.observed !== null && e.observed !== undefined);
     const x = points.map((e) => when(e.occurred_at));
     chart = chart || echarts.init(document.getElementById("series-chart"), null, { renderer: "svg" });

@@ -29,7 +29,7 @@
       Dashboard.cell(row, t(i.hazard));
       Dashboard.cell(row, t(i.state));
       Dashboard.cell(row, (i.expert_ids || []).length ? i.expert_ids.join(", ") : "—");
-      Dashboard.cell(row, i.jurisdiction, "nowrap");
+      Dashboard.cell(row, Dashboard.place(i.jurisdiction), "nowrap");
     }
   }
 
