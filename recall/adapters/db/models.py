@@ -410,8 +410,9 @@ class RiskSignalRow(Base):
     __table_args__ = (
         # Risk by region counts a time range by region, category and level from this index
         # alone (migration 0010).
-        Index("ix_risk_signals_region_counts", "raised_at", "jurisdiction", "category",
-              "risk_level"),  # fmt: skip
+        Index(
+            "ix_risk_signals_region_counts", "raised_at", "jurisdiction", "category", "risk_level"
+        ),
     )
 
 

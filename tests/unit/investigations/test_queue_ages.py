@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 from recall.domain.investigations.ages import AGE_BANDS, age_band, queue_ages
 
@@ -10,7 +11,7 @@ NOW = datetime(2026, 11, 30, 8, tzinfo=UTC)
 
 
 def test_each_band_ends_just_before_its_bound() -> None:
-    for (name, days), following in zip(AGE_BANDS, AGE_BANDS[1:], strict=False):
+    for (name, days), following in pairwise(AGE_BANDS):
         assert days is not None
         assert age_band(NOW - timedelta(days=days) + timedelta(seconds=1), NOW) == name
         assert age_band(NOW - timedelta(days=days), NOW) == following[0]
