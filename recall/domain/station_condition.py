@@ -11,6 +11,10 @@ the window the counts cover (`window_days` of GET /stations):
   in the window is silent); a station never heard from is silent;
 - **failing** — at least `FAILING_SHARE` of its records in the window were refused;
 - **disabled** — switched off in the registry: neither silence nor refusals are news;
+- a **firm** is never silent: it reports when it runs a recall (notice, then the progress
+  reports its schedule owes), not on a cadence — a firm that falls quiet during a recall is
+  caught by the recall's own deadline rule (progress report overdue), and one with no recall
+  has nothing to say;
 - **ok** — otherwise.
 
 A mean gap is a crude cadence: issue 12 will learn one per station and hour of the week.
@@ -70,13 +74,16 @@ def assess(
     rejected: int,
     window: timedelta,
     now: datetime,
+    reports_on_a_cadence: bool = True,
 ) -> Assessment:
-    """The station's condition over a window that ends `now` and lasts `window`."""
+    """The station's condition over a window that ends `now` and lasts `window`
+    (`reports_on_a_cadence` False: a firm, never silent)."""
     threshold = silence_threshold(accepted, window)
     share = share_rejected(accepted, rejected)
+    quiet = last_seen_at is None or now - last_seen_at > threshold
     if enabled is False:
         condition = Condition.DISABLED
-    elif last_seen_at is None or now - last_seen_at > threshold:
+    elif quiet and reports_on_a_cadence:
         condition = Condition.SILENT
     elif share is not None and share >= FAILING_SHARE:
         condition = Condition.FAILING

@@ -21,6 +21,7 @@ from recall.adapters.db.engine import make_engine, make_session_factory
 from recall.adapters.db.intake_store import IntakeCounts, IntakeStore
 from recall.adapters.db.key_store import server_side_keys
 from recall.adapters.db.migrate import upgrade
+from recall.adapters.db.regions import SqlRegions
 from recall.adapters.db.registry_store import load_registry, reporting_population
 from recall.adapters.kafka.admin import ensure_topics
 from recall.adapters.kafka.producer import StationSender
@@ -53,7 +54,9 @@ def run_demo(settings: Settings, options: DemoOptions, console: Console) -> None
     upgrade(settings.sqlalchemy_url)
     sessions = make_session_factory(make_engine(settings.sqlalchemy_url))
     store = IntakeStore(sessions)
-    if not store.reporters():
+    if not store.reporters() or not SqlRegions(sessions).region_names(None):
+        # Also when a demo database from before the registry named its regions is reused:
+        # loading is insert-or-update, so what the earlier demo stored stays.
         load_registry(sessions, generate())
         console.print("[green]✓[/] sample registry loaded (stations, 1,285 manufacturers, …)")
     ensure_topics(settings)

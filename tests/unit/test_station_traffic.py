@@ -91,3 +91,13 @@ def test_conditions_worst_first() -> None:
     assert _assess(rejected=500, last_seen_at=NOW - quiet) is Condition.SILENT  # silence first
     assert _assess(enabled=False, last_seen_at=None) is Condition.DISABLED
     assert [c.rank for c in Condition] == sorted(c.rank for c in Condition)
+
+
+def test_a_firm_is_never_silent_but_can_be_failing() -> None:
+    """Firms report when they run a recall; a quiet one is the recall deadline rule's business."""
+    never = assess(enabled=True, last_seen_at=None, accepted=0, rejected=0, window=WEEK, now=NOW,
+                   reports_on_a_cadence=False)  # fmt: skip
+    assert never.condition is Condition.OK
+    refused = assess(enabled=True, last_seen_at=None, accepted=1, rejected=3, window=WEEK,
+                     now=NOW, reports_on_a_cadence=False)  # fmt: skip
+    assert refused.condition is Condition.FAILING

@@ -33,6 +33,7 @@ from recall.service.readmodel import pages as service
 from recall.service.readmodel.ports import StationHealth
 from recall.service.traffic import queries as traffic_queries
 from schemas import api
+from schemas.common import StationKind
 
 router = APIRouter(prefix="/stations", tags=["stations 监测站点"], responses=PROBLEM_RESPONSES)
 NOUN = "station"
@@ -199,6 +200,7 @@ def _document(record: ports.StationRecord | None, health: StationHealth) -> api.
         rejected=sum(health.rejected.values()),
         window=now - health.since,
         now=now,
+        reports_on_a_cadence=not (record and record.kind == StationKind.FIRM),
     )
     return api.StationHealth(
         station_id=health.station_id,

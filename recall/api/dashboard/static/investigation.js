@@ -68,9 +68,9 @@
       xAxis: { type: "category", data: x },
       yAxis: { type: "value" },
       series: [
-        { name: t("Observed"), type: "bar", data: points.map((e) => e.observed), itemStyle: { color: "#b5411f" } },
-        { name: t("Expected"), type: "line", data: points.map((e) => e.expected), itemStyle: { color: "#1f5fa8" } },
-        { name: t("Alarm threshold"), type: "line", data: points.map((e) => e.threshold),
+        { name: t("Observed"), type: "bar", barMaxWidth: 40, data: points.map((e) => e.observed), itemStyle: { color: "#b5411f" } },
+        { name: t("Expected"), type: "line", symbolSize: 8, data: points.map((e) => e.expected), itemStyle: { color: "#1f5fa8" } },
+        { name: t("Alarm threshold"), type: "line", symbolSize: 8, data: points.map((e) => e.threshold),
           lineStyle: { type: "dashed" }, itemStyle: { color: "#8a5a00" } },
       ],
     });
