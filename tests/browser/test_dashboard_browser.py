@@ -218,7 +218,9 @@ def _assignable(site: Site) -> int:
     raise AssertionError("the test registry has no category with three eligible experts")
 
 
-def test_open_an_investigation_and_assign_a_panel(site: Site, page: webdriver.Chrome) -> None:
+def test_open_an_investigation_assign_a_panel_conclude_and_request_a_recall(
+    site: Site, page: webdriver.Chrome
+) -> None:
     n = _assignable(site)
     ours = _open_investigation(site, site.county_a, n)
     theirs = _open_investigation(site, site.county_b, n + 1)
@@ -252,7 +254,30 @@ def test_open_an_investigation_and_assign_a_panel(site: Site, page: webdriver.Ch
     assert "指派专家" in page.find_element(By.ID, "audit").text
     assert "已指派专家" in page.find_element(By.ID, "facts").text  # the state, re-rendered
 
+    # Decide from the page: a confirmed defect (its level and hazard), then a recall requested.
+    assert not page.find_element(By.ID, "recall-form").is_displayed()
+    form = page.find_element(By.ID, "conclude-form")
+    form.find_element(By.CSS_SELECTOR, "input[value='defect_confirmed']").click()
+    wait_for(page, lambda d: d.find_element(By.ID, "hazard-description").is_enabled())
+    page.find_element(By.ID, "hazard-description").send_keys("外壳过热，可致烫伤")
+    page.find_element(By.ID, "conclude-reason").send_keys("实验室复测确认缺陷")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait_for(page, lambda d: "已结论" in d.find_element(By.ID, "facts").text, timeout=30)
+    assert page.find_element(By.ID, "decide-status").text == "已记录"
+    assert not form.is_displayed()  # concluded: no second conclusion
+    recall = page.find_element(By.ID, "recall-form")
+    assert recall.is_displayed()
+    page.find_element(By.ID, "recall-reason").send_keys("缺陷确认 责令召回")
+    recall.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait_for(page, lambda d: "已要求召回" in d.find_element(By.ID, "facts").text, timeout=30)
+    audit = page.find_element(By.ID, "audit").text
+    assert "实验室复测确认缺陷" in audit and "缺陷确认 责令召回" in audit
+    assert not page.find_element(By.ID, "decide").is_displayed()  # nothing left to decide
+
     page.get(f"{site.url}/dashboard/investigations/{theirs}")  # the neighbour's, by its URL
     wait_for(page, lambda d: d.find_element(By.ID, "product").text == "未找到，或不在您的辖区内")
     assert _product_key(site, n + 1) not in page.page_source
-    assert [e for e in console_errors(page) if "/investigations/" not in e["message"]] == []
+    # 404s by design: the neighbour's investigation, and this test's product, which no
+    # registry, score or station report names (its page then says there is nothing to show).
+    expected = ("/investigations/", "/products/")
+    assert [e for e in console_errors(page) if not any(x in e["message"] for x in expected)] == []

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import uvicorn
 from selenium import webdriver
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
@@ -72,13 +73,17 @@ def start_chromium() -> webdriver.Chrome:
     return driver
 
 
+_NOT_YET = (NoSuchElementException, StaleElementReferenceException)
+"""While a page is being replaced, an element found a moment ago can be gone: not yet, retry."""
+
+
 def wait_for(driver: WebDriver, condition: Callable[[WebDriver], T], timeout: float = 10.0) -> T:
     """`condition(driver)` once truthy (polled by selenium, no sleeps), else TimeoutException.
 
     `condition` is any callable of the driver, e.g. `lambda d: d.find_elements(By.CSS_SELECTOR,
     "canvas")` or `expected_conditions.presence_of_element_located((By.ID, "map"))`.
     """
-    waited: T = WebDriverWait(driver, timeout).until(condition)
+    waited: T = WebDriverWait(driver, timeout, ignored_exceptions=_NOT_YET).until(condition)
     return waited
 
 

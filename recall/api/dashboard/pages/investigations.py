@@ -32,6 +32,9 @@ MESSAGES = (
     "progress_report",
     "Events",
     "partial",
+    "Sending…",
+    "Recorded",
+    "Not done",
 )
 MAX_ID = 64
 

@@ -20,7 +20,9 @@ const Dashboard = (() => {
     }
     if (!response.ok) {
       const problem = await response.json().catch(() => ({}));
-      throw new Error(problem.detail || `${response.status}`);
+      const error = new Error(problem.detail || `${response.status}`);
+      error.status = response.status;
+      throw error;
     }
     return response.json();
   }

@@ -88,6 +88,11 @@
     }
     if (!inv.expert_ids.length) Dashboard.emptyList(experts);
     document.getElementById("assign").hidden = !inv.allowed_actions.includes("assign");
+    const concluding = inv.allowed_actions.includes("conclude");
+    const recalling = inv.allowed_actions.includes("request_recall");
+    document.getElementById("conclude-form").hidden = !concluding;
+    document.getElementById("recall-form").hidden = !recalling;
+    document.getElementById("decide").hidden = !(concluding || recalling);
     fill("audit", inv.audit, [
       { value: (a) => when(a.at), className: "nowrap" },
       { value: (a) => t(a.action) },
@@ -113,11 +118,56 @@
     }
   });
 
+  // Decisions: conclude (a confirmed defect needs its level and hazard) and request a recall.
+  // The API decides what is allowed; the forms show only what it allows now.
+  const conclude = document.getElementById("conclude-form");
+  const defectFacts = document.getElementById("defect-facts");
+  conclude.addEventListener("change", () => {
+    defectFacts.disabled = conclude.elements.decision.value !== "defect_confirmed";
+  });
+
+  async function decide(form, action, body) {
+    const status = document.getElementById("decide-status");
+    const button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    status.textContent = t("Sending…");
+    try {
+      render(await send("POST", `${path}/${action}`, body));
+      status.textContent = t("Recorded");
+      form.reset();
+      defectFacts.disabled = true;
+    } catch (error) {
+      status.textContent = `${t("Not done")}: ${error.message}`;
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  conclude.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const confirmed = conclude.elements.decision.value === "defect_confirmed";
+    decide(conclude, "conclude", {
+      decision: conclude.elements.decision.value,
+      reason: document.getElementById("conclude-reason").value,
+      ...(confirmed ? {
+        risk_level: document.getElementById("risk-level").value,
+        hazard_description: document.getElementById("hazard-description").value,
+      } : {}),
+    });
+  });
+  document.getElementById("recall-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    decide(event.currentTarget, "request-recall",
+           { reason: document.getElementById("recall-reason").value });
+  });
+
   Dashboard.ready([read(path).then((inv) => {
     render(inv);
     return read(`/products/${inv.product_key.split("/").map(encodeURIComponent).join("/")}`)
       .then(renderProduct)
-      .catch((error) => Dashboard.failed("events-chart", error));
+      .catch((error) => (error.status === 404  // nothing scored, registered or reported yet
+        ? renderProduct({ score: null, events: null })
+        : Dashboard.failed("events-chart", error)));
   }).catch((error) => {
     document.getElementById("product").textContent = t("Not found, or outside your area");
     Dashboard.failed("series-chart", error);

@@ -21,7 +21,7 @@
       const row = body.insertRow();
       row.dataset.investigationId = i.investigation_id;
       Dashboard.cell(row, when(i.opened_at));
-      const product = Dashboard.cell(row, "");
+      const product = Dashboard.cell(row, "", "key");
       const link = document.createElement("a");
       link.href = `/dashboard/investigations/${encodeURIComponent(i.investigation_id)}`;
       link.textContent = i.product_key;

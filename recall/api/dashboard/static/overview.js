@@ -132,7 +132,7 @@
     const page = await read("/investigations?state=opened&state=assigned&limit=8");
     fill("queue", page.items, [
       { value: (i) => when(i.opened_at) },
-      { value: (i) => i.product_key },
+      { value: (i) => i.product_key, className: "key" },
       { value: (i) => t(i.hazard) },
       { value: (i) => t(i.state) },
       { value: (i) => Dashboard.place(i.jurisdiction) },
@@ -195,7 +195,7 @@
   document.addEventListener("live:investigation", (e) => {
     const i = e.detail;
     if (i.action !== "open") return;
-    const row = Dashboard.prepend("queue", [[when(i.at)], [i.product_key], [t(i.hazard)],
+    const row = Dashboard.prepend("queue", [[when(i.at)], [i.product_key, "key"], [t(i.hazard)],
                                             [t(i.state)], [Dashboard.place(i.jurisdiction)]], 8);
     row.dataset.investigationId = i.investigation_id;
   });
