@@ -606,6 +606,16 @@ class Score(Document):
     updated_at: AwareDatetime
     region: str | None
     category: str | None
+    trend: ScoreTrend | None = Field(
+        default=None,
+        description="The product's events in the caller's area, this week against the week"
+        " before (regulators, JSON pages)",
+    )
+
+
+class ScoreTrend(Document):
+    last_7_days: int
+    previous_7_days: int
 
 
 class ScorePage(Document):

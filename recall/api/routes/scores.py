@@ -10,21 +10,24 @@ no regulator.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
 from fastapi import APIRouter, Request
 
+from recall.adapters.db.product_events import SqlProductEvents
 from recall.api import audit as api_audit
 from recall.api import lists
 from recall.api.deps import CurrentPrincipal
 from recall.api.problems import PROBLEM_RESPONSES
 from recall.api.read_model import ReadModelDep, page_body, page_request
 from recall.api.regions import RegionFilter, checked_region
-from recall.domain.access import can_see
+from recall.domain.access import Principal, can_see
 from recall.service.paging import Page, PageRequest
 from recall.service.readmodel import pages as service
 from recall.service.readmodel.ports import ScoreView
+from recall.service.readmodel.product_series import trends
 from schemas import api
 from schemas.common import ProductCategory, RiskLevel
 
@@ -89,7 +92,26 @@ def list_scores(
         documents = (shown(items) for items in lists.every_page(fetch, first))
         return lists.export_response(export, COLUMNS, documents, "scores")
     page = fetch(first)
-    return page_body(request, page, sort.value, shown(page.items), timed=timed)
+    return page_body(
+        request, page, sort.value, _with_trends(request, principal, shown(page.items)), timed=timed
+    )
+
+
+def _with_trends(request: Request, principal: Principal, items: list[api.Score]) -> list[api.Score]:
+    found = trends(
+        SqlProductEvents(request.app.state.sessions),
+        [s.product_key for s in items],
+        service.regional_scope(principal),
+        now=datetime.now(UTC),
+    )
+    return [
+        s.model_copy(
+            update={"trend": api.ScoreTrend(last_7_days=t.last, previous_7_days=t.previous)}
+        )
+        if (t := found.get(s.product_key))
+        else s
+        for s in items
+    ]
 
 
 def score(view: ScoreView) -> api.Score:

@@ -10,6 +10,7 @@ rows, and counting them here keeps the day boundaries (China's midnight) in one 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -18,6 +19,7 @@ from recall.domain.traffic import Width, buckets
 from recall.service.readmodel.pages import Scope
 
 DAYS = 90
+TREND_DAYS = 7
 ROW_LIMIT = 20_000
 """Rows read at most: a product with more events in `DAYS` days is shown truncated (and says so)."""
 
@@ -28,6 +30,27 @@ class ProductEvents(Protocol):
     ) -> list[tuple[datetime, str]]:
         """(occurred_at, type) of the product's accepted events since `since`, oldest first."""
         ...
+
+    def product_event_counts(
+        self, product_keys: Collection[str], region_prefix: str | None, bounds: TrendBounds
+    ) -> dict[str, tuple[int, int]]:
+        """Per product: (events in [middle, end), events in [start, middle))."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class TrendBounds:
+    start: datetime
+    middle: datetime
+    end: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Trend:
+    """Events of the product in the last `TREND_DAYS` days against the `TREND_DAYS` before."""
+
+    last: int
+    previous: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,3 +75,17 @@ def product_series(
         if index is not None:
             counts.setdefault(kind, [0] * grid.count)[index] += 1
     return ProductSeries(grid.starts(), counts, truncated=len(rows) > ROW_LIMIT)
+
+
+def trends(
+    events: ProductEvents, product_keys: Collection[str], scope: Scope | None, *, now: datetime
+) -> dict[str, Trend]:
+    """Each product's week against the week before, in `scope`: a score's trend on the overview
+    (a high score on a product whose reports are rising is the one to read first). Regulators
+    only, like the series; one grouped query for the whole page."""
+    if scope is None or not product_keys:
+        return {}
+    middle = now - timedelta(days=TREND_DAYS)
+    bounds = TrendBounds(middle - timedelta(days=TREND_DAYS), middle, now)
+    counts = events.product_event_counts(product_keys, scope.region_prefix, bounds)
+    return {key: Trend(*counts.get(key, (0, 0))) for key in product_keys}

@@ -19,11 +19,11 @@ from tests.unit.api.read_model_seed import TY_REGISTERED, seed_read_model
 from tests.unit.api.seed import FIRM, PROVINCE, SHANGHAI, TAIYUAN
 
 NOW = datetime.now(UTC)
-YESTERDAY = (NOW.astimezone(CHINA) - timedelta(days=1)).replace(
+DAY_BEFORE = (NOW.astimezone(CHINA) - timedelta(days=2)).replace(
     hour=0, minute=0, second=0, microsecond=0
 )
-LATE = YESTERDAY.replace(hour=23, minute=30)  # Beijing 23:30 yesterday
-EARLY = LATE + timedelta(hours=1)  # Beijing 00:30 today, same UTC date as LATE
+LATE = DAY_BEFORE.replace(hour=23, minute=30)  # Beijing 23:30 the day before yesterday
+EARLY = LATE + timedelta(hours=1)  # Beijing 00:30 yesterday, same UTC date; both in the past
 
 
 def _event(n: int, at: datetime, jurisdiction: str, kind: str = "injury_report") -> Event:
@@ -86,3 +86,27 @@ def test_the_province_counts_its_cities_and_others_get_no_series(as_: AsPrincipa
     firm = as_(FIRM).get(f"/products/{TY_REGISTERED}").json()
     assert firm["events"] is None  # like the signal history: regulators only
     assert as_(SHANGHAI).get(f"/products/{TY_REGISTERED}").status_code == 404
+
+
+def test_a_scores_trend_is_its_week_against_the_week_before(
+    as_: AsPrincipal, db: sessionmaker[Session]
+) -> None:
+    """GET /scores `trend`: this week's events against the week before, in the caller's area."""
+    with db.begin() as session:
+        session.add_all(
+            [
+                _event(20, NOW - timedelta(days=9), "140105"),  # the week before
+                _event(21, NOW - timedelta(days=10), "140202"),  # the week before, Datong
+            ]
+        )
+    # LATE and EARLY (two days ago, yesterday): this week; ev-6: months ago, in neither.
+
+    def trend(who: object) -> dict[str, int]:
+        items = as_(who).get("/scores").json()["items"]  # type: ignore[arg-type]
+        found: dict[str, int] = next(s for s in items if s["product_key"] == TY_REGISTERED)["trend"]
+        return found
+
+    assert trend(TAIYUAN) == {"last_7_days": 3, "previous_7_days": 1}
+    assert trend(PROVINCE) == {"last_7_days": 4, "previous_7_days": 2}
+    firm = as_(FIRM).get("/scores").json()["items"]
+    assert all(s["trend"] is None for s in firm)  # regulators only

@@ -115,6 +115,14 @@
     if (!page.items.length) fill("signals", [], [{}, {}, {}, {}, {}, {}]);
   }
 
+  // This week's events against the week before: ↑ rising, ↓ falling, → level.
+  const trend = (s) => {
+    if (!s.trend) return "—";
+    const { last_7_days: last, previous_7_days: before } = s.trend;
+    const arrow = last > before ? "↑" : last < before ? "↓" : "→";
+    return `${arrow} ${number(last)} (${number(before)})`;
+  };
+
   async function risks() {
     const page = await read("/scores?sort=-score&limit=8");
     // The explanation's parts, without their parenthesised detail: what made the score.
@@ -124,6 +132,7 @@
       { value: (s) => s.product_key, className: "key" },
       { value: (s) => number(Math.round(s.score)), className: "num score" },
       { value: (s) => t(s.risk_level || "—"), className: (s) => `level ${s.risk_level || ""}` },
+      { value: trend, className: "num nowrap" },
       { value: why, className: "why" },
     ]);
   }
