@@ -427,3 +427,8 @@ class AlertRow(Base):
     jurisdiction: Mapped[str | None] = mapped_column(String(6), nullable=True, index=True)
     at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     record: Mapped[dict[str, Any]] = mapped_column()
+
+    __table_args__ = (
+        # A recall's (or investigation's) own alerts, newest first (GET /alerts?subject=…).
+        Index("ix_alerts_subject_at", "subject", "at"),
+    )

@@ -174,6 +174,8 @@ class SqlReadModel:
         stmt = select(AlertRow.record)
         if query.kinds:
             stmt = stmt.where(AlertRow.kind.in_(list(query.kinds)))
+        if query.subject is not None:
+            stmt = stmt.where(AlertRow.subject == query.subject)
         if query.region_prefix:
             stmt = stmt.where(
                 AlertRow.jurisdiction.startswith(query.region_prefix, autoescape=True)

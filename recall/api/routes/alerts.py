@@ -11,6 +11,7 @@ investigations and enforcement before anything is published.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
@@ -75,6 +76,15 @@ def list_alerts(
     read_model: ReadModelDep,
     kind: Annotated[list[AlertKind], Query()] = [],  # noqa: B006  # FastAPI copies it
     region: RegionFilter = None,
+    subject: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=200,
+            description="what the alert is about: a recall or investigation id, or"
+            " `<category>|<city code>` for a regional signal",
+        ),
+    ] = None,
     since: Since = None,
     until: Until = None,
     sort: AlertSort = AlertSort.AT_DESC,
@@ -84,7 +94,7 @@ def list_alerts(
 ) -> Any:
     """Alerts in the caller's scope, newest first; `kind` is repeatable."""
     scope = _scope(request, principal, "list alerts")
-    where = _where([k.value for k in kind], region, since, until)
+    where = replace(_where([k.value for k in kind], region, since, until), subject=subject)
 
     def fetch(page: PageRequest) -> Page[Alert]:
         return service.alert_page(read_model, scope, page, where)

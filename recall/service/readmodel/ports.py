@@ -103,6 +103,8 @@ class SignalFilter:
 class AlertFilter:
     kinds: Collection[str] = ()
     region_prefix: str | None = None
+    subject: str | None = None
+    """What the alert is about: a recall or investigation id, `<category>|<city>`."""
     since: datetime | None = None
     until: datetime | None = None
     after: Cursor | None = None

@@ -121,3 +121,13 @@ def test_pages_and_csv(as_: AsPrincipal) -> None:
         rows = list(csv.reader(io.StringIO(response.text.lstrip("\ufeff"))))
         assert rows[0][0] == header
         assert len(rows) == 1 + len(_items(as_, TAIYUAN, path))
+
+
+def test_alerts_about_one_subject_and_still_in_scope(as_: AsPrincipal) -> None:
+    """`subject`: one recall's (or investigation's) alerts — what a recall's page lists."""
+    assert _alert_ids(as_, TAIYUAN, "subject=RC-TY") == ["al-ref-ty"]
+    assert _alert_ids(as_, PROVINCE, "subject=RC-TY") == ["al-ref-ty"]
+    assert _alert_ids(as_, TAIYUAN, "subject=RC-SH") == []  # Shanghai's recall: not in scope
+    assert _alert_ids(as_, SHANGHAI, "subject=RC-SH") == ["al-ref-sh"]
+    assert _alert_ids(as_, PROVINCE, "subject=RC-TY%25") == []  # exact, never a pattern
+    assert as_(PROVINCE).get("/alerts?subject=").status_code == 422

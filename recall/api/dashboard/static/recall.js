@@ -322,27 +322,40 @@
     act(button, "Closing…", () => send("POST", `${path}/close`, { reason }), "Closed");
   });
 
-  // An alert about this recall (overdue report, lagging, ineffective, referral): shown at once,
-  // and the page re-read, since deadlines, state and figures may have moved with it.
-  document.addEventListener("live:alert", (e) => {
-    const alert = e.detail;
-    if (alert.subject !== id) return;
-    const list = document.getElementById("alerts");
+  // The alerts about this recall (GET /alerts?subject=<id>), then each new one live — shown at
+  // once, and the page re-read, since deadlines, state and figures may have moved with it.
+  function alertItem(alert, fresh) {
     const item = document.createElement("li");
-    item.className = `new ${alert.severity || ""}`;
+    item.className = `${fresh ? "new " : ""}${alert.severity || ""}`;
     item.dataset.kind = alert.kind || "";
     const time = document.createElement("time");
     time.dateTime = alert.at || "";
     time.textContent = when(alert.at);
     const title = document.createElement("span");
-    title.textContent = `${t(alert.kind)} · ${alert.title || ""}`;
+    title.textContent = ` ${t(alert.kind)} · ${alert.title || ""}`;
     item.append(time, title);
-    list.prepend(item);
+    return item;
+  }
+
+  async function alerts() {
+    const page = await read(`/alerts?subject=${encodeURIComponent(id)}&limit=10`);
+    const list = document.getElementById("alerts");
+    if (!page.items.length) Dashboard.emptyList(list);
+    else list.replaceChildren(...page.items.map((a) => alertItem(a, false)));
+  }
+
+  document.addEventListener("live:alert", (e) => {
+    const alert = e.detail;
+    if (alert.subject !== id) return;
+    const list = document.getElementById("alerts");
+    list.querySelector("li.empty")?.remove();
+    list.prepend(alertItem(alert, true));
     while (list.children.length > 10) list.lastElementChild.remove();
     load().catch(() => {});
   });
 
-  Dashboard.ready([load().catch((error) => {
+  const first = load().then(() => alerts().catch((error) => Dashboard.failed("alerts", error)));
+  Dashboard.ready([first.catch((error) => {
     put("title", t("Not found, or outside your area"));
     document.querySelector("#recall .grid").hidden = true;
     document.getElementById("title").dataset.error = error.message;
