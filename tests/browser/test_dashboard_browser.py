@@ -29,7 +29,7 @@ from recall.service.accounts.commands import NewAccount, add_account
 from recall.service.investigations.signals import handle_signals
 from schemas.common import make_product_key
 from schemas.risk import SignalRaised
-from tests.support.browser import console_errors, serve, wait_for
+from tests.support.browser import console_errors, serve, sign_in, wait_for
 from tests.support.pipeline import Pipeline
 
 pytestmark = [
@@ -74,14 +74,6 @@ def site(pipeline: Pipeline) -> Iterator[Site]:
 def _account(sessions: sessionmaker[Session], region: str) -> str:
     new = NewAccount(f"regulator {region}", Role.REGULATOR, region=region)
     return add_account(SqlAccountStorage(sessions), new, by="cli:test", at=datetime.now(UTC)).token
-
-
-def _sign_in(page: webdriver.Chrome, url: str, token: str) -> None:
-    page.delete_all_cookies()
-    page.get(f"{url}/dashboard/login?lang=zh_CN")
-    page.find_element(By.ID, "token").send_keys(token)
-    page.find_element(By.CSS_SELECTOR, "form[action='/dashboard/login'] button").click()
-    wait_for(page, lambda d: d.find_elements(By.ID, "queue"))
 
 
 def _open_investigation(site: Site, region: str, n: int) -> str:
@@ -136,7 +128,7 @@ def _queue_ids(page: webdriver.Chrome) -> set[str]:
 def test_a_county_sees_its_new_investigation_live_and_never_its_neighbours(
     site: Site, page: webdriver.Chrome
 ) -> None:
-    _sign_in(page, site.url, site.tokens["county_a"])
+    sign_in(page, site.url, site.tokens["county_a"])
     wait_for(page, lambda d: d.find_element(By.ID, "live").get_attribute("data-state") == "on",
              timeout=60)  # fmt: skip
 
@@ -163,7 +155,7 @@ def test_a_county_sees_its_new_investigation_live_and_never_its_neighbours(
 def test_the_province_sees_both_counties(site: Site, page: webdriver.Chrome) -> None:
     _open_investigation(site, site.county_a, 3)
     _open_investigation(site, site.county_b, 4)
-    _sign_in(page, site.url, site.tokens["province"])
+    sign_in(page, site.url, site.tokens["province"])
     a, b = site.name(site.county_a), site.name(site.county_b)
     queue = _queue_showing(page, a, b)  # regions by name, not code
     assert a in queue and b in queue
@@ -171,7 +163,7 @@ def test_the_province_sees_both_counties(site: Site, page: webdriver.Chrome) -> 
 
 
 def test_the_language_switch_changes_every_label(site: Site, page: webdriver.Chrome) -> None:
-    _sign_in(page, site.url, site.tokens["county_a"])
+    sign_in(page, site.url, site.tokens["county_a"])
     assert page.find_element(By.TAG_NAME, "h1").text.startswith("总览")
     assert page.find_element(By.TAG_NAME, "html").get_attribute("lang") == "zh-CN"
     page.find_element(By.CSS_SELECTOR, ".langs a[lang='en']").click()
@@ -224,7 +216,7 @@ def test_open_an_investigation_assign_a_panel_conclude_and_request_a_recall(
     n = _assignable(site)
     ours = _open_investigation(site, site.county_a, n)
     theirs = _open_investigation(site, site.county_b, n + 1)
-    _sign_in(page, site.url, site.tokens["county_a"])
+    sign_in(page, site.url, site.tokens["county_a"])
     page.get(f"{site.url}/dashboard/investigations")
     link = wait_for(
         page,

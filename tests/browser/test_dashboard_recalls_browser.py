@@ -29,7 +29,7 @@ from recall.api.app import create_api
 from recall.domain.access import Role
 from recall.service.accounts.commands import NewAccount, add_account
 from schemas.registry import ProductEntry, RegistryFile, StationEntry
-from tests.support.browser import console_errors, serve, wait_for
+from tests.support.browser import console_errors, serve, sign_in, wait_for
 from tests.support.cases import CHINA_TZ, burn_with_batch, progress_report, recall_notice
 from tests.support.pipeline import Pipeline
 
@@ -124,14 +124,6 @@ def _stored(sessions: sessionmaker[Session]) -> bool:
     return bool(ours and theirs and ours.last_effectiveness and reports == len(CORRECTED))
 
 
-def _sign_in(page: webdriver.Chrome, url: str, token: str) -> None:
-    page.delete_all_cookies()
-    page.get(f"{url}/dashboard/login?lang=zh_CN")
-    page.find_element(By.ID, "token").send_keys(token)
-    page.find_element(By.CSS_SELECTOR, "form[action='/dashboard/login'] button").click()
-    wait_for(page, lambda d: d.find_elements(By.ID, "queue"))
-
-
 def _ready(page: webdriver.Chrome) -> None:
     wait_for(page, lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready"))
 
@@ -148,7 +140,7 @@ def _data(page: webdriver.Chrome, element: str, name: str) -> Any:
 def test_a_county_opens_its_recall_and_sees_the_curve_band_and_reports(
     site: Site, page: webdriver.Chrome
 ) -> None:
-    _sign_in(page, site.url, site.tokens["ours"])
+    sign_in(page, site.url, site.tokens["ours"])
     wait_for(page, lambda d: d.find_element(By.ID, "live").get_attribute("data-state") == "on",
              timeout=60)  # fmt: skip
     page.find_element(By.CSS_SELECTOR, "nav a[href='/dashboard/recalls']").click()
@@ -203,7 +195,7 @@ def test_a_county_opens_its_recall_and_sees_the_curve_band_and_reports(
 def test_the_neighbour_county_neither_lists_nor_opens_it(
     site: Site, page: webdriver.Chrome
 ) -> None:
-    _sign_in(page, site.url, site.tokens["theirs"])
+    sign_in(page, site.url, site.tokens["theirs"])
     page.get(f"{site.url}/dashboard/recalls")
     _ready(page)
     assert _register_ids(page) == {THEIRS}

@@ -31,7 +31,7 @@ from recall.domain.access import Role
 from recall.service.accounts.commands import NewAccount, add_account
 from schemas.risk import SignalRaised
 from schemas.topics import RISK_SIGNALS
-from tests.support.browser import console_errors, serve, wait_for
+from tests.support.browser import console_errors, serve, sign_in, wait_for
 from tests.support.pipeline import Pipeline
 
 pytestmark = [
@@ -106,14 +106,6 @@ def _account(sessions: sessionmaker[Session], region: str) -> str:
     return add_account(SqlAccountStorage(sessions), new, by="cli:test", at=datetime.now(UTC)).token
 
 
-def _sign_in(page: webdriver.Chrome, url: str, token: str) -> None:
-    page.delete_all_cookies()
-    page.get(f"{url}/dashboard/login?lang=zh_CN")
-    page.find_element(By.ID, "token").send_keys(token)
-    page.find_element(By.CSS_SELECTOR, "form[action='/dashboard/login'] button").click()
-    wait_for(page, lambda d: d.find_elements(By.CSS_SELECTOR, "body[data-ready]"))
-
-
 def _ready(page: WebDriver, region: str) -> None:
     """Until the page of `region` has loaded (its URL, and the first view drawn or failed)."""
     wait_for(page, lambda d: f"region={region}" in d.current_url, timeout=20)
@@ -145,7 +137,7 @@ def _load_ms(page: WebDriver) -> float:
 
 def test_a_province_drills_from_province_to_county(site: Site, page: webdriver.Chrome) -> None:
     city_a, city_b = site.city(site.county_a), site.city(site.county_b)
-    _sign_in(page, site.url, site.tokens[site.province])
+    sign_in(page, site.url, site.tokens[site.province])
     page.find_element(By.CSS_SELECTOR, "nav a[href='/dashboard/regions']").click()
     wait_for(page, lambda d: d.find_elements(By.CSS_SELECTOR, "body[data-ready]"), timeout=20)
     print(f"risk by region, province page ready in {_load_ms(page):.0f} ms")
@@ -187,7 +179,7 @@ def test_a_province_drills_from_province_to_county(site: Site, page: webdriver.C
 
 
 def test_a_county_never_sees_another_county(site: Site, page: webdriver.Chrome) -> None:
-    _sign_in(page, site.url, site.tokens[site.county_a])
+    sign_in(page, site.url, site.tokens[site.county_a])
     wait_for(page, lambda d: d.find_element(By.ID, "live").get_attribute("data-state") == "on",
              timeout=60)  # fmt: skip
     page.get(f"{site.url}/dashboard/regions")

@@ -31,7 +31,7 @@ from recall.api.dashboard import i18n
 from recall.domain.access import Role
 from recall.service.accounts.commands import NewAccount, add_account
 from recall.tools.simulate.events import Breakage, SimStation, break_event, injury_report
-from tests.support.browser import console_errors, serve, wait_for
+from tests.support.browser import console_errors, serve, sign_in, wait_for
 from tests.support.events import CHINA_TZ, population
 from tests.support.pipeline import Pipeline
 
@@ -116,14 +116,6 @@ def _accepted_last_hour(site: Site, region: str) -> int:
     return int(found or 0)
 
 
-def _sign_in(page: webdriver.Chrome, url: str, token: str) -> None:
-    page.delete_all_cookies()
-    page.get(f"{url}/dashboard/login?lang=zh_CN")
-    page.find_element(By.ID, "token").send_keys(token)
-    page.find_element(By.CSS_SELECTOR, "form[action='/dashboard/login'] button").click()
-    _ready(page)
-
-
 def _ready(page: WebDriver) -> None:
     wait_for(page, lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready"))
 
@@ -148,7 +140,7 @@ def test_a_county_sees_its_stations_rejections_traffic_and_dead_letters(
     _send(site)
     refused = _refused(site, site.ours.station_id)
     assert set(refused) == {"malformed_json", "schema"}, refused  # what the worker decided
-    _sign_in(page, site.url, site.tokens["ours"])
+    sign_in(page, site.url, site.tokens["ours"])
 
     # The overview: the county's events of the last hour in the intake chart, and its own
     # failing station among the silent or failing ones.
@@ -208,7 +200,7 @@ def test_a_county_sees_its_stations_rejections_traffic_and_dead_letters(
 
 def test_a_county_never_sees_the_neighbours_station(site: Site, page: webdriver.Chrome) -> None:
     _send(site)
-    _sign_in(page, site.url, site.tokens["ours"])
+    sign_in(page, site.url, site.tokens["ours"])
     page.get(f"{site.url}/dashboard/stations/{site.theirs.station_id}")
     _ready(page)
     assert page.find_element(By.ID, "name").text == ZH.gettext("Not found, or outside your area")

@@ -42,7 +42,7 @@ from recall.domain.access import Role
 from recall.service.accounts.commands import NewAccount, add_account
 from recall.tools.api_process import ApiProcess, free_port
 from recall.tools.bench.api_data import DataPlan, load
-from tests.support.browser import console_errors, wait_for
+from tests.support.browser import console_errors, sign_in, wait_for
 from tests.support.postgres import PostgresCluster
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
@@ -124,13 +124,6 @@ def _pages(
     return pages
 
 
-def _sign_in(page: webdriver.Chrome, site: YearSite) -> None:
-    page.get(f"{site.url}/dashboard/login?lang=zh_CN")
-    page.find_element(By.ID, "token").send_keys(site.token)
-    page.find_element(By.CSS_SELECTOR, "form[action='/dashboard/login'] button").click()
-    _ready(page)
-
-
 def _ready(page: WebDriver) -> float:
     """Milliseconds from the navigation's start to the page's `dashboard-ready` mark."""
     wait_for(page, lambda d: d.execute_script("return document.body.dataset.ready === '1'"), 30)
@@ -143,7 +136,7 @@ def _ready(page: WebDriver) -> float:
 def test_every_page_loads_within_a_second_at_p95_with_a_year_of_data(
     page: webdriver.Chrome, year_site: YearSite, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _sign_in(page, year_site)
+    sign_in(page, year_site.url, year_site.token)
     timings: dict[str, list[float]] = {name: [] for name in year_site.pages}
     for _ in range(LOADS):
         for name, path in year_site.pages.items():
@@ -180,7 +173,7 @@ def test_no_page_has_a_serious_accessibility_violation(
 ) -> None:
     """axe-core's WCAG 2 A/AA rules on every page with data on it, in both languages."""
     assert AXE.is_file(), "axe-core is not installed: run `make setup`"
-    _sign_in(page, year_site)
+    sign_in(page, year_site.url, year_site.token)
     script = AXE.read_text("utf-8")
     found: dict[str, list[str]] = {}
     for name, path in year_site.pages.items():
@@ -206,7 +199,7 @@ def test_the_pages_work_from_the_keyboard_alone(
 ) -> None:
     """Skip link first, focus always visible, navigation and an investigation reached by Tab and
     opened by Enter."""
-    _sign_in(page, year_site)
+    sign_in(page, year_site.url, year_site.token)
     page.get(f"{year_site.url}/dashboard?lang=en")
     _ready(page)
     body = page.find_element(By.TAG_NAME, "body")

@@ -19,6 +19,7 @@ import uvicorn
 from selenium import webdriver
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -112,3 +113,20 @@ def serve(app: Any, *, started_within_s: float = 30.0) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def sign_in(page: WebDriver, url: str, token: str, *, lang: str = "zh_CN") -> None:
+    """A fresh session through the dashboard's own sign-in form, then the overview, loaded."""
+    page.delete_all_cookies()
+    page.get(f"{url}/dashboard/login?lang={lang}")
+    page.find_element(By.ID, "token").send_keys(token)
+    page.find_element(By.CSS_SELECTOR, "form[action='/dashboard/login'] button").click()
+    wait_ready(page)
+
+
+def wait_ready(page: WebDriver, timeout: float = 30.0) -> None:
+    """Until the page's `Dashboard.ready` mark: every part of its first view read and drawn.
+
+    Only after a navigation away from a page without the mark (the sign-in form, about:blank):
+    a page that already has it answers at once."""
+    wait_for(page, lambda d: d.find_elements(By.CSS_SELECTOR, "body[data-ready]"), timeout)

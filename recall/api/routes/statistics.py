@@ -20,7 +20,7 @@ from recall.api import labels, lists
 from recall.api.deps import CurrentPrincipal
 from recall.api.problems import PROBLEM_RESPONSES, ProblemError
 from recall.domain import traffic
-from recall.domain.access import Role, region_prefix
+from recall.domain.access import Principal, Role, region_prefix
 from recall.domain.traffic import Width
 from recall.service.statistics.ports import StatisticsReads, StatisticsWindow
 from recall.service.statistics.queries import (
@@ -69,12 +69,7 @@ def show_statistics(
     export: lists.TableExport = lists.TableFormat.JSON,
 ) -> Any:
     """Events, defect leads by source, investigations, recalls, units — in the caller's area."""
-    if principal.role is not Role.REGULATOR:
-        raise api_audit.forbidden(request, "read statistics", "regulators")
-    start, end = _utc(start), _utc(end)
-    if start is not None and end is not None and end <= start:
-        raise ProblemError(422, "to: must be after from", kind="validation")
-    window = StatisticsWindow(region_prefix(principal), start, end)
+    window = _regulators_window(request, principal, start, end)
     reads: StatisticsReads = SqlStatistics(request.app.state.sessions)
     figures = statistics(reads, window, group_by=group_by, region_level=region_level)
     if export is lists.TableFormat.CSV:
@@ -83,8 +78,8 @@ def show_statistics(
         group_by=[d.value for d in figures.group_by],
         region_level=region_level.value,
         scope=principal.region,
-        start=start,
-        end=end,
+        start=window.start,
+        end=window.end,
         groups=[_figures(g) for g in figures.groups],
         total=_figures(figures.total),
         labels=dict(_label_items(figures)),
@@ -101,17 +96,12 @@ def show_leads(
 ) -> api.LeadsReport:
     """Defect leads by source (purchase sampling, injury reports, other) per month, in the
     caller's area: the `leads` of `GET /statistics?group_by=month` without its other figures."""
-    if principal.role is not Role.REGULATOR:
-        raise api_audit.forbidden(request, "read statistics", "regulators")
-    start, end = _utc(start), _utc(end)
-    if start is not None and end is not None and end <= start:
-        raise ProblemError(422, "to: must be after from", kind="validation")
-    window = StatisticsWindow(region_prefix(principal), start, end)
+    window = _regulators_window(request, principal, start, end)
     figures = leads_by_month(SqlStatistics(request.app.state.sessions), window)
     return api.LeadsReport(
         scope=principal.region,
-        start=start,
-        end=end,
+        start=window.start,
+        end=window.end,
         months=[
             api.MonthlyLeads(month=g.month or "", leads=_figures(g).leads) for g in figures.groups
         ],
@@ -161,6 +151,18 @@ def show_intake_rate(
         accepted_total=sum(sum(counts) for counts in rate.by_kind.values()),
         rejected_total=sum(rate.refused),
     )
+
+
+def _regulators_window(
+    request: Request, principal: Principal, start: datetime | None, end: datetime | None
+) -> StatisticsWindow:
+    """The caller's area between `start` and `end` (UTC); statistics are regulators' only."""
+    if principal.role is not Role.REGULATOR:
+        raise api_audit.forbidden(request, "read statistics", "regulators")
+    start, end = _utc(start), _utc(end)
+    if start is not None and end is not None and end <= start:
+        raise ProblemError(422, "to: must be after from", kind="validation")
+    return StatisticsWindow(region_prefix(principal), start, end)
 
 
 def _utc(moment: datetime | None) -> datetime | None:
