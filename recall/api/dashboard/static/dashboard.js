@@ -66,6 +66,29 @@ const Dashboard = (() => {
     }
   }
 
+  // Every chart alike: SVG (sharp when printed or captured), one per element (drawing again
+  // updates it), resized with the window, and marked once drawn — `data-drawn` on the element,
+  // `data-charts-drawn` on the page — for the browser tests to wait on.
+  function chart(element) {
+    const target = typeof element === "string" ? document.getElementById(element) : element;
+    const found = echarts.getInstanceByDom(target);
+    if (found) return found;
+    const made = echarts.init(target, null, { renderer: "svg" });
+    made.on("finished", () => {
+      target.dataset.drawn = "1";
+      document.body.dataset.chartsDrawn = "1";
+    });
+    window.addEventListener("resize", () => made.resize());
+    return made;
+  }
+
+  // What every chart's options begin with: ECharts' ARIA description of the data, and no
+  // animation for readers who asked their system for less motion.
+  const chartBase = () => ({
+    animation: !window.matchMedia("(prefers-reduced-motion: reduce)").matches,
+    aria: { enabled: true },
+  });
+
   // An empty list still holds only list items (screen readers announce "list, 1 item").
   function emptyList(list) {
     const item = document.createElement("li");
@@ -136,7 +159,7 @@ const Dashboard = (() => {
   }
 
   return {
-    context, lang, t, read, send, fill, failed, cell, prepend, ready, emptyList,
+    context, lang, t, read, send, fill, failed, cell, prepend, ready, emptyList, chart, chartBase,
     number: (v) => (v === null || v === undefined ? "—" : numbers.format(v)),
     percent: (v) => (v === null || v === undefined ? "—" : percents.format(v)),
     when: (iso) => (iso ? dates.format(new Date(iso)) : "—"),

@@ -6,10 +6,7 @@
   const { t, read, send, fill, when } = Dashboard;
   const id = document.getElementById("investigation").dataset.id;
   const path = `/investigations/${encodeURIComponent(id)}`;
-  let chart = null;
-  let eventsChart = null;
   const EVENT_COLOURS = { injury_report: "#1f5fa8", sampling_result: "#b5411f" };
-  const motion = !window.matchMedia("(prefers-reduced-motion: reduce)").matches;
 
   // The product's own record: its score with each part's reason, and its events per day in
   // the reader's area (GET /products/{key}).
@@ -33,10 +30,8 @@
     const kinds = Object.keys(series.counts).sort();
     const total = kinds.reduce((sum, k) => sum + series.counts[k].reduce((a, b) => a + b, 0), 0);
     container.dataset.total = String(total);
-    eventsChart = eventsChart || echarts.init(container, null, { renderer: "svg" });
-    eventsChart.setOption({
-      animation: motion,
-      aria: { enabled: true },
+    Dashboard.chart(container).setOption({
+      ...Dashboard.chartBase(),
       tooltip: { trigger: "axis" },
       legend: { top: 0 },
       grid: { left: 40, right: 16, top: 36, bottom: 28 },
@@ -57,11 +52,8 @@
       `${t(inv.hazard)} · ${t(inv.state)} · ${Dashboard.place(inv.jurisdiction)}`;
     const points = inv.evidence.filter((e) => e.observed !== null && e.observed !== undefined);
     const x = points.map((e) => when(e.occurred_at));
-    chart = chart || echarts.init(document.getElementById("series-chart"), null, { renderer: "svg" });
-    chart.on("finished", () => { document.body.dataset.chartsDrawn = "1"; });
-    chart.setOption({
-      animation: !window.matchMedia("(prefers-reduced-motion: reduce)").matches,
-      aria: { enabled: true },
+    Dashboard.chart("series-chart").setOption({
+      ...Dashboard.chartBase(),
       tooltip: { trigger: "axis" },
       legend: { top: 0 },
       grid: { left: 48, right: 16, top: 36, bottom: 28 },
@@ -172,8 +164,4 @@
     document.getElementById("product").textContent = t("Not found, or outside your area");
     Dashboard.failed("series-chart", error);
   })]);
-  window.addEventListener("resize", () => {
-    if (chart) chart.resize();
-    if (eventsChart) eventsChart.resize();
-  });
 })();

@@ -23,11 +23,8 @@
       name, type: "bar", stack: "leads", itemStyle: { color },
       data: months.map((m) => (byMonth.get(m)?.leads[key]) || 0),
     }));
-    const chart = echarts.init(document.getElementById("leads-chart"), null, { renderer: "svg" });
-    chart.on("finished", () => { document.body.dataset.chartsDrawn = "1"; });
-    chart.setOption({
-      animation: !window.matchMedia("(prefers-reduced-motion: reduce)").matches,
-      aria: { enabled: true },
+    Dashboard.chart("leads-chart").setOption({
+      ...Dashboard.chartBase(),
       tooltip: { trigger: "axis" },
       legend: { top: 0 },
       grid: { left: 48, right: 16, top: 36, bottom: 28 },
@@ -35,7 +32,6 @@
       yAxis: { type: "value", minInterval: 1 },
       series,
     });
-    window.addEventListener("resize", () => chart.resize());
     const total = report.total;
     document.getElementById("leads-total").textContent =
       `${t("Purchase sampling")}: ${number(total.purchase_sampling || 0)} · ` +
@@ -48,7 +44,6 @@
                    ["other", "Other sources", "#8a8f98"]];
   const KIND_COLOURS = ["#1f5fa8", "#2d7a4b", "#6a4c93", "#0f7c8c", "#8a8f98", "#5b6b2e", "#3f5f8f", "#7d5a3c", "#4a7a9a"];
   let rate = null;
-  let intakeChart = null;
 
   function drawIntake(split) {
     const bars = split === "kind"
@@ -57,13 +52,8 @@
     const series = bars.map(([name, data, color]) => ({ name, type: "bar", stack: "events", itemStyle: { color }, data }));
     series.push({ name: t("Dead letters"), type: "line", data: rate.rejected, itemStyle: { color: "#b5411f" },
                   lineStyle: { type: "dashed" }, symbol: "none" });
-    if (!intakeChart) {
-      intakeChart = echarts.init(document.getElementById("intake-chart"), null, { renderer: "svg" });
-      window.addEventListener("resize", () => intakeChart.resize());
-    }
-    intakeChart.setOption({
-      animation: !window.matchMedia("(prefers-reduced-motion: reduce)").matches,
-      aria: { enabled: true },
+    Dashboard.chart("intake-chart").setOption({
+      ...Dashboard.chartBase(),
       tooltip: { trigger: "axis" },
       legend: { top: 0 },
       grid: { left: 48, right: 16, top: 36, bottom: 28 },
@@ -152,10 +142,8 @@
   async function ages() {
     const report = await read("/statistics/open-investigations");
     const colours = { opened: "#b5411f", assigned: "#1f5fa8" };
-    const chart = echarts.init(document.getElementById("ages-chart"), null, { renderer: "svg" });
-    chart.setOption({
-      animation: !window.matchMedia("(prefers-reduced-motion: reduce)").matches,
-      aria: { enabled: true },
+    Dashboard.chart("ages-chart").setOption({
+      ...Dashboard.chartBase(),
       tooltip: { trigger: "axis" },
       legend: { top: 0 },
       grid: { left: 96, right: 16, top: 30, bottom: 24 },
@@ -166,7 +154,6 @@
         itemStyle: { color: colours[state] || "#8a8f98" },
       })),
     });
-    window.addEventListener("resize", () => chart.resize());
     const oldest = report.oldest_opened_at
       ? ` · ${t("Oldest opened")}: ${when(report.oldest_opened_at)}` : "";
     document.getElementById("ages-note").textContent =

@@ -8,7 +8,6 @@
   const { t, read, send, fill, when, number, percent, place } = Dashboard;
   const id = document.getElementById("recall").dataset.id;
   const path = `/recalls/${encodeURIComponent(id)}`;
-  const motion = !window.matchMedia("(prefers-reduced-motion: reduce)").matches;
   const COLORS = { overall: "#13304f", consumer: "#1f5fa8", retailer: "#2d7a4b",
                    distributor: "#8a5a00", manufacturer: "#7a3e9d" };
   const days = new Intl.DateTimeFormat(Dashboard.lang, { dateStyle: "medium", timeZone: "Asia/Shanghai" });
@@ -16,15 +15,7 @@
   const day = (iso) => (iso ? days.format(new Date(iso)) : "—");
   const fmt = (text, values) => text.replace(/\{(\w+)\}/g, (m, k) => (k in values ? values[k] : m));
   const put = (elementId, value) => { document.getElementById(elementId).textContent = value; };
-  const charts = {};
-
-  function chart(elementId) {
-    if (!charts[elementId]) {
-      charts[elementId] = echarts.init(document.getElementById(elementId), null, { renderer: "svg" });
-      charts[elementId].on("finished", () => { document.getElementById(elementId).dataset.drawn = "1"; });
-    }
-    return charts[elementId];
-  }
+  const chart = Dashboard.chart;
 
   function bandName(f) {
     return fmt(t("{level} band"), { level: percent(f && f.coverage !== undefined ? f.coverage : 0.8) });
@@ -90,8 +81,7 @@
     const latest = [r.target_date, ...band.map((p) => p.at), ...r.reports.map((p) => p.period_end)]
       .map((iso) => Date.parse(iso)).reduce((a, b) => Math.max(a, b));
     chart("curve-chart").setOption({
-      animation: motion,
-      aria: { enabled: true },
+      ...Dashboard.chartBase(),
       tooltip: { trigger: "axis", valueFormatter: (v) => percent(v) },
       legend: { top: 0 },
       grid: { left: 56, right: 32, top: 40, bottom: 32 },
@@ -218,8 +208,7 @@
     const labels = periods.map((p) => day(p.start));
     const firstAfter = periods.findIndex((p) => p.after_start);
     chart("incidents-chart").setOption({
-      animation: motion,
-      aria: { enabled: true },
+      ...Dashboard.chartBase(),
       tooltip: { trigger: "axis" },
       legend: { top: 0 },
       grid: { left: 48, right: 16, top: 36, bottom: 28 },
@@ -360,5 +349,4 @@
     document.querySelector("#recall .grid").hidden = true;
     document.getElementById("title").dataset.error = error.message;
   })]);
-  window.addEventListener("resize", () => Object.values(charts).forEach((c) => c.resize()));
 })();

@@ -9,8 +9,7 @@
   const asked = document.getElementById("regions").dataset.region;
   const CATEGORIES = ["children", "appliances", "electronics", "textiles", "furniture",
     "vehicles", "sports", "kitchenware", "lighting", "personal_care"];
-  const animation = !window.matchMedia("(prefers-reduced-motion: reduce)").matches;
-  const charts = [];
+  const { chart } = Dashboard;
   let shown = null;  // the region the API shows (a wider one is narrowed to the account's area)
 
   // Significant digits of a GB/T 2260 code: 2 for a province, 4 for a city, 6 for a county.
@@ -67,12 +66,6 @@
     if (!report.children.length) Dashboard.fill("children", [], [{}, {}, {}, {}]);
   }
 
-  function chart(elementId) {
-    const made = echarts.init(document.getElementById(elementId), null, { renderer: "svg" });
-    made.on("finished", () => { document.body.dataset.chartsDrawn = "1"; });
-    charts.push(made);
-    return made;
-  }
 
   function heatmap(report) {
     const parts = report.children.map((c) => c.region);
@@ -101,8 +94,7 @@
     };
     const map = chart("heatmap");
     map.setOption({
-      animation,
-      aria: { enabled: true },
+      ...Dashboard.chartBase(),
       tooltip: { renderMode: "richText", formatter: tip },
       grid: { left: 110, right: 20, top: 8, bottom: parts.length > 8 ? 96 : 72 },
       xAxis: {
@@ -133,8 +125,7 @@
   function timeline(report) {
     const line = chart("series-chart");
     line.setOption({
-      animation,
-      aria: { enabled: true },
+      ...Dashboard.chartBase(),
       tooltip: { trigger: "axis" },
       grid: { left: 44, right: 16, top: 16, bottom: 28 },
       xAxis: { type: "category", data: report.series.map((p) => p.period) },
@@ -198,5 +189,4 @@
   // exactly as the figures do (and lists nothing for a region beside it).
   const signals = latest(asked || Dashboard.context.scope).catch((error) => failed("latest", error));
   Dashboard.ready([first, signals]);
-  window.addEventListener("resize", () => charts.forEach((c) => c.resize()));
 })();

@@ -13,7 +13,6 @@
     hour: new Intl.DateTimeFormat(Dashboard.lang, { month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", timeZone: zone }),
     day: new Intl.DateTimeFormat(Dashboard.lang, { month: "2-digit", day: "2-digit", timeZone: zone }),
   };
-  let chart = null;
 
   function facts(s) {
     document.getElementById("name").textContent = s.name || s.station_id;
@@ -47,13 +46,8 @@
     ];
     const element = document.getElementById("traffic-chart");
     element.dataset.reasons = answer.reasons.join(" ");
-    if (!chart) {
-      chart = echarts.init(element, null, { renderer: "svg" });
-      chart.on("finished", () => { document.body.dataset.chartsDrawn = "1"; });
-    }
-    chart.setOption({
-      animation: !window.matchMedia("(prefers-reduced-motion: reduce)").matches,
-      aria: { enabled: true },
+    Dashboard.chart(element).setOption({
+      ...Dashboard.chartBase(),
       tooltip: { trigger: "axis" },
       legend: { top: 0 },
       grid: { left: 48, right: 16, top: 36, bottom: 28 },
@@ -87,7 +81,6 @@
       });
     });
   }
-  window.addEventListener("resize", () => chart && chart.resize());
 
   Dashboard.ready([
     read(path).then(facts).catch(() => {
