@@ -73,6 +73,10 @@ def _at(minutes_ago: int) -> datetime:
 
 @pytest.fixture(autouse=True)
 def _seeded(db: sessionmaker[Session]) -> None:
+    # "Now" is each test's own: the API counts from the wall clock when it is asked, and a
+    # module-wide moment taken at collection was a whole suite's run (25 min) old by then.
+    global NOW  # noqa: PLW0603  # the tests read it as their own moment
+    NOW = datetime.now(UTC).replace(microsecond=0)
     with db.begin() as session:
         for station_id, (kind, region, enabled, seen) in STATIONS.items():
             session.add(
