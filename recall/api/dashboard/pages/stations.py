@@ -12,39 +12,15 @@ from fastapi.responses import Response
 
 from recall.api.dashboard.frames import frame, plain
 from recall.api.dashboard.pages import Route
+from schemas.common import StationKind
+from schemas.records import RejectReason
 
 NAV: tuple[str, str] | None = ("stations", "Stations")
-STATION_KINDS = (
-    "hospital",
-    "school",
-    "traffic_police",
-    "mall",
-    "supermarket",
-    "enforcement",
-    "lab",
-    "media",
-    "firm",
-)
-"""`schemas.common.StationKind`'s values, shown translated (the overview uses them too)."""
-REJECT_REASONS = (
-    "malformed_json",
-    "oversize",
-    "schema",
-    "unknown_reporter",
-    "disabled_reporter",
-    "unauthenticated",
-    "wrong_jurisdiction",
-    "not_permitted",
-    "unknown_recall",
-    "invalid_progress",
-    "recall_conflict",
-    "event_time_out_of_range",
-    "event_id_conflict",
-    "storage_refused",
-    "internal_error",
-    "processing_error",
-)
-"""`schemas.records.RejectReason`'s values."""
+STATION_KINDS = tuple(kind.value for kind in StationKind)
+"""Shown translated (the overview uses them too); a new kind fails the catalogue test until
+it is translated."""
+REJECT_REASONS = tuple(reason.value for reason in RejectReason)
+"""Why a record was refused, translated; a new reason likewise."""
 MESSAGES = (
     *STATION_KINDS,
     *REJECT_REASONS,
