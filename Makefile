@@ -7,6 +7,9 @@ STAMP := $(VENV)/.installed
 # The dashboard's browser libraries (ECharts), from npm per the committed package-lock.json.
 ASSETS := recall/api/dashboard/assets
 ASSETS_STAMP := $(ASSETS)/node_modules/.installed
+# The official AsyncAPI parser, with which `make test` validates the exported contract.
+ASYNCAPI := tools/asyncapi
+ASYNCAPI_STAMP := $(ASYNCAPI)/node_modules/.installed
 
 .PHONY: help setup system-deps demo test test-unit lint typecheck bench clean
 
@@ -26,7 +29,13 @@ $(ASSETS_STAMP): $(ASSETS)/package-lock.json $(ASSETS)/package.json
 	npm ci --no-audit --no-fund --ignore-scripts --prefix $(ASSETS)
 	touch $@
 
-setup: $(STAMP) $(ASSETS_STAMP) ## Create .venv, install the project with its dev tools, npm ci the dashboard's assets
+# A test tool, not a browser asset: its own package, so the dashboard's lock keeps only what is served.
+$(ASYNCAPI_STAMP): $(ASYNCAPI)/package-lock.json $(ASYNCAPI)/package.json
+	@command -v npm >/dev/null || { echo "npm is missing: run 'make system-deps' (Debian's nodejs and npm)" >&2; exit 1; }
+	npm ci --no-audit --no-fund --ignore-scripts --prefix $(ASYNCAPI)
+	touch $@
+
+setup: $(STAMP) $(ASSETS_STAMP) $(ASYNCAPI_STAMP) ## Create .venv, install the project with its dev tools, npm ci the dashboard's assets and the AsyncAPI parser
 
 system-deps: ## Install Java, Maven, PostgreSQL, Node/npm and Chromium from Debian packages when missing (needs root)
 	@bash scripts/install-system-deps.sh
