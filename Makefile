@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 ASSETS := recall/api/dashboard/assets
 ASSETS_STAMP := $(ASSETS)/node_modules/.installed
 # The official AsyncAPI parser, with which `make test` validates the exported contract.
-ASYNCAPI := tools/asyncapi
+ASYNCAPI := tests/support/asyncapi
 ASYNCAPI_STAMP := $(ASYNCAPI)/node_modules/.installed
 
 .PHONY: help setup system-deps demo test test-unit lint typecheck bench clean

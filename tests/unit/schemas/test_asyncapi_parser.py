@@ -1,7 +1,7 @@
 """The exported AsyncAPI document, checked by the official AsyncAPI parser (not skipped).
 
-`tools/asyncapi/validate_asyncapi.mjs` runs `@asyncapi/parser` (pinned in
-`tools/asyncapi/package.json`, installed by `make setup`) and then validates every message
+`tests/support/asyncapi/validate_asyncapi.mjs` runs `@asyncapi/parser` (pinned in
+`tests/support/asyncapi/package.json`, installed by `make setup`) and then validates every message
 example against its payload schema. Here the document comes from the project's own export
 (`recall.tools.contract.export`); records that the code really produces are added as examples,
 so the schemas are shown to accept the bytes on the wire, not only to be well formed.
@@ -43,10 +43,10 @@ from tests.unit.service.recalls.recall_builders import (
 from tests.unit.service.risk.test_regional_bundles import CASES
 
 ROOT = Path(__file__).resolve().parents[3]
-TOOL = ROOT / "tools" / "asyncapi"
+TOOL = ROOT / "tests" / "support" / "asyncapi"
 SCRIPT = TOOL / "validate_asyncapi.mjs"
 SETUP_HINT = (
-    "run `make setup` (Debian's nodejs/npm from `make system-deps`, then npm ci of tools/asyncapi)"
+    "run `make setup` (Debian's nodejs/npm from `make system-deps`, then npm ci of tests/support/asyncapi)"
 )
 
 

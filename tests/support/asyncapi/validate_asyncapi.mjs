@@ -3,7 +3,7 @@
 // AsyncAPI Schema Object's base). The packages are pinned in package.json beside this file and
 // installed by `make setup` (npm ci).
 //
-//   node tools/asyncapi/validate_asyncapi.mjs FILE
+//   node tests/support/asyncapi/validate_asyncapi.mjs FILE
 //
 // Prints every diagnostic of severity error, warning or information as
 // `severity code at /json/pointer: message`, then a summary line. Exit status: 0 when there
