@@ -609,7 +609,7 @@ class Score(Document):
     trend: ScoreTrend | None = Field(
         default=None,
         description="The product's events in the caller's area, this week against the week"
-        " before (regulators, JSON pages)",
+        " before (regulators; JSON and NDJSON, not CSV)",
     )
 
 

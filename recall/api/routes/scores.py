@@ -89,7 +89,10 @@ def list_scores(
 
     first = page_request(request, sort.value, cursor, limit, timed=timed)
     if export is not lists.Format.JSON:
-        documents = (shown(items) for items in lists.every_page(fetch, first))
+        documents = (
+            _with_trends(request, principal, shown(items))
+            for items in lists.every_page(fetch, first)
+        )
         return lists.export_response(export, COLUMNS, documents, "scores")
     page = fetch(first)
     return page_body(
