@@ -136,6 +136,18 @@ class AlertSeverity(StrEnum):
     CRITICAL = "critical"
 
 
+class AlertStatus(StrEnum):
+    """Whether the alert's condition holds (`firing`) or has ended (`resolved`).
+
+    A resolving alert repeats the kind and subject of the one it ends (a recall back on
+    track, a station reporting again), so Alertmanager and webhook receivers can pair them.
+    Kinds that report a moment rather than a condition (an investigation opened) only fire.
+    """
+
+    FIRING = "firing"
+    RESOLVED = "resolved"
+
+
 class AlertKind(StrEnum):
     """Why an alert was raised; receivers route on it (one name per reason, everywhere)."""
 
@@ -147,6 +159,8 @@ class AlertKind(StrEnum):
     RECALL_INEFFECTIVE = "recall_ineffective"
     PROGRESS_REPORT_OVERDUE = "progress_report_overdue"
     REFERRAL = "referral"
+    STATION_SILENT = "station_silent"
+    STATION_FEED_POOR = "station_feed_poor"
 
 
 class RegionalSignalDetails(Strict):
@@ -209,6 +223,27 @@ class ReferralDetails(Strict):
     refused: StrictStr = Field(description="'true' or 'false'")
 
 
+class StationSilentDetails(Strict):
+    """`station_silent`: how long the station has been quiet against what its history expects."""
+
+    last_seen_at: StrictStr = Field(description="ISO 8601, or empty when never seen")
+    silent_for: StrictStr = Field(description="Seconds since the last event or heartbeat")
+    expected_events: StrictStr = Field(
+        description="Events its learned cadence expected in that time (per hour of week)"
+    )
+    probability: StrictStr = Field(description="Chance of that silence if the station were well")
+
+
+class StationFeedPoorDetails(Strict):
+    """`station_feed_poor`: the share of the station's records refused, and the main reasons."""
+
+    window: StrictStr = Field(description="Seconds the figures cover")
+    received: StrictStr
+    rejected: StrictStr
+    rejected_share: StrictStr
+    reasons: StrictStr = Field(description="reason=count, comma-separated, most first")
+
+
 ALERT_DETAILS: dict[AlertKind, type[Strict]] = {
     AlertKind.REGIONAL_SIGNAL: RegionalSignalDetails,
     AlertKind.INVESTIGATION_OPENED: InvestigationOpenedDetails,
@@ -218,6 +253,8 @@ ALERT_DETAILS: dict[AlertKind, type[Strict]] = {
     AlertKind.RECALL_INEFFECTIVE: RecallIneffectiveDetails,
     AlertKind.PROGRESS_REPORT_OVERDUE: ReportOverdueDetails,
     AlertKind.REFERRAL: ReferralDetails,
+    AlertKind.STATION_SILENT: StationSilentDetails,
+    AlertKind.STATION_FEED_POOR: StationFeedPoorDetails,
 }
 """The details every kind of alert carries: exactly these keys, every value text."""
 
@@ -240,6 +277,15 @@ class Alert(Strict):
     details: dict[str, str] = Field(
         default_factory=dict,
         description="Exactly the keys of the kind's details model (ALERT_DETAILS), all text",
+    )
+    status: AlertStatus = Field(
+        default=AlertStatus.FIRING,
+        description="firing, or resolved: the condition of the alert with this kind and"
+        " subject has ended",
+    )
+    category: ProductCategory | None = Field(
+        default=None,
+        description="The product category the alert concerns; null when none (a station)",
     )
 
     @field_validator("details")
