@@ -100,9 +100,9 @@ class Settings(BaseSettings):
     persist_batch_seconds: float = Field(default=0.2, gt=0, le=10)
     registry_refresh_seconds: float = Field(default=15.0, gt=0)
     agents: str = Field(
-        default="intake,risk,investigations,recalls,project",
-        pattern=r"^(intake|risk|investigations|recalls|project)"
-        r"(,(intake|risk|investigations|recalls|project))*$",
+        default="intake,risk,investigations,recalls,project,stations,webhooks,alertmanager",
+        pattern=r"^(intake|risk|investigations|recalls|project|stations|webhooks|alertmanager)"
+        r"(,(intake|risk|investigations|recalls|project|stations|webhooks|alertmanager))*$",
         description="Which stages this worker runs: scale or isolate stages (benchmarks)",
     )
     stuck_exit_seconds: float = Field(
