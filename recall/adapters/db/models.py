@@ -432,3 +432,82 @@ class AlertRow(Base):
         # A recall's (or investigation's) own alerts, newest first (GET /alerts?subject=…).
         Index("ix_alerts_subject_at", "subject", "at"),
     )
+
+
+class WebhookSubscriptionRow(Base):
+    """An account's webhook: where to POST, what to send (filters), and whether it is paused.
+
+    `owner_jurisdiction` is copied from the owning account when the subscription is made (never
+    from the request), so the fan-out can hold every delivery to the owner's area without a join.
+    """
+
+    __tablename__ = "webhook_subscriptions"
+    subscription_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner_account_id: Mapped[str] = mapped_column(String(64), index=True)
+    owner_jurisdiction: Mapped[str | None] = mapped_column(String(6), nullable=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    description: Mapped[str] = mapped_column(String(500))
+    kinds: Mapped[list[Any]] = mapped_column()
+    severities: Mapped[list[Any]] = mapped_column()
+    categories: Mapped[list[Any]] = mapped_column()
+    regions: Mapped[list[Any]] = mapped_column()
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    paused_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    paused_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    consecutive_failures: Mapped[int] = mapped_column(Integer)
+    failing_since: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class WebhookSecretRow(Base):
+    """A signing secret (`whsec_…`); after a rotation the old one signs too until it expires."""
+
+    __tablename__ = "webhook_secrets"
+    secret_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    subscription_id: Mapped[str] = mapped_column(String(64), index=True)
+    secret: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
+class WebhookDeliveryRow(Base):
+    """One event for one subscription: the durable schedule of its attempts (a SQL queue).
+
+    Unique per (subscription, event) so a replayed fan-out adds nothing; a claim sets a lease,
+    and a lease that runs out (the worker died mid-attempt) makes the row due again.
+    """
+
+    __tablename__ = "webhook_deliveries"
+    delivery_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    subscription_id: Mapped[str] = mapped_column(String(64))
+    event_id: Mapped[str] = mapped_column(String(64))
+    event_type: Mapped[str] = mapped_column(String(120))
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
+    state: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    lease_owner: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    last_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+    __table_args__ = (
+        Index("ux_webhook_deliveries_once", "subscription_id", "event_id", unique=True),
+        Index("ix_webhook_deliveries_due", "state", "next_attempt_at"),
+        Index("ix_webhook_deliveries_log", "subscription_id", "state", "created_at"),
+    )
+
+
+class WebhookAttemptRow(Base):
+    """The log of every POST made for a delivery: when, the answer or the error, how long."""
+
+    __tablename__ = "webhook_attempts"
+    delivery_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    attempt_no: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    error: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    duration_ms: Mapped[int] = mapped_column(Integer)
