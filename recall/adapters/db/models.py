@@ -427,6 +427,8 @@ class AlertRow(Base):
     jurisdiction: Mapped[str | None] = mapped_column(String(6), nullable=True, index=True)
     at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     record: Mapped[dict[str, Any]] = mapped_column()
+    # firing or resolved (migration 0014); the record holds it too, the column lets lists filter.
+    status: Mapped[str] = mapped_column(String(16), server_default="firing")
 
     __table_args__ = (
         # A recall's (or investigation's) own alerts, newest first (GET /alerts?subject=…).
@@ -511,3 +513,29 @@ class WebhookAttemptRow(Base):
     status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
     error: Mapped[str | None] = mapped_column(String(500), nullable=True)
     duration_ms: Mapped[int] = mapped_column(Integer)
+
+
+class AlertConditionRow(Base):
+    """What Alertmanager must hear again: per condition (kind + subject) or moment (kind +
+    alert id), the latest alert applied, when it started and ends, when it was last delivered.
+
+    Alertmanager forgets a firing alert it is not sent again, and may be down when the alert
+    arrives; the re-send timer works from these rows (recall/domain/alert_conditions.py).
+    """
+
+    __tablename__ = "alert_conditions"
+    condition_key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(200))
+    alert_id: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    severity: Mapped[str] = mapped_column(String(16))
+    jurisdiction: Mapped[str | None] = mapped_column(String(6), nullable=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    ends_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    record: Mapped[dict[str, Any]] = mapped_column()
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+    __table_args__ = (Index("ix_alert_conditions_status", "status", "kind"),)
