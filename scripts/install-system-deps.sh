@@ -12,6 +12,8 @@ command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null || missing+=(maven)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v promtool >/dev/null || missing+=(prometheus)  # promtool proves the alert rules
+# A real Alertmanager (and amtool, which checks deploy/alertmanager) for its integration test.
+command -v prometheus-alertmanager >/dev/null || missing+=(prometheus-alertmanager)
 command -v node >/dev/null || missing+=(nodejs)
 command -v npm >/dev/null || missing+=(npm)  # ECharts for the dashboard, from package-lock.json
 command -v chromium >/dev/null || missing+=(chromium)  # the browser tests (tests/browser)
@@ -53,4 +55,11 @@ if just_installed prometheus; then
     systemctl stop prometheus 2>/dev/null || true
   fi
   pkill -x prometheus 2>/dev/null || true
+fi
+# Same for Alertmanager on :9093; its integration test starts its own on a free port.
+if just_installed prometheus-alertmanager; then
+  if command -v systemctl >/dev/null; then
+    systemctl stop prometheus-alertmanager 2>/dev/null || true
+  fi
+  pkill -x prometheus-alert 2>/dev/null || true  # the kernel keeps 15 characters of the name
 fi
