@@ -539,3 +539,25 @@ class AlertConditionRow(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
     __table_args__ = (Index("ix_alert_conditions_status", "status", "kind"),)
+
+
+class StationHealthRow(Base):
+    """Each station's silence and feed verdicts (recall/domain/station_health.py), kept so a
+    silence alerts once and its end resolves once across restarts (migration 0015)."""
+
+    __tablename__ = "station_health"
+    station_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16))
+    """well | silent"""
+    silent_since: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    """The last contact before the silence: the episode's identity."""
+    silent_alert_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    feed: Mapped[str] = mapped_column(String(16))
+    """ok | poor"""
+    feed_since: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    feed_alert_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    learned: Mapped[bool] = mapped_column(Boolean)
+    expected_events: Mapped[float] = mapped_column(Float)
+    probability: Mapped[float] = mapped_column(Float)
+    rejected_share: Mapped[float | None] = mapped_column(Float, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
