@@ -115,6 +115,52 @@ class Settings(BaseSettings):
     deadline_check_seconds: float = Field(default=30.0, gt=0, le=3600)
     consumer_session_timeout_s: float = Field(default=10.0, ge=6, le=300)
 
+    # Webhooks (docs/webhooks.md): the dispatcher's pace, its limits, the retry policy.
+    webhook_dispatch_seconds: float = Field(
+        default=0.2, gt=0, le=60, description="Webhooks: how often due deliveries are claimed"
+    )
+    webhook_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=120, description="Webhooks: the whole of one POST, connect to body"
+    )
+    webhook_lease_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="Webhooks: how long a claimed delivery is held; longer than the timeout."
+        " A worker killed mid-attempt leaves the delivery due again once it runs out",
+    )
+    webhook_max_attempts: int = Field(
+        default=12, ge=1, le=100, description="Webhooks: attempts before a delivery is dead"
+    )
+    webhook_backoff_base_seconds: float = Field(
+        default=2.0, gt=0, le=3600, description="Webhooks: the first retry's largest delay"
+    )
+    webhook_backoff_cap_seconds: float = Field(
+        default=3600.0, gt=0, le=86_400, description="Webhooks: no retry waits longer"
+    )
+    webhook_concurrency: int = Field(
+        default=64, ge=1, le=10_000, description="Webhooks: POSTs in flight per worker"
+    )
+    webhook_per_subscription_concurrency: int = Field(
+        default=4, ge=1, le=1000, description="Webhooks: POSTs in flight to one subscription"
+    )
+    webhook_pause_after_failures: int = Field(
+        default=20,
+        ge=1,
+        le=100_000,
+        description="Webhooks: failed attempts in a row (across deliveries) that pause an"
+        " endpoint, once it has also been failing for webhook_pause_after_seconds",
+    )
+    webhook_pause_after_seconds: float = Field(
+        default=3600.0, ge=0, le=30 * 86_400, description="Webhooks: see the line above"
+    )
+    webhook_secret_grace_hours: float = Field(
+        default=24.0,
+        ge=0,
+        le=720,
+        description="Webhooks: after a rotation the old secret signs too for this long",
+    )
+
     signing_secret: SecretStr = SecretStr(DEV_SIGNING_SECRET)
     station_key: SecretStr | None = Field(
         default=None,
