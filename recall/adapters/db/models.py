@@ -507,8 +507,9 @@ class WebhookAttemptRow(Base):
     """The log of every POST made for a delivery: when, the answer or the error, how long."""
 
     __tablename__ = "webhook_attempts"
-    delivery_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    attempt_no: Mapped[int] = mapped_column(Integer, primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    delivery_id: Mapped[str] = mapped_column(String(64), index=True)
+    attempt_no: Mapped[int] = mapped_column(Integer)
     at: Mapped[datetime] = mapped_column(UtcDateTime())
     status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
     error: Mapped[str | None] = mapped_column(String(500), nullable=True)

@@ -93,17 +93,20 @@ def upgrade() -> None:
     )
     op.create_table(
         "webhook_attempts",
+        sa.Column("attempt_id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("delivery_id", sa.String(length=64), nullable=False),
         sa.Column("attempt_no", sa.Integer(), nullable=False),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("status_code", sa.Integer(), nullable=True),
         sa.Column("error", sa.String(length=500), nullable=True),
         sa.Column("duration_ms", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("delivery_id", "attempt_no"),
+        sa.PrimaryKeyConstraint("attempt_id"),
     )
+    op.create_index("ix_webhook_attempts_delivery_id", "webhook_attempts", ["delivery_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_webhook_attempts_delivery_id", table_name="webhook_attempts")
     op.drop_table("webhook_attempts")
     op.drop_index("ix_webhook_deliveries_log", table_name="webhook_deliveries")
     op.drop_index("ix_webhook_deliveries_due", table_name="webhook_deliveries")
