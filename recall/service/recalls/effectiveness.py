@@ -20,6 +20,7 @@ from recall.domain.recalls import (
     RecallLagging,
     RecallState,
     ResidualRisk,
+    Timeliness,
     correction_rates,
     detect_lagging,
     lagging_recovered,
@@ -31,7 +32,9 @@ from recall.service.recalls.outgoing import (
     effectiveness_record,
     ineffective_alert,
     lagging_alert,
+    lagging_resolved_alert,
     obeying,
+    overdue_resolved_alert,
 )
 from recall.service.recalls.ports import (
     ConcurrentRecallUpdateError,
@@ -59,6 +62,8 @@ class Decisions:
 
     transitions: list[RecallState] = field(default_factory=list)
     alerts: list[AlertKind] = field(default_factory=list)
+    resolved: list[AlertKind] = field(default_factory=list)
+    """Conditions ended by a resolving alert (recall_lagging, progress_report_overdue)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +101,7 @@ def _update(tx: UnitOfWork, recall_id: str, topics: OutputTopics, now: datetime)
     if recall.state is RecallState.ANNOUNCED and loaded.reports:
         recall.start(who=AGENT, when=after_last(recall, now), why="first progress report received")
         decisions.transitions.append(RecallState.IN_PROGRESS)
+    was_lagging = recall.state is RecallState.LAGGING
     assessment = assess(tx.recalls, loaded, now)
     records: list[OutboxRecord] = []
     if assessment.ineffective is not None:
@@ -105,6 +111,12 @@ def _update(tx: UnitOfWork, recall_id: str, topics: OutputTopics, now: datetime)
     if assessment.forecast is not None and recall.state in MOVING:
         records += _follow_forecast(loaded, assessment.forecast, topics, now, decisions)
     _complete_when_due(loaded, now, decisions)
+    if was_lagging and recall.state is not RecallState.LAGGING:
+        why = recall.history[-1].why
+        resolved = lagging_resolved_alert(loaded, assessment.forecast, why, now)
+        records.append(alert_record(resolved, topics))
+        decisions.resolved.append(AlertKind.RECALL_LAGGING)
+    records += _overdue_resolved(loaded, now, topics, decisions)
     published = effectiveness_figures(assessment)
     records.append(effectiveness_record(loaded, published, topics, now))
     tx.recalls.save(loaded, at=now, effectiveness=published)
@@ -204,3 +216,27 @@ def _complete_when_due(loaded: LoadedRecall, now: datetime, decisions: Decisions
     why = f"reporting period reached the target date {spec.target_date.date()}"
     recall.complete(who=AGENT, when=after_last(recall, now), why=why)
     decisions.transitions.append(RecallState.COMPLETED)
+
+
+def _overdue_resolved(
+    loaded: LoadedRecall, now: datetime, topics: OutputTopics, decisions: Decisions
+) -> list[OutboxRecord]:
+    """Ends `progress_report_overdue` once every report noticed overdue has come in and none
+    is overdue now (docs/alerting.md); the alert id names the last report noticed overdue, so
+    judging again (every later report) repeats the same alert, which the outbox drops."""
+    noticed = [k for k in loaded.sent_keys if k.startswith(f"{loaded.recall_id}/report/")]
+    noticed = [k for k in noticed if k.endswith("/overdue")]
+    if not noticed or not loaded.reports:
+        return []
+    statuses = figures.deadline_tracker(loaded, now).status(now)
+    if any(st.timeliness is Timeliness.OVERDUE for st in statuses):
+        return []
+    last = max(int(k.split("/")[-2]) for k in noticed)
+    status = next((st for st in statuses if st.expected.sequence == last), None)
+    if status is None or status.submitted_at is None:
+        return []
+    due = status.expected.due
+    days_late = max((status.submitted_at - due).total_seconds() / 86_400, 0.0)
+    decisions.resolved.append(AlertKind.PROGRESS_REPORT_OVERDUE)
+    alert = overdue_resolved_alert(loaded, last, due, days_late, now)
+    return [alert_record(alert, topics)]

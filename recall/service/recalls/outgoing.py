@@ -16,11 +16,17 @@ from datetime import datetime
 
 from pydantic import ValidationError
 
-from recall.domain.recalls import OverdueNotice, RecallIneffective, RecallLagging, Referral
+from recall.domain.recalls import (
+    Forecast,
+    OverdueNotice,
+    RecallIneffective,
+    RecallLagging,
+    Referral,
+)
 from recall.service.ports import OutboxRecord, OutputTopics, outbox_record
 from recall.service.recalls.ports import LoadedRecall
 from schemas.recalls import EffectivenessFigures, RecallEffectivenessUpdated
-from schemas.risk import Alert, AlertKind, AlertSeverity
+from schemas.risk import Alert, AlertKind, AlertSeverity, AlertStatus
 from schemas.topics import ALERTS, RECALL_EFFECTIVENESS, OutgoingRecordError, TopicSpec
 
 
@@ -63,6 +69,7 @@ class _Occasion:
     severity: AlertSeverity
     title: str
     details: Mapping[str, str]
+    status: AlertStatus = AlertStatus.FIRING
 
 
 def _alert(loaded: LoadedRecall, occasion: _Occasion, now: datetime) -> Alert:
@@ -77,6 +84,8 @@ def _alert(loaded: LoadedRecall, occasion: _Occasion, now: datetime) -> Alert:
             jurisdiction=loaded.jurisdiction,
             at=now,
             details=dict(occasion.details),
+            status=occasion.status,
+            category=loaded.spec.category,
         )
 
 
@@ -93,6 +102,27 @@ def lagging_alert(loaded: LoadedRecall, lag: RecallLagging, now: datetime) -> Al
             "target_rate": f"{lag.target_rate:.2f}",
             "forecast": f"{forecast.final_rate:.3f} [{forecast.low80:.3f}, {forecast.high80:.3f}]",
         },
+    )
+    return _alert(loaded, occasion, now)
+
+
+def lagging_resolved_alert(
+    loaded: LoadedRecall, forecast: Forecast | None, why: str, now: datetime
+) -> Alert:
+    """Ends the `recall_lagging` condition (docs/alerting.md): the recall left `lagging`, back
+    on track or completed; one per such move, like the alert that started it."""
+    shown = (
+        ""
+        if forecast is None
+        else f"{forecast.final_rate:.3f} [{forecast.low80:.3f}, {forecast.high80:.3f}]"
+    )
+    occasion = _Occasion(
+        AlertKind.RECALL_LAGGING,
+        f"{loaded.recall_id}:{len(loaded.recall.history)}:resolved",
+        AlertSeverity.WARNING,
+        f"召回进度恢复 / Recall no longer lagging: {loaded.recall_id}",
+        {"reason": why, "target_rate": f"{loaded.spec.target_rate:.2f}", "forecast": shown},
+        AlertStatus.RESOLVED,
     )
     return _alert(loaded, occasion, now)
 
@@ -137,5 +167,21 @@ def referral_alert(loaded: LoadedRecall, referral: Referral, now: datetime) -> A
             "missed": ",".join(str(s) for s in referral.missed_sequences),
             "refused": str(referral.refused).lower(),
         },
+    )
+    return _alert(loaded, occasion, now)
+
+
+def overdue_resolved_alert(
+    loaded: LoadedRecall, sequence: int, due: datetime, days_late: float, now: datetime
+) -> Alert:
+    """Ends the `progress_report_overdue` condition: no report of the recall is overdue any
+    more; keyed by the last report noticed overdue, so it is one alert however often judged."""
+    occasion = _Occasion(
+        AlertKind.PROGRESS_REPORT_OVERDUE,
+        f"{loaded.recall_id}/report/{sequence}/overdue/resolved",
+        AlertSeverity.WARNING,
+        f"召回进度报告已提交 / Progress report received: {loaded.recall_id} #{sequence}",
+        {"sequence": str(sequence), "due": due.isoformat(), "days_overdue": f"{days_late:.1f}"},
+        AlertStatus.RESOLVED,
     )
     return _alert(loaded, occasion, now)
