@@ -55,6 +55,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from cloudevents.core.bindings import http, kafka
+from cloudevents.core.exceptions import CloudEventValidationError
 from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
 from pydantic import BaseModel
@@ -73,6 +74,7 @@ from schemas.topics import (
     INVESTIGATION_EVENTS,
     RECALL_EFFECTIVENESS,
     RISK_SIGNALS,
+    OutgoingRecordError,
     TopicSpec,
 )
 
@@ -129,15 +131,17 @@ Attributes = dict[str, Any]
 
 
 def _base(spec: TopicSpec, type_: str, id_: str, subject: str, time: datetime) -> Attributes:
-    return {
+    attributes: Attributes = {
         "specversion": SPECVERSION,
         "id": id_,
         "source": SOURCE[spec.name],
         "type": type_,
-        "subject": subject,
         "time": time,
         "datacontenttype": DATACONTENTTYPE,
     }
+    if subject:  # optional, and never empty when present (the spec)
+        attributes["subject"] = subject
+    return attributes
 
 
 def _extend(attributes: Attributes, **extensions: str | None) -> Attributes:
@@ -207,9 +211,23 @@ def attributes_of(spec: TopicSpec, value: BaseModel, *, record_id: str | None = 
 
 def cloudevent_of(spec: TopicSpec, value: BaseModel, *, record_id: str | None = None) -> CloudEvent:
     """The record as a CloudEvent (SDK `cloudevents.core.v1.event.CloudEvent`), its data the
-    record's JSON document (what `schemas.topics.encode` sends)."""
-    attributes = attributes_of(spec, value, record_id=record_id)
-    return CloudEvent(attributes, value.model_dump(mode="json", warnings=False))
+    record's JSON document (what `schemas.topics.encode` sends).
+
+    A record the SDK refuses as an event (an empty id) is `OutgoingRecordError`, like a
+    record that breaks its topic's model: a bug of ours, never sent.
+    """
+    data = value.model_dump(mode="json", warnings=False)
+    return _event(spec, attributes_of(spec, value, record_id=record_id), data)
+
+
+def _event(spec: TopicSpec, attributes: Attributes, data: dict[str, Any] | None) -> CloudEvent:
+    try:
+        return CloudEvent(attributes, data)
+    except CloudEventValidationError as error:
+        names = ", ".join(sorted(error.errors))
+        raise OutgoingRecordError(
+            f"record for {spec.name} is not a valid CloudEvent: {names}"
+        ) from None
 
 
 def kafka_headers(
@@ -222,7 +240,7 @@ def kafka_headers(
     The record value is left to `encode` (unchanged bytes): the event handed to the binding
     carries no data, so the value is not serialised a second time only to be thrown away.
     """
-    event = CloudEvent(attributes_of(spec, value, record_id=record_id), None)
+    event = _event(spec, attributes_of(spec, value, record_id=record_id), None)
     return list(kafka.to_binary(event, _FORMAT).headers.items())
 
 

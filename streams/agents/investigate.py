@@ -24,6 +24,7 @@ from recall.service.ports import OutputTopics, Storage
 from schemas.risk import SignalRaised
 from streams.agents.ports import isolate_now
 from streams.context import WorkerContext, with_retry
+from streams.event_headers import OutboxHeaders
 from streams.faust_types import Stream
 from streams.metrics import WorkerMetrics
 from streams.supervision import supervision_of
@@ -46,6 +47,7 @@ def register(app: faust.App, context: WorkerContext, signals: faust.TopicT) -> N
     metrics = context.metrics
     supervision = supervision_of(context)
     handle = signal_handler(context.storage, topics, metrics)
+    headers = OutboxHeaders(context.topics)  # CloudEvents binary mode (schemas.cloudevents)
 
     async def set_aside(message: Any, error: BaseException, subject: str) -> None:
         await isolate_now(app, context, STAGE, message, error, subject=subject)
@@ -66,7 +68,9 @@ def register(app: faust.App, context: WorkerContext, signals: faust.TopicT) -> N
         if not pending:
             return
         futures = [
-            await app.producer.send(r.topic, r.key.encode(), r.value, None, None, None)
+            await app.producer.send(
+                r.topic, r.key.encode(), r.value, None, None, headers(r.topic, r.record_id, r.value)
+            )
             for r in pending
         ]
         for future in futures:

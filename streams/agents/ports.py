@@ -29,6 +29,7 @@ from pydantic import BaseModel
 from recall.adapters.db.errors import ErrorKind, classify
 from recall.service.risk.cases import CanonicalRecordError
 from schemas import RejectReason
+from schemas.cloudevents import CLOUDEVENT_TOPICS, kafka_headers
 from schemas.topics import (
     ALERTS,
     INTAKE_DEADLETTER,
@@ -45,7 +46,14 @@ from streams.metrics import WorkerMetrics
 
 log = structlog.get_logger(__name__)
 
-Send = Callable[[str, bytes | None, bytes, int | None], Awaitable[Awaitable[Any]]]
+Headers = list[tuple[str, bytes]]
+Send = Callable[[str, bytes | None, bytes, int | None, Headers | None], Awaitable[Awaitable[Any]]]
+"""(topic, key, value, partition, headers) -> the delivery future."""
+
+_CLOUDEVENTS = frozenset(spec.name for spec in CLOUDEVENT_TOPICS)
+"""Topics others read: their records carry CloudEvents binary-mode headers
+(`schemas.cloudevents`). `risk.scores`, `risk.regional` and the dead letters are the
+system's own plumbing and go without (`risk.scores` is also the high-volume one)."""
 
 _RUNTIME_NAME: dict[str, Callable[[TopicNames], str]] = {
     INTAKE_DEADLETTER.name: attrgetter("deadletter"),
@@ -76,9 +84,13 @@ class AgentPorts:
         cls, app: faust.App, context: WorkerContext, load: Callable[[bytes], bytes | None]
     ) -> AgentPorts:
         def send(
-            topic: str, key: bytes | None, value: bytes, partition: int | None
+            topic: str,
+            key: bytes | None,
+            value: bytes,
+            partition: int | None,
+            headers: Headers | None,
         ) -> Awaitable[Awaitable[Any]]:
-            return app.producer.send(topic, key, value, partition, None, None)
+            return app.producer.send(topic, key, value, partition, None, headers)
 
         settings = context.settings
         return cls(
@@ -111,11 +123,19 @@ async def produce_all(ports: AgentPorts, records: Sequence[Outgoing]) -> list[Aw
 
     All are encoded before the first is queued, so a refused record (`OutgoingRecordError`,
     logged here with the topic and the fields at fault) leaves nothing of the group sent.
+    Records of the topics others read get their CloudEvents headers (`_CLOUDEVENTS`).
     """
-    encoded = [(ports.topic(r.spec), r.key, _encode(r.spec, r.value), r.partition) for r in records]
-    return [
-        await ports.send(topic, key, value, partition) for topic, key, value, partition in encoded
+    encoded = [
+        (ports.topic(r.spec), r.key, _encode(r.spec, r.value), r.partition, _headers(r))
+        for r in records
     ]
+    return [await ports.send(*record) for record in encoded]
+
+
+def _headers(record: Outgoing) -> Headers | None:
+    if record.spec.name not in _CLOUDEVENTS:
+        return None
+    return kafka_headers(record.spec, record.value)
 
 
 async def produce(

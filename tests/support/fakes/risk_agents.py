@@ -36,16 +36,23 @@ class FakeBroker:
 
     def __init__(self, fail_at: int | None = None, failure: Exception | None = None) -> None:
         self.sent: list[tuple[str, bytes | None, bytes, int | None]] = []
+        self.headers: list[list[tuple[str, bytes]] | None] = []  # of each sent record, in order
         self.pending: list[asyncio.Future[None]] = []
         self.fail_at, self.failure, self.attempts = fail_at, failure, 0
 
     async def send(
-        self, topic: str, key: bytes | None, value: bytes, partition: int | None
+        self,
+        topic: str,
+        key: bytes | None,
+        value: bytes,
+        partition: int | None,
+        headers: list[tuple[str, bytes]] | None = None,
     ) -> Awaitable[None]:
         attempt, self.attempts = self.attempts, self.attempts + 1
         if attempt == self.fail_at:
             raise self.failure or ConnectionError("broker away")
         self.sent.append((topic, key, value, partition))
+        self.headers.append(headers)
         loop = asyncio.get_running_loop()
         future: asyncio.Future[None] = loop.create_future()
         loop.call_soon(future.set_result, None)

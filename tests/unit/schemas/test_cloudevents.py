@@ -39,6 +39,7 @@ from schemas.topics import (
     RECALL_EFFECTIVENESS,
     RISK_SCORES,
     RISK_SIGNALS,
+    OutgoingRecordError,
     encode,
 )
 
@@ -231,3 +232,12 @@ def test_each_cloudevent_topic_has_its_own_source() -> None:
         f"/recall-tracker/{spec.name}" for spec in CLOUDEVENT_TOPICS
     }
     assert len(sources) == len(CLOUDEVENT_TOPICS)
+
+
+def test_a_record_the_sdk_refuses_is_an_outgoing_record_error_naming_the_attribute() -> None:
+    with pytest.raises(OutgoingRecordError, match="not a valid CloudEvent: id"):
+        kafka_headers(ALERTS, _alert(alert_id=""))
+
+
+def test_an_empty_subject_is_left_out_rather_than_refused() -> None:
+    assert "ce_subject" not in dict(kafka_headers(ALERTS, _alert(subject="")))
