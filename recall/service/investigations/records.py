@@ -103,6 +103,7 @@ def opened_alert(inv: Investigation) -> Alert:
         subject=inv.investigation_id,
         jurisdiction=inv.jurisdiction,
         at=inv.opened_at,
+        category=inv.category,  # a PRODUCT_CATEGORIES code (checked by the aggregate)
         details={
             "method": first.method or "",
             "evidence": first.summary[:500],
@@ -124,6 +125,7 @@ def decision_alert(inv: Investigation, kind: AlertKind, title: str) -> Alert:
         subject=inv.investigation_id,
         jurisdiction=inv.jurisdiction,
         at=entry.at,
+        category=inv.category,
         details={
             "risk_level": level.value if level else "",
             "hazard_description": (conclusion.hazard_description or "") if conclusion else "",

@@ -243,6 +243,7 @@ def _alert(state: RegionRiskState, alert_id: str, spike: _Spike, at: datetime) -
         subject=f"{category}|{region}",
         jurisdiction=region,
         at=at,
+        category=category or None,  # a case row's category is a ProductCategory code
         details={
             "hazard": code,
             "day": label,
