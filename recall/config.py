@@ -161,6 +161,43 @@ class Settings(BaseSettings):
         description="Webhooks: after a rotation the old secret signs too for this long",
     )
 
+    # Alertmanager (docs/alerting.md): where domain alerts go for people on call, how often
+    # firing conditions are sent again, how long a moment is shown.
+    alertmanager_url: str | None = Field(
+        default=None,
+        description="Alertmanager: its base URL (http://alertmanager:9093); unset, the"
+        " alertmanager stage only exports the domain gauges and forwards nothing",
+    )
+    alertmanager_resend_seconds: float = Field(
+        default=60.0,
+        ge=1,
+        le=3600,
+        description="Alertmanager: every active condition is sent again this often (its"
+        " endsAt is a few of these ahead), as Prometheus re-sends its alerts",
+    )
+    alertmanager_moment_ttl_seconds: float = Field(
+        default=6 * 3600.0,
+        gt=0,
+        le=30 * 86_400,
+        description="Alertmanager: a moment (investigation opened, regional signal, …) is"
+        " sent with endsAt this long after it happened",
+    )
+    alertmanager_timeout_seconds: float = Field(
+        default=5.0, gt=0, le=60, description="Alertmanager: the whole of one POST"
+    )
+    alertmanager_link_base: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Alertmanager: the dashboard's address as people on call reach it; each"
+        " alert links to its recall, investigation or station page under <base>/dashboard",
+    )
+    domain_gauges_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="How often a worker reads the domain gauges (signals in the last hour,"
+        " investigations waiting, recalls lagging, alerts firing) from SQL",
+    )
+
     signing_secret: SecretStr = SecretStr(DEV_SIGNING_SECRET)
     station_key: SecretStr | None = Field(
         default=None,

@@ -8,9 +8,16 @@ from typing import Any
 import faust
 
 from recall.config import Settings
-from schemas.topics import EVENTS_CANONICAL, INTAKE_RAW, RISK_REGIONAL, RISK_SIGNALS, TopicSpec
+from schemas.topics import (
+    ALERTS,
+    EVENTS_CANONICAL,
+    INTAKE_RAW,
+    RISK_REGIONAL,
+    RISK_SIGNALS,
+    TopicSpec,
+)
 from streams import table_store
-from streams.agents import intake, investigate, project, recalls, regional, risk
+from streams.agents import alertmanager, intake, investigate, project, recalls, regional, risk
 from streams.context import WorkerContext
 
 
@@ -93,6 +100,8 @@ def create_app(context: WorkerContext) -> faust.App:
         recalls.register(app, context, canonical)
     if "investigations" in stages:
         investigate.register(app, context, _topic(app, RISK_SIGNALS, settings))
+    if "alertmanager" in stages:  # domain gauges; alerts to Alertmanager when its URL is set
+        alertmanager.register(app, context, _topic(app, ALERTS, settings))
     if "project" in stages:  # the read model: one projector per topic (streams/agents/project)
         for source in project.SOURCES:
             project.register(app, context, _topic(app, source.spec, settings))

@@ -99,3 +99,42 @@ class WorkerMetrics:
         self.ready = Gauge(
             "recall_worker_ready", "1 when the last readiness check passed, else 0", registry=r
         )
+        # Alertmanager forwarding and the domain gauges (docs/alerting.md).
+        self.alertmanager_sent = Counter(
+            "recall_alertmanager_sent",
+            "Alerts Alertmanager accepted (first sends and re-sends), by status",
+            ["status"],
+            registry=r,
+        )
+        self.alertmanager_failures = Counter(
+            "recall_alertmanager_failures",
+            "Posts to Alertmanager that failed, by kind (unavailable: retried; refused: dropped)",
+            ["kind"],
+            registry=r,
+        )
+        self.signals_last_hour = Gauge(
+            "recall_signals_last_hour",
+            "Signals raised in the last hour, by product category (read from SQL, cluster-wide)",
+            ["category"],
+            registry=r,
+        )
+        self.investigations_waiting = Gauge(
+            "recall_investigations_waiting",
+            "Investigations not concluded, by state (opened, assigned), cluster-wide",
+            ["state"],
+            registry=r,
+        )
+        self.investigation_oldest_age = Gauge(
+            "recall_investigation_oldest_open_age_seconds",
+            "Age of the oldest investigation not concluded (0 when none), cluster-wide",
+            registry=r,
+        )
+        self.recalls_lagging = Gauge(
+            "recall_recalls_lagging", "Recalls in the lagging state, cluster-wide", registry=r
+        )
+        self.alerts_firing = Gauge(
+            "recall_alerts_firing",
+            "Alert conditions and moments firing as Alertmanager is told, by kind",
+            ["kind"],
+            registry=r,
+        )
