@@ -68,7 +68,7 @@ def hour_of_week(hour: int) -> int:
 class SilenceRule:
     alpha: float = 1e-4
     min_silence: timedelta = timedelta(minutes=15)
-    cold_timeout: timedelta = timedelta(days=7)
+    cold_timeout: timedelta = timedelta(days=14)
     min_history: timedelta = timedelta(days=14)
     min_events: int = 10
     prior_weeks: float = 1.0
@@ -86,8 +86,14 @@ class Cadence:
     """A station's learned rates: records per hour for each hour of the week."""
 
     rates: tuple[float, ...]
+    shapes: tuple[float, ...]
+    """The Gamma posterior's shape of each rate (records seen plus the prior's share): the
+    rate is known to a relative variance of 1 / shape, so an hour seen busy only a few times
+    counts for less than one seen busy every week."""
     dispersion: float
     """φ in Var = λ + φλ² of the hourly counts; 0 for a Poisson feed."""
+    day_dispersion: float
+    """The same for whole (China) days: how much busy and quiet days differ."""
     events: int
     hours: int
     """Hours of history the rates were learned from."""
@@ -101,6 +107,12 @@ class Cadence:
     def weekly(self) -> float:
         """Records the cadence expects in a week."""
         return sum(self.rates)
+
+    def threshold(self, alpha: float) -> float:
+        """The chance below which a silence is news: α per station-day, shared out over the
+        silences a day brings (about one per record), so a busy station is not judged more
+        often than a quiet one."""
+        return alpha / max(1.0, self.weekly() / 7)
 
 
 def learn_cadence(
@@ -123,11 +135,14 @@ def learn_cadence(
         sums[hour_of_week(hour)] += count
     total = sum(inside.values())
     overall = total / hours if hours else 0.0
+    shapes = tuple(sums[n] + prior_weeks * overall for n in range(HOURS_PER_WEEK))
     rates = tuple(
-        (sums[n] + prior_weeks * overall) / (seen[n] + prior_weeks) if seen[n] + prior_weeks else 0
+        shapes[n] / (seen[n] + prior_weeks) if seen[n] + prior_weeks else 0.0
         for n in range(HOURS_PER_WEEK)
     )
-    return Cadence(rates, _dispersion(inside, rates, seen), total, hours)
+    hourly = _dispersion(inside, rates, seen)
+    daily = _day_dispersion(inside, rates, first_hour, end_hour)
+    return Cadence(rates, shapes, hourly, daily, total, hours)
 
 
 def _dispersion(counts: Mapping[int, int], rates: tuple[float, ...], seen: list[int]) -> float:
@@ -140,6 +155,29 @@ def _dispersion(counts: Mapping[int, int], rates: tuple[float, ...], seen: list[
         rate = rates[hour_of_week(hour)]
         excess += (y - rate) ** 2 - y - rate * rate
     return min(_MAX_DISPERSION, max(0.0, excess / squares))
+
+
+def _day_dispersion(
+    counts: Mapping[int, int], rates: tuple[float, ...], first_hour: int, end_hour: int
+) -> float:
+    """The same over China days: busy and quiet days (a day's level shared by its hours)."""
+    expected: dict[int, float] = {}
+    for hour in range(first_hour, end_hour):
+        day = china_day(hour)
+        expected[day] = expected.get(day, 0.0) + rates[hour_of_week(hour)]
+    observed: dict[int, int] = {}
+    for hour, y in counts.items():
+        observed[china_day(hour)] = observed.get(china_day(hour), 0) + y
+    squares = sum(m * m for m in expected.values())
+    if squares <= 0:
+        return 0.0
+    excess = sum((observed.get(d, 0) - m) ** 2 - observed.get(d, 0) for d, m in expected.items())
+    return min(_MAX_DISPERSION, max(0.0, excess / squares))
+
+
+def china_day(hour: int) -> int:
+    """The China-clock day (days since 1970-01-01 in China) of an epoch hour."""
+    return (hour + 8) // 24
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,15 +195,24 @@ def silence_odds(cadence: Cadence, last_seen: datetime, now: datetime) -> Silenc
         return Silence(0.0, 1.0)
     start = max(start, end - _MAX_SILENT_HOURS)
     expected = log_p = 0.0
+    days: dict[int, float] = {}
     hour = math.floor(start)
-    phi = cadence.dispersion
     while hour < end:
         part = min(end, hour + 1) - max(start, hour)
-        e = cadence.rates[hour_of_week(hour)] * part
+        slot = hour_of_week(hour)
+        e = cadence.rates[slot] * part
         expected += e
-        log_p -= math.log1p(phi * e) / phi if phi > 0 else e
+        days[china_day(hour)] = days.get(china_day(hour), 0.0) + e
+        shape = cadence.shapes[slot]
+        log_p -= _log_none(e, cadence.dispersion + (1 / shape if shape > 0 else 0.0))
         hour += 1
-    return Silence(expected, math.exp(log_p))
+    by_day = -sum(_log_none(e, cadence.day_dispersion) for e in days.values())
+    return Silence(expected, math.exp(max(log_p, by_day)))
+
+
+def _log_none(expected: float, phi: float) -> float:
+    """−log P(no record) for a negative binomial of this mean and dispersion."""
+    return math.log1p(phi * expected) / phi if phi > 0 else expected
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,8 +242,8 @@ def judge_silence(
     quiet = max(timedelta(0), now - last_seen)
     odds = silence_odds(cadence, last_seen, now) if cadence else Silence(0.0, 1.0)
     learned = cadence is not None and cadence.learned(rule)
-    if learned:
-        silent = quiet >= rule.min_silence and odds.probability < rule.alpha
+    if cadence is not None and learned:
+        silent = quiet >= rule.min_silence and odds.probability < cadence.threshold(rule.alpha)
     else:
         silent = quiet >= rule.cold_timeout
     return SilenceVerdict(silent, True, learned, quiet, odds.expected, odds.probability)
