@@ -115,6 +115,51 @@ class Settings(BaseSettings):
     deadline_check_seconds: float = Field(default=30.0, gt=0, le=3600)
     consumer_session_timeout_s: float = Field(default=10.0, ge=6, le=300)
 
+    # Station health (docs/station-health.md): silence against each station's learned cadence,
+    # feed quality over a recent window; the `stations` stage judges every station this often.
+    station_health_seconds: float = Field(default=60.0, gt=0, le=3600)
+    station_silence_alpha: float = Field(
+        default=1e-4,
+        gt=0,
+        lt=0.5,
+        description="Station health: a silence is news when a well station would show one so"
+        " unlikely less often than this, per station and day",
+    )
+    station_silence_min_seconds: float = Field(
+        default=900.0, ge=0, le=86_400, description="Station health: never silent sooner"
+    )
+    station_silence_cold_seconds: float = Field(
+        default=14 * 86_400.0,
+        gt=0,
+        le=365 * 86_400,
+        description="Station health: the fixed timeout of a station with too little history"
+        " to learn from (cold start)",
+    )
+    station_history_weeks: int = Field(
+        default=4, ge=1, le=26, description="Station health: weeks of history to learn from"
+    )
+    station_min_history_days: float = Field(
+        default=14.0,
+        ge=0,
+        le=182,
+        description="Station health: less history than this (or fewer than"
+        " station_min_history_events records in it) is a cold start",
+    )
+    station_min_history_events: int = Field(default=10, ge=1, le=100_000)
+    station_feed_window_seconds: float = Field(
+        default=6 * 3600.0, gt=0, le=30 * 86_400, description="Station health: feed window"
+    )
+    station_feed_poor_share: float = Field(
+        default=0.2, gt=0, le=1, description="Station health: refused share that makes it poor"
+    )
+    station_feed_ok_share: float = Field(
+        default=0.1, ge=0, le=1, description="Station health: refused share a poor feed must go"
+        " below to be ok again (hysteresis)"
+    )
+    station_feed_min_records: int = Field(
+        default=20, ge=1, le=1_000_000, description="Station health: fewer records is no verdict"
+    )
+
     # Webhooks (docs/webhooks.md): the dispatcher's pace, its limits, the retry policy.
     webhook_dispatch_seconds: float = Field(
         default=0.2, gt=0, le=60, description="Webhooks: how often due deliveries are claimed"

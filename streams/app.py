@@ -17,7 +17,16 @@ from schemas.topics import (
     TopicSpec,
 )
 from streams import table_store
-from streams.agents import alertmanager, intake, investigate, project, recalls, regional, risk
+from streams.agents import (
+    alertmanager,
+    intake,
+    investigate,
+    project,
+    recalls,
+    regional,
+    risk,
+    stations,
+)
 from streams.context import WorkerContext
 
 
@@ -93,6 +102,8 @@ def create_app(context: WorkerContext) -> faust.App:
     canonical = _topic(app, EVENTS_CANONICAL, settings)
     if "intake" in stages:
         intake.register(app, context, _topic(app, INTAKE_RAW, settings))
+    if "stations" in stages:  # station health on a timer (docs/station-health.md)
+        stations.register(app, context)
     if "risk" in stages:
         risk.register(app, context, canonical)
         regional.register(app, context, _topic(app, RISK_REGIONAL, settings))

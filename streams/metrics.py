@@ -74,6 +74,31 @@ class WorkerMetrics:
             ["topic", "partition"],
             registry=r,
         )
+        # Station health (docs/station-health.md), set by the `stations` timer each run.
+        self.station_silent = Gauge(
+            "recall_station_silent",
+            "1 while the station is judged silent against its learned cadence, else 0",
+            ["station"],
+            registry=r,
+        )
+        self.station_last_seen_age = Gauge(
+            "recall_station_last_seen_age_seconds",
+            "Seconds since the station's last accepted record (event or heartbeat)",
+            ["station"],
+            registry=r,
+        )
+        self.station_rejected_share = Gauge(
+            "recall_station_rejected_share",
+            "Share of the station's records refused over the feed window (0 when none)",
+            ["station"],
+            registry=r,
+        )
+        self.station_expected_events = Gauge(
+            "recall_station_expected_events",
+            "Records the station's learned cadence expected since its last contact",
+            ["station"],
+            registry=r,
+        )
         # Supervision (DESIGN.md §7, docs/streams.md "Failures and supervision").
         self.timer_runs = Counter(
             "recall_timer_runs", "Timer runs that completed without error", ["timer"], registry=r
