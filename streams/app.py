@@ -26,6 +26,7 @@ from streams.agents import (
     regional,
     risk,
     stations,
+    webhooks,
 )
 from streams.context import WorkerContext
 
@@ -113,6 +114,8 @@ def create_app(context: WorkerContext) -> faust.App:
         investigate.register(app, context, _topic(app, RISK_SIGNALS, settings))
     if "alertmanager" in stages:  # domain gauges; alerts to Alertmanager when its URL is set
         alertmanager.register(app, context, _topic(app, ALERTS, settings))
+    if "webhooks" in stages:  # alerts → webhook delivery queue, and its dispatcher
+        webhooks.register(app, context, _topic(app, ALERTS, settings))
     if "project" in stages:  # the read model: one projector per topic (streams/agents/project)
         for source in project.SOURCES:
             project.register(app, context, _topic(app, source.spec, settings))

@@ -124,6 +124,29 @@ class WorkerMetrics:
         self.ready = Gauge(
             "recall_worker_ready", "1 when the last readiness check passed, else 0", registry=r
         )
+        # Webhooks (docs/webhooks.md): attempts by outcome, their time, the queue, pauses.
+        self.webhook_deliveries = Counter(
+            "recall_webhook_deliveries",
+            "Webhook attempts settled, by outcome: delivered, retry, dead, lease_lost",
+            ["outcome"],
+            registry=r,
+        )
+        self.webhook_attempt_seconds = Histogram(
+            "recall_webhook_attempt_seconds",
+            "Time of one webhook POST, until the receiver's status or the error",
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.webhook_pending = Gauge(
+            "recall_webhook_pending",
+            "Webhook deliveries waiting (pending, or leased to a worker), all subscriptions",
+            registry=r,
+        )
+        self.webhook_paused_subscriptions = Gauge(
+            "recall_webhook_paused_subscriptions",
+            "Webhook subscriptions paused (by their owner or after failing too long)",
+            registry=r,
+        )
         # Alertmanager forwarding and the domain gauges (docs/alerting.md).
         self.alertmanager_sent = Counter(
             "recall_alertmanager_sent",
