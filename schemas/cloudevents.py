@@ -103,6 +103,14 @@ SOURCE: Final[dict[str, str]] = {
 }
 """`source` per declared topic name."""
 
+EXTENSIONS: Final[dict[str, tuple[str, ...]]] = {
+    ALERTS.name: (REGION, SEVERITY, CATEGORY),
+    RISK_SIGNALS.name: (REGION, CATEGORY),
+    INVESTIGATION_EVENTS.name: (REGION,),
+    RECALL_EFFECTIVENESS.name: (),
+}
+"""The extension attributes each topic's events may carry (each only when known)."""
+
 SIGNAL_TYPE: Final = f"{TYPE_PREFIX}.signal.raised"
 EFFECTIVENESS_TYPE: Final = f"{TYPE_PREFIX}.recall.effectiveness.updated"
 INVESTIGATION_TYPE: Final[dict[InvestigationAction, str]] = {
@@ -125,6 +133,19 @@ def alert_type(kind: AlertKind, status: AlertStatus = AlertStatus.FIRING) -> str
 
 class NotACloudEventTopicError(ValueError):
     """The topic's records are not CloudEvents (internal topics, intake)."""
+
+
+def event_types(spec: TopicSpec) -> tuple[str, ...]:
+    """Every `type` a record of `spec` can carry (the AsyncAPI headers schema lists them)."""
+    if spec.name == ALERTS.name:
+        return tuple(alert_type(kind, status) for kind in AlertKind for status in AlertStatus)
+    if spec.name == INVESTIGATION_EVENTS.name:
+        return tuple(INVESTIGATION_TYPE.values())
+    if spec.name == RISK_SIGNALS.name:
+        return (SIGNAL_TYPE,)
+    if spec.name == RECALL_EFFECTIVENESS.name:
+        return (EFFECTIVENESS_TYPE,)
+    raise NotACloudEventTopicError(f"{spec.name} records are not CloudEvents")
 
 
 Attributes = dict[str, Any]

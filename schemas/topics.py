@@ -2,8 +2,9 @@
 
 The topics are part of the wire contract, so they live beside the models their records obey.
 No Faust import: station-side tools (kafka-python), the admin commands and the stream runtime
-share these declarations. `docs/asyncapi.yaml` is generated from them by `recall schemas
-export`.
+share these declarations. `recall schemas export DIR` generates the AsyncAPI 3 document
+`DIR/asyncapi.json` (and one `<model>.schema.json` per model) from them
+(`recall/tools/contract.py`); nothing is kept generated in the repository.
 
 Every record this system produces goes through `encode`, which validates it against its
 topic's model: a record that does not obey the contract is refused on the producer side

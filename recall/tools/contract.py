@@ -10,10 +10,11 @@ import orjson
 from pydantic import BaseModel, TypeAdapter
 
 from recall.config import Settings
-from schemas import InjuryReport, SamplingResult, StationHeartbeat
+from schemas import InjuryReport, SamplingResult, StationHeartbeat, cloudevents
+from schemas.common import ProductCategory
 from schemas.recalls import RecallNotice, RecallProgressReport
 from schemas.registry import RegistryFile
-from schemas.risk import ALERT_DETAILS
+from schemas.risk import ALERT_DETAILS, AlertSeverity
 from schemas.signing import KEY_VERSION_HEADER, SIGNATURE_HEADER
 from schemas.topics import (
     ALERTS,
@@ -148,6 +149,61 @@ _SIGNED_HEADERS: dict[str, Any] = {
 }
 
 
+_CLOUDEVENT_TOPICS = {spec.name for spec in cloudevents.CLOUDEVENT_TOPICS}
+
+_EXTENSION_SCHEMAS: dict[str, dict[str, Any]] = {
+    cloudevents.REGION: {
+        "type": "string",
+        "pattern": "^[0-9]{6}$",
+        "description": "Extension `region`: GB/T 2260 code of the record's jurisdiction;"
+        " absent when unknown",
+    },
+    cloudevents.SEVERITY: {
+        "type": "string",
+        "enum": [s.value for s in AlertSeverity],
+        "description": "Extension `severity`: the alert's severity",
+    },
+    cloudevents.CATEGORY: {
+        "type": "string",
+        "enum": [c.value for c in ProductCategory],
+        "description": "Extension `category`: the product category; absent when none",
+    },
+}
+
+
+def _cloudevent_headers(spec: TopicSpec) -> dict[str, Any]:
+    """The CloudEvents binary-mode headers of a topic's records (schemas/cloudevents.py):
+    header values are UTF-8 bytes on Kafka, described here as the strings they hold."""
+    types = cloudevents.event_types(spec)
+    type_schema: dict[str, Any] = {"const": types[0]} if len(types) == 1 else {"enum": list(types)}
+    properties: dict[str, Any] = {
+        "ce_specversion": {"type": "string", "const": cloudevents.SPECVERSION},
+        "ce_id": {
+            "type": "string",
+            "minLength": 1,
+            "description": "The record's stable id (deduplicate on it)",
+        },
+        "ce_source": {"type": "string", "const": cloudevents.SOURCE[spec.name]},
+        "ce_type": {"type": "string", **type_schema},
+        "ce_subject": {"type": "string", "description": "The id of the object concerned"},
+        "ce_time": {"type": "string", "format": "date-time"},
+        "content-type": {
+            "type": "string",
+            "const": cloudevents.DATACONTENTTYPE,
+            "description": "CloudEvents `datacontenttype`",
+        },
+    }
+    for name in cloudevents.EXTENSIONS[spec.name]:
+        properties[f"ce_{name}"] = _EXTENSION_SCHEMAS[name]
+    return {
+        "type": "object",
+        "description": "CloudEvents 1.0, Kafka binary content mode: the attributes as `ce_*`"
+        " headers, `content-type` for `datacontenttype`; the record value is the event data.",
+        "properties": properties,
+        "required": ["ce_specversion", "ce_id", "ce_source", "ce_type", "content-type"],
+    }
+
+
 def channel_id(spec: TopicSpec) -> str:
     return spec.name.replace(".", "_")
 
@@ -264,6 +320,22 @@ def asyncapi() -> dict[str, Any]:
         }
         if spec is INTAKE_RAW:
             messages[message]["headers"] = _SIGNED_HEADERS
+        if spec.name in _CLOUDEVENT_TOPICS:
+            messages[message]["headers"] = _cloudevent_headers(spec)
+            messages[message]["description"] = (
+                "A CloudEvent (specversion 1.0) in Kafka binary content mode: its attributes"
+                " travel as `ce_*` record headers (made by the CNCF CloudEvents SDK), the value"
+                " is the event's data, this payload, unchanged. Parse with the SDK's Kafka"
+                " binding (`from_binary`) or read the value as plain JSON. The `type` rule,"
+                " `source`, `id` and `subject` per topic: docs/streams.md, CloudEvents."
+            )
+            messages[message]["x-cloudevents"] = {
+                "specversion": cloudevents.SPECVERSION,
+                "contentMode": "binary",
+                "source": cloudevents.SOURCE[spec.name],
+                "types": list(cloudevents.event_types(spec)),
+                "extensions": list(cloudevents.EXTENSIONS[spec.name]),
+            }
         for action, roles in (("send", SENDERS[spec.name]), ("receive", RECEIVERS[spec.name])):
             for role in roles:
                 operations[f"{role}-{action}-{channel}"] = _operation(spec, message, action, role)
@@ -276,7 +348,10 @@ def asyncapi() -> dict[str, Any]:
                 "Every Kafka topic of recall-tracker (schemas/topics.py): its records' JSON"
                 " Schema, key, partitions, retention, and who writes and reads it. Operations"
                 " are the system's own agents, timers and consumers; `intake.raw` is written"
-                " by stations. Topic names carry RECALL_TOPIC_PREFIX when one is set."
+                " by stations. Topic names carry RECALL_TOPIC_PREFIX when one is set. Records"
+                " of the topics others read (`risk.signals`, `investigations.events`,"
+                " `recalls.effectiveness`, `alerts`) are CloudEvents 1.0 in Kafka binary"
+                " content mode: `ce_*` headers, the value unchanged."
             ),
         },
         "defaultContentType": "application/json",

@@ -241,3 +241,26 @@ def test_a_record_the_sdk_refuses_is_an_outgoing_record_error_naming_the_attribu
 
 def test_an_empty_subject_is_left_out_rather_than_refused() -> None:
     assert "ce_subject" not in dict(kafka_headers(ALERTS, _alert(subject="")))
+
+
+def test_the_asyncapi_headers_schema_describes_the_real_headers() -> None:
+    from recall.tools.contract import asyncapi, message_name
+
+    messages = asyncapi()["components"]["messages"]
+    records = [
+        (ALERTS, _alert(), None),
+        (ALERTS, _alert(AlertKind.STATION_SILENT, status="resolved", category=None), None),
+        (RISK_SIGNALS, _signal(), None),
+        (INVESTIGATION_EVENTS, _investigation(InvestigationAction.CONCLUDE), None),
+        (RECALL_EFFECTIVENESS, _effectiveness(), "effectiveness:R-1:1:1"),
+    ]
+    for spec, value, record_id in records:
+        schema = messages[message_name(spec)]["headers"]
+        headers = {k: v.decode() for k, v in kafka_headers(spec, value, record_id=record_id)}
+        assert set(schema["required"]) <= headers.keys() <= schema["properties"].keys()
+        for name, text in headers.items():
+            rule = schema["properties"][name]
+            assert text == rule.get("const", text), name
+            assert text in rule.get("enum", [text]), name
+    assert "CloudEvent" in messages[message_name(ALERTS)]["description"]
+    assert "headers" not in messages[message_name(RISK_SCORES)]
