@@ -391,3 +391,54 @@ def api_(
     )
     if output is not None:
         output.write_bytes(result_json(result))
+
+
+@app.command()
+def stations(
+    seeds: Annotated[
+        int, typer.Option("--seeds", min=3, help="Simulated months (seeds 1..N), for the spread.")
+    ] = 3,
+    days: Annotated[int, typer.Option("--days", min=7, max=120, help="Days judged.")] = 30,
+    output: Annotated[
+        Path | None, typer.Option("--output", help="Write the figures as JSON here.")
+    ] = None,
+) -> None:
+    """Station silence on a simulated month of 81 stations: false alarms and detection delay."""
+    from recall.tools.bench.stations import BOUND_PER_81_PER_WEEK, quantile, result_json, run_bench
+    from streams.agents.stations import health_rules
+
+    cfg = settings()
+    rule = health_rules(cfg).silence
+    with console.status(f"simulating {seeds} month(s) of 81 stations…"):
+        weeks = cfg.station_history_weeks
+        runs = run_bench(list(range(1, seeds + 1)), rule, days=days, weeks=weeks)
+    table = Table("seed", "false alarms", "per station-day", "per 81 stations per week",
+                  title=f"normal traffic, {days} days, alpha {rule.alpha:g}")  # fmt: skip
+    for run in runs:
+        table.add_row(
+            str(run.seed), str(run.false_alarms), f"{run.per_station_day:.5f}",
+            f"{run.per_81_per_week:.2f}",
+        )  # fmt: skip
+    console.print(table)
+    rates = [r.per_81_per_week for r in runs]
+    mean = sum(rates) / len(rates)
+    verdict = "[green]met[/]" if max(rates) < BOUND_PER_81_PER_WEEK else "[red]missed[/]"
+    console.print(
+        f"false alarms per 81 stations per week: mean {mean:.2f}, min {min(rates):.2f},"
+        f" max {max(rates):.2f}; bound < {BOUND_PER_81_PER_WEEK:g} in every run: {verdict}"
+    )
+    delays = Table("station kind", "stops", "median h", "p90 h", "not within 60 days",
+                   title="detection delay: a station stops at a random moment")  # fmt: skip
+    by_kind: dict[str, list[float]] = {}
+    for run in runs:
+        for kind, values in run.delays_by_kind().items():
+            by_kind.setdefault(kind, []).extend(values)
+    for kind, values in by_kind.items():
+        missed = sum(1 for v in values if v == float("inf"))
+        delays.add_row(
+            kind, str(len(values)), f"{quantile(values, 0.5):.1f}", f"{quantile(values, 0.9):.1f}",
+            str(missed),
+        )  # fmt: skip
+    console.print(delays)
+    if output is not None:
+        output.write_bytes(result_json(runs))
