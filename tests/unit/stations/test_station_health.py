@@ -30,7 +30,7 @@ RULE = SilenceRule()
 def _steady(per_hour: int, weeks: int = 4) -> tuple[dict[int, int], int, int]:
     first = epoch_hour(MONDAY)
     end = first + weeks * HOURS_PER_WEEK
-    return {h: per_hour for h in range(first, end)}, first, end
+    return dict.fromkeys(range(first, end), per_hour), first, end
 
 
 def test_hours_of_the_week_run_on_china_time() -> None:
