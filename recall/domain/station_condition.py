@@ -1,4 +1,10 @@
-"""Is a station silent, failing or fine? A first rule, from the station's own window.
+"""Is a station silent, failing or fine? As the station-health alerts say, else a first rule.
+
+Where the worker's `stations` stage has judged the station (`recall.domain.station_health`:
+a cadence learned per station and hour of the week, feed quality over recent hours), its
+stored verdict decides (`Judged`): the page shows what the alerts announce — silent is
+`station_silent`, failing is `station_feed_poor`. Without one (the stage not running, a
+station not judged yet) the first rule below, from the station's own window, still answers.
 
 The project has no configured silence timeout (`recall.config.Settings` has none), and one
 fixed timeout would be wrong both ways: a hospital emergency room reports every few minutes,
@@ -17,7 +23,7 @@ the window the counts cover (`window_days` of GET /stations):
   has nothing to say;
 - **ok** — otherwise.
 
-A mean gap is a crude cadence: issue 12 will learn one per station and hour of the week.
+A mean gap is a crude cadence; the learned one is in `recall.domain.station_health`.
 Pure: the caller passes `now`.
 """
 
@@ -46,10 +52,19 @@ class Condition(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Judged:
+    """The station-health verdicts stored by the `stations` stage (table `station_health`)."""
+
+    silent: bool
+    feed_poor: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Assessment:
     condition: Condition
-    silent_after: timedelta
-    """How long the station may stay quiet before it counts as silent."""
+    silent_after: timedelta | None
+    """How long the station may stay quiet before it counts as silent; None when the learned
+    cadence judges (no fixed time: it depends on the hours of the week the silence spans)."""
     share_rejected: float | None
     """Refused ÷ (accepted + refused) in the window; None without any record."""
 
@@ -75,11 +90,18 @@ def assess(
     window: timedelta,
     now: datetime,
     reports_on_a_cadence: bool = True,
+    judged: Judged | None = None,
 ) -> Assessment:
     """The station's condition over a window that ends `now` and lasts `window`
-    (`reports_on_a_cadence` False: a firm, never silent)."""
-    threshold = silence_threshold(accepted, window)
+    (`reports_on_a_cadence` False: a firm, never silent); `judged` decides where given."""
     share = share_rejected(accepted, rejected)
+    if judged is not None:
+        if enabled is False:
+            return Assessment(Condition.DISABLED, None, share)
+        if judged.silent:
+            return Assessment(Condition.SILENT, None, share)
+        return Assessment(Condition.FAILING if judged.feed_poor else Condition.OK, None, share)
+    threshold = silence_threshold(accepted, window)
     quiet = last_seen_at is None or now - last_seen_at > threshold
     if enabled is False:
         condition = Condition.DISABLED

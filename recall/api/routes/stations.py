@@ -4,8 +4,10 @@ Scope: a station's region is its registered `jurisdiction`; a regulator sees the
 its area with their health, a station account itself only (even before it is registered:
 then without registry fields). Experts, firms and the public see none (403 on the list, 404
 on an id). Health counts accepted events and dead letters by reason over `window_days`, and
-says whether the station is silent or failing (`recall.domain.station_condition`); its traffic
-is the same counts per hour or day (`/stations/{id}/traffic`, scoped like the station).
+says whether the station is silent or failing (`recall.domain.station_condition`: where the
+`stations` stage has judged it, the verdict stored with its alerts, docs/station-health.md);
+its traffic is the same counts per hour or day (`/stations/{id}/traffic`, scoped like the
+station).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
 
+from recall.adapters.db.station_health import health_states
 from recall.adapters.db.traffic import SqlTraffic
 from recall.api import audit as api_audit
 from recall.api import lists
@@ -96,8 +99,9 @@ def list_stations(
         return service.station_page(read_model, scope, page, region=wanted, since=since)
 
     def shown(items: list[ports.StationItem]) -> list[api.StationHealth]:
+        judged = _judged(request, [i.health.station_id for i in items])
         return [
-            _document(i.station, i.health)
+            _document(i.station, i.health, judged.get(i.health.station_id))
             for i in items
             if can_see(principal, service.station(i.station.jurisdiction, i.station.station_id))
         ]
@@ -125,7 +129,7 @@ def show_station(
     region = record.jurisdiction if record else None
     if not can_see(principal, service.station(region, station_id)):
         raise api_audit.hidden(request, NOUN, station_id)
-    return _document(record, health)
+    return _document(record, health, _judged(request, [station_id]).get(station_id))
 
 
 @router.get("/{station_id}/traffic", response_model=api.StationTraffic)
@@ -191,7 +195,17 @@ def _since(window_days: int) -> datetime:
     return datetime.now(UTC) - timedelta(days=window_days)
 
 
-def _document(record: ports.StationRecord | None, health: StationHealth) -> api.StationHealth:
+def _judged(request: Request, station_ids: list[str]) -> dict[str, station_condition.Judged]:
+    """The stations stage's verdicts for these stations (one query): the alerts' view."""
+    stored = health_states(request.app.state.sessions, station_ids)
+    return {s: station_condition.Judged(h.silent, h.feed_poor) for s, h in stored.items()}
+
+
+def _document(
+    record: ports.StationRecord | None,
+    health: StationHealth,
+    judged: station_condition.Judged | None = None,
+) -> api.StationHealth:
     now = datetime.now(UTC)
     assessed = station_condition.assess(
         enabled=record.enabled if record else None,
@@ -201,6 +215,7 @@ def _document(record: ports.StationRecord | None, health: StationHealth) -> api.
         window=now - health.since,
         now=now,
         reports_on_a_cadence=not (record and record.kind == StationKind.FIRM),
+        judged=judged,
     )
     return api.StationHealth(
         station_id=health.station_id,
@@ -214,6 +229,8 @@ def _document(record: ports.StationRecord | None, health: StationHealth) -> api.
         accepted=health.accepted,
         rejected=dict(health.rejected),
         condition=assessed.condition.value,
-        silent_after_s=int(assessed.silent_after.total_seconds()),
+        silent_after_s=(
+            int(assessed.silent_after.total_seconds()) if assessed.silent_after else None
+        ),
         share_rejected=assessed.share_rejected,
     )
