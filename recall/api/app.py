@@ -40,6 +40,7 @@ from recall.api.routes import (
     stations,
     statistics,
     submissions,
+    webhooks,
 )
 from recall.config import Settings
 from recall.service.ports import OutputTopics
@@ -104,8 +105,10 @@ def create_api(
         regions,
         public,
         submissions,
+        webhooks,
     ):
         app.include_router(module.router)
+    webhooks.configure(app, settings)
     install_auth(
         app,
         sessions,
