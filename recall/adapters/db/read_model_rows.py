@@ -90,4 +90,5 @@ def alert_row(alert: Alert) -> dict[str, Any]:
         "jurisdiction": alert.jurisdiction,
         "at": alert.at.astimezone(UTC),
         "record": alert.model_dump(mode="json"),
+        "status": alert.status.value,  # firing or resolved (migration 0014)
     }
