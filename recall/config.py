@@ -153,8 +153,11 @@ class Settings(BaseSettings):
         default=0.2, gt=0, le=1, description="Station health: refused share that makes it poor"
     )
     station_feed_ok_share: float = Field(
-        default=0.1, ge=0, le=1, description="Station health: refused share a poor feed must go"
-        " below to be ok again (hysteresis)"
+        default=0.1,
+        ge=0,
+        le=1,
+        description="Station health: refused share a poor feed must go below to be ok again"
+        " (hysteresis)",
     )
     station_feed_min_records: int = Field(
         default=20, ge=1, le=1_000_000, description="Station health: fewer records is no verdict"
