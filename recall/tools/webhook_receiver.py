@@ -33,6 +33,7 @@ class Seen:
 
     accepted: list[str] = field(default_factory=list)  # first time each id was accepted
     repeats: Counter[str] = field(default_factory=Counter)  # ids seen again (deduplicated)
+    posts: int = 0  # POSTs received (counted on arrival, before any delay)
     refused: int = 0  # POSTs answered 503 while down
     bad_signatures: int = 0
     bodies: dict[str, bytes] = field(default_factory=dict)
@@ -78,12 +79,13 @@ class Receiver:
     def snapshot(self) -> Seen:
         with self.lock:
             s = self.seen
-            return Seen(list(s.accepted), Counter(s.repeats), s.refused, s.bad_signatures)
+            return Seen(list(s.accepted), Counter(s.repeats), s.posts, s.refused, s.bad_signatures)
 
     def handle(self, headers: dict[str, str], body: bytes) -> int:
         """The status to answer one POST with (and record it)."""
         with self.lock:
             mode, delay = self.mode, self.delay_s
+            self.seen.posts += 1
         if delay:
             self._stop.wait(delay)
         if mode == "down":
