@@ -192,6 +192,18 @@ def _active(am: Alertmanager) -> dict[str, dict[str, Any]]:
     return {a["labels"]["subject"]: a for a in am.get("/api/v2/alerts?active=true")}
 
 
+def _metrics(pipeline: Pipeline) -> dict[str, float]:
+    """The worker's /metrics, as {series: value}."""
+    url = f"http://127.0.0.1:{pipeline.settings.metrics_port}/metrics"
+    with urllib.request.urlopen(url, timeout=5) as response:
+        text = response.read().decode()
+    return {
+        series: float(value)
+        for series, _, value in (line.rpartition(" ") for line in text.splitlines())
+        if series and not series.startswith("#")
+    }
+
+
 def _ends(alert: dict[str, Any]) -> datetime:
     return datetime.fromisoformat(alert["endsAt"])
 
@@ -245,6 +257,10 @@ def test_alertmanager_receives_groups_and_resolves_domain_alerts(
         ("recall_lagging", "440305"): {"R-1", "R-2"},
         ("station_silent", "140105"): {"S-1"},
     }
+    # They got there by the re-send after failed posts, not by luck of timing.
+    metrics = _metrics(pipeline)
+    assert metrics.get('recall_alertmanager_failures_total{kind="unavailable"}', 0) >= 1
+    assert metrics.get('recall_alertmanager_sent_total{status="firing"}', 0) >= 3
 
     # Grouped notifications: both recalls of the county in one notification.
     def notified_together() -> bool:
