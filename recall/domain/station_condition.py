@@ -2,9 +2,13 @@
 
 Where the worker's `stations` stage has judged the station (`recall.domain.station_health`:
 a cadence learned per station and hour of the week, feed quality over recent hours), its
-stored verdict decides (`Judged`): the page shows what the alerts announce — silent is
-`station_silent`, failing is `station_feed_poor`. Without one (the stage not running, a
-station not judged yet) the first rule below, from the station's own window, still answers.
+stored verdict decides silence (`Judged`), so the page and the `station_silent` alert never
+disagree — a school lab quiet for three days is not "silent" on the page while its cadence
+says it is well. Two things the page adds, both shown in words: a station never heard from
+is **silent** (there is no silence to alert on, but nothing has come either), and
+**failing** is the alert's poor feed (`station_feed_poor`, the last hours) *or* the rule
+below over the window the reader chose. Without a stored verdict (the stage not running, a
+station not judged yet) the first rule below, from the station's own window, answers.
 
 The project has no configured silence timeout (`recall.config.Settings` has none), and one
 fixed timeout would be wrong both ways: a hospital emergency room reports every few minutes,
@@ -95,19 +99,24 @@ def assess(
     """The station's condition over a window that ends `now` and lasts `window`
     (`reports_on_a_cadence` False: a firm, never silent); `judged` decides where given."""
     share = share_rejected(accepted, rejected)
+    refused_often = share is not None and share >= FAILING_SHARE
     if judged is not None:
         if enabled is False:
-            return Assessment(Condition.DISABLED, None, share)
-        if judged.silent:
-            return Assessment(Condition.SILENT, None, share)
-        return Assessment(Condition.FAILING if judged.feed_poor else Condition.OK, None, share)
+            condition = Condition.DISABLED
+        elif judged.silent or (last_seen_at is None and reports_on_a_cadence):
+            condition = Condition.SILENT
+        elif judged.feed_poor or refused_often:
+            condition = Condition.FAILING
+        else:
+            condition = Condition.OK
+        return Assessment(condition, None, share)
     threshold = silence_threshold(accepted, window)
     quiet = last_seen_at is None or now - last_seen_at > threshold
     if enabled is False:
         condition = Condition.DISABLED
     elif quiet and reports_on_a_cadence:
         condition = Condition.SILENT
-    elif share is not None and share >= FAILING_SHARE:
+    elif refused_often:
         condition = Condition.FAILING
     else:
         condition = Condition.OK

@@ -2,8 +2,9 @@
 
 The `stations` stage stores its verdicts (`station_health`); the list and a station's page
 read them, so "silent" on the page is `station_silent` on the alerts topic and "failing" is
-`station_feed_poor` — not a second rule that could disagree. A station not judged yet keeps
-the window's first rule (tests/unit/api/test_dashboard_stations.py).
+`station_feed_poor` — not a second rule that could disagree (the page adds: never heard from
+is silent, and failing also over the reader's window). A station not judged yet keeps the
+window's first rule (tests/unit/api/test_dashboard_stations.py).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ def test_the_list_follows_the_stored_verdicts(as_: AsPrincipal, db: sessionmaker
             ("LAB-1", now - timedelta(days=3)),  # quiet three days: well for its cadence
             ("MALL-1", now - timedelta(minutes=2)),
             ("NEW-1", None),
+            ("IDLE-1", None),
         ):
             session.add(
                 Station(
@@ -55,6 +57,7 @@ def test_the_list_follows_the_stored_verdicts(as_: AsPrincipal, db: sessionmaker
         session.add(_health("ER-1", silent=True, poor=False, now=now))
         session.add(_health("LAB-1", silent=False, poor=False, now=now))
         session.add(_health("MALL-1", silent=False, poor=True, now=now))
+        session.add(_health("IDLE-1", silent=False, poor=False, now=now))
     items = as_(PROVINCE).get("/stations?limit=500").json()["items"]
     found = {s["station_id"]: s for s in items}
     assert {s: (found[s]["condition"], found[s]["silent_after_s"]) for s in found} == {
@@ -62,6 +65,7 @@ def test_the_list_follows_the_stored_verdicts(as_: AsPrincipal, db: sessionmaker
         "LAB-1": ("ok", None),  # the window's rule would call three quiet days silent
         "MALL-1": ("failing", None),
         "NEW-1": ("silent", 7 * 86400),  # not judged yet: the window's rule
+        "IDLE-1": ("silent", None),  # judged, never heard from: no alert, but silent here
     }
     one = as_(PROVINCE).get("/stations/ER-1").json()
     assert one["condition"] == "silent"

@@ -134,3 +134,33 @@ def test_a_feed_turns_poor_and_recovers_with_hysteresis() -> None:
     better = judge_feed(95, {"schema": 5}, was_poor=True, rule=rule)
     assert not better.poor and feed_change(True, better) is Change.RESOLVE
     assert not judge_feed(0, {}, was_poor=True, rule=rule).poor
+
+
+def test_the_page_condition_follows_the_stored_verdict() -> None:
+    from recall.domain.station_condition import Condition, Judged, assess
+
+    now = MONDAY + timedelta(weeks=5)
+    week = timedelta(days=7)
+
+    def condition(judged: Judged, last: datetime | None, rejected: int = 0, **kw: bool) -> str:
+        found = assess(
+            enabled=kw.get("enabled", True),
+            last_seen_at=last,
+            accepted=100,
+            rejected=rejected,
+            window=week,
+            now=now,
+            reports_on_a_cadence=kw.get("cadence", True),
+            judged=judged,
+        )
+        assert found.silent_after is None
+        return found.condition.value
+
+    well, silent, poor = Judged(False, False), Judged(True, False), Judged(False, True)
+    assert condition(well, now - timedelta(days=3)) == Condition.OK  # its cadence: no news
+    assert condition(silent, now - timedelta(minutes=30)) == Condition.SILENT
+    assert condition(poor, now) == Condition.FAILING
+    assert condition(well, now, rejected=20) == Condition.FAILING  # over the reader's window
+    assert condition(well, None) == Condition.SILENT  # never heard from
+    assert condition(well, None, cadence=False) == Condition.OK  # a firm
+    assert condition(silent, None, enabled=False) == Condition.DISABLED
