@@ -100,9 +100,20 @@ class AlertForwarder:
         )
 
     async def forward(self, changed: list[Stored]) -> None:
-        """The agent's post of what a batch changed, unless Alertmanager failed just now."""
-        if changed and time.monotonic() >= self._quiet_until:
+        """The agent's post of what a batch changed, unless Alertmanager failed just now.
+
+        Never raises: the changes are in SQL already and the timer sends whatever is still
+        pending, so a failure here (marking them sent, say) must not stop the agent.
+        """
+        if not changed or time.monotonic() < self._quiet_until:
+            return
+        try:
             await self.send(changed)
+        except Exception as error:
+            self.metrics.alertmanager_failures.labels("error").inc()
+            log.warning(
+                "alert forwarding failed; the re-send will deliver", error=repr(error)[:300]
+            )
 
     async def send(self, stored: Sequence[Stored]) -> bool:
         """Post `stored` in chunks and mark them delivered; False when Alertmanager is away."""

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from recall.adapters.alertmanager.client import (
@@ -19,6 +20,7 @@ from recall.adapters.alertmanager.client import (
 from recall.adapters.db import alert_conditions
 from recall.adapters.db.engine import make_engine, make_session_factory
 from recall.adapters.db.migrate import upgrade
+from recall.adapters.db.models import AlertConditionRow
 from recall.config import Settings
 from schemas.risk import Alert, AlertKind, AlertSeverity, AlertStatus
 from streams.agents.alertmanager import AlertForwarder, forward_messages
@@ -195,3 +197,24 @@ def test_bad_records_and_refused_alerts_are_isolated(sessions: sessionmaker[Sess
     assert list(am.last()) == ["recall_lagging|R-1"]  # the good one got through alone
     registry = forwarder.context.metrics.registry
     assert registry.get_sample_value("recall_alertmanager_failures_total", {"kind": "refused"}) == 1
+
+
+def test_a_failure_after_the_post_never_reaches_the_agent(
+    sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    am, clock = FakeAlertmanager(), [T0]
+    forwarder = _forwarder(sessions, am, clock)
+
+    def database_away(*args: object) -> None:
+        raise ConnectionError("database restarting")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(alert_conditions, "mark_sent", database_away)
+        asyncio.run(_forward(forwarder, _alert("a1")))  # does not raise
+    registry = forwarder.context.metrics.registry
+    assert registry.get_sample_value("recall_alertmanager_failures_total", {"kind": "error"}) == 1
+    asyncio.run(forwarder.resend())  # still pending: sent again, now marked
+    assert len(am.posts) == 2
+    with sessions() as session:
+        [row] = session.scalars(select(AlertConditionRow)).all()
+    assert row.sent_at == T0
