@@ -442,3 +442,50 @@ def stations(
     console.print(delays)
     if output is not None:
         output.write_bytes(result_json(runs))
+
+
+@app.command()
+def webhooks(
+    events: Annotated[
+        int, typer.Option("--events", min=5_000, help="Intake events per run (with and without).")
+    ] = 20_000,
+    alerts: Annotated[
+        int, typer.Option("--alerts", min=200, help="Alerts delivered per deliveries run.")
+    ] = 2_000,
+    runs: Annotated[int, typer.Option("--runs", min=3, help="Runs of each measurement.")] = 3,
+    output: Annotated[
+        Path | None, typer.Option("--output", help="Write the figures as JSON here.")
+    ] = None,
+) -> None:
+    """Webhook deliveries/s to a local receiver; intake events/s with and without a slow one."""
+    from recall.adapters.broker import local
+    from recall.tools.bench.webhooks import SLOW_S, Spread, result_json, run_webhook_benchmark
+
+    cfg = settings()
+    if cfg.uses_local_broker:
+        local.start(cfg)
+    with console.status("measuring…") as status:
+        try:
+            result = run_webhook_benchmark(
+                cfg, events=events, alerts=alerts, runs=runs, progress=status.update
+            )
+        except RuntimeError as error:
+            fail(str(error))
+
+    def row(name: str, spread: Spread) -> list[str]:
+        figures = ", ".join(f"{r:,.0f}" for r in spread.runs)
+        return [name, figures, f"{spread.median:,.0f}", f"{spread.low:,.0f}–{spread.high:,.0f}"]
+
+    table = Table("figure", "runs", "median", "spread", title="webhooks benchmark (this machine)")
+    table.add_row(*row("deliveries/s to a local receiver", result.deliveries_per_s))
+    table.add_row(*row("intake events/s, no receiver", result.intake_without))
+    table.add_row(*row(f"intake events/s, a {SLOW_S:g} s receiver", result.intake_with_slow))
+    console.print(table)
+    console.print(
+        f"slow receiver accepted per run: {', '.join(map(str, result.slow_deliveries))}"
+        f" (it was busy all along); {result.events:,} events, {result.database}"
+    )
+    verdict = "[green]did not drop[/]" if result.ratio >= 0.9 else "[red]dropped[/]"
+    console.print(f"intake with ÷ without a slow receiver (medians): {result.ratio:.3f} {verdict}")
+    if output is not None:
+        output.write_bytes(result_json(result))
