@@ -4,8 +4,8 @@ An outbox row holds the runtime topic name (prefixed in tests and benchmarks) an
 bytes, already validated against the topic's model when the row was queued. The headers are
 made at publish time rather than stored with the row: that needs no new column or
 migration, old pending rows get them too, and the cost is small on this low-volume path
-(about 60 µs a record on the 2-core test machine: one `model_validate_json` plus the SDK's binding; alerts,
-investigation events and effectiveness updates, never the intake's rate).
+(about 60 µs a record on the 2-core test machine: one `model_validate_json` plus the SDK's
+binding; alerts, investigation events and effectiveness updates, never the intake's rate).
 """
 
 from __future__ import annotations

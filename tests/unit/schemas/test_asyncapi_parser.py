@@ -46,7 +46,8 @@ ROOT = Path(__file__).resolve().parents[3]
 TOOL = ROOT / "tests" / "support" / "asyncapi"
 SCRIPT = TOOL / "validate_asyncapi.mjs"
 SETUP_HINT = (
-    "run `make setup` (Debian's nodejs/npm from `make system-deps`, then npm ci of tests/support/asyncapi)"
+    "run `make setup` (Debian's nodejs/npm from `make system-deps`,"
+    " then npm ci of tests/support/asyncapi)"
 )
 
 
