@@ -178,7 +178,7 @@ class Settings(BaseSettings):
         " A worker killed mid-attempt leaves the delivery due again once it runs out",
     )
     webhook_max_attempts: int = Field(
-        default=12, ge=1, le=100, description="Webhooks: attempts before a delivery is dead"
+        default=15, ge=1, le=100, description="Webhooks: attempts before a delivery is dead"
     )
     webhook_backoff_base_seconds: float = Field(
         default=2.0, gt=0, le=3600, description="Webhooks: the first retry's largest delay"

@@ -45,6 +45,8 @@ from recall.service.webhooks.signing import signed_headers
 
 log = structlog.get_logger(__name__)
 
+IDLE_MIN_S = 0.1
+IDLE_MAX_S = 1.0
 CONTENT_TYPE = "application/cloudevents+json"
 USER_AGENT = "recall-tracker-webhooks/1"
 
@@ -94,15 +96,23 @@ class Dispatcher:
         self._clock, self._uniform = clock, uniform
         self._tasks: set[asyncio.Task[None]] = set()
         self._busy: Counter[str] = Counter()
+        self._idle_s = 0.0
+        self._idle_until = 0.0
 
     @property
     def in_flight(self) -> int:
         return len(self._tasks)
 
     async def tick(self) -> int:
-        """Claim what the free slots allow and start those POSTs; how many were claimed."""
+        """Claim what the free slots allow and start those POSTs; how many were claimed.
+
+        After a claim that found nothing, the next ones wait longer (doubling up to
+        `IDLE_MAX_S`) unless a POST finished meanwhile: an idle queue, or one whose only
+        due rows belong to subscriptions already at their limit, is not polled on every
+        tick of the worker.
+        """
         free = self._limits.concurrency - len(self._tasks)
-        if free <= 0:
+        if free <= 0 or time.monotonic() < self._idle_until:
             return 0
         now = self._clock()
         token = uuid.uuid4().hex
@@ -118,6 +128,11 @@ class Dispatcher:
         )
         for claim in claims:
             self._launch(claim)
+        if claims:
+            self._idle_s = 0.0
+        else:
+            self._idle_s = min(IDLE_MAX_S, max(IDLE_MIN_S, self._idle_s * 2))
+        self._idle_until = time.monotonic() + self._idle_s
         return len(claims)
 
     def _launch(self, claim: Claim) -> None:
@@ -127,6 +142,7 @@ class Dispatcher:
 
         def done(finished: asyncio.Task[None]) -> None:
             self._tasks.discard(finished)
+            self._idle_until = 0.0  # a slot is free: claim at the next tick
             self._busy[claim.subscription_id] -= 1
             if self._busy[claim.subscription_id] <= 0:
                 del self._busy[claim.subscription_id]
