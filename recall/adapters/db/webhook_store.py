@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, or_, select, tuple_, update
+from sqlalchemy import CursorResult, and_, case, delete, func, insert, or_, select, tuple_, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from recall.adapters.db.models import (
@@ -44,6 +44,7 @@ from recall.service.webhooks.ports import (
     Claim,
     Delivery,
     DeliveryState,
+    Finished,
     Plan,
     QueueStatus,
     Settled,
@@ -190,34 +191,58 @@ class SqlWebhookStore:
         return picked[:limit]
 
     def settle(self, claim: Claim, result: AttemptResult, settlement: Settlement) -> Settled:
+        [settled] = self.settle_all([(claim, result, settlement)])
+        return settled
+
+    def settle_all(self, finished: Sequence[Finished]) -> list[Settled]:
+        """Every finished attempt in one transaction: the attempts logged, each delivery
+        moved if its claim still holds the lease, the subscriptions' streaks updated in order."""
+        if not finished:
+            return []
         with self.sessions.begin() as session:
-            session.add(
-                WebhookAttemptRow(
-                    delivery_id=claim.delivery_id,
-                    attempt_no=claim.attempt_no,
-                    at=result.at,
-                    status_code=result.status,
-                    error=_bounded(result.error),
-                    duration_ms=result.duration_ms,
-                )
+            session.execute(
+                insert(WebhookAttemptRow),
+                [
+                    {
+                        "delivery_id": claim.delivery_id,
+                        "attempt_no": claim.attempt_no,
+                        "at": result.at,
+                        "status_code": result.status,
+                        "error": _bounded(result.error),
+                        "duration_ms": result.duration_ms,
+                    }
+                    for claim, result, _ in finished
+                ],
             )
-            subscription = session.scalars(
-                select(Sub).where(Sub.subscription_id == claim.subscription_id).with_for_update()
-            ).one_or_none()
-            row = session.scalars(
-                select(Row)
-                .where(
-                    Row.delivery_id == claim.delivery_id,
-                    Row.lease_owner == claim.lease_owner,
-                    Row.state == DeliveryState.DELIVERING.value,
+            ids = sorted({claim.subscription_id for claim, _, _ in finished})
+            subscriptions = {
+                row.subscription_id: row
+                for row in session.scalars(
+                    select(Sub)
+                    .where(Sub.subscription_id.in_(ids))
+                    .order_by(Sub.subscription_id)
+                    .with_for_update()
                 )
-                .with_for_update()
-            ).one_or_none()
-            if row is None or subscription is None:
-                return Settled(recorded=False, outcome=settlement.outcome)
-            _settle_row(row, result, settlement)
-            paused = _update_health(subscription, settlement)
-            return Settled(recorded=True, outcome=settlement.outcome, paused=paused)
+            }
+            settled: list[Settled] = []
+            for claim, result, settlement in finished:
+                moved: CursorResult[Any] = session.execute(  # type: ignore[assignment]  # an UPDATE's result is a cursor result
+                    update(Row)
+                    .where(
+                        Row.delivery_id == claim.delivery_id,
+                        Row.lease_owner == claim.lease_owner,  # the lease is still this claim's
+                        Row.state == DeliveryState.DELIVERING.value,
+                    )
+                    .values(**_settled_values(result, settlement))
+                    .execution_options(synchronize_session=False)
+                )
+                subscription = subscriptions.get(claim.subscription_id)
+                if moved.rowcount != 1 or subscription is None:
+                    settled.append(Settled(recorded=False, outcome=settlement.outcome))
+                    continue
+                paused = _update_health(subscription, settlement)
+                settled.append(Settled(recorded=True, outcome=settlement.outcome, paused=paused))
+            return settled
 
     def status(self) -> QueueStatus:
         with self.sessions() as session:
@@ -361,15 +386,20 @@ class SqlWebhookStore:
 # -- rows ↔ values -------------------------------------------------------------------------
 
 
-def _settle_row(row: WebhookDeliveryRow, result: AttemptResult, settlement: Settlement) -> None:
-    row.last_status, row.last_error = result.status, _bounded(result.error)
-    row.lease_owner = row.lease_until = None
+def _settled_values(result: AttemptResult, settlement: Settlement) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "last_status": result.status,
+        "last_error": _bounded(result.error),
+        "lease_owner": None,
+        "lease_until": None,
+    }
     if settlement.outcome is Outcome.DELIVERED:
-        row.state, row.delivered_at = DeliveryState.DELIVERED.value, settlement.now
+        values |= {"state": DeliveryState.DELIVERED.value, "delivered_at": settlement.now}
     elif settlement.outcome is Outcome.RETRY and settlement.retry_at is not None:
-        row.state, row.next_attempt_at = DeliveryState.PENDING.value, settlement.retry_at
+        values |= {"state": DeliveryState.PENDING.value, "next_attempt_at": settlement.retry_at}
     else:
-        row.state = DeliveryState.DEAD.value
+        values["state"] = DeliveryState.DEAD.value
+    return values
 
 
 def _update_health(row: WebhookSubscriptionRow, settlement: Settlement) -> bool:

@@ -156,6 +156,9 @@ class SubscriptionChange:
     filters: Filters | None = None
 
 
+Finished = tuple[Claim, AttemptResult, Settlement]
+"""An attempt made, waiting to be settled."""
+
 Plan = Callable[[Sequence[Audience]], list[NewDelivery]]
 """The deliveries to schedule, given the subscriptions' audiences."""
 
@@ -185,6 +188,10 @@ class WebhookStore(Protocol):
     def settle(self, claim: Claim, result: AttemptResult, settlement: Settlement) -> Settled:
         """Log the attempt; if the lease is still the claim's, apply the settlement to the
         delivery and the subscription's failing streak (pausing it when the rule says)."""
+        ...
+
+    def settle_all(self, finished: Sequence[Finished]) -> list[Settled]:
+        """`settle` for many attempts in one transaction, in order."""
         ...
 
     def status(self) -> QueueStatus: ...
