@@ -480,6 +480,8 @@ def webhooks(
     table.add_row(*row("deliveries/s to a local receiver", result.deliveries_per_s))
     table.add_row(*row("intake events/s, no receiver", result.intake_without))
     table.add_row(*row(f"intake events/s, a {SLOW_S:g} s receiver", result.intake_with_slow))
+    table.add_row(*row("worker CPU µs/event, no receiver", result.cpu_without))
+    table.add_row(*row(f"worker CPU µs/event, a {SLOW_S:g} s receiver", result.cpu_with_slow))
     console.print(table)
     console.print(
         f"slow receiver accepted per run: {', '.join(map(str, result.slow_deliveries))}"
@@ -487,5 +489,9 @@ def webhooks(
     )
     verdict = "[green]did not drop[/]" if result.ratio >= 0.9 else "[red]dropped[/]"
     console.print(f"intake with ÷ without a slow receiver (medians): {result.ratio:.3f} {verdict}")
+    console.print(
+        f"worker CPU per event with ÷ without (medians): {result.cpu_ratio:.3f}"
+        " (the rate moves with whatever else the machine runs; the CPU per event hardly)"
+    )
     if output is not None:
         output.write_bytes(result_json(result))

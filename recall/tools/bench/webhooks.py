@@ -18,11 +18,13 @@ Two measurements, each repeated (`runs`) on fresh isolated topics and database:
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 import orjson
 from kafka import KafkaProducer
@@ -74,6 +76,8 @@ class WebhookBenchResult:
     deliveries_per_s: Spread
     intake_without: Spread
     intake_with_slow: Spread
+    cpu_without: Spread  # µs of the intake worker's CPU per event
+    cpu_with_slow: Spread
     slow_deliveries: tuple[int, ...]  # how many the slow receiver accepted during each run
     events: int
     alerts: int
@@ -83,6 +87,11 @@ class WebhookBenchResult:
     def ratio(self) -> float:
         """Intake with a slow receiver ÷ without (medians): ≥ ~1 means it did not drop."""
         return round(self.intake_with_slow.median / self.intake_without.median, 3)
+
+    @property
+    def cpu_ratio(self) -> float:
+        """The worker's CPU per event with ÷ without (medians): ≤ ~1 means no extra cost."""
+        return round(self.cpu_with_slow.median / self.cpu_without.median, 3)
 
 
 Progress = Callable[[str], None]
@@ -96,26 +105,23 @@ def run_webhook_benchmark(
     for n in range(runs):
         say(f"deliveries run {n + 1}/{runs}")
         deliveries.append(_deliveries_run(base, alerts))
-    without: list[float] = []
-    with_slow: list[float] = []
-    accepted: list[int] = []
-    database = ""
+    without: list[IntakeRun] = []
+    with_slow: list[IntakeRun] = []
     for n in range(runs):
         say(f"intake run {n + 1}/{runs} without a slow receiver")
-        rate, _, database = _intake_run(base, events, slow=False)
-        without.append(rate)
+        without.append(_intake_run(base, events, slow=False))
         say(f"intake run {n + 1}/{runs} with a slow ({SLOW_S:g} s) receiver")
-        rate, taken, database = _intake_run(base, events, slow=True)
-        with_slow.append(rate)
-        accepted.append(taken)
+        with_slow.append(_intake_run(base, events, slow=True))
     return WebhookBenchResult(
         deliveries_per_s=Spread(tuple(deliveries)),
-        intake_without=Spread(tuple(without)),
-        intake_with_slow=Spread(tuple(with_slow)),
-        slow_deliveries=tuple(accepted),
+        intake_without=Spread(tuple(r.events_per_s for r in without)),
+        intake_with_slow=Spread(tuple(r.events_per_s for r in with_slow)),
+        cpu_without=Spread(tuple(r.cpu_us_per_event for r in without)),
+        cpu_with_slow=Spread(tuple(r.cpu_us_per_event for r in with_slow)),
+        slow_deliveries=tuple(r.slow_accepted for r in with_slow),
         events=events,
         alerts=alerts,
-        database=database,
+        database=with_slow[-1].database if with_slow else "",
     )
 
 
@@ -140,7 +146,7 @@ def _deliveries_run(base: Settings, alerts: int) -> float:
     return round(_window_rate(samples, alerts), 1)
 
 
-def _intake_run(base: Settings, events: int, *, slow: bool) -> tuple[float, int, str]:
+def _intake_run(base: Settings, events: int, *, slow: bool) -> IntakeRun:
     bench = isolated_run(base, "benchwhi")
     sessions = bench.prepare(generate(7, REGISTRY))
     with running(delay_s=SLOW_S) as receiver:
@@ -152,15 +158,52 @@ def _intake_run(base: Settings, events: int, *, slow: bool) -> tuple[float, int,
         env = bench.worker_env(base.metrics_port + 6, RECALL_AGENTS="intake,webhooks", **DISPATCH)
         worker = WorkerProcess(env, bench.workdir / "worker.log")
         worker.start()
+        cpu: list[tuple[int, float]] = []  # (stored events, the worker's CPU seconds)
+
+        def count() -> int:
+            stored = store.counts().events
+            cpu.append((stored, _cpu_seconds(worker.pid)))
+            return stored
+
         try:
-            samples = _track(lambda: store.counts().events, events, 600, worker.running)
+            samples = _track(count, events, 600, worker.running)
         finally:
             worker.stop()
             bench.clean_up()
         if samples[-1][1] < events:
             raise RuntimeError(f"stored {samples[-1][1]} of {events}:\n{worker.log_tail()}")
         taken = len(receiver.accepted())
-    return round(_window_rate(samples, events), 1), taken, bench.database
+    rate = round(_window_rate(samples, events), 1)
+    return IntakeRun(rate, _cpu_per_event(cpu, events), taken, bench.database)
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeRun:
+    events_per_s: float
+    cpu_us_per_event: float  # the worker process's CPU time per stored event (10%–90%)
+    slow_accepted: int
+    database: str
+
+
+def _cpu_seconds(pid: int | None) -> float:
+    """utime + stime of a process (Linux /proc), NaN when unknown."""
+    if pid is None:
+        return float("nan")
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_per_event(samples: list[tuple[int, float]], total: int) -> float:
+    """Microseconds of the worker's CPU per event between the 10% and 90% marks: unlike a
+    rate, hardly moved by other processes competing for the machine's cores."""
+    low = next((s for s in samples if s[0] >= 0.1 * total), None)
+    high = next((s for s in samples if s[0] >= 0.9 * total), None)
+    if low is None or high is None or high[0] <= low[0]:
+        return float("nan")
+    return round((high[1] - low[1]) / (high[0] - low[0]) * 1e6, 1)
 
 
 def _subscribe(sessions: sessionmaker[Session], receiver: Receiver) -> None:
@@ -192,5 +235,5 @@ def _publish_alerts(settings: Settings, n: int, run: str) -> None:
 
 
 def result_json(result: WebhookBenchResult) -> bytes:
-    document = asdict(result) | {"ratio": result.ratio}
+    document = asdict(result) | {"ratio": result.ratio, "cpu_ratio": result.cpu_ratio}
     return orjson.dumps(document, option=orjson.OPT_INDENT_2)
