@@ -171,12 +171,15 @@ class SqlWebhookStore:
             )
             .label("rank")
         )
-        ranked = (
+        candidates = (
             select(Row.delivery_id, Row.subscription_id, Row.next_attempt_at, rank)
             .join(Sub, Sub.subscription_id == Row.subscription_id)
             .where(due, Sub.state == SubscriptionState.ACTIVE.value)
-            .subquery()
         )
+        full = sorted(s for s, n in busy.items() if n >= per_subscription)
+        if full:  # a slow endpoint at its limit: its backlog is not even ranked
+            candidates = candidates.where(Row.subscription_id.not_in(full))
+        ranked = candidates.subquery()
         rows = session.execute(
             select(ranked.c.delivery_id, ranked.c.subscription_id, ranked.c.rank)
             .where(ranked.c.rank <= per_subscription)
@@ -226,7 +229,8 @@ class SqlWebhookStore:
             }
             settled: list[Settled] = []
             for claim, result, settlement in finished:
-                moved: CursorResult[Any] = session.execute(  # type: ignore[assignment]  # an UPDATE's result is a cursor result
+                # An UPDATE's result is a cursor result (its rowcount); the stubs say Result.
+                moved: CursorResult[Any] = session.execute(  # type: ignore[assignment]
                     update(Row)
                     .where(
                         Row.delivery_id == claim.delivery_id,

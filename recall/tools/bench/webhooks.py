@@ -9,8 +9,9 @@ Two measurements, each repeated (`runs`) on fresh isolated topics and database:
 - **Intake with and without a slow receiver.** The `recall bench intake` machinery (the same
   signed events, produced first, counted as stored rows, rate between 10% and 90%) with a
   worker running `intake` *and* `webhooks` in one process, while alerts keep the dispatcher
-  busy. "With": a subscription whose receiver takes 2 s per POST, so every slot it may use
-  is held the whole run; "without": no subscription. The runs alternate (without, with, …)
+  busy (the dispatcher with its default settings, as deployed). "With": a subscription
+  whose receiver takes 2 s per POST, so every slot it may use is held the whole run;
+  "without": no subscription. Besides the rate, the worker's CPU time per event. The runs alternate (without, with, …)
   so a machine getting busier or quieter does not favour one side. The ratio
   with ÷ without of the medians is the figure that must not drop: no receiver is ever
   awaited on the intake path.
@@ -155,7 +156,8 @@ def _intake_run(base: Settings, events: int, *, slow: bool) -> IntakeRun:
         produce_events(bench.settings, sessions, events, None)
         _publish_alerts(bench.settings, BUSY_ALERTS, bench.settings.topic_prefix)
         store = IntakeStore(sessions)
-        env = bench.worker_env(base.metrics_port + 6, RECALL_AGENTS="intake,webhooks", **DISPATCH)
+        # The dispatcher as deployed (default settings): the slow receiver holds its 4 slots.
+        env = bench.worker_env(base.metrics_port + 6, RECALL_AGENTS="intake,webhooks")
         worker = WorkerProcess(env, bench.workdir / "worker.log")
         worker.start()
         cpu: list[tuple[int, float]] = []  # (stored events, the worker's CPU seconds)
