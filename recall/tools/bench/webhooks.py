@@ -11,10 +11,10 @@ Two measurements, each repeated (`runs`) on fresh isolated topics and database:
   worker running `intake` *and* `webhooks` in one process, while alerts keep the dispatcher
   busy (the dispatcher with its default settings, as deployed). "With": a subscription
   whose receiver takes 2 s per POST, so every slot it may use is held the whole run;
-  "without": no subscription. Besides the rate, the worker's CPU time per event. The runs alternate (without, with, …)
-  so a machine getting busier or quieter does not favour one side. The ratio
-  with ÷ without of the medians is the figure that must not drop: no receiver is ever
-  awaited on the intake path.
+  "without": no subscription. Besides the rate, the worker's CPU time per event. The runs
+  alternate (without, with, …) so a machine getting busier or quieter does not favour one
+  side. The ratio with ÷ without of the medians is the figure that must not drop: no
+  receiver is ever awaited on the intake path.
 """
 
 from __future__ import annotations
