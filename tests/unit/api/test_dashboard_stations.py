@@ -282,7 +282,9 @@ def test_stations_say_which_are_silent_failing_disabled_or_ok(as_: AsPrincipal) 
     assert found["ST-A"]["share_rejected"] == pytest.approx(
         len(refused) / (len(week) + len(refused))
     )
-    assert found["ST-A"]["silent_after_s"] == int(5 * 7 * 86400 / len(week))
+    # The window ends at the request, seconds after the fixture wrote: a loaded machine moves
+    # the figure by those seconds (302402 against 302400 in one run), never by a minute.
+    assert found["ST-A"]["silent_after_s"] == pytest.approx(int(5 * 7 * 86400 / len(week)), abs=60)
     assert found["ST-Q"]["silent_after_s"] == 7 * 86400  # nothing accepted: the window
     assert found["ST-Q"]["share_rejected"] is None
 
