@@ -17,13 +17,14 @@ Signals raised here (each with a stable id, so a replay raises nothing new downs
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from fractions import Fraction
 
 from recall.domain.risk.detectors.base import Detection
 from recall.domain.risk.detectors.live import DAILY, close_open_periods, judge_open_period
+from recall.domain.risk.evidence import DisproportionalityEvidence
 from recall.domain.risk.matrix import RiskLevel, risk_level_for_probability
 from recall.domain.risk.score import RiskInputs, risk_score
 from recall.domain.risk.severity import SeverityAssessment
@@ -94,6 +95,7 @@ def assess(
     units_in_use: int | None,
     now: datetime | None = None,
     max_age_days: int = MAX_AGE_DAYS,
+    disproportionality: Mapping[str, DisproportionalityEvidence] | None = None,
 ) -> Assessment:
     """Fold new cases into `state` and decide signals and score.
 
@@ -129,7 +131,7 @@ def assess(
             result.signals.extend(_case_rules(state, case))
     for hazard, days in touched.items():
         result.signals.extend(_temporal(state, hazard, days, result.fresh))
-    result.score = _score(state, result.signals, units_in_use, cases)
+    result.score = _score(state, result.signals, units_in_use, cases, disproportionality or {})
     return result
 
 
@@ -239,6 +241,7 @@ def _sampling(state: ProductRiskState, case: Case) -> list[SignalDraft]:
     state.serious_failures += 1
     out: list[SignalDraft] = []
     for code in case.hazards:
+        state.hazard(code).failures += 1
         finding = _Finding(
             "sampling_failure",
             code,
@@ -290,8 +293,13 @@ def _signal(state: ProductRiskState, hazard: HazardState, finding: _Finding) -> 
 
 
 def _score(
-    state: ProductRiskState, signals: list[SignalDraft], units: int | None, cases: Sequence[Case]
+    state: ProductRiskState,
+    signals: list[SignalDraft],
+    units: int | None,
+    cases: Sequence[Case],
+    disproportionality: Mapping[str, DisproportionalityEvidence],
 ) -> ScoreDraft | None:
+    """`disproportionality`: this product's pairs by hazard, from the category-wide job."""
     worst = max(state.hazards.values(), key=lambda h: h.max_severity, default=None)
     severity = (
         SeverityAssessment(worst.max_severity, ("worst case reported",))

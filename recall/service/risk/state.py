@@ -17,7 +17,9 @@ from typing import Any
 
 import orjson
 
+from recall.domain.risk.detectors.base import Detection
 from recall.domain.risk.detectors.live import LiveState
+from recall.domain.risk.evidence import TemporalEvidence
 
 CHINA_TZ = timezone(timedelta(hours=8))
 RECENT_IDS = 256
@@ -67,6 +69,8 @@ class HazardState:
     alarmed: list[str] = field(default_factory=list)  # signal ids already emitted (bounded)
     cases: int = 0
     max_severity: int = 0
+    failures: int = 0  # failed sampling results with a serious-risk scenario of this hazard
+    temporal: dict[str, TemporalEvidence] = field(default_factory=dict)  # latest, by frequency
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -76,6 +80,8 @@ class HazardState:
             "a": self.alarmed,
             "n": self.cases,
             "m": self.max_severity,
+            "f": self.failures,
+            "t": {k: _temporal_json(v) for k, v in self.temporal.items()},
         }
 
     @classmethod
@@ -88,7 +94,38 @@ class HazardState:
             alarmed=list(data["a"]),
             cases=data["n"],
             max_severity=data["m"],
+            failures=data.get("f", 0),
+            temporal={k: _temporal_from(k, v) for k, v in data.get("t", {}).items()},
         )
+
+
+def _temporal_json(t: TemporalEvidence) -> list[Any]:
+    d = t.detection
+    return [
+        t.hazard,
+        t.detector,
+        t.period,
+        t.observed,
+        d.alarm,
+        d.expected,
+        _num(d.threshold),
+        d.score,
+    ]
+
+
+def _temporal_from(frequency: str, v: list[Any]) -> TemporalEvidence:
+    hazard, detector, period, observed, alarm, expected, threshold, score = v
+    detection = Detection(bool(alarm), expected, _inf(threshold), score)
+    return TemporalEvidence(hazard, frequency, detector, period, observed, detection)
+
+
+def _num(value: float) -> float | None:
+    """JSON has no infinity: an unbounded threshold is stored as null."""
+    return None if value == float("inf") else value
+
+
+def _inf(value: float | None) -> float:
+    return float("inf") if value is None else value
 
 
 @dataclass
