@@ -46,6 +46,18 @@ class SignalRaised(Strict):
     trigger_sent_at: WireDatetime | None = None
 
 
+class ScoreContribution(Strict):
+    """One part of a composite score: its points out of its ceiling, and why."""
+
+    key: str = Field(
+        description="severity, risk_level, temporal, disproportionality, sampling or corroboration"
+    )
+    label: str = Field(description="Chinese + English name of the part")
+    points: WireFloat = Field(ge=0, le=100)
+    max_points: WireFloat = Field(ge=0, le=100)
+    detail: str
+
+
 class RiskScoreUpdated(Strict):
     """The latest composite score (0-100) of one product, with the contributions that made it."""
 
@@ -54,6 +66,11 @@ class RiskScoreUpdated(Strict):
     risk_level: RiskLevel | None
     explanation: tuple[str, ...]
     updated_at: WireDatetime
+    contributions: tuple[ScoreContribution, ...] = Field(
+        default=(),
+        description="Every part of the score; their points add up to `score` (empty in records "
+        "written before the fused score)",
+    )
 
 
 REGIONAL_MAX_DAY = 3_000_000

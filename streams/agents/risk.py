@@ -32,7 +32,7 @@ from recall.service.risk.assessment import Assessment, ScoreDraft, SignalDraft, 
 from recall.service.risk.bundles import RegionalCase, regional_bundle, regional_case
 from recall.service.risk.cases import Case, case_from_canonical
 from recall.service.risk.state import ProductRiskState
-from schemas.risk import RiskScoreUpdated, SignalRaised
+from schemas.risk import RiskScoreUpdated, ScoreContribution, SignalRaised
 from schemas.topics import RISK_REGIONAL, RISK_SCORES, RISK_SIGNALS
 from streams.agents.ports import (
     AgentPorts,
@@ -224,6 +224,16 @@ def score_updated(score: ScoreDraft, now: datetime) -> RiskScoreUpdated:
         risk_level=score.risk_level,
         explanation=score.explanation,
         updated_at=now,
+        contributions=tuple(
+            ScoreContribution(
+                key=c.key,
+                label=c.label,
+                points=c.points,
+                max_points=c.max_points,
+                detail=c.detail,
+            )
+            for c in score.contributions
+        ),
     )
 
 

@@ -1,34 +1,76 @@
-"""Composite product risk score 0–100, with the contribution of every piece of evidence.
+"""Composite product risk score 0–100, fusing every piece of evidence, each part explained.
 
 Why additive points and not a fitted model: there is no labelled outcome to fit, and a regulator
-must see at a glance what drove a score. Each evidence type has a fixed ceiling; the ceilings
-sum to 100 and reflect the EU method's priorities (the matrix level and the severity of the worst
-case dominate; statistics and sampling add to them):
+must see at a glance what drove a score. Points are a weight-of-evidence sum — each part is a
+capped log-likelihood-ratio-like weight, and independent evidence adds in log-odds — with fixed
+ceilings that sum to 100 and follow the EU method's priorities (what can happen and how likely
+it is first; statistics and sampling add to them):
 
-    severity of the worst case          25   (level / 4 x 25)
-    EU matrix risk level                25   (low 0, medium 8, high 16, serious 25)
-    temporal signal                     20   (20 x clamp(exceedance / 2); exceedance 1 = at the
-                                              threshold, so an alarm alone earns 10)
-    disproportionality                  15   (5 per criterion met: PRR/Evans, ROR, IC025)
+    severity of the worst case          20   (level / 4 x 20)
+    EU matrix risk level (probability)  20   (low 0, medium 7, high 14, serious 20)
+    temporal detection                  20   (strongest frequency and hazard:
+                                              20 x clamp(-log10 p / 4); an alarm at p = 0.01
+                                              earns 10, p = 1e-4 earns 20; no alarm at most 5)
+    disproportionality                  15   (strongest hazard: 4 per criterion met —
+                                              PRR/Evans, ROR, IC025 — plus 3 x clamp(IC025 / 2)
+                                              when one is met)
     sampling failures                   15   (10 per failure with a serious-risk hazard,
                                               3 per other failure)
+    corroboration                       10   (a serious lab failure and injury reports of the
+                                              SAME hazard: 10 x min(1, injuries / 3))
+
+The corroboration rule: a purchase-sampling failure and injury reports are independent routes
+to the same defect (a lab does not know who was hurt; the injured did not read the lab report),
+so when they name the same hazard on the same product their likelihood ratios multiply — they
+add in log-odds, and the pair also rules out the most common innocent explanations of either
+alone (a borderline batch that failed once; a product that hurts people in ordinary use at its
+background rate). The other parts are product-wide and would add a lab failure on one hazard to
+injuries of another; this part rewards only the hazard-matched pair, growing with the injuries
+that back the failure (three are as many as a cluster rule asks for, `MIN_CASES`).
+
+Points are computed in tenths and each part is rounded there, so the parts of an explanation
+add up exactly to the score (no part exceeds its ceiling, the ceilings sum to 100).
 """
 
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from recall.domain.risk.detectors.base import Detection
-from recall.domain.risk.disproportionality import Disproportionality
+from recall.domain.risk.evidence import DisproportionalityEvidence, TemporalEvidence
 from recall.domain.risk.severity import SeverityAssessment
 from recall.domain.vocabulary import RiskLevel
+
+PART_KEYS = (
+    "severity",
+    "risk_level",
+    "temporal",
+    "disproportionality",
+    "sampling",
+    "corroboration",
+)
+"""Every part the score can have, in the order the contributions are listed."""
+
+CORROBORATING_CASES = 3
+"""Injury reports of a failed hazard that earn the full corroboration points."""
+
+
+@dataclass(frozen=True, slots=True)
+class HazardEvidence:
+    """What is known about one hazard of the product: its injuries, lab failures and tests."""
+
+    hazard: str
+    cases: int = 0  # injury reports of this hazard
+    failures: int = 0  # failed sampling results with a serious-risk scenario of this hazard
+    temporal: tuple[TemporalEvidence, ...] = ()  # latest judgement per frequency
+    disproportionality: DisproportionalityEvidence | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class RiskInputs:
     severity: SeverityAssessment | None = None
     risk_level: RiskLevel | None = None
-    signal: Detection | None = None
-    observed: int | None = None  # the count the signal judged
-    disproportionality: Disproportionality | None = None
+    hazards: tuple[HazardEvidence, ...] = ()
     serious_sampling_failures: int = 0
     other_sampling_failures: int = 0
 
@@ -52,6 +94,10 @@ class RiskScore:
         ordered = sorted(self.contributions, key=lambda c: -c.points)
         return [f"{c.label}: +{c.points:.1f}/{c.max_points:.0f} ({c.detail})" for c in ordered]
 
+    def points(self, key: str) -> float:
+        """The points of one part (0 when it is absent): the score restricted to that part."""
+        return sum(c.points for c in self.contributions if c.key == key)
+
 
 _SEVERITY_LABEL = {
     1: "轻微伤害 minor injury (first aid)",
@@ -59,11 +105,11 @@ _SEVERITY_LABEL = {
     3: "重度伤害 severe injury (hospitalisation)",
     4: "严重伤害 serious injury (fatal or permanent disability)",
 }
-_LEVEL_POINTS = {
-    RiskLevel.LOW: 0.0,
-    RiskLevel.MEDIUM: 8.0,
-    RiskLevel.HIGH: 16.0,
-    RiskLevel.SERIOUS: 25.0,
+_LEVEL_TENTHS = {
+    RiskLevel.LOW: 0,
+    RiskLevel.MEDIUM: 70,
+    RiskLevel.HIGH: 140,
+    RiskLevel.SERIOUS: 200,
 }
 _LEVEL_LABEL = {
     RiskLevel.LOW: "低风险 low risk",
@@ -73,65 +119,107 @@ _LEVEL_LABEL = {
 }
 
 
+def _clamp(x: float) -> float:
+    return min(max(x, 0.0), 1.0)
+
+
+def _tenths(points: float, ceiling: int) -> int:
+    """Points rounded to a tenth and clipped to the part's ceiling (in tenths)."""
+    return min(max(round(points * 10), 0), ceiling * 10)
+
+
+def _part(key: str, label: str, tenths: int, ceiling: int, detail: str) -> Contribution:
+    return Contribution(key, label, tenths / 10, float(ceiling), detail)
+
+
 def _severity(s: SeverityAssessment) -> Contribution:
-    return Contribution(
-        "severity",
-        _SEVERITY_LABEL[s.level],
-        s.level / 4 * 25,
-        25,
-        f"severity {s.level}: {s.reasons[0]}",
+    tenths = _tenths(s.level / 4 * 20, 20)
+    return _part(
+        "severity", _SEVERITY_LABEL[s.level], tenths, 20, f"severity {s.level}: {s.reasons[0]}"
     )
 
 
 def _level(level: RiskLevel) -> Contribution:
-    return Contribution(
+    return _part(
         "risk_level",
         _LEVEL_LABEL[level],
-        _LEVEL_POINTS[level],
-        25,
+        _LEVEL_TENTHS[level],
+        20,
         f"EU risk matrix: {level.value}",
     )
 
 
-def _signal(d: Detection, observed: int) -> Contribution:
-    margin = max(d.threshold - d.expected, 1.0)
-    exceedance = (observed - d.expected) / margin
-    points = 20 * min(max(exceedance / 2, 0.0), 1.0)
+def _temporal(evidence: Sequence[TemporalEvidence]) -> Contribution:
+    """The strongest judgement (largest -log10 p) over hazards and frequencies."""
+    best = max(evidence, key=lambda t: (t.detection.alarm, t.detection.score))
+    d = best.detection
+    points = 20 * _clamp(d.score / 4)
+    if not d.alarm:
+        points = min(points, 5.0)
     label = "时间序列信号 temporal signal" if d.alarm else "时间序列无信号 no temporal signal"
-    detail = f"observed {observed}, expected {d.expected:.1f}, threshold {d.threshold:.1f}"
-    return Contribution("signal", label, points, 20, detail)
-
-
-def _disproportionality(dp: Disproportionality) -> Contribution:
-    met = dp.criteria_met
     detail = (
-        f"PRR {dp.prr.prr:.2f} (chi2 {dp.prr.chi2_yates:.1f}), ROR lower "
-        f"{dp.ror.lower:.2f}, IC025 {dp.ic.ic025:.2f}; {met}/3 criteria met"
+        f"{best.hazard} {best.frequency} {best.period}: observed {best.observed}, expected "
+        f"{d.expected:.1f}, -log10 p {d.score:.1f} ({best.detector})"
+    )
+    return _part("temporal", label, _tenths(points, 20), 20, detail)
+
+
+def _disproportionality(evidence: Sequence[DisproportionalityEvidence]) -> Contribution:
+    dp = max(evidence, key=lambda e: (e.criteria_met, e.ic025))
+    met = dp.criteria_met
+    points = 4.0 * met + (3 * _clamp(dp.ic025 / 2) if met else 0.0)
+    detail = (
+        f"{dp.hazard}: {dp.a} reports vs {dp.expected:.1f} expected over {dp.window_days} days; "
+        f"PRR {dp.prr:.2f} (chi2 {dp.chi2_yates:.1f}), ROR lower {dp.ror_lower:.2f}, "
+        f"IC025 {dp.ic025:.2f}; {met}/3 criteria met"
     )
     label = (
         "不成比例报告 disproportionate reporting" if met else "报告比例正常 proportionate reporting"
     )
-    return Contribution("disproportionality", label, 5.0 * met, 15, detail)
+    return _part("disproportionality", label, _tenths(points, 15), 15, detail)
 
 
 def _sampling(serious: int, other: int) -> Contribution:
-    points = min(15.0, 10.0 * serious + 3.0 * other)
+    tenths = _tenths(10.0 * serious + 3.0 * other, 15)
     detail = f"{serious} serious-hazard failure(s), {other} other failure(s)"
-    return Contribution("sampling", "抽检不合格 sampling failures", points, 15, detail)
+    return _part("sampling", "抽检不合格 sampling failures", tenths, 15, detail)
 
 
-def risk_score(inputs: RiskInputs) -> RiskScore:
-    """Score 0–100; evidence that is absent contributes nothing and is not listed."""
-    parts: list[Contribution] = []
-    if inputs.severity is not None:
-        parts.append(_severity(inputs.severity))
-    if inputs.risk_level is not None:
-        parts.append(_level(inputs.risk_level))
-    if inputs.signal is not None and inputs.observed is not None:
-        parts.append(_signal(inputs.signal, inputs.observed))
-    if inputs.disproportionality is not None:
-        parts.append(_disproportionality(inputs.disproportionality))
-    if inputs.serious_sampling_failures or inputs.other_sampling_failures:
-        parts.append(_sampling(inputs.serious_sampling_failures, inputs.other_sampling_failures))
-    total = round(min(100.0, sum(p.points for p in parts)), 1)
-    return RiskScore(total, tuple(parts))
+def _corroboration(hazards: Sequence[HazardEvidence]) -> Contribution:
+    best = max(hazards, key=lambda h: min(h.cases, CORROBORATING_CASES))
+    points = 10 * min(1.0, best.cases / CORROBORATING_CASES)
+    detail = (
+        f"{best.hazard}: {best.failures} serious lab failure(s) and {best.cases} injury "
+        f"report(s) of the same hazard (independent sources, full weight at "
+        f"{CORROBORATING_CASES} reports)"
+    )
+    return _part(
+        "corroboration", "抽检与伤害互证 lab failure + injuries", _tenths(points, 10), 10, detail
+    )
+
+
+def risk_score(inputs: RiskInputs, parts: Collection[str] | None = None) -> RiskScore:
+    """Score 0–100; evidence that is absent contributes nothing and is not listed.
+
+    `parts` restricts the score to those keys of `PART_KEYS` (the benchmark compares the fused
+    score with each part alone through this same function); None means all.
+    """
+    wanted = set(PART_KEYS if parts is None else parts)
+    out: list[Contribution] = []
+    if "severity" in wanted and inputs.severity is not None:
+        out.append(_severity(inputs.severity))
+    if "risk_level" in wanted and inputs.risk_level is not None:
+        out.append(_level(inputs.risk_level))
+    temporal = [t for h in inputs.hazards for t in h.temporal]
+    if "temporal" in wanted and temporal:
+        out.append(_temporal(temporal))
+    dps = [h.disproportionality for h in inputs.hazards if h.disproportionality is not None]
+    if "disproportionality" in wanted and dps:
+        out.append(_disproportionality(dps))
+    serious, other = inputs.serious_sampling_failures, inputs.other_sampling_failures
+    if "sampling" in wanted and (serious or other):
+        out.append(_sampling(serious, other))
+    matched = [h for h in inputs.hazards if h.failures and h.cases]
+    if "corroboration" in wanted and matched:
+        out.append(_corroboration(matched))
+    return RiskScore(sum(round(c.points * 10) for c in out) / 10, tuple(out))

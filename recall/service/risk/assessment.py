@@ -26,7 +26,7 @@ from recall.domain.risk.detectors.base import Detection
 from recall.domain.risk.detectors.live import DAILY, close_open_periods, judge_open_period
 from recall.domain.risk.evidence import DisproportionalityEvidence
 from recall.domain.risk.matrix import RiskLevel, risk_level_for_probability
-from recall.domain.risk.score import RiskInputs, risk_score
+from recall.domain.risk.score import Contribution, HazardEvidence, RiskInputs, risk_score
 from recall.domain.risk.severity import SeverityAssessment
 from recall.service.risk.cases import Case
 from recall.service.risk.state import (
@@ -75,6 +75,7 @@ class ScoreDraft:
     score: float
     risk_level: RiskLevel | None
     explanation: tuple[str, ...]
+    contributions: tuple[Contribution, ...] = ()  # every part, as the explanation lists them
 
 
 @dataclass
@@ -318,6 +319,7 @@ def _score(
         RiskInputs(
             severity=severity,
             risk_level=level,
+            hazards=_hazard_evidence(state, disproportionality),
             serious_sampling_failures=state.serious_failures,
             other_sampling_failures=state.other_failures,
         )
@@ -330,4 +332,27 @@ def _score(
         score.score,
         level,
         tuple(score.explain()),
+        score.contributions,
     )
+
+
+def _hazard_evidence(
+    state: ProductRiskState, disproportionality: Mapping[str, DisproportionalityEvidence]
+) -> tuple[HazardEvidence, ...]:
+    """Every hazard of the product with what is known of it, for the fused score: injuries,
+    serious lab failures, the detector's latest judgement per frequency, and the category-wide
+    disproportionality (a hazard known only from the latter is included too)."""
+    codes = sorted(set(state.hazards) | set(disproportionality))
+    out = []
+    for code in codes:
+        hazard = state.hazards.get(code)
+        out.append(
+            HazardEvidence(
+                code,
+                cases=hazard.cases if hazard else 0,
+                failures=hazard.failures if hazard else 0,
+                temporal=tuple(hazard.temporal.values()) if hazard else (),
+                disproportionality=disproportionality.get(code),
+            )
+        )
+    return tuple(out)

@@ -1,26 +1,45 @@
-"""Composite score: points per evidence type and a readable bilingual explanation."""
+"""Fused score: points per part, the corroboration rule, ceilings, and parts that add up."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from recall.domain.risk.detectors import Detection
-from recall.domain.risk.disproportionality import Table2x2, assess
+from recall.domain.risk.evidence import DisproportionalityEvidence, TemporalEvidence
 from recall.domain.risk.matrix import RiskLevel
-from recall.domain.risk.score import RiskInputs, risk_score
+from recall.domain.risk.score import PART_KEYS, HazardEvidence, RiskInputs, risk_score
 from recall.domain.risk.severity import SeverityAssessment
+
+
+def _temporal(score: float, alarm: bool, frequency: str = "daily") -> TemporalEvidence:
+    return TemporalEvidence(
+        "fire", frequency, "harmonic_nb", "2026-11-30", 6, Detection(alarm, 1.0, 4.0, score)
+    )
+
+
+def _dp(met: int, ic025: float, hazard: str = "fire") -> DisproportionalityEvidence:
+    return DisproportionalityEvidence(hazard, 8, 2.0, 4.0, 9.0, 1.8, ic025, met, 90)
 
 
 def test_full_evidence_reaches_100() -> None:
     inputs = RiskInputs(
         severity=SeverityAssessment(4, ("severity 4: disposition: the person died",)),
         risk_level=RiskLevel.SERIOUS,
-        signal=Detection(alarm=True, expected=5.0, threshold=12.0, score=6.0),
-        observed=30,  # exceedance (30-5)/(12-5) = 3.6 ≥ 2 → 20 points
-        disproportionality=assess(Table2x2(10, 90, 20, 880)),
+        hazards=(
+            HazardEvidence(
+                "fire",
+                cases=5,
+                failures=1,
+                temporal=(_temporal(6.0, True),),
+                disproportionality=_dp(3, 2.5),
+            ),
+        ),
         serious_sampling_failures=2,
     )
     result = risk_score(inputs)
     assert result.score == 100.0
-    assert [c.points for c in result.contributions] == [25.0, 25.0, 20.0, 15.0, 15.0]
+    assert [c.key for c in result.contributions] == list(PART_KEYS)
+    assert [c.points for c in result.contributions] == [20.0, 20.0, 20.0, 15.0, 15.0, 10.0]
 
 
 def test_explanation_is_bilingual_and_ordered() -> None:
@@ -30,18 +49,84 @@ def test_explanation_is_bilingual_and_ordered() -> None:
             risk_level=RiskLevel.MEDIUM,
         )
     )
-    assert result.score == pytest.approx(33.0)
+    assert result.score == pytest.approx(27.0)
     lines = result.explain()
     assert lines[0].startswith("严重伤害 serious injury")
-    assert "+25.0/25" in lines[0]
-    assert lines[1].startswith("中风险 medium risk: +8.0/25")
+    assert "+20.0/20" in lines[0]
+    assert lines[1].startswith("中风险 medium risk: +7.0/20")
 
 
-def test_signal_at_threshold_earns_half() -> None:
-    signal = Detection(alarm=True, expected=4.0, threshold=10.0, score=2.0)
-    result = risk_score(RiskInputs(signal=signal, observed=10))
-    assert result.score == pytest.approx(10.0)
+def test_temporal_alarm_at_p_001_earns_half_and_the_strongest_frequency_counts() -> None:
+    weak, strong = _temporal(2.0, True, "weekly"), _temporal(3.0, True, "daily")
+    result = risk_score(RiskInputs(hazards=(HazardEvidence("fire", temporal=(weak, strong)),)))
+    assert result.score == pytest.approx(15.0)
     assert result.contributions[0].label == "时间序列信号 temporal signal"
+    assert "daily" in result.contributions[0].detail
+    alone = risk_score(RiskInputs(hazards=(HazardEvidence("fire", temporal=(weak,)),)))
+    assert alone.score == pytest.approx(10.0)
+
+
+def test_temporal_without_alarm_earns_at_most_five() -> None:
+    quiet = HazardEvidence("fire", temporal=(_temporal(3.9, False),))
+    assert risk_score(RiskInputs(hazards=(quiet,))).score == pytest.approx(5.0)
+
+
+def test_disproportionality_counts_criteria_and_ic025() -> None:
+    one = HazardEvidence("fire", disproportionality=_dp(1, 0.0))
+    assert risk_score(RiskInputs(hazards=(one,))).score == pytest.approx(4.0)
+    two = HazardEvidence("burns", disproportionality=_dp(2, 1.0, "burns"))
+    result = risk_score(RiskInputs(hazards=(one, two)))
+    assert result.score == pytest.approx(8.0 + 1.5)  # the strongest hazard only
+    none = HazardEvidence("fire", disproportionality=_dp(0, -1.0))
+    assert risk_score(RiskInputs(hazards=(none,))).score == 0.0
+
+
+def test_other_sampling_failures_are_capped() -> None:
+    result = risk_score(RiskInputs(other_sampling_failures=9))
+    assert result.score == 15.0
+    assert result.contributions[0].label == "抽检不合格 sampling failures"
+
+
+def test_corroboration_needs_a_failure_and_injuries_of_the_same_hazard() -> None:
+    failed = HazardEvidence("fire", failures=1)
+    injured_elsewhere = HazardEvidence("burns", cases=5)
+    apart = risk_score(RiskInputs(hazards=(failed, injured_elsewhere), serious_sampling_failures=1))
+    assert [c.key for c in apart.contributions] == ["sampling"]
+    same = risk_score(
+        RiskInputs(
+            hazards=(HazardEvidence("fire", cases=2, failures=1),), serious_sampling_failures=1
+        )
+    )
+    assert same.points("corroboration") == pytest.approx(6.7)
+    assert same.score == pytest.approx(16.7)
+    full = risk_score(RiskInputs(hazards=(HazardEvidence("fire", cases=9, failures=1),)))
+    assert full.points("corroboration") == 10.0
+
+
+def test_together_count_for_more_than_either() -> None:
+    """A lab failure plus injuries of its hazard outscores the failure alone and the injuries
+    alone (the same injuries, the same severity)."""
+    severity = SeverityAssessment(3, ("severity 3: hospitalised",))
+    lab = RiskInputs(hazards=(HazardEvidence("fire", failures=1),), serious_sampling_failures=1)
+    injuries = RiskInputs(severity=severity, hazards=(HazardEvidence("fire", cases=3),))
+    both = RiskInputs(
+        severity=severity,
+        hazards=(HazardEvidence("fire", cases=3, failures=1),),
+        serious_sampling_failures=1,
+    )
+    s_lab, s_inj, s_both = (risk_score(i).score for i in (lab, injuries, both))
+    assert s_both > s_lab + s_inj
+
+
+def test_parts_restricts_to_one_part() -> None:
+    inputs = RiskInputs(
+        severity=SeverityAssessment(2, ("x",)),
+        risk_level=RiskLevel.HIGH,
+        serious_sampling_failures=1,
+    )
+    assert risk_score(inputs, parts={"risk_level"}).score == 14.0
+    assert risk_score(inputs).points("risk_level") == 14.0
+    assert risk_score(inputs, parts=()).score == 0.0
 
 
 def test_no_evidence_scores_zero() -> None:
@@ -50,7 +135,44 @@ def test_no_evidence_scores_zero() -> None:
     assert result.contributions == ()
 
 
-def test_other_sampling_failures_are_capped() -> None:
-    result = risk_score(RiskInputs(other_sampling_failures=9))
-    assert result.score == 15.0
-    assert result.contributions[0].label == "抽检不合格 sampling failures"
+_hazards = st.builds(
+    HazardEvidence,
+    hazard=st.sampled_from(["fire", "burns", "cuts"]),
+    cases=st.integers(0, 50),
+    failures=st.integers(0, 5),
+    temporal=st.lists(
+        st.builds(
+            _temporal,
+            st.floats(0, 30, allow_nan=False),
+            st.booleans(),
+            st.sampled_from(["daily", "weekly"]),
+        ),
+        max_size=2,
+    ).map(tuple),
+    disproportionality=st.none()
+    | st.builds(_dp, st.integers(0, 3), st.floats(-5, 10, allow_nan=False)),
+)
+_inputs = st.builds(
+    RiskInputs,
+    severity=st.none() | st.integers(1, 4).map(lambda n: SeverityAssessment(n, ("r",))),
+    risk_level=st.none() | st.sampled_from(list(RiskLevel)),
+    hazards=st.lists(_hazards, max_size=4).map(tuple),
+    serious_sampling_failures=st.integers(0, 6),
+    other_sampling_failures=st.integers(0, 6),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_inputs)
+def test_parts_add_up_to_the_score_within_ceilings(inputs: RiskInputs) -> None:
+    result = risk_score(inputs)
+    total = sum(c.points for c in result.contributions)
+    assert round(total, 1) == result.score
+    assert abs(total - result.score) < 1e-9
+    assert 0.0 <= result.score <= 100.0
+    for c in result.contributions:
+        assert 0.0 <= c.points <= c.max_points
+        assert round(c.points, 1) == c.points
+    assert sum(c.max_points for c in result.contributions) <= 100.0
+    for key in PART_KEYS:  # each part alone is that part's points in the fused score
+        assert risk_score(inputs, parts={key}).score == result.points(key)

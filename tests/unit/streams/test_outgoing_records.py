@@ -125,6 +125,7 @@ def test_a_score_carries_exactly_the_fields_of_the_hand_made_json() -> None:
             "risk_level": draft.risk_level,
             "explanation": draft.explanation,
             "updated_at": NOW,
+            "contributions": [],  # added with the fused score; records without it still read
         }
         _same_record(encode(RISK_SCORES, score_updated(draft, NOW)), orjson.dumps(legacy))
         wire_level = common.RiskLevel(level.value) if level else None  # the contract's enum

@@ -1,0 +1,59 @@
+"""The live score (`assess`) fuses every piece of evidence the product's state holds."""
+
+from __future__ import annotations
+
+from recall.domain.risk.detectors.base import Detection
+from recall.domain.risk.evidence import DisproportionalityEvidence, TemporalEvidence
+from recall.domain.risk.severity import SeverityAssessment
+from recall.service.risk.assessment import assess
+from recall.service.risk.cases import Case
+from recall.service.risk.state import ProductRiskState, day_label
+
+PRODUCT = "91140100MA0L2K3M4J/acme/heater-1"
+TODAY = 20_000
+
+
+def _case(n: int, kind: str = "injury_report", level: int = 3, failed: bool = False) -> Case:
+    return Case(
+        event_id=f"e{n}",
+        event_type=kind,
+        product_key=PRODUCT,
+        category="appliances",
+        jurisdiction="140100",
+        day=TODAY,
+        sent_ts=1.0,
+        hazards=("fire",),
+        severity=SeverityAssessment(level, ("test",)),
+        failed=failed,
+    )
+
+
+def test_temporal_disproportionality_sampling_and_corroboration_reach_the_score() -> None:
+    state = ProductRiskState()
+    for n in range(3):
+        assess(state, [_case(n)], units_in_use=None)
+    state.hazard("fire").temporal["weekly"] = TemporalEvidence(
+        "fire", "weekly", "harmonic_nb", day_label(TODAY), 3, Detection(True, 0.4, 2.0, 3.0)
+    )
+    dp = DisproportionalityEvidence("fire", 3, 0.5, 6.0, 5.0, 1.5, 0.8, 3, 90)
+    failure = _case(10, "sampling_result", level=4, failed=True)
+    result = assess(state, [failure], units_in_use=None, disproportionality={"fire": dp})
+    assert result.score is not None
+    parts = {c.key: c.points for c in result.score.contributions}
+    assert parts["temporal"] == 15.0
+    assert parts["disproportionality"] == 13.2  # 3 criteria + 3 x 0.8 / 2
+    assert parts["sampling"] == 10.0
+    assert parts["corroboration"] == 10.0
+    assert parts["severity"] == 15.0  # the worst injury (3): a lab scenario is not an injury
+    assert abs(sum(parts.values()) - result.score.score) < 1e-9
+    assert len(result.score.explanation) == len(result.score.contributions)
+
+
+def test_one_moderate_case_scores_its_severity_only() -> None:
+    state = ProductRiskState()
+    result = assess(state, [_case(1, level=2)], units_in_use=None)
+    assert result.score is not None
+    parts = {c.key: c.points for c in result.score.contributions}
+    assert parts.pop("severity") == 10.0
+    assert set(parts) <= {"temporal"} and not any(parts.values())  # judged, nothing unusual
+    assert result.score.score == 10.0
