@@ -111,16 +111,16 @@ def disproportionality_report(
 ) -> DisproportionalityReport:
     """Assess every product x hazard pair of the injury reports in the window and scope."""
     since = (now or datetime.now(UTC)) - timedelta(days=days)
-    counts, skipped = _count_pairs(store, since=since, category=category, scope=scope)
-    tables = list(_tables(counts))
+    counted = pair_tables(store, since=since, category=category, scope=scope)
+    tables = counted.tables
     prior = fit_gps_prior([(t.a, t.expected) for _key, t in tables if t.expected > 0])
     rows = [_assess_pair(key, table, min_cases, prior) for key, table in tables]
     rows.sort(key=_strength, reverse=True)
     shown = rows if include_all else [r for r in rows if r.signal]
     return DisproportionalityReport(
         since=since,
-        cases=sum(counts.values()),
-        skipped=skipped,
+        cases=counted.cases,
+        skipped=counted.skipped,
         pairs=len(rows),
         rows=tuple(shown),
         gps_prior=prior,
@@ -128,6 +128,32 @@ def disproportionality_report(
 
 
 PairKey = tuple[str, str, str]  # (category, product_key, hazard)
+
+
+@dataclass(frozen=True, slots=True)
+class PairTables:
+    """The 2x2 table of every product x hazard pair of a window, as counted from the store."""
+
+    cases: int  # injury reports counted
+    skipped: int  # reports whose codes no rule understands (left out of every table)
+    tables: tuple[tuple[PairKey, Table2x2], ...]
+
+
+def pair_tables(
+    store: InjuryCounts,
+    *,
+    since: datetime,
+    category: str | None = None,
+    scope: str | None = None,
+) -> PairTables:
+    """Count the window once (one grouped query) and build every pair's table.
+
+    The one way pairs are counted: the CLI report and the live job
+    (`recall.service.risk.disproportionality_job`) both start here, so a pair's figures are
+    the same wherever they are read.
+    """
+    counts, skipped = _count_pairs(store, since=since, category=category, scope=scope)
+    return PairTables(sum(counts.values()), skipped, tuple(_tables(counts)))
 
 
 def _count_pairs(
