@@ -562,3 +562,23 @@ class StationHealthRow(Base):
     probability: Mapped[float] = mapped_column(Float)
     rejected_share: Mapped[float | None] = mapped_column(Float, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class ProductDisproportionalityRow(Base):
+    """Each product x hazard pair's disproportionality against its category over the live
+    window, as the periodic job last computed it (recall/service/risk/disproportionality_job.py,
+    migration 0016): only pairs with at least 3 reports, replaced whole by every run."""
+
+    __tablename__ = "product_disproportionality"
+    product_key: Mapped[str] = mapped_column(String(512), primary_key=True)
+    hazard: Mapped[str] = mapped_column(String(32), primary_key=True)
+    category: Mapped[str] = mapped_column(String(32))
+    a: Mapped[int] = mapped_column(Integer)
+    expected: Mapped[float] = mapped_column(Float)
+    prr: Mapped[float] = mapped_column(Float)
+    chi2_yates: Mapped[float] = mapped_column(Float)
+    ror_lower: Mapped[float] = mapped_column(Float)
+    ic025: Mapped[float] = mapped_column(Float)
+    criteria_met: Mapped[int] = mapped_column(Integer)
+    window_days: Mapped[int] = mapped_column(Integer)
+    computed_at: Mapped[datetime] = mapped_column(UtcDateTime())
