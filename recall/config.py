@@ -163,6 +163,18 @@ class Settings(BaseSettings):
         default=20, ge=1, le=1_000_000, description="Station health: fewer records is no verdict"
     )
 
+    # Live disproportionality (docs/risk-model.md "Disproportionality, live"): the leader of
+    # the `risk` stage recomputes every product x hazard pair against its category this often.
+    disproportionality_interval_s: float = Field(
+        default=300.0, gt=0, le=86_400, description="Live disproportionality: seconds between runs"
+    )
+    disproportionality_window_days: int = Field(
+        default=90,
+        ge=7,
+        le=3650,
+        description="Live disproportionality: injury reports that occurred in the last N days",
+    )
+
     # Webhooks (docs/webhooks.md): the dispatcher's pace, its limits, the retry policy.
     webhook_dispatch_seconds: float = Field(
         default=0.2, gt=0, le=60, description="Webhooks: how often due deliveries are claimed"

@@ -19,6 +19,7 @@ from schemas.topics import (
 from streams import table_store
 from streams.agents import (
     alertmanager,
+    disproportionality,
     intake,
     investigate,
     project,
@@ -108,6 +109,7 @@ def create_app(context: WorkerContext) -> faust.App:
     if "risk" in stages:
         risk.register(app, context, canonical)
         regional.register(app, context, _topic(app, RISK_REGIONAL, settings))
+        disproportionality.register(app, context)  # leader timer (docs/risk-model.md)
     if "recalls" in stages:
         recalls.register(app, context, canonical)
     if "investigations" in stages:

@@ -17,6 +17,7 @@ from typing import TypeVar
 import structlog
 from sqlalchemy.orm import Session, sessionmaker
 
+from recall.adapters.db.disproportionality_store import SqlLiveDisproportionality, StoredVersion
 from recall.adapters.db.intake_store import IntakeStore
 from recall.adapters.db.key_store import active_versions
 from recall.adapters.db.registry_store import units_in_use
@@ -25,6 +26,7 @@ from recall.config import Settings
 from recall.domain.intake import Reporter, TimeBounds
 from recall.service.intake.admission import IntakeRules
 from recall.service.ports import Storage
+from recall.service.risk.disproportionality_job import EvidenceByProduct, evidence_by_product
 from schemas.signing import StationKeyring
 from schemas.topics import (
     ALERTS,
@@ -80,6 +82,9 @@ class WorkerContext:
     sessions: sessionmaker[Session]
     reporters: dict[str, Reporter] = field(default_factory=dict)
     units: dict[str, int] = field(default_factory=dict)
+    disproportionality: EvidenceByProduct = field(default_factory=dict)
+    """product_key -> hazard -> the live disproportionality job's last figures (replaced whole)."""
+    disproportionality_version: StoredVersion | None = None
     keyring: StationKeyring = field(init=False)
     storage: Storage = field(init=False)
     """Units of work over the worker's sessions: how the services reach the database. A test
@@ -109,6 +114,22 @@ class WorkerContext:
         active = active_versions(self.sessions)
         units = units_in_use(self.sessions)
         self.reporters, self.keyring, self.units = reporters, self.keyring.refreshed(active), units
+        self.refresh_disproportionality()
+
+    def refresh_disproportionality(self) -> None:
+        """Reload the live disproportionality pairs if a run changed them (blocking).
+
+        One aggregate per call (row count, newest run); the rows only when it moved. The map is
+        replaced whole, like the registry, so a batch sees one run's figures.
+        """
+        store = SqlLiveDisproportionality(self.sessions)
+        if self.disproportionality_version is not None and (
+            store.stored_version() == self.disproportionality_version
+        ):
+            return
+        pairs, version = store.stored_pairs()
+        self.disproportionality = evidence_by_product(pairs)
+        self.disproportionality_version = version
 
 
 async def with_retry(

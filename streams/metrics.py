@@ -99,6 +99,14 @@ class WorkerMetrics:
             ["station"],
             registry=r,
         )
+        # Live disproportionality (docs/risk-model.md "Disproportionality, live").
+        self.disproportionality_pairs = Gauge(
+            "recall_disproportionality_pairs",
+            "Product x hazard pairs the last live disproportionality run stored (>= 3 reports),"
+            " and of those the signals (>= 1 of PRR, ROR, IC)",
+            ["kind"],
+            registry=r,
+        )
         # Supervision (DESIGN.md §7, docs/streams.md "Failures and supervision").
         self.timer_runs = Counter(
             "recall_timer_runs", "Timer runs that completed without error", ["timer"], registry=r

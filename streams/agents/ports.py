@@ -27,6 +27,7 @@ import structlog
 from pydantic import BaseModel
 
 from recall.adapters.db.errors import ErrorKind, classify
+from recall.domain.risk.evidence import DisproportionalityEvidence
 from recall.service.risk.cases import CanonicalRecordError
 from schemas import RejectReason
 from schemas.cloudevents import CLOUDEVENT_TOPICS, kafka_headers
@@ -78,6 +79,10 @@ class AgentPorts:
     partitions: int
     max_age_days: int
     units: Mapping[str, int] = field(default_factory=dict)
+    disproportionality: Mapping[str, Mapping[str, DisproportionalityEvidence]] = field(
+        default_factory=dict
+    )
+    """product_key -> hazard -> the live disproportionality (`WorkerContext.disproportionality`)."""
 
     @classmethod
     def of(
@@ -101,6 +106,7 @@ class AgentPorts:
             partitions=settings.topic_partitions,
             max_age_days=math.ceil(settings.event_max_age_days),
             units=context.units,
+            disproportionality=context.disproportionality,
         )
 
     def topic(self, spec: TopicSpec) -> str:

@@ -128,6 +128,7 @@ async def _assess(
         ports.units.get(product_key),
         now,
         ports.max_age_days,
+        disproportionality=ports.disproportionality.get(product_key),
     )
     if result.healed or result.future:
         log.warning(
