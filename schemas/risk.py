@@ -76,10 +76,14 @@ class RiskScoreUpdated(Strict):
 REGIONAL_MAX_DAY = 3_000_000
 """Beyond any day an ISO date-time can name (9999-12-31 is day 2,932,896)."""
 
+REGION_CODE = r"^(?:0[1-9]|[1-9][0-9])(?:0000|(?:0[1-9]|[1-9][0-9])[0-9]{2})$"
+"""A GB/T 2260 code as `recall.domain.jurisdiction.validate` accepts it: six digits, a non-zero
+province part, and county digits only under a non-zero city part (no XX00YY)."""
+
 RegionalCaseRow = tuple[
     Annotated[StrictStr, StringConstraints(min_length=1, max_length=64), Field(title="event_id")],
     Annotated[ProductCategory, Field(title="category")],
-    Annotated[StrictStr, StringConstraints(pattern=r"^[0-9]{4}00$"), Field(title="region")],
+    Annotated[StrictStr, StringConstraints(pattern=REGION_CODE), Field(title="region")],
     Annotated[Hazard, Field(title="hazard")],
     Annotated[StrictInt, Field(ge=-REGIONAL_MAX_DAY, le=REGIONAL_MAX_DAY, title="day")],
     Annotated[StrictInt, Field(ge=1, le=4, title="severity")],
@@ -87,7 +91,8 @@ RegionalCaseRow = tuple[
 ]
 """One new injury case on `risk.regional`, as a fixed-length JSON array:
 `[event_id, category, region, hazard, day, severity, sent_ts]` — the event id, the product
-category, the reporting station's city code (XXXX00), the hazard, the event-time day number
+category, the region counted (the reporting station's county, its city or its province: one row
+per level), the hazard, the event-time day number
 (days since 1970-01-01, China time), the severity (1-4) and the broker timestamp of the source
 record in epoch seconds (or null). An array rather than an object keeps a bundle of a thousand
 cases small; the names above are its schema."""
@@ -181,8 +186,14 @@ class AlertKind(StrEnum):
 
 
 class RegionalSignalDetails(Strict):
-    """`regional_signal`: a category's injury count in one city spiked on one day."""
+    """`regional_signal`: a category's injury count in one county, city or province spiked on
+    one day. `level` may be absent only in alerts written before counties and provinces were
+    counted (all of them city alerts)."""
 
+    level: StrictStr = Field(
+        default="city",
+        description="county, city or province: the tier of the alert's jurisdiction code",
+    )
     hazard: StrictStr
     day: StrictStr = Field(description="Event-time day, China time (YYYY-MM-DD)")
     observed: StrictStr
@@ -313,7 +324,8 @@ class Alert(Strict):
             return details
         model = ALERT_DETAILS[kind]
         expected = set(model.model_fields)
-        missing, unexpected = sorted(expected - details.keys()), sorted(details.keys() - expected)
+        required = {name for name, f in model.model_fields.items() if f.is_required()}
+        missing, unexpected = sorted(required - details.keys()), sorted(details.keys() - expected)
         if missing or unexpected:
             raise ValueError(
                 f"{kind.value} alerts carry exactly {', '.join(sorted(expected))}"

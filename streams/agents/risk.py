@@ -6,9 +6,10 @@ lets a batch write keys of any partition it holds without a current event (keys 
 see `partitioned_table`). One table write per product per batch. A signal is produced (and its
 delivery awaited) before the state that remembers it is written, so a crash in between re-raises
 the same signal id — which downstream ignores — rather than losing it.
-Every new injury case is also routed to `assess_regions` by its `category|region` key: one
-bundle per destination partition of `risk.regional` per batch (the partition a record keyed
-`category|region` would land on), awaited with the batch's signals.
+Every new injury case is also routed to `assess_regions`, once per region it counts in (its
+county, city and province), by the `category|region` key: one bundle per destination partition
+of `risk.regional` per batch (the partition a record keyed `category|region` would land on),
+awaited with the batch's signals.
 Every record is built from its `schemas` model (`SignalRaised`, `RiskScoreUpdated`,
 `RegionalBundle`) and validated on the way out by `streams.agents.ports.produce`; a record its
 model refuses is a bug, and the cases it came from are dead-lettered like any failing record.
@@ -29,7 +30,7 @@ import orjson
 import structlog
 
 from recall.service.risk.assessment import Assessment, ScoreDraft, SignalDraft, assess
-from recall.service.risk.bundles import RegionalCase, regional_bundle, regional_case
+from recall.service.risk.bundles import RegionalCase, regional_bundle, regional_cases
 from recall.service.risk.cases import Case, case_from_canonical
 from recall.service.risk.state import ProductRiskState
 from schemas.risk import RiskScoreUpdated, ScoreContribution, SignalRaised
@@ -171,7 +172,8 @@ def _outgoing(product_key: str, result: Assessment, now: datetime) -> list[Outgo
 
 
 async def _emit_regional(ports: AgentPorts, cases: list[Case]) -> list[Any]:
-    """Queue the batch's new injury cases as one bundle per `risk.regional` partition.
+    """Queue the batch's new injury cases as one bundle per `risk.regional` partition, each
+    case once per region it counts in (`bundles.counted_regions`).
 
     Within a bundle the cases are in event-time order, so each region key sees them in order.
     """
@@ -186,7 +188,9 @@ async def _emit_regional(ports: AgentPorts, cases: list[Case]) -> list[Any]:
 
 
 def _regional_cases(cases: Sequence[Case]) -> list[RegionalCase]:
-    return [r for r in map(regional_case, cases) if r is not None]
+    """One record per case and counted region (county, city, province), each routed by its
+    own key: a case reaches up to three region states, possibly on three partitions."""
+    return [r for case in cases for r in regional_cases(case)]
 
 
 def _day(record: RegionalCase) -> int:

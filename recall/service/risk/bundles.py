@@ -1,6 +1,8 @@
 """Regional routing: new injury cases as `risk.regional` bundles, and back.
 
-`assess_risk` routes every new injury case by its `category|region` key, one bundle per
+Every new injury case is counted at each supervising tier above and at the reporting station
+(`counted_regions`: its county, its city, its province), so `assess_risk` emits one
+`RegionalCase` per level and routes each by its own `category|region` key, one bundle per
 destination partition per batch instead of one record per case: Faust's per-record cost (an
 event object, a task, an ack) was the larger part of the regional stage, and a bundle keeps the
 cases' order within every region key. The wire shape is `schemas.risk.RegionalBundle` (a list
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
+from recall.domain.jurisdiction import ancestors, is_placeholder
 from recall.service.risk.cases import Case
 from schemas.risk import REGIONAL_ROW_FIELDS, RegionalBundle, RegionalCaseRow
 
@@ -22,7 +25,7 @@ _ROW_SHAPE_ERRORS = frozenset({"tuple_type", "too_long", "too_short", "missing"}
 
 @dataclass(frozen=True, slots=True)
 class RegionalCase:
-    """One new injury case as the `risk.regional` topic carries it."""
+    """One new injury case counted in one region (a county, city or province code)."""
 
     event_id: str
     category: str
@@ -37,19 +40,38 @@ class RegionalCase:
         return f"{self.category}|{self.region}"
 
 
-def regional_case(case: Case) -> RegionalCase | None:
-    """The regional record of an injury case; None for sampling results and unplaced cases."""
+def counted_regions(code: str) -> tuple[str, ...]:
+    """The regions a case seen at `code` counts in, nearest first: the code itself and every
+    supervising area above it (`jurisdiction.ancestors`), placeholders left out.
+
+    A county in a prefecture city counts thrice (140105, 140100, 140000); a district of a
+    municipality or a county administered by its province twice, since their parent is the
+    province (110101 → 110000, 429004 → 420000): the placeholder groupings 110100 and 429000
+    are not governments, so nobody would receive their alerts. A station registered at a
+    city or province code counts at that code and above. Raises `JurisdictionError` for a
+    code that is not GB/T 2260.
+    """
+    own = () if is_placeholder(code) else (code,)
+    return own + ancestors(code)
+
+
+def regional_cases(case: Case) -> list[RegionalCase]:
+    """The regional records of an injury case, one per counted region (nearest first); none
+    for sampling results and unplaced cases."""
     if case.event_type != "injury_report" or not case.region or not case.hazards:
-        return None
-    return RegionalCase(
-        case.event_id,
-        case.category,
-        case.region,
-        case.hazards[0],
-        case.day,
-        case.severity.level,
-        case.sent_ts,
-    )
+        return []
+    return [
+        RegionalCase(
+            case.event_id,
+            case.category,
+            region,
+            case.hazards[0],
+            case.day,
+            case.severity.level,
+            case.sent_ts,
+        )
+        for region in counted_regions(case.region)
+    ]
 
 
 def regional_bundle(records: Sequence[RegionalCase]) -> RegionalBundle:

@@ -43,7 +43,7 @@ class Case:
     severity: SeverityAssessment
     failed: bool = False
     fatal: bool = False
-    region: str = ""  # the reporting station's city (XXXX00): where the case was seen
+    region: str = ""  # the reporting station's own code (county, city or province): where seen
     limit_day: int | None = None  # the latest day this case may have: receipt day + allowance
 
 
@@ -113,7 +113,7 @@ def case_from_canonical(
             jurisdiction,
         ),
         "sent_ts": _timestamp(sent_ts),
-        "region": jurisdiction[:4] + "00",
+        "region": jurisdiction,  # regional counting adds its city and province
         "limit_day": _limit_day(root.get("received_at"), _timestamp(sent_ts), now),
     }
     try:

@@ -1,10 +1,13 @@
-"""Regional risk: injury counts per product category × city in event-time days, judged live.
+"""Regional risk: injury counts per product category × region in event-time days, judged live.
 
 A product's own baseline misses harm that is spread thin: twelve burns from twelve kettle models
 in one city on one day never reach any product's threshold, yet the city's count of kitchenware
-burns is far above its usual level. This use case keeps, per (category, region) — region being
-the reporting station's city code (XXXX00) — and per hazard, the same live negative-binomial
-baseline as the product state (`recall.domain.risk.detectors.live`, DAILY parameters), and
+burns is far above its usual level. The same holds one tier up: two burns in each of six
+counties stay under every county's bar while their city doubles. So every case is counted in
+the reporting station's county, its city and its province (`bundles.counted_regions`), each a
+(category, region) series of its own with its own state, and each level has its own minimum
+count (`MIN_CASES`). Per series and hazard this use case keeps the same live negative-binomial
+baseline as the product state (DAILY parameters), behind one function (`judge_region_day`), and
 judges the still-growing day against the baseline before it, so a regional spike alarms as soon
 as its count crosses the threshold.
 
@@ -12,7 +15,8 @@ Kafka-free and deterministic for given inputs (pass `now`): the `assess_regions`
 the cases (`recall.service.risk.bundles`), loads the state, calls `assess_region`, produces the
 `schemas.risk.Alert`s it returns and saves. Exactly once in effect: the last 512
 event ids are remembered (a redelivered record is not counted twice) and an alert id is
-`uuid5` of (category, region, hazard, day), remembered per hazard, so one day alarms once.
+`uuid5` of (category, region, hazard, day), remembered per hazard, so one day alarms once (the
+region code names the level, so a county, its city and its province alarm apart).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from typing import Any
 
 import orjson
 
+from recall.domain.jurisdiction import Level, level
 from recall.domain.risk.detectors.base import Detection
 from recall.domain.risk.detectors.live import (
     DAILY,
@@ -42,7 +47,15 @@ from recall.service.risk.state import (
 )
 from schemas.risk import Alert, AlertKind, AlertSeverity
 
-MIN_CASES = 5
+MIN_CASES: dict[Level, int] = {Level.COUNTY: 3, Level.CITY: 5, Level.PROVINCE: 8}
+"""The fewest cases of one category and hazard on one day that may alarm, per level (products
+need 3). Below it a day is not judged a cluster whatever its baseline: a near-empty county
+series has a threshold of one or two cases, so without a floor its chance spikes would alarm.
+A county regulator can look at three cases, a city pools many products and stations so a
+handful is ordinary there, and a province pools its cities (docs/risk-model.md, "Regional
+counts")."""
+LEVEL_LABELS: dict[Level, str] = {Level.COUNTY: "区县", Level.CITY: "地市", Level.PROVINCE: "省级"}
+"""The tier as a Chinese regulator names it (省级 also covers the four municipalities)."""
 RECENT_IDS = 512
 ALARM_MEMORY = 64
 KIND = AlertKind.REGIONAL_SIGNAL
@@ -185,10 +198,11 @@ def _temporal(
 ) -> list[Alert]:
     hazard = state.hazards[code]
     out = []
+    minimum = MIN_CASES[level(state.region)]
     for day in sorted(days):
         count = hazard.open_days.get(day, 0)
-        detection = judge_open_period(hazard.live, hazard.open_days, day, DAILY)
-        if detection is None or not detection.alarm or count < MIN_CASES:
+        detection = judge_region_day(hazard, day)
+        if detection is None or not detection.alarm or count < minimum:
             continue
         alert_id = _alert_id(state, code, day)
         if alert_id in hazard.alarmed:
@@ -200,6 +214,18 @@ def _temporal(
     if state.watermark_day is not None:
         _close_days(hazard, state.watermark_day)
     return out
+
+
+def judge_region_day(hazard: RegionHazard, day: int) -> Detection | None:
+    """The regional detector, at every level: `day`'s count (open, possibly still growing)
+    against the baseline before it; None while the baseline warms up.
+
+    Today `live_nb` with DAILY parameters: region series are dense (a city sees its category's
+    cases most days), where the live moments baseline is well estimated; the sparse product
+    series are where the streamed detector's cold-start rule and refits matter. The one place
+    to swap in another detector for regions (with `_close_days`, which feeds it closed days).
+    """
+    return judge_open_period(hazard.live, hazard.open_days, day, DAILY)
 
 
 def _close_days(hazard: RegionHazard, watermark: int) -> None:
@@ -232,19 +258,27 @@ class _Spike:
 
 
 def _alert(state: RegionRiskState, alert_id: str, spike: _Spike, at: datetime) -> Alert:
+    """The alert, in the jurisdiction of the region counted: a county's regulator sees its
+    county alerts, a city's its own and its counties', a province's all (`access.can_see`)."""
     label = day_label(spike.day)
     expected, threshold = spike.detection.expected, spike.detection.threshold
     category, region, code = state.category, state.region, spike.hazard
+    tier = level(region)
+    where = f"{tier.value} ({LEVEL_LABELS[tier]}) {region}"
     return Alert(
         alert_id=alert_id,
         severity=AlertSeverity.WARNING,
         kind=KIND,
-        title=f"区域风险信号 / Regional signal: {category} in {region} ({code})",
+        title=(
+            f"区域风险信号（{LEVEL_LABELS[tier]}）/ Regional signal ({tier.value}): "
+            f"{category} in {region} ({code})"
+        ),
         subject=f"{category}|{region}",
         jurisdiction=region,
         at=at,
         category=category or None,  # a case row's category is a ProductCategory code
         details={
+            "level": tier.value,
             "hazard": code,
             "day": label,
             "observed": str(spike.count),
@@ -252,9 +286,10 @@ def _alert(state: RegionRiskState, alert_id: str, spike: _Spike, at: datetime) -
             "threshold": f"{threshold:.1f}",
             "trigger_event_id": spike.trigger_event_id,
             "explanation": (
-                f"{spike.count} {category} cases ({code}) reported in {region} on {label} "
-                f"vs expected {expected:.2f} (threshold {threshold:.1f}, "
-                "negative binomial, daily regional baseline)"
+                f"{spike.count} {category} cases ({code}) reported in {where} on {label} "
+                f"vs expected {expected:.2f} (threshold {threshold:.1f}, at least "
+                f"{MIN_CASES[tier]} at {tier.value} level; negative binomial, daily "
+                f"{tier.value} baseline)"
             ),
         },
     )

@@ -46,7 +46,8 @@ def test_assess_risk_produces_contract_records_then_writes_its_state(tmp_path: P
         [regional_bundle] = app.producer.raw("risk.regional")
         assert sorted(s.method for s in signals) == ["fatal_case", "severe_cluster"]
         assert score.product_key == "unknown/acme/k-1" and score.risk_level == "serious"
-        assert len(cases_from_bundle(regional_bundle)) == 3
+        routed = cases_from_bundle(regional_bundle)
+        assert len(routed) == 9, "three cases, each in its county, city and province"
         assert app.producer.order[-1] == "changelog", "the state is written after the records"
         assert list(app.table("product_to_risk")) == [b"unknown/acme/k-1"]
 

@@ -72,10 +72,14 @@ def test_what_goes_out_obeys_the_contract_and_names_its_cause() -> None:
         canonical(i, "")["event"]["event_id"] for i in range(3)
     }
     assert score.risk_level == "serious" and score.updated_at == NOW and 0 < score.score <= 100
-    [raw_bundle] = broker.raw("regional")
-    cases = cases_from_bundle(raw_bundle)
-    assert [c.day for c in cases] == sorted(c.day for c in cases), "event-time order"
-    assert {c.key for c in cases} == {"kitchenware|140100"}
+    cases = []
+    for raw_bundle in broker.raw("regional"):  # one per partition; each in event-time order
+        bundled = cases_from_bundle(raw_bundle)
+        assert [c.day for c in bundled] == sorted(c.day for c in bundled), "event-time order"
+        cases += bundled
+    assert sorted(c.key for c in cases) == sorted(
+        f"kitchenware|{code}" for code in ("140105", "140100", "140000") for _ in range(3)
+    ), "each case counted in its station's county, city and province"
 
 
 def test_an_unreadable_record_is_dead_lettered_and_the_rest_go_on() -> None:

@@ -6,10 +6,13 @@ code must read what the old one wrote and write exactly what the old one read.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
+from recall.domain.jurisdiction import JurisdictionError, validate
 from recall.service.risk.bundles import RegionalCase, cases_from_bundle, regional_bundle
-from schemas.risk import REGIONAL_ROW_FIELDS, RegionalBundle
+from schemas.risk import REGION_CODE, REGIONAL_ROW_FIELDS, RegionalBundle
 from schemas.topics import RISK_REGIONAL, OutgoingRecordError, encode
 
 # Bytes as `bundle_bytes` (orjson.dumps of lists) wrote them before the model existed.
@@ -56,7 +59,10 @@ _GOOD = '"e1","kitchenware","140100","burns",20000,2,null'
         ('"' + "e" * 65 + '","kitchenware","140100","burns",20000,2,null', "event_id"),
         ('7,"kitchenware","140100","burns",20000,2,null', "event_id"),
         ('"e1","kettles","140100","burns",20000,2,null', "category"),
-        ('"e1","kitchenware","140105","burns",20000,2,null', "region"),
+        ('"e1","kitchenware","140015","burns",20000,2,null', "region"),  # XX00YY
+        ('"e1","kitchenware","000000","burns",20000,2,null', "region"),
+        ('"e1","kitchenware","001000","burns",20000,2,null', "region"),
+        ('"e1","kitchenware","1401050","burns",20000,2,null', "region"),
         ('"e1","kitchenware","14010","burns",20000,2,null', "region"),
         ('"e1","kitchenware","１４０１００","burns",20000,2,null', "region"),
         ('"e1","kitchenware","140100","heat",20000,2,null', "hazard"),
@@ -98,8 +104,47 @@ def test_a_malformed_bundle_is_refused_by_its_shape(raw: bytes, says: str) -> No
 
 
 def test_our_own_bundle_is_checked_before_it_leaves() -> None:
-    wrong = RegionalCase("e1", "kitchenware", "140105", "burns", 20000, 2, None)  # not a city
+    wrong = RegionalCase("e1", "kitchenware", "140015", "burns", 20000, 2, None)  # no city part
     with pytest.raises(ValueError, match="pattern"):
         regional_bundle([wrong])
     with pytest.raises(OutgoingRecordError, match=r"risk\.regional .*0\.2"):
-        encode(RISK_REGIONAL, [["e1", "kitchenware", "140105", "burns", 20000, 2, None]])
+        encode(RISK_REGIONAL, [["e1", "kitchenware", "140015", "burns", 20000, 2, None]])
+
+
+def test_county_city_and_province_rows_are_read() -> None:
+    rows = [
+        RegionalCase("e1", "kitchenware", code, "burns", 20000, 2, None)
+        for code in ("140105", "140100", "140000", "110101", "110000", "429004")
+    ]
+    assert cases_from_bundle(encode(RISK_REGIONAL, regional_bundle(rows))) == rows
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "140105",
+        "140100",
+        "140000",
+        "110101",
+        "429004",
+        "010101",
+        "990000",
+        "140015",
+        "000000",
+        "001000",
+        "000100",
+        "14010",
+        "1401000",
+        "14010a",
+        "１４０１００",
+        "140100\n",
+        "",
+    ],
+)
+def test_the_region_pattern_agrees_with_jurisdiction_validate(code: str) -> None:
+    try:
+        validate(code)
+        valid = True
+    except JurisdictionError:
+        valid = False
+    assert (re.fullmatch(REGION_CODE, code) is not None) is valid

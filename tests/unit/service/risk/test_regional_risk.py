@@ -1,4 +1,7 @@
-"""The regional risk use case: category × city counts per day, judged live, alerted once."""
+"""The regional risk use case: one category × region series per day, judged live, alerted once.
+
+These tests drive one city's series; tests/unit/service/risk/test_regional_levels.py drives
+counties, cities and provinces together."""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from recall.service.risk.bundles import (
     RegionalCase,
     cases_from_bundle,
     regional_bundle,
-    regional_case,
+    regional_cases,
 )
 from recall.service.risk.cases import Case, case_from_canonical
 from recall.service.risk.regional import RegionRiskState, assess_region
@@ -65,8 +68,13 @@ def test_regional_spike_raises_one_alert_with_its_reasons() -> None:
     assert alert.kind is AlertKind.REGIONAL_SIGNAL and alert.severity is AlertSeverity.WARNING
     assert alert.at == NOW
     assert alert.subject == f"kitchenware|{REGION}" and alert.jurisdiction == REGION
-    assert alert.title == f"区域风险信号 / Regional signal: kitchenware in {REGION} (burns)"
+    assert alert.title == (
+        f"区域风险信号（地市）/ Regional signal (city): kitchenware in {REGION} (burns)"
+    )
     details = alert.details
+    assert details["level"] == "city"
+    assert f"city (地市) {REGION}" in details["explanation"]
+    assert "at least 5 at city level" in details["explanation"]
     assert details["day"] == day_label(TODAY)
     assert 5 <= int(details["observed"]) < 12, "alarms as soon as the count crosses the bound"
     assert float(details["expected"]) < float(details["threshold"]) < int(details["observed"])
@@ -138,7 +146,7 @@ def test_state_round_trips_through_bytes() -> None:
     assert len(raw) < 40_000
 
 
-def test_regional_record_round_trips_and_comes_from_injury_cases_only() -> None:
+def test_regional_records_per_level_come_from_injury_cases_only() -> None:
     injury = Case(
         event_id="e1",
         event_type="injury_report",
@@ -149,20 +157,28 @@ def test_regional_record_round_trips_and_comes_from_injury_cases_only() -> None:
         sent_ts=1.5,
         hazards=("burns",),
         severity=SeverityAssessment(3, ("test",)),
-        region="140100",
+        region="140105",
     )
-    record = regional_case(injury)
-    assert record == RegionalCase("e1", "kitchenware", "140100", "burns", TODAY, 3, 1.5)
-    assert record.key == "kitchenware|140100"
+    records = regional_cases(injury)
+    assert records == [
+        RegionalCase("e1", "kitchenware", code, "burns", TODAY, 3, 1.5)
+        for code in ("140105", "140100", "140000")
+    ]
+    assert [r.key for r in records] == [
+        "kitchenware|140105",
+        "kitchenware|140100",
+        "kitchenware|140000",
+    ]
     sampling = Case(**{**_fields(injury), "event_type": "sampling_result"})
-    assert regional_case(sampling) is None
+    assert regional_cases(sampling) == []
+    assert regional_cases(Case(**{**_fields(injury), "region": ""})) == []
 
 
 def _fields(case: Case) -> dict[str, Any]:
     return {name: getattr(case, name) for name in Case.__slots__}
 
 
-def test_region_is_the_reporting_stations_city() -> None:
+def test_region_is_the_reporting_stations_own_code() -> None:
     payload = {
         "occurred_at": "2024-10-05T09:00:00+08:00",
         "disposition": "treated_released",
@@ -183,7 +199,7 @@ def test_region_is_the_reporting_stations_city() -> None:
     }
     case = case_from_canonical(record, 1.0)
     assert case is not None
-    assert case.region == "140100", "the city of the station that saw the case"
+    assert case.region == "140105", "the county of the station that saw the case"
     assert case.jurisdiction == "440300", "the firm's regulator stays the product's jurisdiction"
 
 
