@@ -51,6 +51,16 @@ PART_KEYS = (
 )
 """Every part the score can have, in the order the contributions are listed."""
 
+CEILINGS = {
+    "severity": 10,
+    "risk_level": 15,
+    "temporal": 20,
+    "disproportionality": 15,
+    "sampling": 25,
+    "corroboration": 15,
+}
+"""Most points each part can earn; they sum to 100."""
+
 CORROBORATING_CASES = 3
 """Injury reports of a failed hazard that earn the full corroboration points."""
 
@@ -105,11 +115,11 @@ _SEVERITY_LABEL = {
     3: "重度伤害 severe injury (hospitalisation)",
     4: "严重伤害 serious injury (fatal or permanent disability)",
 }
-_LEVEL_TENTHS = {
-    RiskLevel.LOW: 0,
-    RiskLevel.MEDIUM: 70,
-    RiskLevel.HIGH: 140,
-    RiskLevel.SERIOUS: 200,
+_LEVEL_SHARE = {
+    RiskLevel.LOW: 0.0,
+    RiskLevel.MEDIUM: 1 / 3,
+    RiskLevel.HIGH: 2 / 3,
+    RiskLevel.SERIOUS: 1.0,
 }
 _LEVEL_LABEL = {
     RiskLevel.LOW: "低风险 low risk",
@@ -123,51 +133,42 @@ def _clamp(x: float) -> float:
     return min(max(x, 0.0), 1.0)
 
 
-def _tenths(points: float, ceiling: int) -> int:
-    """Points rounded to a tenth and clipped to the part's ceiling (in tenths)."""
-    return min(max(round(points * 10), 0), ceiling * 10)
-
-
-def _part(key: str, label: str, tenths: int, ceiling: int, detail: str) -> Contribution:
+def _part(key: str, label: str, share: float, detail: str) -> Contribution:
+    """The part earning `share` (0–1) of its ceiling, rounded to a tenth of a point."""
+    ceiling = CEILINGS[key]
+    tenths = min(max(round(share * ceiling * 10), 0), ceiling * 10)
     return Contribution(key, label, tenths / 10, float(ceiling), detail)
 
 
 def _severity(s: SeverityAssessment) -> Contribution:
-    tenths = _tenths(s.level / 4 * 20, 20)
-    return _part(
-        "severity", _SEVERITY_LABEL[s.level], tenths, 20, f"severity {s.level}: {s.reasons[0]}"
-    )
+    detail = f"severity {s.level}: {s.reasons[0]}"
+    return _part("severity", _SEVERITY_LABEL[s.level], s.level / 4, detail)
 
 
 def _level(level: RiskLevel) -> Contribution:
-    return _part(
-        "risk_level",
-        _LEVEL_LABEL[level],
-        _LEVEL_TENTHS[level],
-        20,
-        f"EU risk matrix: {level.value}",
-    )
+    detail = f"EU risk matrix: {level.value}"
+    return _part("risk_level", _LEVEL_LABEL[level], _LEVEL_SHARE[level], detail)
 
 
 def _temporal(evidence: Sequence[TemporalEvidence]) -> Contribution:
     """The strongest judgement (largest -log10 p) over hazards and frequencies."""
     best = max(evidence, key=lambda t: (t.detection.alarm, t.detection.score))
     d = best.detection
-    points = 20 * _clamp(d.score / 4)
+    share = _clamp(d.score / 4)
     if not d.alarm:
-        points = min(points, 5.0)
+        share = min(share, 0.25)
     label = "时间序列信号 temporal signal" if d.alarm else "时间序列无信号 no temporal signal"
     detail = (
         f"{best.hazard} {best.frequency} {best.period}: observed {best.observed}, expected "
         f"{d.expected:.1f}, -log10 p {d.score:.1f} ({best.detector})"
     )
-    return _part("temporal", label, _tenths(points, 20), 20, detail)
+    return _part("temporal", label, share, detail)
 
 
 def _disproportionality(evidence: Sequence[DisproportionalityEvidence]) -> Contribution:
     dp = max(evidence, key=lambda e: (e.criteria_met, e.ic025))
     met = dp.criteria_met
-    points = 4.0 * met + (3 * _clamp(dp.ic025 / 2) if met else 0.0)
+    share = 0.8 * met / 3 + (0.2 * _clamp(dp.ic025 / 2) if met else 0.0)
     detail = (
         f"{dp.hazard}: {dp.a} reports vs {dp.expected:.1f} expected over {dp.window_days} days; "
         f"PRR {dp.prr:.2f} (chi2 {dp.chi2_yates:.1f}), ROR lower {dp.ror_lower:.2f}, "
@@ -176,26 +177,25 @@ def _disproportionality(evidence: Sequence[DisproportionalityEvidence]) -> Contr
     label = (
         "不成比例报告 disproportionate reporting" if met else "报告比例正常 proportionate reporting"
     )
-    return _part("disproportionality", label, _tenths(points, 15), 15, detail)
+    return _part("disproportionality", label, share, detail)
 
 
 def _sampling(serious: int, other: int) -> Contribution:
-    tenths = _tenths(10.0 * serious + 3.0 * other, 15)
+    share = 0.8 * serious + 0.2 * other
     detail = f"{serious} serious-hazard failure(s), {other} other failure(s)"
-    return _part("sampling", "抽检不合格 sampling failures", tenths, 15, detail)
+    return _part("sampling", "抽检不合格 sampling failures", share, detail)
 
 
 def _corroboration(hazards: Sequence[HazardEvidence]) -> Contribution:
     best = max(hazards, key=lambda h: min(h.cases, CORROBORATING_CASES))
-    points = 10 * min(1.0, best.cases / CORROBORATING_CASES)
+    share = min(1.0, best.cases / CORROBORATING_CASES)
     detail = (
         f"{best.hazard}: {best.failures} serious lab failure(s) and {best.cases} injury "
         f"report(s) of the same hazard (independent sources, full weight at "
         f"{CORROBORATING_CASES} reports)"
     )
-    return _part(
-        "corroboration", "抽检与伤害互证 lab failure + injuries", _tenths(points, 10), 10, detail
-    )
+    label = "抽检与伤害互证 lab failure + injuries"
+    return _part("corroboration", label, share, detail)
 
 
 def risk_score(inputs: RiskInputs, parts: Collection[str] | None = None) -> RiskScore:

@@ -315,6 +315,11 @@ def _score(
         level = risk_level_for_probability(severity.level, Fraction(min(total_cases, units), units))
     elif signals and any(s.risk_level is RiskLevel.SERIOUS for s in signals):
         level = RiskLevel.SERIOUS
+    if state.serious_failures:
+        # A failed clause with a serious-risk scenario is a serious risk on the EU matrix
+        # whatever the injury count: the level must not fall back to an injury-based one on
+        # the next batch, nor depend on whether anyone was hurt yet.
+        level = RiskLevel.SERIOUS
     score = risk_score(
         RiskInputs(
             severity=severity,

@@ -39,7 +39,7 @@ def test_full_evidence_reaches_100() -> None:
     result = risk_score(inputs)
     assert result.score == 100.0
     assert [c.key for c in result.contributions] == list(PART_KEYS)
-    assert [c.points for c in result.contributions] == [20.0, 20.0, 20.0, 15.0, 15.0, 10.0]
+    assert [c.points for c in result.contributions] == [10.0, 15.0, 20.0, 15.0, 25.0, 15.0]
 
 
 def test_explanation_is_bilingual_and_ordered() -> None:
@@ -49,11 +49,11 @@ def test_explanation_is_bilingual_and_ordered() -> None:
             risk_level=RiskLevel.MEDIUM,
         )
     )
-    assert result.score == pytest.approx(27.0)
+    assert result.score == pytest.approx(15.0)
     lines = result.explain()
     assert lines[0].startswith("严重伤害 serious injury")
-    assert "+20.0/20" in lines[0]
-    assert lines[1].startswith("中风险 medium risk: +7.0/20")
+    assert "+10.0/10" in lines[0]
+    assert lines[1].startswith("中风险 medium risk: +5.0/15")
 
 
 def test_temporal_alarm_at_p_001_earns_half_and_the_strongest_frequency_counts() -> None:
@@ -83,7 +83,9 @@ def test_disproportionality_counts_criteria_and_ic025() -> None:
 
 def test_other_sampling_failures_are_capped() -> None:
     result = risk_score(RiskInputs(other_sampling_failures=9))
-    assert result.score == 15.0
+    assert result.score == 25.0
+    assert risk_score(RiskInputs(other_sampling_failures=1)).score == 5.0
+    assert risk_score(RiskInputs(serious_sampling_failures=1)).score == 20.0
     assert result.contributions[0].label == "抽检不合格 sampling failures"
 
 
@@ -97,10 +99,10 @@ def test_corroboration_needs_a_failure_and_injuries_of_the_same_hazard() -> None
             hazards=(HazardEvidence("fire", cases=2, failures=1),), serious_sampling_failures=1
         )
     )
-    assert same.points("corroboration") == pytest.approx(6.7)
-    assert same.score == pytest.approx(16.7)
+    assert same.points("corroboration") == pytest.approx(10.0)
+    assert same.score == pytest.approx(30.0)
     full = risk_score(RiskInputs(hazards=(HazardEvidence("fire", cases=9, failures=1),)))
-    assert full.points("corroboration") == 10.0
+    assert full.points("corroboration") == 15.0
 
 
 def test_together_count_for_more_than_either() -> None:
@@ -124,8 +126,8 @@ def test_parts_restricts_to_one_part() -> None:
         risk_level=RiskLevel.HIGH,
         serious_sampling_failures=1,
     )
-    assert risk_score(inputs, parts={"risk_level"}).score == 14.0
-    assert risk_score(inputs).points("risk_level") == 14.0
+    assert risk_score(inputs, parts={"risk_level"}).score == 10.0
+    assert risk_score(inputs).points("risk_level") == 10.0
     assert risk_score(inputs, parts=()).score == 0.0
 
 

@@ -42,9 +42,9 @@ def test_temporal_disproportionality_sampling_and_corroboration_reach_the_score(
     parts = {c.key: c.points for c in result.score.contributions}
     assert parts["temporal"] == 15.0
     assert parts["disproportionality"] == 13.2  # 3 criteria + 3 x 0.8 / 2
-    assert parts["sampling"] == 10.0
-    assert parts["corroboration"] == 10.0
-    assert parts["severity"] == 15.0  # the worst injury (3): a lab scenario is not an injury
+    assert parts["sampling"] == 20.0
+    assert parts["corroboration"] == 15.0
+    assert parts["severity"] == 7.5  # the worst injury (3): a lab scenario is not an injury
     assert abs(sum(parts.values()) - result.score.score) < 1e-9
     assert len(result.score.explanation) == len(result.score.contributions)
 
@@ -54,6 +54,18 @@ def test_one_moderate_case_scores_its_severity_only() -> None:
     result = assess(state, [_case(1, level=2)], units_in_use=None)
     assert result.score is not None
     parts = {c.key: c.points for c in result.score.contributions}
-    assert parts.pop("severity") == 10.0
+    assert parts.pop("severity") == 5.0
     assert set(parts) <= {"temporal"} and not any(parts.values())  # judged, nothing unusual
-    assert result.score.score == 10.0
+    assert result.score.score == 5.0
+
+
+def test_a_serious_lab_failure_keeps_the_matrix_level_serious() -> None:
+    """The level does not fall back to the injury-based one on the next batch."""
+    state = ProductRiskState()
+    first = assess(state, [_case(1, level=2)], units_in_use=1_000_000)
+    assert first.score is not None and first.score.risk_level is not None
+    assert first.score.risk_level.value == "low"
+    assess(state, [_case(2, "sampling_result", level=4, failed=True)], units_in_use=1_000_000)
+    later = assess(state, [_case(3, level=3)], units_in_use=1_000_000)
+    assert later.score is not None and later.score.risk_level is not None
+    assert later.score.risk_level.value == "serious"

@@ -1,0 +1,410 @@
+"""Fused-score benchmark: does the live score find more true defects, earlier, than any part?
+
+What is simulated, and why (docs/benchmarks.md has the figures):
+
+* `products` products over `days` days, in four categories with their usual hazards; each has a
+  number of units in use (log-uniform 10^4–10^6) and a background injury rate of its own
+  (gamma, mean 0.02 a day: about 3–4 ordinary injuries over half a year), mostly treated and
+  released, some kept under observation, a few hospitalised, very rarely a death.
+* A share of them are truly defective, from an onset day on, with a serious hazard of their
+  category (fire, electric shock, choking, strangulation). The defect shows as (a) a
+  purchase-sampling failure only (found in the lab before anyone is hurt), (b) an injury
+  cluster only (extra injuries of the defect's hazard at 0.06–0.2 a day, more of them severe),
+  (c) both (a weaker cluster, 0.02–0.08 a day, and a lab failure). The mix (a 40%, b 15%, c 45%)
+  follows the province's figure that purchase sampling found about 85% of defect leads. A lab
+  failure comes an exponential 30 days (mean) after the onset — if within the horizon.
+* Noise: 8% of the sound products fail one serious-hazard clause once (a borderline batch, a
+  lab error), 10% fail a minor clause (a label), every product is sampled and passes now and
+  then, and background injuries include the serious hazards at their ordinary rates.
+
+Every event is a canonical record as the risk agent receives it, parsed by
+`recall.service.risk.cases.case_from_canonical` and folded day by day, per product, into the
+product's state (through its bytes, as the table keeps it) by
+`recall.service.risk.assessment.assess` — the live score, with whatever temporal detector the
+stage runs. Disproportionality is refreshed weekly over the last 90 days of each category's
+injuries (pairs with 3+ reports, the live job's rule), and passed to `assess` as the agent does.
+
+Investigations: each method (the fused score, or one part of it alone — the same contributions
+of the same live scores) opens the same number K of products: those with the highest peak over
+the run, ties broken by the day they reached it; a product is opened on the first day its value
+reached the K-th peak. K is the number of true defects whose evidence appeared within the run,
+so a perfect method finds them all. Reported: defects found, found within 30 days of their
+first evidence, and the median delay (days from the first evidence to opening; 0 if opened
+before it).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from recall.domain.risk.disproportionality import Table2x2
+from recall.domain.risk.disproportionality import assess as judge_table
+from recall.domain.risk.evidence import DisproportionalityEvidence
+from recall.domain.risk.score import PART_KEYS
+from recall.service.risk.assessment import assess
+from recall.service.risk.cases import case_from_canonical
+from recall.service.risk.state import ProductRiskState
+
+FUSED = "fused"
+METHODS = (FUSED, *PART_KEYS)
+START = datetime(2026, 1, 5, 4, 0, tzinfo=UTC)  # noon in China: events of a day land in it
+DP_WINDOW_DAYS = 90
+DP_MIN_CASES = 3
+DP_EVERY_DAYS = 7
+FOUND_WITHIN_DAYS = 30
+
+# category -> (background hazards with weights, defect hazards)
+_CATEGORIES: dict[str, tuple[dict[str, float], tuple[str, ...]]] = {
+    "appliances": (
+        {"burns": 5, "cuts": 3, "electric_shock": 1, "fire": 1},
+        ("fire", "electric_shock"),
+    ),
+    "children": ({"mechanical": 5, "cuts": 3, "choking": 1}, ("choking", "strangulation")),
+    "kitchenware": ({"cuts": 5, "burns": 4, "fire": 1}, ("fire",)),
+    "lighting": (
+        {"burns": 3, "cuts": 2, "electric_shock": 1, "fire": 1},
+        ("electric_shock", "fire"),
+    ),
+}
+# hazard -> (mechanism, injury nature) that the severity rules map back to the hazard
+_INJURY: dict[str, tuple[str, str]] = {
+    "burns": ("hot_object", "burn_scald"),
+    "cuts": ("cut_pierce", "laceration"),
+    "fire": ("fire_flame", "burn_scald"),
+    "electric_shock": ("electric", "electric_shock"),
+    "choking": ("choking", "foreign_body"),
+    "strangulation": ("strangulation", "choking_suffocation"),
+    "mechanical": ("fall", "fracture"),
+}
+_BACKGROUND_DISPOSITIONS = (
+    ("treated_released", 0.75),
+    ("observed", 0.17),
+    ("hospitalised", 0.075),
+    ("died", 0.005),
+)
+_DEFECT_DISPOSITIONS = (
+    ("treated_released", 0.45),
+    ("observed", 0.25),
+    ("hospitalised", 0.25),
+    ("died", 0.05),
+)
+_KINDS = (("lab", 0.40), ("injury", 0.15), ("both", 0.45))
+
+
+@dataclass(frozen=True, slots=True)
+class SimProduct:
+    key: str
+    category: str
+    units: int
+    base_rate: float
+    kind: str  # lab, injury, both (defective) or none
+    defect_hazard: str = ""
+    onset: int = 0
+    defect_rate: float = 0.0
+    failure_day: int | None = None  # the serious lab failure (a true or a false one)
+    minor_failure_day: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MethodResult:
+    method: str
+    opened: int
+    found: int
+    found_early: int  # within FOUND_WITHIN_DAYS of the first evidence
+    median_delay: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    seed: int
+    products: int
+    defects: int  # true defects whose evidence appeared within the run (= K)
+    events: int
+    methods: tuple[MethodResult, ...]
+
+
+@dataclass
+class _Trace:
+    """One product's values per method over the run: (day, value) whenever the score moved."""
+
+    values: dict[str, list[tuple[int, float]]] = field(default_factory=lambda: defaultdict(list))
+
+
+def _pick(rng: random.Random, weighted: Sequence[tuple[str, float]]) -> str:
+    return rng.choices([k for k, _ in weighted], [w for _, w in weighted])[0]
+
+
+def simulate(n: int, days: int, defect_share: float, rng: random.Random) -> list[SimProduct]:
+    """The products: categories, units, background rates, which are defective and how."""
+    out = []
+    for i in range(n):
+        category = rng.choice(sorted(_CATEGORIES))
+        units = int(10 ** rng.uniform(4, 6))
+        base = rng.gammavariate(1.5, 0.02 / 1.5)
+        key = f"91110000MA{i:08d}/sim/p-{i}"
+        if rng.random() < defect_share:
+            kind = _pick(rng, _KINDS)
+            onset = rng.randint(10, days - 60)
+            rate = {"lab": 0.0, "injury": rng.uniform(0.06, 0.2), "both": rng.uniform(0.02, 0.08)}
+            failure = None
+            if kind != "injury":
+                day = onset + int(rng.expovariate(1 / 30))
+                failure = day if day < days else None
+            out.append(
+                SimProduct(
+                    key, category, units, base, kind, rng.choice(_CATEGORIES[category][1]),
+                    onset, rate[kind], failure,
+                )
+            )  # fmt: skip
+            continue
+        false_failure = rng.randrange(days) if rng.random() < 0.08 else None
+        minor = rng.randrange(days) if rng.random() < 0.10 else None
+        out.append(SimProduct(key, category, units, base, "none", "", 0, 0.0, false_failure, minor))
+    return out
+
+
+def _poisson(rng: random.Random, lam: float) -> int:
+    """Knuth's method: the rates here are small (well under 1 a day)."""
+    limit, k, p = math.exp(-lam), 0, rng.random()
+    while p > limit:
+        k += 1
+        p *= rng.random()
+    return k
+
+
+def _injury(n: int, p: SimProduct, day: int, hazard: str, disposition: str) -> dict[str, Any]:
+    at = (START + timedelta(days=day, minutes=n % 600)).isoformat()
+    mechanism, nature = _INJURY[hazard]
+    payload = {
+        "occurred_at": at,
+        "disposition": disposition,
+        "injury_nature": nature,
+        "body_part": "hand",
+        "age_years": 34,
+        "mechanism": mechanism,
+        "product": {"category": p.category, "manufacturer_code": p.key[:18]},
+    }
+    return _record(n, p, at, "injury_report", payload)
+
+
+def _sample(n: int, p: SimProduct, day: int, hazard: str | None) -> dict[str, Any]:
+    at = (START + timedelta(days=day, minutes=n % 600)).isoformat()
+    payload = {
+        "sampled_at": at,
+        "items": [{"clause": "5.1", "verdict": "fail" if hazard else "pass"}],
+        "hazards": [hazard or _CATEGORIES[p.category][1][0]],
+        "vulnerable_users": p.category == "children",
+        "product": {"category": p.category, "manufacturer_code": p.key[:18]},
+    }
+    return _record(n, p, at, "sampling_result", payload)
+
+
+def _record(n: int, p: SimProduct, at: str, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "event": {
+            "event_id": f"00000000-0000-4000-8000-{n:012d}",
+            "type": kind,
+            "jurisdiction": "110105",
+            "sent_at": at,
+            "payload": payload,
+        },
+        "product_key": p.key,
+        "received_at": at,
+        "source": {"topic": "intake.raw", "partition": 0, "offset": n},
+    }
+
+
+def _events(
+    products: Sequence[SimProduct], days: int, rng: random.Random
+) -> tuple[dict[int, list[tuple[int, dict[str, Any]]]], dict[int, int]]:
+    """Canonical records per day, and each defect's first evidence day (product index -> day)."""
+    by_day: dict[int, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
+    first: dict[int, int] = {}
+    n = 0
+    for i, p in enumerate(products):
+        hazards = _CATEGORIES[p.category][0]
+        names, weights = list(hazards), list(hazards.values())
+        for day in range(days):
+            for _ in range(_poisson(rng, p.base_rate)):
+                n += 1
+                hazard = rng.choices(names, weights)[0]
+                disposition = _pick(rng, _BACKGROUND_DISPOSITIONS)
+                by_day[day].append((i, _injury(n, p, day, hazard, disposition)))
+            if p.defect_rate and day >= p.onset:
+                for _ in range(_poisson(rng, p.defect_rate)):
+                    n += 1
+                    disposition = _pick(rng, _DEFECT_DISPOSITIONS)
+                    by_day[day].append((i, _injury(n, p, day, p.defect_hazard, disposition)))
+                    first.setdefault(i, day)
+            if rng.random() < 1 / 90:  # routine purchase sampling that passes
+                n += 1
+                by_day[day].append((i, _sample(n, p, day, None)))
+        if p.failure_day is not None:
+            n += 1
+            hazard = p.defect_hazard or rng.choice(_CATEGORIES[p.category][1])
+            by_day[p.failure_day].append((i, _sample(n, p, p.failure_day, hazard)))
+            if p.kind != "none":
+                first[i] = min(first.get(i, p.failure_day), p.failure_day)
+        if p.minor_failure_day is not None:
+            n += 1
+            by_day[p.minor_failure_day].append((i, _sample(n, p, p.minor_failure_day, "cuts")))
+    for records in by_day.values():
+        records.sort(key=lambda r: r[1]["event"]["payload"].get("occurred_at") or "")
+    return by_day, first
+
+
+def _disproportionality(
+    window: Sequence[tuple[int, str, str, str]],
+) -> dict[str, dict[str, DisproportionalityEvidence]]:
+    """The weekly job: every (product, hazard) pair of a category against the category, over
+    the window's injuries `(day, category, product_key, hazard)`; pairs with 3+ reports."""
+    counts = Counter((cat, key, hazard) for _, cat, key, hazard in window)
+    per_product: Counter[tuple[str, str]] = Counter()
+    per_hazard: Counter[tuple[str, str]] = Counter()
+    per_category: Counter[str] = Counter()
+    for (cat, key, hazard), a in counts.items():
+        per_product[cat, key] += a
+        per_hazard[cat, hazard] += a
+        per_category[cat] += a
+    out: dict[str, dict[str, DisproportionalityEvidence]] = {}
+    for (cat, key, hazard), a in counts.items():
+        if a < DP_MIN_CASES:
+            continue
+        b = per_product[cat, key] - a
+        c = per_hazard[cat, hazard] - a
+        table = Table2x2(a, b, c, per_category[cat] - a - b - c)
+        r = judge_table(table)
+        out.setdefault(key, {})[hazard] = DisproportionalityEvidence(
+            hazard, a, table.expected, r.prr.prr, r.prr.chi2_yates, r.ror.lower, r.ic.ic025,
+            r.criteria_met, DP_WINDOW_DAYS,
+        )  # fmt: skip
+    return out
+
+
+def _replay(
+    products: Sequence[SimProduct],
+    by_day: dict[int, list[tuple[int, dict[str, Any]]]],
+    days: int,
+    progress: Callable[[int], None] | None,
+) -> list[_Trace]:
+    """Every day's records through the live use case, product by product; the traces."""
+    states: list[bytes | None] = [None] * len(products)
+    traces = [_Trace() for _ in products]
+    injuries: list[tuple[int, str, str, str]] = []
+    dp: dict[str, dict[str, DisproportionalityEvidence]] = {}
+    for day in range(days):
+        if day % DP_EVERY_DAYS == 0:
+            injuries = [r for r in injuries if r[0] > day - DP_WINDOW_DAYS]
+            dp = _disproportionality(injuries)
+        now = START + timedelta(days=day, hours=12)
+        batches: dict[int, list[Any]] = defaultdict(list)
+        for i, record in by_day.get(day, ()):
+            case = case_from_canonical(record, now.timestamp(), now)
+            if case is None:
+                continue
+            batches[i].append(case)
+            if case.event_type == "injury_report":
+                injuries.append((day, case.category, case.product_key, case.hazards[0]))
+        for i, cases in batches.items():
+            p = products[i]
+            state = ProductRiskState.from_bytes(states[i])
+            result = assess(state, cases, p.units, now, disproportionality=dp.get(p.key))
+            states[i] = state.to_bytes()
+            if result.score is not None:
+                trace = traces[i].values
+                trace[FUSED].append((day, result.score.score))
+                for c in result.score.contributions:
+                    trace[c.key].append((day, c.points))
+        if progress is not None:
+            progress(day + 1)
+    return traces
+
+
+def _open(traces: Sequence[_Trace], method: str, k: int) -> dict[int, int]:
+    """Products opened by `method` at K investigations: index -> the day opened."""
+    reached: list[tuple[float, int, int]] = []  # (-peak, day the peak was first reached, index)
+    for i, trace in enumerate(traces):
+        series = trace.values.get(method, [])
+        peak = max((v for _, v in series), default=0.0)
+        if peak > 0:
+            reached.append((-peak, next(d for d, v in series if v >= peak), i))
+    reached.sort()
+    chosen = reached[:k]
+    if not chosen:
+        return {}
+    theta = -chosen[-1][0]
+    return {i: next(d for d, v in traces[i].values[method] if v >= theta) for _, _, i in chosen}
+
+
+def evaluate(
+    products: Sequence[SimProduct], traces: Sequence[_Trace], first: dict[int, int]
+) -> tuple[MethodResult, ...]:
+    """Each method at K = the number of defects with evidence in the run."""
+    k = len(first)
+    out = []
+    for method in METHODS:
+        opened = _open(traces, method, k)
+        delays = [max(0, day - first[i]) for i, day in opened.items() if i in first]
+        out.append(
+            MethodResult(
+                method,
+                len(opened),
+                len(delays),
+                sum(d <= FOUND_WITHIN_DAYS for d in delays),
+                statistics.median(delays) if delays else None,
+            )
+        )
+    return tuple(out)
+
+
+def run_fusion_benchmark(
+    products: int = 400,
+    days: int = 180,
+    seed: int = 20261130,
+    defect_share: float = 0.15,
+    progress: Callable[[int], None] | None = None,
+) -> RunResult:
+    """One seeded run: simulate, replay through `assess`, open K per method, count."""
+    rng = random.Random(seed)
+    sim = simulate(products, days, defect_share, rng)
+    by_day, first = _events(sim, days, rng)
+    traces = _replay(sim, by_day, days, progress)
+    return RunResult(
+        seed,
+        products,
+        len(first),
+        sum(len(v) for v in by_day.values()),
+        evaluate(sim, traces, first),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Spread:
+    """One method's figures over the runs: per run, and their low and high."""
+
+    method: str
+    opened: tuple[int, ...]
+    found: tuple[int, ...]
+    found_early: tuple[int, ...]
+    median_delay: tuple[float | None, ...]
+
+
+def spread(runs: Sequence[RunResult]) -> list[Spread]:
+    """Each method's figures across the runs, in `METHODS` order."""
+    return [
+        Spread(
+            method,
+            tuple(r.methods[i].opened for r in runs),
+            tuple(r.methods[i].found for r in runs),
+            tuple(r.methods[i].found_early for r in runs),
+            tuple(r.methods[i].median_delay for r in runs),
+        )
+        for i, method in enumerate(METHODS)
+    ]

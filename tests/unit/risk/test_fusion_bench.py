@@ -1,0 +1,26 @@
+"""The fused-score benchmark at toy size: structure and figures computed (no timing)."""
+
+from recall.tools.bench.fusion import METHODS, run_fusion_benchmark, spread
+
+
+def test_a_tiny_run_replays_through_assess_and_scores_every_method() -> None:
+    seen: list[int] = []
+    result = run_fusion_benchmark(
+        products=40, days=90, seed=7, defect_share=0.4, progress=seen.append
+    )
+    assert seen[-1] == 90
+    assert result.events > 0 and result.defects > 0
+    assert [m.method for m in result.methods] == list(METHODS)
+    fused = result.methods[0]
+    assert fused.opened == result.defects, "the fused score opens exactly K investigations"
+    for m in result.methods:
+        assert 0 <= m.found_early <= m.found <= m.opened <= result.defects
+        assert (m.median_delay is None) == (m.found == 0)
+    assert fused.found > 0
+
+
+def test_the_spread_lists_every_run_per_method() -> None:
+    runs = [run_fusion_benchmark(products=30, days=90, seed=s, defect_share=0.4) for s in (1, 2)]
+    rows = spread(runs)
+    assert [r.method for r in rows] == list(METHODS)
+    assert all(len(r.found) == 2 and len(r.median_delay) == 2 for r in rows)
