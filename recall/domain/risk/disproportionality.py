@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 from scipy.optimize import brentq, minimize
-from scipy.special import digamma, expit, gammaln, logit, logsumexp
+from scipy.special import digamma, expit, gammaincinv, gammaln, logit, logsumexp
 from scipy.stats import gamma
 
 from recall.domain.risk.errors import InvalidInputError
@@ -138,9 +138,14 @@ def ror(t: Table2x2) -> RorResult:
 
 
 def information_component(t: Table2x2) -> IcResult:
+    """IC with its 95% interval. The Gamma quantiles through `gammaincinv` directly, as
+    `scipy.stats.gamma.ppf` computes them (same values), without its ~0.4 ms of overhead per
+    call: the live job assesses every pair of every category each run."""
     shape, rate = t.a + 0.5, t.expected + 0.5
-    q025, q975 = gamma.ppf([0.025, 0.975], shape, scale=1 / rate)
-    ic025 = math.log2(float(q025))
+    scale = 1 / rate
+    q025 = float(gammaincinv(shape, 0.025)) * scale
+    q975 = float(gammaincinv(shape, 0.975)) * scale
+    ic025 = math.log2(q025)
     return IcResult(math.log2(shape / rate), ic025, math.log2(float(q975)), signal=ic025 > 0)
 
 
