@@ -1,35 +1,38 @@
 """Composite product risk score 0–100, fusing every piece of evidence, each part explained.
 
 Why additive points and not a fitted model: there is no labelled outcome to fit, and a regulator
-must see at a glance what drove a score. Points are a weight-of-evidence sum — each part is a
-capped log-likelihood-ratio-like weight, and independent evidence adds in log-odds — with fixed
-ceilings that sum to 100 and follow the EU method's priorities (what can happen and how likely
-it is first; statistics and sampling add to them):
+must see at a glance what drove a score. The points are a weight-of-evidence sum: each part is
+a capped weight for how much more likely its evidence is under a defect than under ordinary use
+(independent evidence adds in log-odds), with fixed ceilings that sum to 100. Evidence that
+tells a defect from ordinary use weighs most; what every product that hurts someone has — the
+severity of its worst case — weighs least, and only from hospitalisation up:
 
-    severity of the worst case          20   (level / 4 x 20)
-    EU matrix risk level (probability)  20   (low 0, medium 7, high 14, serious 20)
+    sampling failures                   25   (20 per failure with a serious-risk scenario,
+                                              5 per other failure)
     temporal detection                  20   (strongest frequency and hazard:
                                               20 x clamp(-log10 p / 4); an alarm at p = 0.01
                                               earns 10, p = 1e-4 earns 20; no alarm at most 5)
     disproportionality                  15   (strongest hazard: 4 per criterion met —
                                               PRR/Evans, ROR, IC025 — plus 3 x clamp(IC025 / 2)
                                               when one is met)
-    sampling failures                   15   (10 per failure with a serious-risk hazard,
-                                              3 per other failure)
-    corroboration                       10   (a serious lab failure and injury reports of the
-                                              SAME hazard: 10 x min(1, injuries / 3))
+    corroboration                       15   (a serious lab failure and injury reports of the
+                                              SAME hazard: 15 x min(1, injuries / 3))
+    EU matrix risk level (probability)  15   (low 0, medium 5, high 10, serious 15)
+    severity of the worst case          10   (level 1-2 0, level 3 5, level 4 10)
 
 The corroboration rule: a purchase-sampling failure and injury reports are independent routes
 to the same defect (a lab does not know who was hurt; the injured did not read the lab report),
 so when they name the same hazard on the same product their likelihood ratios multiply — they
-add in log-odds, and the pair also rules out the most common innocent explanations of either
+add in log-odds, and the pair also rules out the most common innocent explanation of each
 alone (a borderline batch that failed once; a product that hurts people in ordinary use at its
 background rate). The other parts are product-wide and would add a lab failure on one hazard to
 injuries of another; this part rewards only the hazard-matched pair, growing with the injuries
-that back the failure (three are as many as a cluster rule asks for, `MIN_CASES`).
+that back the failure (three are as many as the cluster rules ask for). So a failure with three
+injuries of its hazard earns 20 + 15 more than the injuries alone, and more than either alone.
 
 Points are computed in tenths and each part is rounded there, so the parts of an explanation
 add up exactly to the score (no part exceeds its ceiling, the ceilings sum to 100).
+`recall bench fusion` measures the rule against each part alone (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -141,8 +144,11 @@ def _part(key: str, label: str, share: float, detail: str) -> Contribution:
 
 
 def _severity(s: SeverityAssessment) -> Contribution:
+    """Only what is rare without a defect earns points: hospitalisation (3) and death or
+    lasting disability (4). First aid and emergency care (1-2) are the background of nearly
+    every product that is used; they count through the matrix level (with probability)."""
     detail = f"severity {s.level}: {s.reasons[0]}"
-    return _part("severity", _SEVERITY_LABEL[s.level], s.level / 4, detail)
+    return _part("severity", _SEVERITY_LABEL[s.level], max(0, s.level - 2) / 2, detail)
 
 
 def _level(level: RiskLevel) -> Contribution:

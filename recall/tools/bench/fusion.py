@@ -53,12 +53,16 @@ from recall.service.risk.cases import case_from_canonical
 from recall.service.risk.state import ProductRiskState
 
 FUSED = "fused"
-METHODS = (FUSED, *PART_KEYS)
+WITHOUT_CORROBORATION = "fused_no_corroboration"
+METHODS = (FUSED, WITHOUT_CORROBORATION, *PART_KEYS)
+"""The fused score, the fused score less its corroboration part (the rule's own worth), and
+each part alone."""
 START = datetime(2026, 1, 5, 4, 0, tzinfo=UTC)  # noon in China: events of a day land in it
 DP_WINDOW_DAYS = 90
 DP_MIN_CASES = 3
 DP_EVERY_DAYS = 7
 FOUND_WITHIN_DAYS = 30
+FOUND_SOON_DAYS = 7
 
 # category -> (background hazards with weights, defect hazards)
 _CATEGORIES: dict[str, tuple[dict[str, float], tuple[str, ...]]] = {
@@ -118,6 +122,7 @@ class MethodResult:
     opened: int
     found: int
     found_early: int  # within FOUND_WITHIN_DAYS of the first evidence
+    found_soon: int  # within FOUND_SOON_DAYS of the first evidence
     median_delay: float | None
 
 
@@ -320,6 +325,10 @@ def _replay(
             if result.score is not None:
                 trace = traces[i].values
                 trace[FUSED].append((day, result.score.score))
+                corroboration = sum(
+                    c.points for c in result.score.contributions if c.key == "corroboration"
+                )
+                trace[WITHOUT_CORROBORATION].append((day, result.score.score - corroboration))
                 for c in result.score.contributions:
                     trace[c.key].append((day, c.points))
         if progress is not None:
@@ -358,6 +367,7 @@ def evaluate(
                 len(opened),
                 len(delays),
                 sum(d <= FOUND_WITHIN_DAYS for d in delays),
+                sum(d <= FOUND_SOON_DAYS for d in delays),
                 statistics.median(delays) if delays else None,
             )
         )
@@ -393,6 +403,7 @@ class Spread:
     opened: tuple[int, ...]
     found: tuple[int, ...]
     found_early: tuple[int, ...]
+    found_soon: tuple[int, ...]
     median_delay: tuple[float | None, ...]
 
 
@@ -404,6 +415,7 @@ def spread(runs: Sequence[RunResult]) -> list[Spread]:
             tuple(r.methods[i].opened for r in runs),
             tuple(r.methods[i].found for r in runs),
             tuple(r.methods[i].found_early for r in runs),
+            tuple(r.methods[i].found_soon for r in runs),
             tuple(r.methods[i].median_delay for r in runs),
         )
         for i, method in enumerate(METHODS)

@@ -14,7 +14,7 @@ def test_a_tiny_run_replays_through_assess_and_scores_every_method() -> None:
     fused = result.methods[0]
     assert fused.opened == result.defects, "the fused score opens exactly K investigations"
     for m in result.methods:
-        assert 0 <= m.found_early <= m.found <= m.opened <= result.defects
+        assert 0 <= m.found_soon <= m.found_early <= m.found <= m.opened <= result.defects
         assert (m.median_delay is None) == (m.found == 0)
     assert fused.found > 0
 

@@ -44,19 +44,19 @@ def test_temporal_disproportionality_sampling_and_corroboration_reach_the_score(
     assert parts["disproportionality"] == 13.2  # 3 criteria + 3 x 0.8 / 2
     assert parts["sampling"] == 20.0
     assert parts["corroboration"] == 15.0
-    assert parts["severity"] == 7.5  # the worst injury (3): a lab scenario is not an injury
+    assert parts["severity"] == 5.0  # the worst injury (3): a lab scenario is not an injury
     assert abs(sum(parts.values()) - result.score.score) < 1e-9
     assert len(result.score.explanation) == len(result.score.contributions)
 
 
-def test_one_moderate_case_scores_its_severity_only() -> None:
+def test_one_moderate_case_scores_nothing_beyond_the_background() -> None:
     state = ProductRiskState()
     result = assess(state, [_case(1, level=2)], units_in_use=None)
     assert result.score is not None
     parts = {c.key: c.points for c in result.score.contributions}
-    assert parts.pop("severity") == 5.0
+    assert parts.pop("severity") == 0.0  # first aid and emergency care: background
     assert set(parts) <= {"temporal"} and not any(parts.values())  # judged, nothing unusual
-    assert result.score.score == 5.0
+    assert result.score.score == 0.0
 
 
 def test_a_serious_lab_failure_keeps_the_matrix_level_serious() -> None:
