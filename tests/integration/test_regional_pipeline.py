@@ -1,4 +1,5 @@
-"""Regional risk on the real broker: a city-wide spike spread thin over products alerts once."""
+"""Regional risk on the real broker: a spike spread thin over the counties and products of one
+city stays under every county's and every product's bar and alerts once, at the city level."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from kafka.partitioner.default import murmur2
 
 from recall.service.risk.bundles import RegionalCase, cases_from_bundle
 from recall.tools.bench.lag import committed_lag
+from schemas.registry import StationEntry
 from schemas.risk import Alert
 from tests.support.cases import CHINA_TZ, burn, stations_in
 from tests.support.pipeline import Pipeline
@@ -16,6 +18,8 @@ from tests.support.pipeline import Pipeline
 pytestmark = pytest.mark.integration
 
 CITY = "140100"
+PROVINCE = "140000"
+ELSEWHERE = ("140212", "140213", "140302")  # counties of two other cities: the province's usual
 CATEGORY = "electronics"
 
 
@@ -44,31 +48,57 @@ def _drained(pipeline: Pipeline) -> bool:
     )
 
 
+def _one_hospital_per_county(pipeline: Pipeline, city: str) -> list[StationEntry]:
+    by_county: dict[str, StationEntry] = {}
+    for station in stations_in(pipeline.registry, "hospital", city):
+        by_county.setdefault(station.jurisdiction, station)
+    return [by_county[county] for county in sorted(by_county)]
+
+
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_city_spike_over_many_products_raises_one_regional_alert(pipeline: Pipeline) -> None:
-    hospitals = stations_in(pipeline.registry, "hospital", CITY)[:3]
+def test_thin_spread_over_a_citys_counties_raises_one_city_alert(pipeline: Pipeline) -> None:
+    """Two cases in each of six counties (the county minimum is 3), one per product: only the
+    city's count (12 against about 2 a day) crosses its bar; the province, whose other cities
+    add 3 a day, stays under its own."""
+    hospitals = _one_hospital_per_county(pipeline, CITY)
+    elsewhere = [
+        next(s for s in stations_in(pipeline.registry, "hospital", c) if s.jurisdiction == c)
+        for c in ELSEWHERE
+    ]
     products = [p for p in pipeline.registry.products if p.category.value == CATEGORY][:12]
-    assert len(hospitals) == 3 and len(products) == 12
+    assert len(hospitals) == 6 and len(products) == 12
+    counties = [h.jurisdiction for h in hospitals]
     now = datetime.now(CHINA_TZ)
     noon = now.replace(hour=12, minute=0, second=0, microsecond=0)
-    history = [
-        (hospitals[n % 3], burn(hospitals[n % 3], products[n % 12], noon - timedelta(days=d), n))
-        for d in range(60, 0, -1)
-        for n in (2 * d, 2 * d + 1)  # two a day, each day on other products and stations
-    ]
+    history: list[tuple[StationEntry, bytes]] = []
+    for d in range(45, 0, -1):  # day by day: a case older than the lateness window is late
+        day = noon - timedelta(days=d)
+        for n in (2 * d, 2 * d + 1):  # two a day in the city, each day in other counties
+            history.append((hospitals[n % 6], burn(hospitals[n % 6], products[n % 12], day, n)))
+        for k, station in enumerate(elsewhere):  # one a day in each of three other counties
+            history.append((station, burn(station, products[(d + k) % 12], day, 500 + 3 * d + k)))
     spike = [
-        (hospitals[i % 3], burn(hospitals[i % 3], products[i], now - timedelta(seconds=i), 900 + i))
-        for i in range(12)  # one case per product: no product stands out, the city does
+        (
+            hospitals[i % 6],
+            burn(hospitals[i % 6], products[i], now - timedelta(seconds=i), 900 + i),
+        )
+        for i in range(12)  # two per county, one per product: only the city stands out
     ]
     pipeline.start_worker()
     sender = pipeline.sender()
-    for station, value in history:
-        sender.send(station.station_id, value)
-    sender.flush()
-    pipeline.wait_counts(events=len(history), dead_letters=0, duplicates=0)
-    pipeline.wait(lambda: _drained(pipeline), 90)
-    assert len(_regional_cases(pipeline)) == len(history)
-    assert _regional_alerts(pipeline) == [], "a city at its usual level raises nothing"
+    # Five days at a time, each settled before the next: stations' records travel on different
+    # partitions, and a case more than 7 days behind its region's watermark is late (counted
+    # nowhere), which a province fed by many partitions would otherwise meet in a replay.
+    chunk = 5 * (2 + len(elsewhere))
+    for start in range(0, len(history), chunk):
+        for station, value in history[start : start + chunk]:
+            sender.send(station.station_id, value)
+        sender.flush()
+        sent = min(start + chunk, len(history))
+        pipeline.wait_counts(events=sent, dead_letters=0, duplicates=0)
+        pipeline.wait(lambda: _drained(pipeline), 120)
+    assert len(_regional_cases(pipeline)) == 3 * len(history), "county, city and province"
+    assert _regional_alerts(pipeline) == [], "regions at their usual level raise nothing"
 
     for station, value in spike:
         sender.send(station.station_id, value)
@@ -79,20 +109,23 @@ def test_city_spike_over_many_products_raises_one_regional_alert(pipeline: Pipel
     pipeline.wait(lambda: _drained(pipeline), 60)
 
     regional = _regional_cases(pipeline)
-    assert len(regional) == len(history) + len(spike), "each new case routed once"
-    assert {case.region for case in regional} == {CITY}
+    assert len(regional) == 3 * (len(history) + len(spike)), "each new case routed once per level"
+    cities = {"140100", "140200", "140300"}
+    assert {case.region for case in regional} == {*counties, *ELSEWHERE, *cities, PROVINCE}
     alerts = _regional_alerts(pipeline)
-    assert len(alerts) == 1, alerts
+    assert len(alerts) == 1, [(a.jurisdiction, a.details) for a in alerts]
     alert = alerts[0]
     assert alert.subject == f"{CATEGORY}|{CITY}" and alert.jurisdiction == CITY
+    assert alert.details["level"] == "city"
     assert alert.details["hazard"] == "burns"
     assert alert.details["day"] == now.date().isoformat()
     assert int(alert.details["observed"]) >= 5
     assert float(alert.details["expected"]) < float(alert.details["threshold"])
 
-    # The region's state sits, under its raw key, on the partition its cases were routed to.
+    # Each region's state sits, under its raw key, on the partition its cases were routed to.
     partitions = pipeline.settings.topic_partitions
     changelog = pipeline.changelog_messages("region_to_risk")
-    assert {key for _p, key, _v in changelog} == {f"{CATEGORY}|{CITY}".encode()}
+    keys = {f"{CATEGORY}|{code}".encode() for code in {*counties, *ELSEWHERE, *cities, PROVINCE}}
+    assert {key for _p, key, _v in changelog} == keys
     for partition, key, _value in changelog:
         assert key is not None and (murmur2(key) & 0x7FFFFFFF) % partitions == partition
