@@ -14,7 +14,8 @@ from recall.cli.common import console, fail
 
 app = typer.Typer(help="Signals over time (信号检测): detect unusual counts in series.")
 
-DEFAULT_METHOD = "harmonic_nb"
+DEFAULT_METHOD = "stream"
+"""The detector the live stream runs (same code, same settings): `registry.STREAM`."""
 SHOWN_ERRORS = 20
 SHOWN_SERIES = 10
 
@@ -41,7 +42,13 @@ def detect(
         ),
     ],
     method: Annotated[
-        str, typer.Option("--method", "-m", help="Detector name; see `recall signals methods`.")
+        str,
+        typer.Option(
+            "--method",
+            "-m",
+            help="Detector name; see `recall signals methods`. The default is what the live "
+            "stream runs, so a series file can be checked against what regulators will see.",
+        ),
     ] = DEFAULT_METHOD,
     frequency: Annotated[
         FrequencyChoice, typer.Option("--frequency", help="Bucket size of the periods.")

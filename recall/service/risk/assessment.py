@@ -17,14 +17,14 @@ Signals raised here (each with a stable id, so a replay raises nothing new downs
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from fractions import Fraction
 
+from recall.domain.risk.detectors import streamed
 from recall.domain.risk.detectors.base import Detection
-from recall.domain.risk.detectors.live import DAILY, close_open_periods, judge_open_period
-from recall.domain.risk.evidence import DisproportionalityEvidence
+from recall.domain.risk.evidence import DisproportionalityEvidence, TemporalEvidence
 from recall.domain.risk.matrix import RiskLevel, risk_level_for_probability
 from recall.domain.risk.score import Contribution, HazardEvidence, RiskInputs, risk_score
 from recall.domain.risk.severity import SeverityAssessment
@@ -38,6 +38,8 @@ from recall.service.risk.state import (
     ProductRiskState,
     day_label,
     day_of,
+    monday_of,
+    week_of,
 )
 
 SIGNAL_NAMESPACE = uuid.UUID("0b6f3c1e-6a8e-4f6e-9d8e-2f1d7c9a5b31")
@@ -108,7 +110,7 @@ def assess(
     """
     ceiling = day_of(now or datetime.now(UTC)) + ALLOWANCE_DAYS
     result = Assessment(state, healed=state.heal(ceiling))
-    touched: dict[str, set[int]] = {}
+    touched: dict[str, _Touched] = {}
     for case in cases:
         if state.seen(case.event_id):
             result.replayed += 1
@@ -130,34 +132,39 @@ def assess(
         else:
             result.late += _record_injury(state, case, touched)
             result.signals.extend(_case_rules(state, case))
-    for hazard, days in touched.items():
-        result.signals.extend(_temporal(state, hazard, days, result.fresh))
+    for hazard, periods in touched.items():
+        result.signals.extend(_temporal(state, hazard, periods, result.fresh))
     result.score = _score(state, result.signals, units_in_use, cases, disproportionality or {})
     return result
 
 
-def _record_injury(state: ProductRiskState, case: Case, touched: dict[str, set[int]]) -> int:
-    """Count the case; open its day unless that day is outside the state's history window
-    (already in the baseline, or at or before the watermark's lateness edge): then 1 (late)."""
+def _record_injury(state: ProductRiskState, case: Case, touched: dict[str, _Touched]) -> int:
+    """Count the case into its day and its week; 1 (late) when the day is outside the daily
+    history window (already in the baseline, or at or before the watermark's lateness edge).
+    A case late for its day may still count in its week, which stays open until its last day
+    leaves the lateness window."""
     hazard = state.hazard(case.hazards[0])
     hazard.cases += 1
     hazard.max_severity = max(hazard.max_severity, case.severity.level)
-    last = hazard.live.last_period
+    periods = touched.setdefault(case.hazards[0], _Touched())
+    if hazard.weekly.add(week_of(case.day)):
+        periods.weeks.add(week_of(case.day))
+    last = hazard.daily.closed_through
     edge = (case.day if state.watermark_day is None else state.watermark_day) - LATENESS_DAYS
     if (last is not None and case.day <= last) or case.day <= edge:
-        return 1  # stored in SQL, too late for the baseline and the severe window
+        return 1  # stored in SQL, too late for the daily baseline and the severe window
     if case.severity.level >= 3:
         hazard.severe_days[case.day] = hazard.severe_days.get(case.day, 0) + 1
-    hazard.open_days[case.day] = hazard.open_days.get(case.day, 0) + 1
-    touched.setdefault(case.hazards[0], set()).add(case.day)
+    hazard.daily.add(case.day)
+    periods.days.add(case.day)
     return 0
 
 
-def _close_days(hazard: HazardState, watermark: int) -> None:
-    """Absorb open days older than the lateness window into the baseline, in order."""
-    hazard.live = close_open_periods(
-        hazard.live, hazard.open_days, watermark - LATENESS_DAYS, DAILY
-    )
+def _close_periods(hazard: HazardState, watermark: int) -> None:
+    """Close the days (and the weeks whose last day) older than the lateness window."""
+    edge = watermark - LATENESS_DAYS
+    hazard.daily.close(edge, streamed.DAILY)
+    hazard.weekly.close(week_of(edge - 6), streamed.WEEKLY)  # weeks whose Sunday is closed
     horizon = watermark - 4 * SEVERE_WINDOW_DAYS
     for day in [d for d in hazard.severe_days if d < horizon]:
         del hazard.severe_days[day]
@@ -177,35 +184,92 @@ class _Finding:
     explanation: tuple[str, ...]
     detection: Detection | None = None
     signal_key: str = ""  # distinguishes findings of one method, product, hazard and day
+    window: str = f"{SEVERE_WINDOW_DAYS} days"
+
+
+@dataclass
+class _Touched:
+    """The days and weeks of one hazard that this call's cases counted into."""
+
+    days: set[int] = field(default_factory=set)
+    weeks: set[int] = field(default_factory=set)
+
+
+_FREQUENCIES = (("daily", streamed.DAILY), ("weekly", streamed.WEEKLY))
 
 
 def _temporal(
-    state: ProductRiskState, code: str, days: Iterable[int], cases: Sequence[Case]
+    state: ProductRiskState, code: str, touched: _Touched, cases: Sequence[Case]
 ) -> list[SignalDraft]:
+    """Judge every touched day and week with the streamed detector; the latest judgement of
+    each frequency is kept for the score. Weekly signals carry the Monday as their day and
+    `weekly` in their id; a week none of whose days alarmed is signalled by the weekly series
+    (excess spread thin over the days), one whose days did is not signalled again."""
     hazard = state.hazards[code]
     out = []
-    for day in sorted(days):
-        count = hazard.open_days.get(day, 0)
-        detection = judge_open_period(hazard.live, hazard.open_days, day, DAILY)
-        if detection is None or not detection.alarm or count < MIN_CASES:
-            continue
-        finding = _Finding(
-            "live_nb",
-            code,
-            day,
-            _trigger(cases, code, day),
-            RiskLevel.SERIOUS if hazard.max_severity >= 3 else RiskLevel.HIGH,
-            float(count),
-            (
-                f"{count} cases on {day_label(day)} vs expected {detection.expected:.2f} "
-                f"(threshold {detection.threshold:.1f}, negative binomial, daily baseline)",
-            ),
-            detection,
-        )
-        out += _signal(state, hazard, finding)
+    for frequency, params in _FREQUENCIES:
+        series = hazard.daily if frequency == "daily" else hazard.weekly
+        periods = touched.days if frequency == "daily" else touched.weeks
+        for period in sorted(periods):
+            judgement = streamed.judge(series, period, params)
+            count = series.count(period)
+            day = period if frequency == "daily" else monday_of(period)
+            hazard.temporal[frequency] = TemporalEvidence(
+                code, frequency, judgement.detector, day_label(day), count, judgement.detection
+            )
+            if not judgement.detection.alarm:
+                continue
+            if frequency == "daily":
+                _note_alarm_week(hazard, week_of(day))
+            elif period in hazard.daily_alarm_weeks:
+                continue  # the days already signalled this week's cluster
+            finding = _temporal_finding(hazard, code, day, frequency, judgement, count, cases)
+            out += _signal(state, hazard, finding)
     if state.watermark_day is not None:
-        _close_days(hazard, state.watermark_day)
+        _close_periods(hazard, state.watermark_day)
     return out
+
+
+def _note_alarm_week(hazard: HazardState, week: int) -> None:
+    if week not in hazard.daily_alarm_weeks:
+        hazard.daily_alarm_weeks.append(week)
+        del hazard.daily_alarm_weeks[:-8]
+
+
+def _temporal_finding(
+    hazard: HazardState,
+    code: str,
+    day: int,
+    frequency: str,
+    judgement: streamed.Judgement,
+    count: int,
+    cases: Sequence[Case],
+) -> _Finding:
+    d = judgement.detection
+    weekly = frequency == "weekly"
+    span = f"in the week of {day_label(day)}" if weekly else f"on {day_label(day)}"
+    return _Finding(
+        judgement.detector,
+        code,
+        day,
+        _trigger(cases, code, day, weekly),
+        RiskLevel.SERIOUS if hazard.max_severity >= 3 else RiskLevel.HIGH,
+        float(count),
+        (
+            f"{count} cases {span} vs expected {d.expected:.2f} (threshold "
+            f"{d.threshold:.1f}, {_DETECTOR_WORDS[judgement.detector]}, {frequency} series)",
+        ),
+        d,
+        signal_key="weekly" if weekly else "",
+        window="1 week" if weekly else "1 day",
+    )
+
+
+_DETECTOR_WORDS = {
+    streamed.HARMONIC: "negative binomial regression with seasonality and trend",
+    streamed.LIVE: "negative binomial, exponentially weighted baseline",
+    streamed.COLD_START: "new series: Poisson prior, no baseline yet",
+}
 
 
 def _case_rules(state: ProductRiskState, case: Case) -> list[SignalDraft]:
@@ -257,8 +321,15 @@ def _sampling(state: ProductRiskState, case: Case) -> list[SignalDraft]:
     return out
 
 
-def _trigger(cases: Sequence[Case], hazard: str, day: int) -> Case:
-    matching = [c for c in cases if c.hazards and c.hazards[0] == hazard and c.day == day]
+def _trigger(cases: Sequence[Case], hazard: str, day: int, weekly: bool = False) -> Case:
+    """The latest of this call's cases behind a finding (of the week, for a weekly one)."""
+    matching = [
+        c
+        for c in cases
+        if c.hazards
+        and c.hazards[0] == hazard
+        and (week_of(c.day) == week_of(day) if weekly else c.day == day)
+    ]
     return matching[-1] if matching else cases[-1]
 
 
@@ -285,7 +356,7 @@ def _signal(state: ProductRiskState, hazard: HazardState, finding: _Finding) -> 
             expected=detection.expected if detection else 0.0,
             threshold=detection.threshold if detection else float(MIN_CASES),
             statistic=detection.score if detection else finding.observed,
-            window="1 day" if finding.method == "live_nb" else f"{SEVERE_WINDOW_DAYS} days",
+            window=finding.window,
             explanation=finding.explanation,
             trigger_event_id=trigger.event_id,
             trigger_sent_ts=trigger.sent_ts,

@@ -19,6 +19,7 @@ import orjson
 
 from recall.domain.risk.detectors.base import Detection
 from recall.domain.risk.detectors.live import LiveState
+from recall.domain.risk.detectors.streamed import StreamSeries
 from recall.domain.risk.evidence import TemporalEvidence
 
 CHINA_TZ = timezone(timedelta(hours=8))
@@ -61,42 +62,74 @@ def day_label(day: int) -> str:
     return f"day {day}"
 
 
+def week_of(day: int) -> int:
+    """Monday-based week number of a day number (day 0, 1970-01-01, was a Thursday)."""
+    return (day + 3) // 7
+
+
+def monday_of(week: int) -> int:
+    """Day number of the Monday that starts `week`."""
+    return week * 7 - 3
+
+
 @dataclass
 class HazardState:
-    live: LiveState = field(default_factory=LiveState)
-    open_days: dict[int, int] = field(default_factory=dict)
+    """One product x hazard: its daily and weekly series (`recall.domain.risk.detectors.
+    streamed`), recent severe cases, the signals already raised, and what the score reads."""
+
+    daily: StreamSeries = field(default_factory=StreamSeries)
+    weekly: StreamSeries = field(default_factory=StreamSeries)
     severe_days: dict[int, int] = field(default_factory=dict)
     alarmed: list[str] = field(default_factory=list)  # signal ids already emitted (bounded)
     cases: int = 0
     max_severity: int = 0
     failures: int = 0  # failed sampling results with a serious-risk scenario of this hazard
     temporal: dict[str, TemporalEvidence] = field(default_factory=dict)  # latest, by frequency
+    daily_alarm_weeks: list[int] = field(default_factory=list)  # weeks a day alarmed (bounded)
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "l": list(self.live.as_record()),
-            "o": self.open_days,
+            "d": self.daily.to_json(),
+            "w": self.weekly.to_json(),
             "s": self.severe_days,
             "a": self.alarmed,
             "n": self.cases,
             "m": self.max_severity,
             "f": self.failures,
             "t": {k: _temporal_json(v) for k, v in self.temporal.items()},
+            "aw": self.daily_alarm_weeks,
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> HazardState:
-        last, seen, mean, var, recent = data["l"]
+        if "d" in data:
+            daily, weekly = StreamSeries.from_json(data["d"]), StreamSeries.from_json(data["w"])
+        else:
+            daily, weekly = _daily_before_ladder(data), StreamSeries()
         return cls(
-            live=LiveState(last, seen, mean, var, tuple(recent)),
-            open_days={int(k): v for k, v in data["o"].items()},
+            daily=daily,
+            weekly=weekly,
             severe_days={int(k): v for k, v in data["s"].items()},
             alarmed=list(data["a"]),
             cases=data["n"],
             max_severity=data["m"],
             failures=data.get("f", 0),
             temporal={k: _temporal_from(k, v) for k, v in data.get("t", {}).items()},
+            daily_alarm_weeks=list(data.get("aw", [])),
         )
+
+
+def _daily_before_ladder(data: dict[str, Any]) -> StreamSeries:
+    """A state written before the streamed ladder: its EW baseline and open days carry over;
+    the first case's day was not kept, so the series' age is estimated from the periods the
+    baseline absorbed (the closed history starts empty: the harmonic rung waits for a year of
+    it, as for a new product; the weekly series starts afresh)."""
+    last, seen, mean, var, recent = data["l"]
+    opened = {int(k): v for k, v in data["o"].items()}
+    origin = None if last is None else last - seen - len(recent) + 1
+    if origin is None and opened:
+        origin = min(opened)
+    return StreamSeries(origin, LiveState(last, seen, mean, var, tuple(recent)), {}, opened)
 
 
 def _temporal_json(t: TemporalEvidence) -> list[Any]:
@@ -163,15 +196,14 @@ class ProductRiskState:
         """
         healed = False
         for hazard in self.hazards.values():
-            healed |= _drop_beyond(hazard.open_days, ceiling)
+            healed |= _heal_series(hazard.daily, ceiling)
+            healed |= _heal_series(hazard.weekly, week_of(ceiling))
             healed |= _drop_beyond(hazard.severe_days, ceiling)
-            if hazard.live.last_period is not None and hazard.live.last_period > ceiling:
-                hazard.live, healed = LiveState(), True
         if self.watermark_day is not None and self.watermark_day > ceiling:
             held = [
                 day
                 for hazard in self.hazards.values()
-                for day in (*hazard.open_days, *hazard.severe_days, hazard.live.last_period)
+                for day in (*hazard.daily.open, *hazard.severe_days, hazard.daily.closed_through)
                 if day is not None
             ]
             self.watermark_day, healed = (max(held) if held else None), True
@@ -206,6 +238,13 @@ class ProductRiskState:
             other_failures=data["f"][1],
             last_score=data["sc"],
         )
+
+
+def _heal_series(series: StreamSeries, ceiling: int) -> bool:
+    healed = _drop_beyond(series.open, ceiling)
+    if series.closed_through is not None and series.closed_through > ceiling:
+        series.live, series.closed, series.fit, healed = LiveState(), {}, None, True
+    return healed
 
 
 def _drop_beyond(days: dict[int, int], ceiling: int) -> bool:

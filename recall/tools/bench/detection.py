@@ -25,9 +25,14 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from recall.domain.risk.detectors import METHOD_NAMES, Frequency, get_method
+from recall.domain.risk.detectors import METHOD_NAMES, STREAM, Frequency, get_method
 
 TARGET_FPR = 0.01
+AGENT_PATH = "stream_agent"
+"""The streamed detector run through the `assess_risk` agent's batch function on canonical
+records (`recall.tools.bench.detection_stream`), beside the registry's `stream` replay of the
+same code: the two rows must agree."""
+BENCH_METHODS: tuple[str, ...] = (*METHOD_NAMES, AGENT_PATH)
 EVAL_OUTBREAKS = 2
 
 
@@ -125,6 +130,11 @@ def _score_series(args: tuple[_Series, tuple[str, ...]]) -> dict[str, list[tuple
     history, _, _ = _LAYOUT[series.frequency]
     out: dict[str, list[tuple[float, bool]]] = {}
     for name in methods:
+        if name == AGENT_PATH:
+            from recall.tools.bench.detection_stream import agent_scores
+
+            out[name] = agent_scores(series.counts, history, series.frequency)
+            continue
         method = get_method(name, series.frequency)
         out[name] = [(d.score, d.alarm) for d in method.scan(series.counts, history)]
     return out
@@ -147,7 +157,7 @@ def run_detection_benchmark(
     seed: int = 20240917,
     progress: Callable[[int], None] | None = None,
     *,
-    methods: Sequence[str] = METHOD_NAMES,
+    methods: Sequence[str] = BENCH_METHODS,
     workers: int | None = None,
 ) -> list[MethodResult]:
     """Simulate, run every method prospectively, and score it nominally and at equal FPR.
@@ -240,6 +250,37 @@ def _rates(
                 delays.append(int(hits[0]))
     delay = float(np.median(delays)) if delays else None
     return false / max(quiet, 1), detected / max(total, 1), delay, total
+
+
+@dataclass(frozen=True, slots=True)
+class StreamGap:
+    frequency: str
+    stream_pod: float
+    best_method: str
+    best_pod: float
+
+    @property
+    def points(self) -> float:
+        """Percentage points the stream is above (+) or below (-) the best offline method."""
+        return 100 * (self.stream_pod - self.best_pod)
+
+
+def stream_gaps(results: Sequence[MethodResult]) -> list[StreamGap]:
+    """Per frequency: the agent-path stream's POD at 1% against the best offline method's
+    (every registered method but the stream itself). Empty when the agent path was not run."""
+    out = []
+    for frequency in (Frequency.WEEKLY, Frequency.DAILY):
+        rows = [r for r in results if r.frequency == frequency.value]
+        stream = [r for r in rows if r.method == AGENT_PATH]
+        offline = [r for r in rows if r.method not in (AGENT_PATH, STREAM)]
+        if stream and offline:
+            best = max(offline, key=lambda r: r.pod_calibrated)
+            out.append(
+                StreamGap(
+                    frequency.value, stream[0].pod_calibrated, best.method, best.pod_calibrated
+                )
+            )
+    return out
 
 
 def to_json(results: Sequence[MethodResult]) -> str:

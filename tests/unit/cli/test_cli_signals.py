@@ -6,7 +6,9 @@ import csv
 import json
 from pathlib import Path
 
-from recall.domain.risk.detectors import METHOD_NAMES
+import pytest
+
+from recall.domain.risk.detectors import METHOD_NAMES, STREAM, get_method
 
 from .support import Invoke
 
@@ -85,3 +87,19 @@ def test_bench_detection_refuses_unknown_method(recall_cli: Invoke) -> None:
     result = recall_cli("bench", "detection", "--series", "1", "-m", "nope")
     assert result.exit_code == 1
     assert "unknown method(s): nope" in result.output
+
+
+def test_detect_without_a_method_runs_what_the_stream_runs(
+    recall_cli: Invoke, tmp_path: Path
+) -> None:
+    source, out = _spike_csv(tmp_path / "series.csv"), tmp_path / "alarms.csv"
+    result = recall_cli("signals", "detect", "-i", str(source), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert "— stream" in result.output
+    with out.open(newline="", encoding="utf-8") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["series_id"] == "kettle"]
+    counts = [5 if p < 20 else 40 for p in range(21)]
+    expected = get_method(STREAM).scan(counts, 0)
+    assert [r["alarm"] == "1" for r in rows] == [d.alarm for d in expected]
+    assert [float(r["score"]) for r in rows] == pytest.approx([d.score for d in expected], abs=1e-5)
+    assert rows[-1]["alarm"] == "1", "a new kettle with 40 cases in a week is a signal"

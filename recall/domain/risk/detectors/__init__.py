@@ -1,11 +1,12 @@
-"""Prospective temporal detectors for count series (EARS, Farrington, CUSUM, ours, live)."""
+"""Prospective temporal detectors for count series: the baselines, ours, and the streamed one."""
 
 from recall.domain.risk.detectors.base import Detection, Detector, Frequency
 from recall.domain.risk.detectors.live import LiveParams, LiveState, LiveUpdate, update
-from recall.domain.risk.detectors.registry import METHOD_NAMES, Method, get_method
+from recall.domain.risk.detectors.registry import METHOD_NAMES, STREAM, Method, get_method
 
 __all__ = [
     "METHOD_NAMES",
+    "STREAM",
     "Detection",
     "Detector",
     "Frequency",

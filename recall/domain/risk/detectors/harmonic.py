@@ -103,25 +103,59 @@ def _predict(counts: Sequence[int], t: int, p: HarmonicParams) -> tuple[Array, A
     return mu, cov, fit.phi
 
 
-def detect_harmonic(counts: Sequence[int], t: int, params: HarmonicParams = WEEKLY) -> Detection:
-    """Our detector at period t; uses counts[0 .. t] only (the fit stops `guard` periods back)."""
-    check_period(counts, t)
-    if t < params.min_history + params.guard or t < params.window:
-        return no_decision(counts[:t])
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    """What the fit for period t predicts, all the test of period t needs: the single-period
+    NB (mean, variance) and the window sum's NB (mean, variance). `sparse` marks an all-zero
+    history (no fit; any case is unexpected). Small and serialisable, so the stream caches it
+    per period and refits once per period instead of once per case."""
+
+    mean: float
+    variance: float
+    window_mean: float
+    window_variance: float
+    sparse: bool = False
+
+
+SPARSE = Prediction(0.0, 0.0, 0.0, 0.0, sparse=True)
+
+
+def has_history(t: int, params: HarmonicParams) -> bool:
+    """Whether period t (counted from the series start) has enough history for a fit."""
+    return t >= params.min_history + params.guard and t >= params.window
+
+
+def predict(counts: Sequence[int], t: int, params: HarmonicParams = WEEKLY) -> Prediction:
+    """The prediction for period t from counts[.. t - guard - 1] only (the rest is ignored)."""
     if not any(counts[max(0, t - params.guard - params.history) : t - params.guard]):
-        return _sparse(counts, t, params)
+        return SPARSE
     mu, cov, phi = _predict(counts, t, params)
-    mu_t = float(mu[-1])
-    size_1 = nb.size_from_moments(mu_t, phi * mu_t + float(cov[-1, -1]))
-    p_single = nb.sf(counts[t], mu_t, size_1)
+    mu_t, total = float(mu[-1]), float(mu.sum())
+    return Prediction(mu_t, phi * mu_t + float(cov[-1, -1]), total, phi * total + float(cov.sum()))
+
+
+def judge(
+    prediction: Prediction,
+    count: int,
+    window_sum: int,
+    recent_cases: int,
+    params: HarmonicParams = WEEKLY,
+) -> Detection:
+    """Test period t's `count` (and the sum of the last `window` periods, t included) against
+    `prediction`; `recent_cases` is the sum over the last `min_cases_span` periods."""
+    if prediction.sparse:
+        return _sparse(count, window_sum, params)
+    mu_t = prediction.mean
+    size_1 = nb.size_from_moments(mu_t, prediction.variance)
+    p_single = nb.sf(count, mu_t, size_1)
     p_window = 1.0
-    if counts[t] > mu_t and p_single <= params.gate:
-        total = float(mu.sum())
-        size_w = nb.size_from_moments(total, phi * total + float(cov.sum()))
-        p_window = nb.sf(sum(counts[t - params.window + 1 : t + 1]), total, size_w)
+    if count > mu_t and p_single <= params.gate:
+        total = prediction.window_mean
+        size_w = nb.size_from_moments(total, prediction.window_variance)
+        p_window = nb.sf(window_sum, total, size_w)
     combined = min(1.0, 2 * min(p_single, p_window))
     score = min(-math.log10(max(combined, nb.TINY)), 300.0)
-    if sum(counts[max(0, t - params.min_cases_span + 1) : t + 1]) < params.min_cases:
+    if recent_cases < params.min_cases:
         score = 0.0
     upper = float(nb.quantile(1 - params.alpha / 2, mu_t, size_1))
     return Detection(
@@ -129,8 +163,17 @@ def detect_harmonic(counts: Sequence[int], t: int, params: HarmonicParams = WEEK
     )
 
 
-def _sparse(counts: Sequence[int], t: int, p: HarmonicParams) -> Detection:
+def detect_harmonic(counts: Sequence[int], t: int, params: HarmonicParams = WEEKLY) -> Detection:
+    """Our detector at period t; uses counts[0 .. t] only (the fit stops `guard` periods back)."""
+    check_period(counts, t)
+    if not has_history(t, params):
+        return no_decision(counts[:t])
+    window_sum = sum(counts[t - params.window + 1 : t + 1])
+    recent = sum(counts[max(0, t - params.min_cases_span + 1) : t + 1])
+    return judge(predict(counts, t, params), counts[t], window_sum, recent, params)
+
+
+def _sparse(count: int, window_sum: int, p: HarmonicParams) -> Detection:
     """An all-zero history: any case is unexpected, but one case alone is not a signal."""
-    recent = sum(counts[t - p.window + 1 : t + 1])
-    score = float(max(0, recent - 1)) if counts[t] > 0 else 0.0
+    score = float(max(0, window_sum - 1)) if count > 0 else 0.0
     return Detection(alarm=score >= -math.log10(p.alpha), expected=0.0, threshold=1.0, score=score)

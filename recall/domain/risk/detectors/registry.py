@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 
-from recall.domain.risk.detectors import cusum, ears, farrington, harmonic, live
+from recall.domain.risk.detectors import cusum, ears, farrington, harmonic, live, streamed
 from recall.domain.risk.detectors.base import Detection, Frequency
 from recall.domain.risk.errors import UnknownMethodError
 
@@ -33,6 +33,16 @@ def _scan_each(detect: DetectFn) -> ScanFn:
     return scan
 
 
+STREAM = "stream"
+"""The streamed detector's name: the default of `recall signals detect`."""
+
+
+def _scan_stream(
+    counts: Sequence[int], start: int, params: streamed.StreamParams
+) -> list[Detection]:
+    return [j.detection for j in streamed.scan_stream(counts, start, params)]
+
+
 def _make(name: str, description: str, detect: DetectFn, scan: ScanFn | None = None) -> Method:
     return Method(name, description, detect, scan or _scan_each(detect))
 
@@ -43,7 +53,14 @@ def _methods(freq: Frequency) -> dict[str, Method]:
     cus = cusum.WEEKLY if weekly else cusum.DAILY
     har = harmonic.WEEKLY if weekly else harmonic.DAILY
     liv = live.WEEKLY if weekly else live.DAILY
+    stream = streamed.params_for(freq)
     return {
+        STREAM: _make(
+            STREAM,
+            "what the live stream runs: cold start, then live_nb, then harmonic_nb (ours)",
+            partial(streamed.detect_stream, params=stream),
+            partial(_scan_stream, params=stream),
+        ),
         "ears_c1": _make("ears_c1", "CDC EARS C1", ears.detect_c1),
         "ears_c2": _make("ears_c2", "CDC EARS C2", ears.detect_c2),
         "ears_c3": _make("ears_c3", "CDC EARS C3", ears.detect_c3),

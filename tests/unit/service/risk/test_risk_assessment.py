@@ -5,7 +5,7 @@ from __future__ import annotations
 from recall.domain.risk.severity import SeverityAssessment
 from recall.service.risk.assessment import assess
 from recall.service.risk.cases import Case
-from recall.service.risk.state import ProductRiskState
+from recall.service.risk.state import ProductRiskState, monday_of, week_of
 
 PRODUCT = "91140100MA0L2K3M4J/acme/k-1"
 TODAY = 20_000
@@ -103,7 +103,7 @@ def test_late_event_lands_in_its_own_day() -> None:
     state = ProductRiskState()
     assess(state, [_case(1, TODAY)], units_in_use=None)
     assess(state, [_case(2, TODAY - 3)], units_in_use=None)  # 3 days late: still open
-    assert state.hazards["burns"].open_days == {TODAY: 1, TODAY - 3: 1}
+    assert state.hazards["burns"].daily.open == {TODAY: 1, TODAY - 3: 1}
 
 
 def test_state_round_trips_through_bytes() -> None:
@@ -111,7 +111,7 @@ def test_state_round_trips_through_bytes() -> None:
     _run(state, [*_history(), _case(999, TODAY, level=4, fatal=True)])
     again = ProductRiskState.from_bytes(state.to_bytes())
     assert again.to_bytes() == state.to_bytes()
-    assert again.hazards["burns"].live == state.hazards["burns"].live
+    assert again.hazards["burns"].daily == state.hazards["burns"].daily
 
 
 def test_score_rises_with_severity_and_is_explained() -> None:
@@ -121,3 +121,33 @@ def test_score_rises_with_severity_and_is_explained() -> None:
     assert first is not None and second is not None
     assert second.score > first.score
     assert any("serious" in line or "严重" in line for line in second.explanation)
+
+
+def test_excess_spread_thin_over_a_week_is_signalled_by_the_weekly_series() -> None:
+    """One case a week for 20 weeks, then one a day for a week: no day reaches the floor of
+    three, the week does."""
+    state = ProductRiskState()
+    monday = monday_of(week_of(TODAY))
+    _run(state, [_case(w, monday - 7 * (20 - w)) for w in range(20)])
+    spread = _run(state, [_case(500 + d, monday + d) for d in range(7)])
+    assert spread == ["live_nb"]
+    weekly = state.hazards["burns"].temporal["weekly"]
+    assert weekly.detector == "live_nb" and weekly.detection.alarm and weekly.observed == 7
+    assert state.hazards["burns"].temporal["daily"].detection.alarm is False
+
+
+def test_a_week_whose_day_was_signalled_is_not_signalled_again() -> None:
+    state = ProductRiskState()
+    _run(state, _history())
+    result = assess(state, [_case(100 + i, TODAY) for i in range(6)], units_in_use=None)
+    assert [(s.method, s.window) for s in result.signals] == [("live_nb", "1 day")]
+    assert state.hazards["burns"].temporal["weekly"].detection.alarm, "the week alarmed too"
+
+
+def test_a_product_with_a_year_of_history_is_judged_by_the_harmonic_method() -> None:
+    state = ProductRiskState()
+    days = 400
+    _run(state, [_case(d, TODAY - days + d) for d in range(0, days, 3)])
+    result = assess(state, [_case(900 + i, TODAY) for i in range(5)], units_in_use=None)
+    assert [s.method for s in result.signals] == ["harmonic_nb"]
+    assert state.hazards["burns"].temporal["daily"].detector == "harmonic_nb"

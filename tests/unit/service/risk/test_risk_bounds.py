@@ -138,11 +138,11 @@ def test_day_of_handles_every_offset_at_the_calendar_edges() -> None:
 def test_a_case_older_than_the_history_window_is_late_and_opens_nothing() -> None:
     state = ProductRiskState()
     _run(state, _normal_cases())
-    open_before = dict(state.hazards["burns"].open_days)
+    open_before = dict(state.hazards["burns"].daily.open)
     old = _case(_record(600, NOW - timedelta(days=LATENESS_DAYS + 3), disposition="died"))
     result = assess(state, [old], None, NOW)
     assert result.late == 1
-    assert state.hazards["burns"].open_days == open_before
+    assert state.hazards["burns"].daily.open == open_before
     assert [s.method for s in result.signals] == ["fatal_case"], "a death is never ignored"
     ancient = _case(_record(601, NOW - timedelta(days=4000), received=NOW))
     result = assess(state, [ancient], None, NOW)
@@ -166,7 +166,7 @@ def test_a_state_poisoned_by_older_code_heals_on_load() -> None:
     raised = _run(loaded, spike)
     assert raised == [f"live_nb@{day_label(TODAY)}"]
     assert loaded.watermark_day == TODAY
-    assert all(d <= TODAY + ALLOWANCE_DAYS for h in loaded.hazards.values() for d in h.open_days)
+    assert all(d <= TODAY + ALLOWANCE_DAYS for h in loaded.hazards.values() for d in h.daily.open)
 
 
 def test_healing_is_a_no_op_for_a_sound_state() -> None:
