@@ -530,6 +530,10 @@ def fusion(
     days: Annotated[int, typer.Option("--days", min=90, help="Days simulated per run.")] = 180,
     runs: Annotated[int, typer.Option("--runs", min=1, help="Runs (seeds seed, seed+1, …).")] = 3,
     seed: Annotated[int, typer.Option("--seed", help="Same seed, same figures.")] = 20261130,
+    budget: Annotated[
+        float,
+        typer.Option("--budget", min=0.1, help="Investigations opened, per true defect (K / D)."),
+    ] = 1.0,
 ) -> None:
     """Fused live score vs each part alone, at the same number of investigations opened."""
     from recall.tools.bench.fusion import (
@@ -552,8 +556,10 @@ def fusion(
             def advance(day: int, done: int = n * days) -> None:
                 bar.update(task, completed=done + day)
 
-            results.append(run_fusion_benchmark(products, days, seed + n, progress=advance))
-    k = ", ".join(f"{r.defects}" for r in results)
+            results.append(
+                run_fusion_benchmark(products, days, seed + n, progress=advance, budget=budget)
+            )
+    k = ", ".join(f"{r.k} (of {r.defects} defects)" for r in results)
     table = Table(
         "method 方法",
         "opened 立案",
@@ -563,7 +569,7 @@ def fusion(
         "median delay d (per run)",
         title=f"fused-score benchmark (融合评分基准): {products} products x {days} days, "
         f"seeds {seed}..{seed + runs - 1}",
-        caption=f"K = investigations opened per method = true defects with evidence: {k}",
+        caption=f"K = investigations opened per method (true defects x {budget:g}): {k}",
     )
     for s in spread(results):
         table.add_row(

@@ -130,7 +130,8 @@ class MethodResult:
 class RunResult:
     seed: int
     products: int
-    defects: int  # true defects whose evidence appeared within the run (= K)
+    defects: int  # true defects whose evidence appeared within the run
+    k: int  # investigations each method opens
     events: int
     methods: tuple[MethodResult, ...]
 
@@ -352,11 +353,8 @@ def _open(traces: Sequence[_Trace], method: str, k: int) -> dict[int, int]:
     return {i: next(d for d, v in traces[i].values[method] if v >= theta) for _, _, i in chosen}
 
 
-def evaluate(
-    products: Sequence[SimProduct], traces: Sequence[_Trace], first: dict[int, int]
-) -> tuple[MethodResult, ...]:
-    """Each method at K = the number of defects with evidence in the run."""
-    k = len(first)
+def evaluate(traces: Sequence[_Trace], first: dict[int, int], k: int) -> tuple[MethodResult, ...]:
+    """Each method opening K investigations (`first`: each defect's first evidence day)."""
     out = []
     for method in METHODS:
         opened = _open(traces, method, k)
@@ -380,18 +378,24 @@ def run_fusion_benchmark(
     seed: int = 20261130,
     defect_share: float = 0.15,
     progress: Callable[[int], None] | None = None,
+    budget: float = 1.0,
 ) -> RunResult:
-    """One seeded run: simulate, replay through `assess`, open K per method, count."""
+    """One seeded run: simulate, replay through `assess`, open K per method, count.
+
+    K = `budget` x the defects with evidence in the run (1.0: a perfect method finds them all
+    and opens nothing else)."""
     rng = random.Random(seed)
     sim = simulate(products, days, defect_share, rng)
     by_day, first = _events(sim, days, rng)
     traces = _replay(sim, by_day, days, progress)
+    k = round(budget * len(first))
     return RunResult(
         seed,
         products,
         len(first),
+        k,
         sum(len(v) for v in by_day.values()),
-        evaluate(sim, traces, first),
+        evaluate(traces, first, k),
     )
 
 

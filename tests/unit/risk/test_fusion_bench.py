@@ -12,7 +12,7 @@ def test_a_tiny_run_replays_through_assess_and_scores_every_method() -> None:
     assert result.events > 0 and result.defects > 0
     assert [m.method for m in result.methods] == list(METHODS)
     fused = result.methods[0]
-    assert fused.opened == result.defects, "the fused score opens exactly K investigations"
+    assert result.k == result.defects and fused.opened == result.k, "exactly K opened"
     for m in result.methods:
         assert 0 <= m.found_soon <= m.found_early <= m.found <= m.opened <= result.defects
         assert (m.median_delay is None) == (m.found == 0)
