@@ -109,10 +109,10 @@ def test_one_failing_record_costs_only_itself(monkeypatch: pytest.MonkeyPatch) -
     real = assess
     poisoned = "00000000-0000-4000-8000-000000000021"
 
-    def fragile(state: ProductRiskState, cases: Any, *args: Any) -> Any:
+    def fragile(state: ProductRiskState, cases: Any, *args: Any, **kwargs: Any) -> Any:
         if any(c.event_id == poisoned for c in cases):
             raise ZeroDivisionError("a bug met this record")
-        return real(state, cases, *args)
+        return real(state, cases, *args, **kwargs)
 
     monkeypatch.setattr(risk_agent, "assess", fragile)
     broker = FakeBroker()
@@ -139,7 +139,7 @@ def test_one_failing_record_costs_only_itself(monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_a_transient_error_is_not_the_records_fault(monkeypatch: pytest.MonkeyPatch) -> None:
-    def offline(*_: Any) -> Any:
+    def offline(*_: Any, **__: Any) -> Any:
         raise ConnectionError("broker away")
 
     monkeypatch.setattr(risk_agent, "assess", offline)
