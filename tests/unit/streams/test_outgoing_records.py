@@ -159,8 +159,8 @@ def test_an_outgoing_signal_its_model_refuses_dead_letters_its_case(
     `processing_error` (named topic and field, no values), everything else goes on."""
     poisoned = canonical(21, "bad")["event"]["event_id"]
 
-    def buggy(state: ProductRiskState, cases: Any, *args: Any) -> Any:
-        result = assess(state, cases, *args)
+    def buggy(state: ProductRiskState, cases: Any, *args: Any, **kwargs: Any) -> Any:
+        result = assess(state, cases, *args, **kwargs)
         if any(c.event_id == poisoned for c in cases):
             bad_key = {"product_key": "unknown/acme/bad", "trigger_event_id": poisoned}
             result.signals.append(dataclasses.replace(DRAFT, observed=math.nan, **bad_key))
