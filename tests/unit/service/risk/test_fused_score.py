@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from recall.domain.risk.detectors.base import Detection
 from recall.domain.risk.evidence import DisproportionalityEvidence, TemporalEvidence
 from recall.domain.risk.severity import SeverityAssessment
@@ -69,3 +72,45 @@ def test_a_serious_lab_failure_keeps_the_matrix_level_serious() -> None:
     later = assess(state, [_case(3, level=3)], units_in_use=1_000_000)
     assert later.score is not None and later.score.risk_level is not None
     assert later.score.risk_level.value == "serious"
+
+
+_events = st.lists(
+    st.tuples(
+        st.sampled_from(["injury_report", "sampling_result"]),
+        st.sampled_from(["fire", "burns", "cuts"]),
+        st.integers(1, 4),
+        st.integers(0, 40),  # day offset
+        st.booleans(),  # failed (sampling)
+    ),
+    min_size=1,
+    max_size=30,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(_events, st.none() | st.integers(1, 10**6), st.integers(0, 3))
+def test_every_live_score_is_the_sum_of_its_listed_parts(
+    events: list[tuple[str, str, int, int, bool]], units: int | None, met: int
+) -> None:
+    state = ProductRiskState()
+    dp = {"fire": DisproportionalityEvidence("fire", 4, 1.0, 4.0, 6.0, 1.2, 0.5, met, 90)}
+    for n, (kind, hazard, level, offset, failed) in enumerate(events):
+        case = Case(
+            event_id=f"r{n}",
+            event_type=kind,
+            product_key=PRODUCT,
+            category="appliances",
+            jurisdiction="140100",
+            day=TODAY - 40 + offset,
+            sent_ts=1.0,
+            hazards=(hazard,),
+            severity=SeverityAssessment(level, ("test",)),
+            failed=failed and kind == "sampling_result",
+        )
+        result = assess(state, [case], units_in_use=units, disproportionality=dp)
+        if result.score is None:
+            continue
+        points = [c.points for c in result.score.contributions]
+        assert abs(sum(points) - result.score.score) < 1e-9
+        assert len(result.score.explanation) == len(points)
+        assert 0.0 <= result.score.score <= 100.0
