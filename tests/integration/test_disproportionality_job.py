@@ -16,7 +16,8 @@ worker's map is read back from the table.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import Callable, Coroutine, Iterator
 from datetime import UTC, datetime, timedelta
 from itertools import count
 from pathlib import Path
@@ -26,6 +27,7 @@ import pytest
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
+import streams.agents.disproportionality as disproportionality_agent
 from recall.adapters.db.disproportionality_store import SqlLiveDisproportionality
 from recall.adapters.db.engine import make_engine, make_session_factory
 from recall.adapters.db.event_counts import SqlInjuryCounts
@@ -212,3 +214,39 @@ def test_the_worker_map_is_built_from_the_table(
     other = _context(settings, sessions)
     other.refresh_disproportionality()  # another worker, at its registry refresh
     assert other.disproportionality == context.disproportionality
+
+
+Tick = Callable[[], Coroutine[Any, Any, None]]
+
+
+class _TimerApp:
+    """What `supervised_timer` uses of a Faust app: the timers it registers."""
+
+    def __init__(self) -> None:
+        self.timers: dict[str, tuple[float, bool, Tick]] = {}
+
+    def timer(self, seconds: float, *, on_leader: bool, name: str) -> Callable[[Any], Any]:
+        def register(fn: Tick) -> Tick:
+            self.timers[name] = (seconds, on_leader, fn)
+            return fn
+
+        return register
+
+
+def test_the_timer_runs_on_the_leader_supervised(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    _fill(sessions, _mix())
+    settings = Settings(state_dir=tmp_path, disproportionality_interval_s=120.0)
+    context = _context(settings, sessions)
+    app = _TimerApp()
+    disproportionality_agent.register(cast(Any, app), context, clock=lambda: NOW)
+
+    seconds, on_leader, tick = app.timers["compute_disproportionality"]
+    assert (seconds, on_leader) == (120.0, True)
+    asyncio.run(tick())
+    runs = context.metrics.registry.get_sample_value(
+        "recall_timer_runs_total", {"timer": "compute_disproportionality"}
+    )
+    assert runs == 1
+    assert context.disproportionality[P]["electric_shock"].window_days == 90  # the default
