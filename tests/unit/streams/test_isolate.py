@@ -44,6 +44,7 @@ def test_isolated_record_is_dead_lettered_with_its_position_and_no_contents() ->
             metrics=metrics,
             topics=SimpleNamespace(deadletter="intake.deadletter"),
             units={},
+            disproportionality={},
         ),
     )
     value = f'{{"narrative": "patient {RESIDENT_ID}"}}'.encode()
