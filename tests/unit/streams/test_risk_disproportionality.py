@@ -2,23 +2,28 @@
 
 The worker's map (`AgentPorts.disproportionality`, product_key -> hazard -> evidence) is read
 per product: the product in the batch gets its own hazards' figures, a product the job never
-stored (under 3 reports in the window) gets None.
+stored (under 3 reports in the window) gets None. The `risk` stage registers the job's timer.
 """
 
 from __future__ import annotations
 
 import asyncio
+import inspect
+from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
 
 import streams.agents.risk as risk_agent
+from recall.config import Settings
 from recall.domain.risk.evidence import DisproportionalityEvidence
 from recall.service.risk.assessment import assess
 from streams.agents.ports import AgentPorts
 from streams.agents.risk import process_risk_batch
+from streams.app import create_app
 from tests.support.fakes.risk_agents import NOW, FakeBroker, canonical, message, recording_ports
+from tests.unit.streams.faust_support import run, worker_context
 
 K1, K2 = "unknown/acme/k-1", "unknown/acme/k-2"
 BURNS = DisproportionalityEvidence(
@@ -61,3 +66,13 @@ def test_each_product_gets_its_own_evidence(monkeypatch: pytest.MonkeyPatch) -> 
     asyncio.run(process_risk_batch(messages, _ports(FakeBroker(), table), NOW))
 
     assert seen == {K1: {"burns": BURNS}, K2: None}
+
+
+def test_the_risk_stage_registers_the_job_timer(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        settings = Settings(table_store="memory", agents="risk", state_dir=tmp_path)
+        app = create_app(worker_context(settings))
+        names = {inspect.unwrap(task).__name__ for task in app._app_tasks}
+        assert "compute_disproportionality" in names
+
+    run(scenario)
