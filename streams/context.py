@@ -114,7 +114,8 @@ class WorkerContext:
         active = active_versions(self.sessions)
         units = units_in_use(self.sessions)
         self.reporters, self.keyring, self.units = reporters, self.keyring.refreshed(active), units
-        self.refresh_disproportionality()
+        if "risk" in self.settings.agents.split(","):  # the only stage that reads it
+            self.refresh_disproportionality()
 
     def refresh_disproportionality(self) -> None:
         """Reload the live disproportionality pairs if a run changed them (blocking).
