@@ -32,7 +32,10 @@ class SignalRaised(Strict):
     hazard: str
     category: str
     jurisdiction: str
-    method: str = Field(description="live_nb, severe_cluster, fatal_case or sampling_failure")
+    method: str = Field(
+        description="harmonic_nb, live_nb or cold_start (the streamed detector's rung), "
+        "severe_cluster, fatal_case or sampling_failure"
+    )
     risk_level: RiskLevel
     day: str = Field(description="Event-time day (China time) the signal is about")
     observed: WireFloat

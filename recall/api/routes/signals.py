@@ -62,7 +62,9 @@ def list_signals(
     method: str | None = Query(
         default=None,
         max_length=32,
-        description="live_nb, severe_cluster, fatal_case, sampling_failure, …",
+        description=(
+            "harmonic_nb, live_nb, cold_start, severe_cluster, fatal_case, sampling_failure, …"
+        ),
     ),
     since: Since = None,
     until: Until = None,

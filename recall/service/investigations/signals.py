@@ -29,6 +29,8 @@ from schemas.risk import SignalRaised
 AGENT = "risk-agent"
 _KIND = {
     "live_nb": EvidenceKind.SIGNAL,
+    "harmonic_nb": EvidenceKind.SIGNAL,
+    "cold_start": EvidenceKind.SIGNAL,
     "severe_cluster": EvidenceKind.INJURY_CLUSTER,
     "fatal_case": EvidenceKind.INJURY_CLUSTER,
     "sampling_failure": EvidenceKind.SAMPLING_FAILURE,

@@ -15,6 +15,8 @@ MESSAGES = (
     "Other sources",
     "Dead letters",
     "live_nb",
+    "harmonic_nb",
+    "cold_start",
     "severe_cluster",
     "fatal_case",
     "sampling_failure",
