@@ -20,7 +20,13 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 
 from schemas.common import FreeText, RiskLevel, Strict
 from schemas.recalls import EffectivenessVerdict, RecallState
-from schemas.risk import Alert, InvestigationAction, InvestigationState, SignalRaised
+from schemas.risk import (
+    Alert,
+    InvestigationAction,
+    InvestigationState,
+    ScoreContribution,
+    SignalRaised,
+)
 
 __all__ = [
     "AssignRequest",
@@ -606,6 +612,12 @@ class Score(Document):
     updated_at: AwareDatetime
     region: str | None
     category: str | None
+    contributions: list[ScoreContribution] = Field(
+        default_factory=list,
+        description="Every part of the score (key, label, points, max_points, detail); the points"
+        " add up to `score`. Empty for scores computed before the fused score (JSON and NDJSON,"
+        " not CSV)",
+    )
     trend: ScoreTrend | None = Field(
         default=None,
         description="The product's events in the caller's area, this week against the week"

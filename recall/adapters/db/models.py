@@ -386,6 +386,7 @@ class RiskScoreRow(Base):
     score: Mapped[float] = mapped_column(Float)
     risk_level: Mapped[str | None] = mapped_column(String(16), nullable=True, index=True)
     explanation: Mapped[list[Any]] = mapped_column()
+    contributions: Mapped[list[Any]] = mapped_column(server_default="[]")  # 0017
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     region: Mapped[str | None] = mapped_column(String(6), nullable=True, index=True)
     category: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)

@@ -45,7 +45,7 @@ from recall.service.readmodel.ports import (
     TableStatus,
     WriteOutcome,
 )
-from schemas.risk import Alert, SignalRaised
+from schemas.risk import Alert, ScoreContribution, SignalRaised
 
 T = TypeVar("T")
 CHUNK = 500
@@ -277,6 +277,7 @@ def _score_view(row: RiskScoreRow) -> ScoreView:
         updated_at=_utc(row.updated_at) or row.updated_at,
         region=row.region,
         category=row.category,
+        contributions=tuple(ScoreContribution.model_validate(c) for c in row.contributions),
     )
 
 

@@ -30,6 +30,7 @@ def upsert_scores(session: Session, rows: Sequence[ScoreRow]) -> int:
             "score": r.record.score.score,
             "risk_level": r.record.score.risk_level.value if r.record.score.risk_level else None,
             "explanation": list(r.record.score.explanation),
+            "contributions": [c.model_dump(mode="json") for c in r.record.score.contributions],
             "updated_at": r.record.score.updated_at.astimezone(UTC),
             "region": r.region,
             "category": r.category,

@@ -126,4 +126,5 @@ def score(view: ScoreView) -> api.Score:
         updated_at=view.updated_at,
         region=view.region,
         category=view.category,
+        contributions=list(view.contributions),
     )

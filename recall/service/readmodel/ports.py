@@ -15,7 +15,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
-from schemas.risk import Alert, RiskScoreUpdated, SignalRaised
+from schemas.risk import Alert, RiskScoreUpdated, ScoreContribution, SignalRaised
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +120,7 @@ class ScoreView:
     updated_at: datetime
     region: str | None
     category: str | None
+    contributions: tuple[ScoreContribution, ...] = ()  # empty for scores from before 0017
 
 
 @dataclass(frozen=True, slots=True)

@@ -180,6 +180,7 @@ def _view(row: ScoreRow) -> ScoreView:
         score.updated_at,
         row.region,
         row.category,
+        score.contributions,
     )
 
 
