@@ -221,3 +221,15 @@ def test_a_bundle_round_trips_its_cases_in_order() -> None:
 def test_a_malformed_bundle_is_refused_naming_the_item(raw: bytes, says: str) -> None:
     with pytest.raises(ValueError, match=says):
         cases_from_bundle(raw)
+
+
+def test_a_city_alert_written_before_levels_is_still_read() -> None:
+    state = RegionRiskState()
+    _run(state, _baseline())
+    [alert] = _run(state, [_spike()])
+    old = alert.model_dump(mode="json")
+    del old["details"]["level"]
+    assert Alert.model_validate(old).details.get("level") is None, "read as it was written"
+    old["details"]["tier"] = "city"
+    with pytest.raises(ValueError, match="unexpected tier"):
+        Alert.model_validate(old)
