@@ -19,7 +19,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from fractions import Fraction
 
 from recall.domain.risk.detectors import streamed
@@ -42,6 +42,7 @@ from recall.service.risk.state import (
     week_of,
 )
 
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 SIGNAL_NAMESPACE = uuid.UUID("0b6f3c1e-6a8e-4f6e-9d8e-2f1d7c9a5b31")
 MIN_CASES = 3
 ALARM_MEMORY = 64
@@ -214,9 +215,10 @@ def _temporal(
             judgement = streamed.judge(series, period, params)
             count = series.count(period)
             day = period if frequency == "daily" else monday_of(period)
-            hazard.temporal[frequency] = TemporalEvidence(
+            judged = TemporalEvidence(
                 code, frequency, judgement.detector, day_label(day), count, judgement.detection
             )
+            hazard.temporal[frequency] = _strongest(hazard.temporal.get(frequency), judged, day)
             if not judgement.detection.alarm:
                 continue
             if frequency == "daily":
@@ -228,6 +230,25 @@ def _temporal(
     if state.watermark_day is not None:
         _close_periods(hazard, state.watermark_day)
     return out
+
+
+TEMPORAL_MEMORY_DAYS = 28
+"""How long the strongest recent judgement stands in the score before a weaker one replaces it:
+an alarm is not forgotten the next quiet day (investigations take weeks to open)."""
+
+
+def _strongest(
+    kept: TemporalEvidence | None, judged: TemporalEvidence, day: int
+) -> TemporalEvidence:
+    """The judgement the score reads: the new one unless a stronger one is under
+    `TEMPORAL_MEMORY_DAYS` old (the newest wins ties)."""
+    if kept is None or judged.detection.score >= kept.detection.score:
+        return judged
+    try:
+        kept_day = date.fromisoformat(kept.period).toordinal() - _EPOCH_ORDINAL
+    except ValueError:
+        return judged
+    return kept if 0 <= day - kept_day < TEMPORAL_MEMORY_DAYS else judged
 
 
 def _note_alarm_week(hazard: HazardState, week: int) -> None:

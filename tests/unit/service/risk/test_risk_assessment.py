@@ -151,3 +151,15 @@ def test_a_product_with_a_year_of_history_is_judged_by_the_harmonic_method() -> 
     result = assess(state, [_case(900 + i, TODAY) for i in range(5)], units_in_use=None)
     assert [s.method for s in result.signals] == ["harmonic_nb"]
     assert state.hazards["burns"].temporal["daily"].detector == "harmonic_nb"
+
+
+def test_an_alarm_stands_in_the_score_after_a_quieter_day() -> None:
+    state = ProductRiskState()
+    _run(state, _history())
+    assess(state, [_case(100 + i, TODAY) for i in range(6)], units_in_use=None)
+    assess(state, [_case(300 + i, TODAY + 2) for i in range(3)], units_in_use=None)
+    daily = state.hazards["burns"].temporal["daily"]
+    assert daily.detection.alarm and daily.observed == 6, "the spike, not the quieter day"
+    assess(state, [_case(400 + i, TODAY + 40) for i in range(3)], units_in_use=None)
+    later = state.hazards["burns"].temporal["daily"]
+    assert later.observed == 3, "four weeks on, the latest judgement again"
