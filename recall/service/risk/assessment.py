@@ -218,6 +218,7 @@ def _temporal(
             judged = TemporalEvidence(
                 code, frequency, judgement.detector, day_label(day), count, judgement.detection
             )
+            hazard.latest[frequency] = judged
             hazard.temporal[frequency] = _strongest(hazard.temporal.get(frequency), judged, day)
             if not judgement.detection.alarm:
                 continue

@@ -84,7 +84,8 @@ class HazardState:
     cases: int = 0
     max_severity: int = 0
     failures: int = 0  # failed sampling results with a serious-risk scenario of this hazard
-    temporal: dict[str, TemporalEvidence] = field(default_factory=dict)  # latest, by frequency
+    temporal: dict[str, TemporalEvidence] = field(default_factory=dict)  # for the score
+    latest: dict[str, TemporalEvidence] = field(default_factory=dict)  # last judged, by frequency
     daily_alarm_weeks: list[int] = field(default_factory=list)  # weeks a day alarmed (bounded)
 
     def to_json(self) -> dict[str, Any]:
@@ -97,6 +98,7 @@ class HazardState:
             "m": self.max_severity,
             "f": self.failures,
             "t": {k: _temporal_json(v) for k, v in self.temporal.items()},
+            "tl": {k: _temporal_json(v) for k, v in self.latest.items()},
             "aw": self.daily_alarm_weeks,
         }
 
@@ -115,6 +117,7 @@ class HazardState:
             max_severity=data["m"],
             failures=data.get("f", 0),
             temporal={k: _temporal_from(k, v) for k, v in data.get("t", {}).items()},
+            latest={k: _temporal_from(k, v) for k, v in data.get("tl", {}).items()},
             daily_alarm_weeks=list(data.get("aw", [])),
         )
 

@@ -7,7 +7,7 @@ and each period's records go through `streams.agents.risk.process_risk_batch` â€
 the `assess_risk` agent runs per batch: strict parsing, the product state as table bytes,
 open and closed periods, the cold-start ladder, the cached fits. Only Kafka is replaced: sends
 complete at once and the table is a dict. The period's judgement is read back from the state
-the batch writes (`HazardState.temporal`); a period without cases is not judged by the stream
+the batch writes (`HazardState.latest`); a period without cases is not judged by the stream
 and scores 0, as a period whose count cannot alarm.
 """
 
@@ -121,7 +121,7 @@ async def _run(counts: Sequence[int], start: int, frequency: Frequency) -> list[
 def _judged(raw: bytes | None, day: int, frequency: Frequency) -> tuple[float, bool]:
     state = ProductRiskState.from_bytes(raw)
     hazard = state.hazards.get(HAZARD)
-    evidence = hazard.temporal.get(frequency.value) if hazard else None
+    evidence = hazard.latest.get(frequency.value) if hazard else None
     label = day_label(monday_of(week_of(day)) if frequency is Frequency.WEEKLY else day)
     if evidence is None or evidence.period != label:
         return 0.0, False
