@@ -11,14 +11,30 @@ severity of its worst case — weighs least, and only from hospitalisation up:
                                               5 per other failure)
     temporal detection                  20   (strongest frequency and hazard:
                                               20 x clamp(-log10 p / 4); an alarm at p = 0.01
-                                              earns 10, p = 1e-4 earns 20; no alarm at most 5)
+                                              earns 10, p = 1e-4 earns 20; no alarm at most 2)
     disproportionality                  15   (strongest hazard: 4 per criterion met —
                                               PRR/Evans, ROR, IC025 — plus 3 x clamp(IC025 / 2)
                                               when one is met)
     corroboration                       15   (a serious lab failure and injury reports of the
                                               SAME hazard: 15 x min(1, injuries / 3))
-    EU matrix risk level (probability)  15   (low 0, medium 5, high 10, serious 15)
-    severity of the worst case          10   (level 1-2 0, level 3 5, level 4 10)
+    EU matrix risk level (probability)  15   (low 0, medium 5, high 10, serious 15 when
+                                              evidence points at a defect; a quarter if not)
+    severity of the worst case          10   (level 1-2 0, level 3 5, level 4 10, of the
+                                              hazards evidence points at; a quarter of the
+                                              worst case's if nothing points at any)
+
+Severity and the matrix level say how bad a defect would be, not whether there is one: every
+product that is used hurts someone now and then, at every severity. So they weigh in full only
+for a hazard that other evidence points at — a serious lab failure, a temporal alarm, or at
+least one disproportionality criterion met (a corroborated hazard has its failure). When
+something points at one hazard, the injuries of the others are ordinary use and their severity
+adds nothing (a false lab failure beside an unrelated hospitalisation must not outrank a lone
+failure). When nothing points at any hazard ("ordinary use"), severity and level keep a
+quarter of their points, so a death still lifts a product above its quiet peers, but no such
+product passes 8.3 (2.5 + 3.8 + a sub-alarm temporal 2): a serious lab failure alone (20 + the
+matrix level serious 15 = 35) outranks every one on its failure day, and a failure with
+injuries of its own hazard, or an injury cluster with an alarm or disproportionate reporting
+(its severity and level then count in full), outranks a lone failure.
 
 The corroboration rule: a purchase-sampling failure and injury reports are independent routes
 to the same defect (a lab does not know who was hurt; the injured did not read the lab report),
@@ -67,6 +83,10 @@ CEILINGS = {
 CORROBORATING_CASES = 3
 """Injury reports of a failed hazard that earn the full corroboration points."""
 
+ORDINARY_USE_SHARE = 0.25
+"""Share of the severity and matrix-level points a product earns when no evidence (lab
+failure, temporal alarm, disproportionality criterion) points at any of its hazards."""
+
 
 @dataclass(frozen=True, slots=True)
 class HazardEvidence:
@@ -74,6 +94,7 @@ class HazardEvidence:
 
     hazard: str
     cases: int = 0  # injury reports of this hazard
+    max_severity: int = 0  # the worst injury of this hazard (1-4; 0 when none)
     failures: int = 0  # failed sampling results with a serious-risk scenario of this hazard
     temporal: tuple[TemporalEvidence, ...] = ()  # latest judgement per frequency
     disproportionality: DisproportionalityEvidence | None = None
@@ -143,17 +164,42 @@ def _part(key: str, label: str, share: float, detail: str) -> Contribution:
     return Contribution(key, label, tenths / 10, float(ceiling), detail)
 
 
-def _severity(s: SeverityAssessment) -> Contribution:
+_ORDINARY_USE = "ordinary use: no lab failure, alarm or disproportionality points at a hazard"
+
+
+def points_at_defect(h: HazardEvidence) -> bool:
+    """Whether evidence other than the injuries themselves points at this hazard: a serious
+    lab failure, a temporal alarm, or a disproportionality criterion met."""
+    dp = h.disproportionality
+    return bool(
+        h.failures
+        or any(t.detection.alarm for t in h.temporal)
+        or (dp is not None and dp.criteria_met > 0)
+    )
+
+
+def _severity(s: SeverityAssessment, pointed: Sequence[HazardEvidence]) -> Contribution:
     """Only what is rare without a defect earns points: hospitalisation (3) and death or
-    lasting disability (4). First aid and emergency care (1-2) are the background of nearly
-    every product that is used; they count through the matrix level (with probability)."""
-    detail = f"severity {s.level}: {s.reasons[0]}"
-    return _part("severity", _SEVERITY_LABEL[s.level], max(0, s.level - 2) / 2, detail)
+    lasting disability (4). When evidence points at some hazards (`pointed`), only their worst
+    case counts: a bad case of another hazard is the background of a product in use. When
+    nothing points at any, the worst case earns `ORDINARY_USE_SHARE` of its points. First aid
+    and emergency care (1-2) earn nothing. The label keeps the product's worst case."""
+    if not pointed:
+        detail = f"severity {s.level}: {s.reasons[0]}; {_ORDINARY_USE}"
+        share = ORDINARY_USE_SHARE * max(0, s.level - 2) / 2
+        return _part("severity", _SEVERITY_LABEL[s.level], share, detail)
+    level = max(h.max_severity for h in pointed)
+    names = ", ".join(h.hazard for h in pointed)
+    detail = f"severity {s.level}: {s.reasons[0]}; worst case of {names}: {level or 'none'}"
+    return _part("severity", _SEVERITY_LABEL[s.level], max(0, level - 2) / 2, detail)
 
 
-def _level(level: RiskLevel) -> Contribution:
-    detail = f"EU risk matrix: {level.value}"
-    return _part("risk_level", _LEVEL_LABEL[level], _LEVEL_SHARE[level], detail)
+def _level(level: RiskLevel, pointed: bool) -> Contribution:
+    """The matrix level weighs in full only when evidence points at a defect (see
+    `_severity`); otherwise `ORDINARY_USE_SHARE` of it."""
+    detail = f"EU risk matrix: {level.value}" + ("" if pointed else f"; {_ORDINARY_USE}")
+    share = _LEVEL_SHARE[level] * (1.0 if pointed else ORDINARY_USE_SHARE)
+    return _part("risk_level", _LEVEL_LABEL[level], share, detail)
 
 
 def _temporal(evidence: Sequence[TemporalEvidence]) -> Contribution:
@@ -162,7 +208,7 @@ def _temporal(evidence: Sequence[TemporalEvidence]) -> Contribution:
     d = best.detection
     share = _clamp(d.score / 4)
     if not d.alarm:
-        share = min(share, 0.25)
+        share = min(share, 0.1)
     label = "时间序列信号 temporal signal" if d.alarm else "时间序列无信号 no temporal signal"
     detail = (
         f"{best.hazard} {best.frequency} {best.period}: observed {best.observed}, expected "
@@ -212,10 +258,11 @@ def risk_score(inputs: RiskInputs, parts: Collection[str] | None = None) -> Risk
     """
     wanted = set(PART_KEYS if parts is None else parts)
     out: list[Contribution] = []
+    pointed = [h for h in inputs.hazards if points_at_defect(h)]
     if "severity" in wanted and inputs.severity is not None:
-        out.append(_severity(inputs.severity))
+        out.append(_severity(inputs.severity, pointed))
     if "risk_level" in wanted and inputs.risk_level is not None:
-        out.append(_level(inputs.risk_level))
+        out.append(_level(inputs.risk_level, bool(pointed or inputs.serious_sampling_failures)))
     temporal = [t for h in inputs.hazards for t in h.temporal]
     if "temporal" in wanted and temporal:
         out.append(_temporal(temporal))

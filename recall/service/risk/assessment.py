@@ -437,7 +437,8 @@ def _score(
 def _hazard_evidence(
     state: ProductRiskState, disproportionality: Mapping[str, DisproportionalityEvidence]
 ) -> tuple[HazardEvidence, ...]:
-    """Every hazard of the product with what is known of it, for the fused score: injuries,
+    """Every hazard of the product with what is known of it, for the fused score: injuries
+    and the worst of them (severity weighs only for a hazard other evidence points at),
     serious lab failures, the detector's latest judgement per frequency, and the category-wide
     disproportionality (a hazard known only from the latter is included too)."""
     codes = sorted(set(state.hazards) | set(disproportionality))
@@ -448,6 +449,7 @@ def _hazard_evidence(
             HazardEvidence(
                 code,
                 cases=hazard.cases if hazard else 0,
+                max_severity=hazard.max_severity if hazard else 0,
                 failures=hazard.failures if hazard else 0,
                 temporal=tuple(hazard.temporal.values()) if hazard else (),
                 disproportionality=disproportionality.get(code),

@@ -1,4 +1,7 @@
-"""Fused score: points per part, the corroboration rule, ceilings, and parts that add up."""
+"""Fused score: points per part, the corroboration rule, ordinary use, ceilings, and parts
+that add up."""
+
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -29,6 +32,7 @@ def test_full_evidence_reaches_100() -> None:
             HazardEvidence(
                 "fire",
                 cases=5,
+                max_severity=4,
                 failures=1,
                 temporal=(_temporal(6.0, True),),
                 disproportionality=_dp(3, 2.5),
@@ -47,9 +51,12 @@ def test_explanation_is_bilingual_and_ordered() -> None:
         RiskInputs(
             severity=SeverityAssessment(4, ("severity 4: the person died",)),
             risk_level=RiskLevel.MEDIUM,
+            hazards=(
+                HazardEvidence("fire", cases=3, max_severity=4, disproportionality=_dp(1, 0)),
+            ),
         )
     )
-    assert result.score == pytest.approx(15.0)
+    assert result.score == pytest.approx(19.0)
     lines = result.explain()
     assert lines[0].startswith("严重伤害 serious injury")
     assert "+10.0/10" in lines[0]
@@ -66,9 +73,75 @@ def test_temporal_alarm_at_p_001_earns_half_and_the_strongest_frequency_counts()
     assert alone.score == pytest.approx(10.0)
 
 
-def test_temporal_without_alarm_earns_at_most_five() -> None:
+def test_temporal_without_alarm_earns_at_most_two() -> None:
     quiet = HazardEvidence("fire", temporal=(_temporal(3.9, False),))
-    assert risk_score(RiskInputs(hazards=(quiet,))).score == pytest.approx(5.0)
+    assert risk_score(RiskInputs(hazards=(quiet,))).score == pytest.approx(2.0)
+
+
+def test_ordinary_use_weighs_a_quarter_of_severity_and_level() -> None:
+    """Injuries of a hazard nothing else points at are the background of a product in use:
+    the worst case and the matrix level are shown and weigh a quarter."""
+    inputs = RiskInputs(
+        severity=SeverityAssessment(4, ("severity 4: the person died",)),
+        risk_level=RiskLevel.SERIOUS,
+        hazards=(HazardEvidence("burns", cases=4, max_severity=4),),
+    )
+    result = risk_score(inputs)
+    assert [c.points for c in result.contributions] == [2.5, 3.8]  # 2.5 and 3.75, rounded
+    assert result.score == 6.3
+    assert [c.key for c in result.contributions] == ["severity", "risk_level"]
+    assert all("ordinary use" in c.detail for c in result.contributions)
+
+
+@pytest.mark.parametrize(
+    "evidence",
+    [
+        {"failures": 1},
+        {"temporal": (_temporal(2.5, True),)},
+        {"disproportionality": _dp(1, 0.0, "burns")},
+    ],
+)
+def test_severity_and_level_weigh_for_a_hazard_evidence_points_at(evidence: dict[str, Any]) -> None:
+    pointed = HazardEvidence("burns", cases=4, max_severity=3, **evidence)
+    other = HazardEvidence("cuts", cases=1, max_severity=4)
+    result = risk_score(
+        RiskInputs(
+            severity=SeverityAssessment(4, ("worst case reported",)),
+            risk_level=RiskLevel.HIGH,
+            hazards=(pointed, other),
+        )
+    )
+    assert result.points("severity") == 5.0  # the pointed hazard's worst case (3), not 4
+    assert result.points("risk_level") == 10.0
+
+
+def test_a_serious_lab_failure_alone_outranks_every_ordinary_use_product() -> None:
+    """35 on its failure day; ordinary use (any severity, level, a quiet temporal judgement)
+    tops out at 8.3; beside a failure, unrelated injuries add no severity."""
+    lab = risk_score(
+        RiskInputs(
+            risk_level=RiskLevel.SERIOUS,
+            hazards=(HazardEvidence("fire", failures=1),),
+            serious_sampling_failures=1,
+        )
+    )
+    assert lab.score == 35.0
+    background = HazardEvidence("burns", cases=6, max_severity=4, temporal=(_temporal(9, False),))
+    ordinary = RiskInputs(
+        severity=SeverityAssessment(4, ("died",)),
+        risk_level=RiskLevel.SERIOUS,
+        hazards=(background,),
+    )
+    assert risk_score(ordinary).score == 8.3
+    beside = RiskInputs(
+        severity=SeverityAssessment(4, ("died",)),
+        risk_level=RiskLevel.SERIOUS,
+        hazards=(HazardEvidence("fire", failures=1), background),
+        serious_sampling_failures=1,
+    )
+    beside_score = risk_score(beside)
+    assert beside_score.points("severity") == 0.0
+    assert beside_score.score == 35.0 + 2.0  # the quiet temporal judgement's 2 points
 
 
 def test_disproportionality_counts_criteria_and_ic025() -> None:
@@ -110,10 +183,12 @@ def test_together_count_for_more_than_either() -> None:
     alone (the same injuries, the same severity)."""
     severity = SeverityAssessment(3, ("severity 3: hospitalised",))
     lab = RiskInputs(hazards=(HazardEvidence("fire", failures=1),), serious_sampling_failures=1)
-    injuries = RiskInputs(severity=severity, hazards=(HazardEvidence("fire", cases=3),))
+    injuries = RiskInputs(
+        severity=severity, hazards=(HazardEvidence("fire", cases=3, max_severity=3),)
+    )
     both = RiskInputs(
         severity=severity,
-        hazards=(HazardEvidence("fire", cases=3, failures=1),),
+        hazards=(HazardEvidence("fire", cases=3, max_severity=3, failures=1),),
         serious_sampling_failures=1,
     )
     s_lab, s_inj, s_both = (risk_score(i).score for i in (lab, injuries, both))
@@ -141,6 +216,7 @@ _hazards = st.builds(
     HazardEvidence,
     hazard=st.sampled_from(["fire", "burns", "cuts"]),
     cases=st.integers(0, 50),
+    max_severity=st.integers(0, 4),
     failures=st.integers(0, 5),
     temporal=st.lists(
         st.builds(
