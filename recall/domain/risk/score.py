@@ -16,7 +16,8 @@ severity of its worst case — weighs least, and only from hospitalisation up:
                                               PRR/Evans, ROR, IC025 — plus 3 x clamp(IC025 / 2)
                                               when one is met)
     corroboration                       15   (a serious lab failure and injury reports of the
-                                              SAME hazard: 15 x min(1, injuries / 3))
+                                              SAME hazard: 15 x min(1, (injuries - 1) / 2):
+                                              one injury 0, two 7.5, three 15)
     EU matrix risk level (probability)  15   (low 0, medium 5, high 10, serious 15 when
                                               evidence points at a defect; a quarter if not)
     severity of the worst case          10   (level 1-2 0, level 3 5, level 4 10, of the
@@ -43,7 +44,9 @@ add in log-odds, and the pair also rules out the most common innocent explanatio
 alone (a borderline batch that failed once; a product that hurts people in ordinary use at its
 background rate). The other parts are product-wide and would add a lab failure on one hazard to
 injuries of another; this part rewards only the hazard-matched pair, growing with the injuries
-that back the failure (three are as many as the cluster rules ask for). So a failure with three
+that back the failure from the second on (one injury of the failed hazard is within the
+background rate of a product in use, so it rules out nothing; three are as many as the cluster
+rules ask for). So a failure with three
 injuries of its hazard earns 20 + 15 more than the injuries alone, and more than either alone.
 
 Points are computed in tenths and each part is rounded there, so the parts of an explanation
@@ -81,7 +84,8 @@ CEILINGS = {
 """Most points each part can earn; they sum to 100."""
 
 CORROBORATING_CASES = 3
-"""Injury reports of a failed hazard that earn the full corroboration points."""
+"""Injury reports of a failed hazard that earn the full corroboration points; the first earns
+none (one injury of a hazard is within the background rate of a product in use)."""
 
 ORDINARY_USE_SHARE = 0.25
 """Share of the severity and matrix-level points a product earns when no evidence (lab
@@ -240,11 +244,11 @@ def _sampling(serious: int, other: int) -> Contribution:
 
 def _corroboration(hazards: Sequence[HazardEvidence]) -> Contribution:
     best = max(hazards, key=lambda h: min(h.cases, CORROBORATING_CASES))
-    share = min(1.0, best.cases / CORROBORATING_CASES)
+    share = min(1.0, (best.cases - 1) / (CORROBORATING_CASES - 1))
     detail = (
         f"{best.hazard}: {best.failures} serious lab failure(s) and {best.cases} injury "
-        f"report(s) of the same hazard (independent sources, full weight at "
-        f"{CORROBORATING_CASES} reports)"
+        f"report(s) of the same hazard (independent sources; the first report earns nothing, "
+        f"full weight at {CORROBORATING_CASES})"
     )
     label = "抽检与伤害互证 lab failure + injuries"
     return _part("corroboration", label, share, detail)

@@ -172,8 +172,11 @@ def test_corroboration_needs_a_failure_and_injuries_of_the_same_hazard() -> None
             hazards=(HazardEvidence("fire", cases=2, failures=1),), serious_sampling_failures=1
         )
     )
-    assert same.points("corroboration") == pytest.approx(10.0)
-    assert same.score == pytest.approx(30.0)
+    assert same.points("corroboration") == pytest.approx(7.5)
+    assert same.score == pytest.approx(27.5)
+    one = risk_score(RiskInputs(hazards=(HazardEvidence("fire", cases=1, failures=1),)))
+    assert one.points("corroboration") == 0.0  # one injury is within the background rate
+    assert [c.key for c in one.contributions] == ["corroboration"]
     full = risk_score(RiskInputs(hazards=(HazardEvidence("fire", cases=9, failures=1),)))
     assert full.points("corroboration") == 15.0
 
