@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
-from rich.table import Table
+from rich.table import Column, Table
 
 from recall.cli.common import console, fail, settings
 
@@ -109,7 +109,7 @@ def detection(
     at = f"@{TARGET_FPR:.0%}"
     table = Table(
         "frequency",
-        "method",
+        Column("method", no_wrap=True),
         "FPR",
         "POD",
         "median delay",
