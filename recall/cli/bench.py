@@ -75,6 +75,14 @@ def detection(
     output: Annotated[
         Path | None, typer.Option("--output", help="Write the figures as JSON here.")
     ] = None,
+    by_size: Annotated[
+        bool,
+        typer.Option(
+            "--by-size",
+            help="One row per size class of series (mean 1.5 to 60 cases a period), each "
+            "calibrated to 1% false alarms on its own, instead of one per frequency.",
+        ),
+    ] = False,
 ) -> None:
     """Detection quality on simulated outbreaks: FPR, POD, delay — nominal and at equal FPR 1%.
 
@@ -105,10 +113,12 @@ def detection(
             lambda done: bar.update(task, completed=done),
             methods=tuple(method) if method else BENCH_METHODS,
             workers=workers,
+            by_size=by_size,
         )
     at = f"@{TARGET_FPR:.0%}"
     table = Table(
         "frequency",
+        Column("size class", no_wrap=True),
         Column("method", no_wrap=True),
         "FPR",
         "POD",
@@ -122,6 +132,7 @@ def detection(
     for r in results:
         table.add_row(
             r.frequency,
+            r.scenario,
             r.method,
             f"{r.fpr_nominal:.3f}",
             f"{r.pod_nominal:.3f}",
@@ -131,7 +142,7 @@ def detection(
             "–" if r.delay_calibrated is None else f"{r.delay_calibrated:g}",
         )
     console.print(table)
-    for gap in stream_gaps(results):
+    for gap in [] if by_size else stream_gaps(results):
         console.print(
             f"{gap.frequency}: the stream (agent path) finds {gap.stream_pod:.1%} at {at} false "
             f"alarms, the best offline method ({gap.best_method}) {gap.best_pod:.1%}: "

@@ -82,3 +82,12 @@ def test_the_stream_gap_is_read_against_the_best_offline_method() -> None:
     assert weekly.points == pytest.approx(-1.5)
     assert daily.points == pytest.approx(1.0)
     assert stream_gaps([_result("weekly", "ears_c1", 0.1)]) == [], "no agent row, no gap"
+
+
+def test_by_size_gives_one_calibrated_row_per_scenario() -> None:
+    results = run_detection_benchmark(4, seed=5, methods=("ears_c1",), workers=1, by_size=True)
+    assert [(r.frequency, r.scenario) for r in results] == [
+        (s.frequency.value, s.name) for s in SCENARIOS
+    ]
+    assert all(r.series == (1 if r.frequency == "weekly" else 2) for r in results)
+    assert all(r.fpr_calibrated <= 0.01 + 1e-12 for r in results)
