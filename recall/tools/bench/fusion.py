@@ -30,7 +30,9 @@ the run, ties broken by the day they reached it; a product is opened on the firs
 reached the K-th peak. K is the number of true defects whose evidence appeared within the run,
 so a perfect method finds them all. Reported: defects found, found within 30 days of their
 first evidence, and the median delay (days from the first evidence to opening; 0 if opened
-before it).
+before it). `python -m recall.tools.bench.fusion [products]` also prints the whole delay curve
+of the fused score and of purchase sampling alone, and, for the defects both open, which
+opened each first (docs/benchmarks.md, "Earlier, precisely").
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ import math
 import random
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -63,6 +65,8 @@ DP_MIN_CASES = 3
 DP_EVERY_DAYS = 7
 FOUND_WITHIN_DAYS = 30
 FOUND_SOON_DAYS = 7
+CURVE_DAYS = (0, 7, 30, 60, 90)
+"""Delays at which `delay_curve` counts the defects found (and at all, last)."""
 
 # category -> (background hazards with weights, defect hazards)
 _CATEGORIES: dict[str, tuple[dict[str, float], tuple[str, ...]]] = {
@@ -124,6 +128,8 @@ class MethodResult:
     found_early: int  # within FOUND_WITHIN_DAYS of the first evidence
     found_soon: int  # within FOUND_SOON_DAYS of the first evidence
     median_delay: float | None
+    opened_days: tuple[tuple[int, int], ...] = ()  # (product index, day opened), by index
+    delays: tuple[int, ...] = ()  # of the defects found, ascending
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +140,7 @@ class RunResult:
     k: int  # investigations each method opens
     events: int
     methods: tuple[MethodResult, ...]
+    defect_indices: frozenset[int] = frozenset()  # the true defects with evidence in the run
 
 
 @dataclass
@@ -367,9 +374,25 @@ def evaluate(traces: Sequence[_Trace], first: dict[int, int], k: int) -> tuple[M
                 sum(d <= FOUND_WITHIN_DAYS for d in delays),
                 sum(d <= FOUND_SOON_DAYS for d in delays),
                 statistics.median(delays) if delays else None,
+                tuple(sorted(opened.items())),
+                tuple(sorted(delays)),
             )
         )
     return tuple(out)
+
+
+def delay_curve(result: MethodResult) -> tuple[int, ...]:
+    """Defects found within each of `CURVE_DAYS` of their first evidence, then at all."""
+    return (*(sum(d <= t for d in result.delays) for t in CURVE_DAYS), len(result.delays))
+
+
+def head_to_head(
+    a: MethodResult, b: MethodResult, defects: Collection[int]
+) -> tuple[int, int, int]:
+    """Of the `defects` (product indices) both methods open: (a first, same day, b first)."""
+    days_a, days_b = dict(a.opened_days), dict(b.opened_days)
+    diff = [days_a[i] - days_b[i] for i in days_a if i in days_b and i in defects]
+    return sum(d < 0 for d in diff), sum(d == 0 for d in diff), sum(d > 0 for d in diff)
 
 
 def run_fusion_benchmark(
@@ -396,6 +419,7 @@ def run_fusion_benchmark(
         k,
         sum(len(v) for v in by_day.values()),
         evaluate(traces, first, k),
+        frozenset(first),
     )
 
 
@@ -424,3 +448,28 @@ def spread(runs: Sequence[RunResult]) -> list[Spread]:
         )
         for i, method in enumerate(METHODS)
     ]
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Print, per seed, the delay curve of the fused score and of sampling alone, and the
+    head-to-head on the defects both open (`[products] [runs]`, defaults 400 and 3)."""
+    import sys
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    products = int(args[0]) if args else 400
+    runs = int(args[1]) if len(args) > 1 else 3
+    days = ", ".join(map(str, CURVE_DAYS))
+    print(f"found within {days} days / at all; opened by both: fused first / same day / later")
+    for seed in range(20261130, 20261130 + runs):
+        r = run_fusion_benchmark(products, seed=seed)
+        by = {m.method: m for m in r.methods}
+        fused, sampling = by[FUSED], by["sampling"]
+        curves = " | ".join(
+            f"{m.method} " + " / ".join(map(str, delay_curve(m))) for m in (fused, sampling)
+        )
+        first, same, later = head_to_head(fused, sampling, r.defect_indices)
+        print(f"{products}, {seed}, K = {r.k}: {curves} | both: {first} / {same} / {later}")
+
+
+if __name__ == "__main__":
+    main()

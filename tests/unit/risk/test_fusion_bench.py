@@ -1,6 +1,15 @@
 """The fused-score benchmark at toy size: structure and figures computed (no timing)."""
 
-from recall.tools.bench.fusion import METHODS, run_fusion_benchmark, spread
+from recall.tools.bench.fusion import (
+    CURVE_DAYS,
+    FOUND_SOON_DAYS,
+    FOUND_WITHIN_DAYS,
+    METHODS,
+    delay_curve,
+    head_to_head,
+    run_fusion_benchmark,
+    spread,
+)
 
 
 def test_a_tiny_run_replays_through_assess_and_scores_every_method() -> None:
@@ -24,3 +33,18 @@ def test_the_spread_lists_every_run_per_method() -> None:
     rows = spread(runs)
     assert [r.method for r in rows] == list(METHODS)
     assert all(len(r.found) == 2 and len(r.median_delay) == 2 for r in rows)
+
+
+def test_the_delay_curve_and_head_to_head_agree_with_the_counts() -> None:
+    result = run_fusion_benchmark(products=40, days=90, seed=7, defect_share=0.4)
+    fused, sampling = result.methods[0], result.methods[METHODS.index("sampling")]
+    for m in (fused, sampling):
+        curve = delay_curve(m)
+        assert len(curve) == len(CURVE_DAYS) + 1 and list(curve) == sorted(curve)
+        assert curve[CURVE_DAYS.index(FOUND_SOON_DAYS)] == m.found_soon
+        assert curve[CURVE_DAYS.index(FOUND_WITHIN_DAYS)] == m.found_early
+        assert curve[-1] == m.found and len(m.opened_days) == m.opened
+    both = {i for i, _ in fused.opened_days} & {i for i, _ in sampling.opened_days}
+    assert sum(head_to_head(fused, sampling, result.defect_indices)) == len(
+        both & result.defect_indices
+    )
