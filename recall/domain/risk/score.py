@@ -32,8 +32,9 @@ something points at one hazard, the injuries of the others are ordinary use and 
 adds nothing (a false lab failure beside an unrelated hospitalisation must not outrank a lone
 failure). When nothing points at any hazard ("ordinary use"), severity and level keep a
 quarter of their points, so a death still lifts a product above its quiet peers, but no such
-product passes 8.3 (2.5 + 3.8 + a sub-alarm temporal 2): a serious lab failure alone (20 + the
-matrix level serious 15 = 35) outranks every one on its failure day, and a failure with
+product passes 8.3 (2.5 + 3.8 + a sub-alarm temporal 2), nor 33.3 with minor-clause failures:
+a serious lab failure alone (20 + the matrix level serious 15 = 35) outranks every one on its
+failure day, and a failure with
 injuries of its own hazard, or an injury cluster with an alarm or disproportionate reporting
 (its severity and level then count in full), outranks a lone failure.
 
