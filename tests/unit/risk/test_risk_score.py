@@ -133,6 +133,13 @@ def test_a_serious_lab_failure_alone_outranks_every_ordinary_use_product() -> No
         hazards=(background,),
     )
     assert risk_score(ordinary).score == 8.3
+    labels = RiskInputs(
+        severity=ordinary.severity,
+        risk_level=ordinary.risk_level,
+        hazards=ordinary.hazards,
+        other_sampling_failures=9,
+    )
+    assert risk_score(labels).score == 33.3 < lab.score  # minor clauses, at their cap
     beside = RiskInputs(
         severity=SeverityAssessment(4, ("died",)),
         risk_level=RiskLevel.SERIOUS,
