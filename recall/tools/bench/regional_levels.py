@@ -2,7 +2,7 @@
 each level finds of a cluster spread thin over a city's counties.
 
 Why: `recall.service.risk.regional.MIN_CASES` sets, per level, the fewest cases that may alarm.
-The daily `live_nb` detector's nominal false-alarm rate is about 1% of days per series, but a
+The daily detector's nominal false-alarm rate is about 1% of days per series, but a
 near-empty county series is discrete: at 0.1 cases a day two cases already cross its threshold,
 and a province holds dozens of counties, each with dozens of category × hazard series. This
 bench measures, on simulated provinces, how many false alarms per series and year each minimum
@@ -11,12 +11,15 @@ lets through at each level, and which levels find a cluster spread over a city's
 Model: `PROVINCES` provinces of `CITIES` cities of `COUNTIES` counties; each county's daily count is
 negative binomial (mean drawn per county around `county_mean`, size `SIZE`); cities and the
 province are the sums, as `bundles.counted_regions` makes them. Every series runs through
-`live.scan_live` with the DAILY parameters — the update `regional.judge_region_day` applies to
-an open day, here on closed days. A cluster of K cases is added on one evaluation day to one
-city, spread round-robin over its counties (at most ceil(K / COUNTIES) per county).
+`streamed.scan_stream` with the regional parameters — what `regional.judge_region_day` applies
+to an open day, here one day at a time — after a year of burn-in, so the evaluation year is
+judged by the harmonic fit (a region in service for a year). A cluster of K cases is added on
+one evaluation day to one city, spread round-robin over its counties (at most ceil(K /
+COUNTIES) per county).
 
 Run: `.venv/bin/python -m recall.tools.bench.regional_levels [seed ...]`; prints one table per
-seed and county mean. Pure computation, about a minute per seed on one core.
+seed and county mean. Pure computation, a few minutes per seed on one core (one harmonic fit
+per series-day with cases).
 """
 
 from __future__ import annotations
@@ -28,14 +31,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from recall.domain.risk.detectors.live import DAILY, detect_live, scan_live
+from recall.domain.risk.detectors.streamed import detect_stream, for_regions, scan_stream
 from recall.service.risk.regional import MIN_CASES
 
 PROVINCES = 6  # per seed: enough province series for a rate
 CITIES = 6
 COUNTIES = 6
 SIZE = 2.0  # NB size: overdispersed, as injury counts are
-BURN_IN = 90
+BURN_IN = 371  # a year and the guard: the evaluation year is judged by the harmonic fit
+UNFLOORED = for_regions(1)  # the minimum is applied here, per level, to the same judgements
 EVAL_DAYS = 365
 MINIMUMS = (1, 2, 3, 4, 5, 6, 8, 10)
 CLUSTERS = (6, 12, 18)
@@ -69,10 +73,10 @@ def false_alarms(provinces: Sequence[np.ndarray]) -> list[LevelFigures]:
         alarms = dict.fromkeys(MINIMUMS, 0)
         for row in series:
             counts = [int(c) for c in row]
-            for detection, count in zip(
-                scan_live(counts, BURN_IN, DAILY), counts[BURN_IN:], strict=True
+            for judgement, count in zip(
+                scan_stream(counts, BURN_IN, UNFLOORED), counts[BURN_IN:], strict=True
             ):
-                if detection.alarm:
+                if judgement.detection.alarm:
                     for m in MINIMUMS:
                         alarms[m] += count >= m
         years = len(series) * EVAL_DAYS / 365.0
@@ -102,7 +106,8 @@ def cluster_found(
         }
         for name, series in rows.items():
             found[name] += any(
-                row[day] >= minimums[name] and detect_live([int(c) for c in row], day, DAILY).alarm
+                row[day] >= minimums[name]
+                and detect_stream([int(c) for c in row], day, UNFLOORED).alarm
                 for row in series
             )
     return {name: n / INJECTIONS for name, n in found.items()}

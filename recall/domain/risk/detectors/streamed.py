@@ -13,12 +13,12 @@ The cold-start ladder (DESIGN: no product is silently unmonitored because its hi
 by the age of the series (periods since its first case):
 
 1. `cold_start` while `live_nb` is warming up (daily < 35 days, weekly < 10 weeks: its warm-up
-   and guard): the sum of
-   the last `window` periods (a week) against a gamma-Poisson predictive whose rate starts at
-   a prior of 0.1 cases a day (0.7 a week, worth two weeks of data) and moves to the series' own
-   mean as its periods before the window accumulate. A product nobody has reported before that hurts five
-   people in a week is unusual whatever it is; one that has hurt three a week since its first
-   report is not.
+   and guard): the sum of the last `window` periods (a week) against a gamma-Poisson
+   predictive whose rate starts at a prior of 0.1 cases a day (0.7 a week, worth two weeks of
+   data) and moves to the series' own mean as its periods before the window accumulate. A
+   product nobody has reported before that hurts five people in a week is unusual whatever it
+   is; one that has hurt three a week since its first report is not. (Region series have no
+   prior: `REGIONAL`.)
 2. `live_nb` until the harmonic fit has a year of history (daily 371 days, weekly 55 weeks):
    the EW negative-binomial baseline (`recall.domain.risk.detectors.live`).
 3. `harmonic_nb` from then on, with exactly the offline method's parameters.
@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from recall.domain.risk.detectors import harmonic, live, nb
 from recall.domain.risk.detectors.base import Detection, Frequency, check_period
@@ -59,7 +59,7 @@ class StreamParams:
     frequency: Frequency
     harmonic: HarmonicParams
     live: LiveParams
-    cold: ColdStartParams
+    cold: ColdStartParams | None  # None: no decision until live_nb is warm (region series)
     min_cases: int = 3
 
     @property
@@ -81,6 +81,15 @@ WEEKLY = StreamParams(
     live.WEEKLY,
     ColdStartParams(prior_rate=0.7, prior_periods=2, window=1),
 )
+
+
+REGIONAL = replace(DAILY, cold=None)
+"""Region series (category x county, city, province): no cold-start prior — a newly watched
+region is not a new product; the level's floor replaces `min_cases` (`for_regions`)."""
+
+
+def for_regions(min_cases: int) -> StreamParams:
+    return replace(REGIONAL, min_cases=min_cases)
 
 
 def params_for(frequency: Frequency) -> StreamParams:
@@ -186,7 +195,9 @@ def judge(series: StreamSeries, period: int, params: StreamParams) -> Judgement:
         detection = live.judge_open_period(series.live, series.open, period, params.live)
         if detection is not None:
             return Judgement(rung, detection)
-    return Judgement(COLD_START, _cold(series, period, params))
+    if params.cold is None:
+        return Judgement(COLD_START, _below_floor())
+    return Judgement(COLD_START, _cold(series, period, params.cold))
 
 
 def _rung(series: StreamSeries, period: int, params: StreamParams) -> str:
@@ -224,10 +235,9 @@ def _fit(series: StreamSeries, period: int, h: HarmonicParams) -> Prediction:
     return harmonic.predict(counts, period - start, h)
 
 
-def _cold(series: StreamSeries, period: int, params: StreamParams) -> Detection:
+def _cold(series: StreamSeries, period: int, cold: ColdStartParams) -> Detection:
     """Gamma-Poisson predictive of the window sum: the prior plus the series' own periods
     before the window (all still in `closed`/`open`: cold start ends long before `keep`)."""
-    cold = params.cold
     first = period - cold.window + 1
     origin = series.origin if series.origin is not None else first
     before = range(origin, first)

@@ -173,7 +173,7 @@ def test_replayed_records_count_once_at_every_level() -> None:
     after = {key: state.to_bytes() for key, state in regions.states.items()}
     assert after == before, "no level counted a replayed case"
     county = regions.states[f"kitchenware|{COUNTIES[CITY][0]}"]
-    assert county.hazards["burns"].open_days[TODAY] == 2
+    assert county.hazards["burns"].daily.open[TODAY] == 2
 
 
 def test_a_municipality_counts_its_districts_and_itself() -> None:

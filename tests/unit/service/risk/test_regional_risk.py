@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 import pytest
 
 from recall.domain.risk.severity import SeverityAssessment
@@ -55,7 +56,7 @@ def _spike(size: int = 12, day: int = TODAY) -> list[RegionalCase]:
 def test_quiet_region_with_steady_baseline_raises_nothing() -> None:
     state = RegionRiskState()
     assert _run(state, [*_baseline(), [_record(i, TODAY) for i in range(3)]]) == []
-    assert state.hazards["burns"].live.seen > 28, "the baseline is past its warm-up"
+    assert state.hazards["burns"].daily.live.seen > 28, "the baseline is past its warm-up"
 
 
 def test_regional_spike_raises_one_alert_with_its_reasons() -> None:
@@ -109,15 +110,15 @@ def test_late_events_land_in_their_day() -> None:
     state = RegionRiskState()
     _run(state, [*_baseline(), [_record(0, TODAY)]])
     hazard = state.hazards["burns"]
-    assert hazard.open_days[TODAY - 3] == STEADY[57 % len(STEADY)]
+    assert hazard.daily.open[TODAY - 3] == STEADY[57 % len(STEADY)]
     _run(state, [[_record(500, TODAY - 3)]])
-    assert hazard.open_days[TODAY - 3] == STEADY[57 % len(STEADY)] + 1
+    assert hazard.daily.open[TODAY - 3] == STEADY[57 % len(STEADY)] + 1
 
     too_late = TODAY - 20
-    assert hazard.live.last_period is not None and too_late <= hazard.live.last_period
-    before = hazard.live
+    assert hazard.daily.live.last_period is not None and too_late <= hazard.daily.live.last_period
+    before = hazard.daily.live
     _run(state, [[_record(501, too_late)]])
-    assert too_late not in hazard.open_days and hazard.live == before
+    assert too_late not in hazard.daily.open and hazard.daily.live == before
 
 
 def test_late_spike_alarms_for_the_day_it_happened() -> None:
@@ -132,7 +133,7 @@ def test_hazards_are_counted_apart() -> None:
     _run(state, _baseline())
     cuts = [_record(300 + i, TODAY, hazard="cuts") for i in range(12)]
     assert _run(state, [cuts]) == [], "a hazard with no history is still in its warm-up"
-    assert state.hazards["burns"].open_days.get(TODAY) is None
+    assert state.hazards["burns"].daily.open.get(TODAY) is None
 
 
 def test_state_round_trips_through_bytes() -> None:
@@ -233,3 +234,31 @@ def test_a_city_alert_written_before_levels_is_still_read() -> None:
     old["details"]["tier"] = "city"
     with pytest.raises(ValueError, match="unexpected tier"):
         Alert.model_validate(old)
+
+
+def test_a_region_with_a_year_of_history_is_judged_by_the_harmonic_fit() -> None:
+    state = RegionRiskState()
+    assert _run(state, _baseline(400)) == []
+    alerts = _run(state, [_spike()])
+    assert [a.details["day"] for a in alerts] == [day_label(TODAY)]
+    fit = state.hazards["burns"].daily.fit
+    assert fit is not None and fit.period == TODAY, "the day was judged by a harmonic fit"
+
+
+def test_a_region_state_written_before_the_streamed_detector_still_loads() -> None:
+    old = orjson.dumps(
+        {
+            "c": "kitchenware",
+            "r": REGION,
+            "w": TODAY - 1,
+            "i": [],
+            "h": {"burns": {"l": [TODAY - 8, 50, 2.0, 1.0, [2] * 7], "o": {TODAY - 1: 2}, "a": []}},
+        },
+        option=orjson.OPT_NON_STR_KEYS,
+    )
+    state = RegionRiskState.from_bytes(old)
+    series = state.hazards["burns"].daily
+    assert series.open == {TODAY - 1: 2} and series.live.seen == 50
+    assert series.origin == TODAY - 8 - 50 - 7 + 1
+    alerts = _run(state, [_spike()])
+    assert len(alerts) == 1, "a warm baseline carried over: the spike alarms"
