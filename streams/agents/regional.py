@@ -4,8 +4,9 @@
 its city and its province (`bundles.counted_regions`) — by the `category|region` key: bundles of
 cases, one per destination partition of `risk.regional`, so one region's state lives on one
 partition, whichever products its cases name; a county, its city and its province are three
-keys, judged apart, each against its level's minimum (`regional.MIN_CASES`). The table uses the same key bytes and partitioner
-(`use_partitioner=True`), as `product_to_risk` does, and is written once per region per batch.
+keys, judged apart, each against its level's minimum (`regional.MIN_CASES`). The table uses
+the same key bytes and partitioner (`use_partitioner=True`), as `product_to_risk` does, and is
+written once per region per batch.
 Alerts are produced (deliveries awaited) before the states that remember them are written: a
 crash in between re-sends the same alert id, never loses it. Alerts are `schemas.risk.Alert`
 records (kind `regional_signal`), validated on the way out by `streams.agents.ports.produce`.
