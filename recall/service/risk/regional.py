@@ -33,7 +33,6 @@ import orjson
 from recall.domain.jurisdiction import Level, level
 from recall.domain.risk.detectors import streamed
 from recall.domain.risk.detectors.base import Detection
-from recall.domain.risk.detectors.live import LiveState
 from recall.domain.risk.detectors.streamed import StreamSeries
 from recall.service.risk.bundles import RegionalCase
 from recall.service.risk.state import (
@@ -71,15 +70,9 @@ class RegionHazard:
     def from_json(cls, data: dict[str, Any]) -> RegionHazard:
         if "d" in data:
             return cls(StreamSeries.from_json(data["d"]), list(data["a"]))
-        # Written before regions ran the streamed detector: the EW baseline and open days
-        # carry over, the age is estimated from the days the baseline absorbed.
-        last, seen, mean, var, recent = data["l"]
+        # written before regions ran the streamed detector
         opened = {int(k): v for k, v in data["o"].items()}
-        origin = None if last is None else last - seen - len(recent) + 1
-        if origin is None and opened:
-            origin = min(opened)
-        live = LiveState(last, seen, mean, var, tuple(recent))
-        return cls(StreamSeries(origin, live, {}, opened), list(data["a"]))
+        return cls(StreamSeries.from_live(data["l"], opened), list(data["a"]))
 
 
 @dataclass
@@ -108,13 +101,7 @@ class RegionRiskState:
         that absorbed one, set the watermark back to the latest day still held."""
         healed = False
         for hazard in self.hazards.values():
-            series = hazard.daily
-            beyond = [day for day in series.open if day > ceiling]
-            for day in beyond:
-                del series.open[day]
-            healed |= bool(beyond)
-            if series.closed_through is not None and series.closed_through > ceiling:
-                series.live, series.closed, series.fit, healed = LiveState(), {}, None, True
+            healed |= hazard.daily.heal(ceiling)
         if self.watermark_day is not None and self.watermark_day > ceiling:
             held = [
                 day

@@ -18,7 +18,6 @@ from typing import Any
 import orjson
 
 from recall.domain.risk.detectors.base import Detection
-from recall.domain.risk.detectors.live import LiveState
 from recall.domain.risk.detectors.streamed import StreamSeries
 from recall.domain.risk.evidence import TemporalEvidence
 
@@ -107,7 +106,8 @@ class HazardState:
         if "d" in data:
             daily, weekly = StreamSeries.from_json(data["d"]), StreamSeries.from_json(data["w"])
         else:
-            daily, weekly = _daily_before_ladder(data), StreamSeries()
+            opened = {int(k): v for k, v in data["o"].items()}
+            daily, weekly = StreamSeries.from_live(data["l"], opened), StreamSeries()  # older state
         return cls(
             daily=daily,
             weekly=weekly,
@@ -120,19 +120,6 @@ class HazardState:
             latest={k: _temporal_from(k, v) for k, v in data.get("tl", {}).items()},
             daily_alarm_weeks=list(data.get("aw", [])),
         )
-
-
-def _daily_before_ladder(data: dict[str, Any]) -> StreamSeries:
-    """A state written before the streamed ladder: its EW baseline and open days carry over;
-    the first case's day was not kept, so the series' age is estimated from the periods the
-    baseline absorbed (the closed history starts empty: the harmonic rung waits for a year of
-    it, as for a new product; the weekly series starts afresh)."""
-    last, seen, mean, var, recent = data["l"]
-    opened = {int(k): v for k, v in data["o"].items()}
-    origin = None if last is None else last - seen - len(recent) + 1
-    if origin is None and opened:
-        origin = min(opened)
-    return StreamSeries(origin, LiveState(last, seen, mean, var, tuple(recent)), {}, opened)
 
 
 def _temporal_json(t: TemporalEvidence) -> list[Any]:
@@ -199,8 +186,8 @@ class ProductRiskState:
         """
         healed = False
         for hazard in self.hazards.values():
-            healed |= _heal_series(hazard.daily, ceiling)
-            healed |= _heal_series(hazard.weekly, week_of(ceiling))
+            healed |= hazard.daily.heal(ceiling)
+            healed |= hazard.weekly.heal(week_of(ceiling))
             healed |= _drop_beyond(hazard.severe_days, ceiling)
         if self.watermark_day is not None and self.watermark_day > ceiling:
             held = [
@@ -241,13 +228,6 @@ class ProductRiskState:
             other_failures=data["f"][1],
             last_score=data["sc"],
         )
-
-
-def _heal_series(series: StreamSeries, ceiling: int) -> bool:
-    healed = _drop_beyond(series.open, ceiling)
-    if series.closed_through is not None and series.closed_through > ceiling:
-        series.live, series.closed, series.fit, healed = LiveState(), {}, None, True
-    return healed
 
 
 def _drop_beyond(days: dict[int, int], ceiling: int) -> bool:

@@ -154,6 +154,31 @@ class StreamSeries:
         if self.fit is not None and newest is not None and self.fit.period <= newest:
             self.fit = None
 
+    def heal(self, ceiling: int) -> bool:
+        """Drop open periods beyond `ceiling` and forget a history that absorbed one (older
+        code let such periods in); True if anything changed."""
+        beyond = [p for p in self.open if p > ceiling]
+        for period in beyond:
+            del self.open[period]
+        if self.closed_through is not None and self.closed_through > ceiling:
+            self.live, self.closed, self.fit = LiveState(), {}, None
+            return True
+        return bool(beyond)
+
+    @classmethod
+    def from_live(cls, record: Sequence[object], opened: dict[int, int]) -> StreamSeries:
+        """A series from a state written before the streamed detector (an EW baseline and open
+        periods): the first period was not kept, so the age is estimated from the periods the
+        baseline absorbed; the closed history starts empty (the harmonic rung waits for a year
+        of it, as for a new series)."""
+        live_state = LiveState.from_record(record)  # type: ignore[arg-type]
+        origin = None
+        if live_state.last_period is not None:
+            origin = live_state.last_period - live_state.seen - len(live_state.recent) + 1
+        elif opened:
+            origin = min(opened)
+        return cls(origin, live_state, {}, dict(opened))
+
     def to_json(self) -> list[object]:
         fit = None
         if self.fit is not None:
