@@ -320,6 +320,19 @@ class Settings(BaseSettings):
         description="Single sign-on: timeout of each request to the issuer",
     )
 
+    experts_out_of_area: bool = Field(
+        default=True,
+        description="异地专家: for a case involving a local firm, prefer experts from outside"
+        " the area (docs/investigations.md, 'Impartial expert panels')",
+    )
+    experts_min_distance: int = Field(
+        default=2,
+        ge=1,
+        le=3,
+        description="How far an expert must be to count as out of area: 1 another county,"
+        " 2 another city (the province's practice), 3 another province",
+    )
+
     log_level: str = "INFO"
     log_format: str = Field(default="console", pattern="^(console|json)$")
 

@@ -186,6 +186,65 @@ class Assignment(Document):
     panel: list[str]
 
 
+class PanelMember(Document):
+    """One expert the panel policy considered: `why` for chosen and passed over, `reasons`
+    for excluded."""
+
+    expert_id: str
+    why: str | None = None
+    reasons: list[str] = []
+
+
+class PanelDecision(Document):
+    """One audited panel decision (组成专家组): the rule (`local_first`, or `out_of_area` —
+    异地专家 — for a case involving a local firm), the firm's home, the fallback to local
+    experts if any, and every expert chosen, passed over or excluded."""
+
+    position: int = Field(description="the investigation's assign audit entry")
+    at: AwareDatetime
+    actor: str
+    rule: str
+    home: str | None
+    fallback: str | None
+    chosen: list[PanelMember]
+    passed_over: list[PanelMember]
+    excluded: list[PanelMember]
+
+
+class Lead(Document):
+    """One lead in the triage queue (信息处置) and its decision, if taken."""
+
+    lead_id: str
+    source: Literal["media", "complaint"]
+    reference: str
+    jurisdiction: str
+    product_key: str
+    hazard: str
+    category: str
+    summary: str
+    received_at: AwareDatetime
+    recorded_by: str
+    recorded_at: AwareDatetime
+    state: Literal["pending", "accepted", "merged", "dismissed"]
+    investigation_id: str | None
+    decided_by: str | None
+    decided_at: AwareDatetime | None
+    reason: str | None
+    allowed_actions: list[Literal["accept", "merge", "dismiss"]]
+
+
+class LeadRecorded(Document):
+    """`created` is false when the same (source, reference) was already recorded."""
+
+    lead: Lead
+    created: bool
+
+
+class MergeLeadRequest(Strict):
+    investigation_id: Annotated[str, StringConstraints(min_length=1, max_length=36)]
+    reason: Reason
+
+
 class ConcludeRequest(Strict):
     """A confirmed defect needs `risk_level` and `hazard_description`; no defect takes neither."""
 

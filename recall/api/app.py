@@ -30,6 +30,7 @@ from recall.api.routes import (
     alerts,
     dead_letters,
     investigations,
+    leads,
     products,
     public,
     recalls,
@@ -43,6 +44,7 @@ from recall.api.routes import (
     webhooks,
 )
 from recall.config import Settings
+from recall.domain.experts import Impartiality
 from recall.service.ports import OutputTopics
 from recall.service.regions.names import PlaceNames
 from schemas.api import Health
@@ -85,6 +87,9 @@ def create_api(
     app.state.place_names = PlaceNames(SqlRegions(sessions))
     app.state.topics = output_topics(settings)
     app.state.cursor_key = cursor_key(settings)
+    app.state.impartiality = Impartiality(
+        settings.experts_out_of_area, settings.experts_min_distance
+    )
     app.state.submissions = submissions.desk(settings, sessions)
     app.state.intake_publisher = submissions.intake_publisher(settings)
     install_problem_handlers(app)
@@ -93,6 +98,7 @@ def create_api(
     app.add_api_route("/healthz", healthz, methods=["GET"], response_model=Health, tags=["health"])
     for module in (
         investigations,
+        leads,
         recalls,
         dead_letters,
         scores,

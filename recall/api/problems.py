@@ -21,8 +21,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from recall.domain.experts import NoEligibleExpert
 from recall.domain.investigations import IllegalInvestigationTransition, InvestigationInputError
+from recall.domain.leads import IllegalLeadTransition, LeadInputError
 from recall.domain.recalls.errors import IllegalRecallTransition, InvalidRecallError
 from recall.service.investigations.ports import ConcurrentUpdateError
+from recall.service.leads.ports import LeadDecidedMeanwhileError
 from recall.service.recalls.ports import ConcurrentRecallUpdateError
 from schemas.api import FieldProblem, Problem
 
@@ -120,6 +122,9 @@ _DOMAIN: tuple[tuple[type[Exception], int, str], ...] = (
     (ConcurrentRecallUpdateError, 409, "conflict"),
     (InvestigationInputError, 422, "invalid-decision"),
     (InvalidRecallError, 422, "invalid-decision"),
+    (IllegalLeadTransition, 409, "illegal-transition"),
+    (LeadDecidedMeanwhileError, 409, "conflict"),
+    (LeadInputError, 422, "invalid-decision"),
 )
 
 

@@ -188,6 +188,36 @@ def show(investigation_id: InvestigationId) -> None:
     console.print(f"next (可执行操作): {escape(_next_steps(inv.investigation_id, allowed))}")
 
 
+@app.command()
+def panels(investigation_id: InvestigationId) -> None:
+    """Every panel decision (专家组组成): rule (local_first, or out_of_area 异地专家 for a local
+    firm), fallback, and each expert chosen, passed over or excluded, with why."""
+    from recall.service.investigations.queries import get_investigation, panel_history
+
+    storage = _storage()
+    with _refusals():
+        get_investigation(storage, investigation_id)
+        records = panel_history(storage, investigation_id)
+    if not records:
+        console.print(f"no panel assigned yet to {investigation_id} (尚未组成专家组)")
+        return
+    for r in records:
+        title = (
+            f"panel 专家组 #{r.position} — {_when(r.at)} by {escape(r.actor)}, rule 规则 {r.rule}"
+        )
+        table = Table("expert 专家", "outcome 结果", "why 理由", title=title)
+        for kind, label in (("chosen", "chosen 入选"), ("passed_over", "passed over 未选")):
+            for m in r.composition.get(kind, []):
+                table.add_row(escape(str(m["expert_id"])), label, escape(str(m.get("why", ""))))
+        for m in r.composition.get("excluded", []):
+            reasons = ", ".join(str(x) for x in m.get("reasons", []))  # type: ignore[attr-defined]
+            table.add_row(escape(str(m["expert_id"])), "excluded 回避", escape(reasons))
+        console.print(table)
+        console.print(f"firm home 企业所在地: {r.home or 'unknown 未知'}")
+        if r.fallback:
+            console.print(f"[yellow]fallback 回退[/]: {escape(r.fallback)}")
+
+
 def _head(inv: Investigation) -> Table:
     table = Table("field 字段", "value 值", title=f"investigation 调查 {inv.investigation_id}")
     conclusion = inv.conclusion
@@ -280,12 +310,24 @@ def assign(
     as_: AsAccount = None,
     actor: RetiredActor = None,
 ) -> None:
-    """Choose an expert panel by the policy (never experts linked to the manufacturer)."""
+    """Choose an expert panel by the policy (never experts linked to the manufacturer).
+
+    For a case involving a local firm, experts from outside the area come first (异地专家,
+    RECALL_EXPERTS_OUT_OF_AREA / RECALL_EXPERTS_MIN_DISTANCE); `panels` shows every decision.
+    """
+    from recall.domain.experts import Impartiality
     from recall.service.investigations.commands import assign_experts
 
+    cfg = settings()
+    rule = Impartiality(cfg.experts_out_of_area, cfg.experts_min_distance)
     with _deciding(as_, actor, "assign", investigation_id) as (storage, who):
         done = assign_experts(
-            storage, investigation_id, actor=who.account_id, topics=_topics(), size=size
+            storage,
+            investigation_id,
+            actor=who.account_id,
+            topics=_topics(),
+            size=size,
+            impartiality=rule,
         )
     for line in done.panel.explain():
         console.print(escape(line))

@@ -11,6 +11,7 @@ from recall.cli import (
     broker,
     intake,
     investigations,
+    leads,
     readmodel,
     recalls,
     registry,
@@ -40,6 +41,7 @@ app.add_typer(bench.app, name="bench")
 app.add_typer(risk.app, name="risk")
 app.add_typer(signals.app, name="signals")
 app.add_typer(investigations.app, name="investigations")
+app.add_typer(leads.app, name="leads")
 app.add_typer(recalls.app, name="recalls")
 app.add_typer(readmodel.app, name="readmodel")
 app.add_typer(accounts.app, name="accounts")

@@ -17,9 +17,11 @@ from sqlalchemy.orm import Session
 
 from recall.adapters.db.models import Expert as ExpertRow
 from recall.adapters.db.models import (
+    ExpertPanelRow,
     InvestigationAuditRow,
     InvestigationEvidenceRow,
     InvestigationRow,
+    Manufacturer,
 )
 from recall.adapters.db.upsert import insert_ignoring_conflicts
 from recall.domain.experts import Expert
@@ -34,7 +36,11 @@ from recall.domain.investigations import (
     InvestigationState,
     RiskLevel,
 )
-from recall.service.investigations.ports import ConcurrentUpdateError, InvestigationSummary
+from recall.service.investigations.ports import (
+    ConcurrentUpdateError,
+    InvestigationSummary,
+    PanelRecord,
+)
 
 __all__ = ["ConcurrentUpdateError", "SqlInvestigationRepository"]
 
@@ -122,6 +128,48 @@ class SqlInvestigationRepository:
             )
         )
         return {row_id: tuple(expert_ids or ()) for row_id, expert_ids in rows}
+
+    def manufacturer_home(self, credit_code: str) -> str | None:
+        return self._session.scalar(
+            select(Manufacturer.jurisdiction).where(
+                Manufacturer.credit_code == credit_code.strip().upper()
+            )
+        )
+
+    def record_panel(self, record: PanelRecord) -> None:
+        self._session.add(
+            ExpertPanelRow(
+                investigation_id=record.investigation_id,
+                position=record.position,
+                at=record.at,
+                actor=record.actor,
+                rule=record.rule,
+                home=record.home,
+                fallback=record.fallback,
+                composition=record.composition,
+            )
+        )
+        self._session.flush()
+
+    def panels(self, investigation_id: str) -> list[PanelRecord]:
+        rows = self._session.scalars(
+            select(ExpertPanelRow)
+            .where(ExpertPanelRow.investigation_id == investigation_id)
+            .order_by(ExpertPanelRow.position)
+        )
+        return [
+            PanelRecord(
+                investigation_id=r.investigation_id,
+                position=r.position,
+                at=r.at,
+                actor=r.actor,
+                rule=r.rule,
+                home=r.home,
+                fallback=r.fallback,
+                composition=r.composition,
+            )
+            for r in rows
+        ]
 
     def _rebuild(self, row: InvestigationRow) -> Investigation:
         evidence = self._session.scalars(

@@ -583,3 +583,45 @@ class ProductDisproportionalityRow(Base):
     criteria_met: Mapped[int] = mapped_column(Integer)
     window_days: Mapped[int] = mapped_column(Integer)
     computed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class LeadRow(Base):
+    """One lead in the triage queue (信息处置, migration 0021): a newsroom's report or a
+    consumer complaint (12315), recorded once per (source, reference) — `lead_id` is derived
+    from them — and its single triage decision: who, when, why, and the investigation it
+    opened or joined (recall/domain/leads.py)."""
+
+    __tablename__ = "leads"
+    lead_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    source: Mapped[str] = mapped_column(String(16))
+    reference: Mapped[str] = mapped_column(String(120))
+    jurisdiction: Mapped[str] = mapped_column(String(6), index=True)
+    product_key: Mapped[str] = mapped_column(String(512))
+    hazard: Mapped[str] = mapped_column(String(32))
+    category: Mapped[str] = mapped_column(String(32))
+    summary: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    recorded_by: Mapped[str] = mapped_column(String(120))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    investigation_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    decided_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class ExpertPanelRow(Base):
+    """Every panel decision with its composition (migration 0022): the rule applied
+    (local_first or out_of_area, 异地专家), the firm's home, the fallback if any, and each expert
+    chosen, passed over or excluded with why. `position` is the investigation's `assign` audit
+    entry."""
+
+    __tablename__ = "expert_panels"
+    investigation_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    actor: Mapped[str] = mapped_column(String(120))
+    rule: Mapped[str] = mapped_column(String(16))
+    home: Mapped[str | None] = mapped_column(String(6), nullable=True)
+    fallback: Mapped[str | None] = mapped_column(Text, nullable=True)
+    composition: Mapped[dict[str, Any]] = mapped_column(JSON)

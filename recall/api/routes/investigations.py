@@ -33,7 +33,11 @@ from recall.domain import investigations as domain
 from recall.domain.access import Principal, Role, can_see
 from recall.service.investigations import commands
 from recall.service.investigations import pages as service
-from recall.service.investigations.queries import InvestigationNotFoundError, get_investigation
+from recall.service.investigations.queries import (
+    InvestigationNotFoundError,
+    get_investigation,
+    panel_history,
+)
 from recall.service.ports import Storage
 from schemas import api
 from schemas.common import Hazard, ProductCategory, RiskLevel
@@ -131,11 +135,41 @@ def assign(
     with api_audit.recorded(request, principal, "investigation.assign", investigation_id):
         _may_act(request, storage, principal, investigation_id, "assign")
         outcome = commands.assign_experts(
-            storage, investigation_id, actor=principal.account_id, topics=topics, size=size
+            storage,
+            investigation_id,
+            actor=principal.account_id,
+            topics=topics,
+            size=size,
+            impartiality=request.app.state.impartiality,
         )
     return api.Assignment(
         investigation=_detail(outcome.investigation), panel=outcome.panel.explain()
     )
+
+
+@router.get("/{investigation_id}/panels", response_model=list[api.PanelDecision])
+def show_panels(
+    request: Request, investigation_id: str, principal: CurrentPrincipal, storage: StorageDep
+) -> list[api.PanelDecision]:
+    """Every panel decision, oldest first: the rule applied (异地专家 for a local firm), the
+    fallback if any, and every expert chosen, passed over or excluded with why."""
+    _visible(request, storage, principal, investigation_id)
+    return [
+        api.PanelDecision(
+            position=r.position,
+            at=r.at,
+            actor=r.actor,
+            rule=r.rule,
+            home=r.home,
+            fallback=r.fallback,
+            chosen=[api.PanelMember.model_validate(m) for m in r.composition.get("chosen", [])],
+            passed_over=[
+                api.PanelMember.model_validate(m) for m in r.composition.get("passed_over", [])
+            ],
+            excluded=[api.PanelMember.model_validate(m) for m in r.composition.get("excluded", [])],
+        )
+        for r in panel_history(storage, investigation_id)
+    ]
 
 
 @router.post("/{investigation_id}/conclude", response_model=api.InvestigationDetail)

@@ -13,9 +13,16 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from recall.domain.experts import DEFAULT_PANEL_SIZE, Expert, Panel, select_panel
+from recall.domain.experts import (
+    DEFAULT_PANEL_SIZE,
+    Expert,
+    Impartiality,
+    Panel,
+    firm_home,
+    select_panel,
+)
 from recall.domain.investigations import Action, Decision, Investigation, RiskLevel
-from recall.service.investigations.ports import InvestigationRepository
+from recall.service.investigations.ports import InvestigationRepository, PanelRecord
 from recall.service.investigations.queries import load
 from recall.service.investigations.records import decision_alert, save_and_announce
 from recall.service.ports import OutputTopics, Storage
@@ -40,25 +47,67 @@ def assign_experts(
     actor: str,
     topics: OutputTopics,
     size: int = DEFAULT_PANEL_SIZE,
+    impartiality: Impartiality | None = None,
 ) -> Assignment:
-    """Choose a panel by the policy (no expert linked to the manufacturer) and assign it."""
+    """Choose a panel by the policy (no expert linked to the manufacturer) and assign it.
+
+    `impartiality` (from the settings; None: local-first only) prefers out-of-area experts
+    when the manufacturer is local (异地专家). The panel's composition is audited
+    (`PanelRecord`) in the same transaction as the assignment.
+    """
     now = datetime.now(UTC)
     with storage.transaction() as tx:
         current = load(tx.investigations, investigation_id)
         if Action.ASSIGN not in current.allowed_actions():
             # Refuse the transition before choosing: "cannot assign" says more than "no panel".
             current.assign((), actor=actor, at=now, reason="refused")  # raises the refusal
+        firm = current.manufacturer_id
+        home = firm_home(firm, tx.investigations.manufacturer_home(firm) if firm else None)
         panel = select_panel(
             expert_pool(tx.investigations, exclude=investigation_id),
             category=current.category,
-            investigated_firms=[current.manufacturer_id] if current.manufacturer_id else [],
+            investigated_firms=[firm] if firm else [],
             jurisdiction=current.jurisdiction,
             size=size,
+            home=home,
+            impartiality=impartiality,
         )
         reason = "panel by policy: " + "; ".join(c.explain() for c in panel.chosen)
+        if panel.rule != "local_first":
+            reason += f"; rule {panel.rule} (异地专家: the manufacturer is local, home {home})"
+        if panel.fallback:
+            reason += f"; fallback: {panel.fallback}"
         updated = current.assign(panel.expert_ids, actor=actor, at=now, reason=reason)
         save_and_announce(tx, updated, previous_version=len(current.audit), topics=topics)
+        tx.investigations.record_panel(
+            panel_record(updated.investigation_id, len(current.audit), now, actor, panel, home)
+        )
     return Assignment(updated, panel)
+
+
+def panel_record(
+    investigation_id: str, position: int, at: datetime, actor: str, panel: Panel, home: str | None
+) -> PanelRecord:
+    """The audited composition of `panel`: every expert considered and why."""
+    return PanelRecord(
+        investigation_id=investigation_id,
+        position=position,
+        at=at,
+        actor=actor,
+        rule=panel.rule,
+        home=home,
+        fallback=panel.fallback,
+        composition={
+            "chosen": [{"expert_id": c.expert_id, "why": c.explain()} for c in panel.chosen],
+            "passed_over": [
+                {"expert_id": c.expert_id, "why": c.explain()} for c in panel.passed_over
+            ],
+            "excluded": [
+                {"expert_id": e.expert_id, "reasons": [r.value for r in e.reasons]}
+                for e in panel.exclusions
+            ],
+        },
+    )
 
 
 def conclude(

@@ -38,6 +38,26 @@ class InvestigationSummary:
     updated_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class PanelRecord:
+    """One panel decision as audited (table `expert_panels`): who chose it, when, by which rule,
+    the firm's home, the fallback if any, and every expert considered with why.
+
+    `composition` is ``{"chosen": [{"expert_id", "why"}], "passed_over": [...],
+    "excluded": [{"expert_id", "reasons": [...]}]}``; `position` is the audit entry of the
+    assignment, so a panel record and its `assign` entry name each other.
+    """
+
+    investigation_id: str
+    position: int
+    at: datetime
+    actor: str
+    rule: str
+    home: str | None
+    fallback: str | None
+    composition: dict[str, list[dict[str, object]]]
+
+
 class InvestigationRepository(Protocol):
     """Investigations and the expert registry, as seen by one transaction.
 
@@ -81,3 +101,12 @@ class InvestigationRepository(Protocol):
 
     def open_panels(self) -> dict[str, tuple[str, ...]]:
         """The expert ids of every open investigation (opened or assigned), by its id."""
+
+    def manufacturer_home(self, credit_code: str) -> str | None:
+        """The registered home jurisdiction of a manufacturer (None: not in the registry)."""
+
+    def record_panel(self, record: PanelRecord) -> None:
+        """Audit one panel decision (append-only)."""
+
+    def panels(self, investigation_id: str) -> list[PanelRecord]:
+        """The panel decisions of an investigation, oldest first."""

@@ -10,7 +10,11 @@ from collections.abc import Collection
 
 from recall.domain.investigations import Investigation, InvestigationState
 from recall.domain.jurisdiction import significant_prefix
-from recall.service.investigations.ports import InvestigationRepository, InvestigationSummary
+from recall.service.investigations.ports import (
+    InvestigationRepository,
+    InvestigationSummary,
+    PanelRecord,
+)
 from recall.service.ports import Storage
 
 __all__ = [
@@ -19,6 +23,7 @@ __all__ = [
     "get_investigation",
     "list_investigations",
     "load",
+    "panel_history",
 ]
 
 
@@ -49,6 +54,12 @@ def list_investigations(
         return tx.investigations.summaries(
             jurisdiction_prefix=prefix, states=frozenset(states), limit=limit
         )
+
+
+def panel_history(storage: Storage, investigation_id: str) -> list[PanelRecord]:
+    """The audited panel decisions of an investigation, oldest first."""
+    with storage.transaction() as tx:
+        return tx.investigations.panels(investigation_id)
 
 
 def load(investigations: InvestigationRepository, investigation_id: str) -> Investigation:

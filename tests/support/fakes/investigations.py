@@ -13,7 +13,11 @@ from datetime import datetime
 
 from recall.domain.experts import Expert
 from recall.domain.investigations import Investigation, InvestigationState
-from recall.service.investigations.ports import ConcurrentUpdateError, InvestigationSummary
+from recall.service.investigations.ports import (
+    ConcurrentUpdateError,
+    InvestigationSummary,
+    PanelRecord,
+)
 
 _OPEN = (InvestigationState.OPENED, InvestigationState.ASSIGNED)
 
@@ -36,6 +40,8 @@ class MemoryInvestigationRepository:
     registry: dict[str, Expert] = field(default_factory=dict)
     saves: int = 0
     failures: SaveFailures = field(default_factory=SaveFailures)
+    homes: dict[str, str] = field(default_factory=dict)
+    panel_records: list[PanelRecord] = field(default_factory=list)
 
     def fail_next_save(self, *errors: BaseException) -> None:
         """The next saves raise these, in order: a connection lost mid-transaction."""
@@ -103,6 +109,15 @@ class MemoryInvestigationRepository:
         return {
             key: inv.expert_ids for key, inv in self.investigations.items() if inv.state in _OPEN
         }
+
+    def manufacturer_home(self, credit_code: str) -> str | None:
+        return self.homes.get(credit_code)
+
+    def record_panel(self, record: PanelRecord) -> None:
+        self.panel_records.append(record)
+
+    def panels(self, investigation_id: str) -> list[PanelRecord]:
+        return [r for r in self.panel_records if r.investigation_id == investigation_id]
 
 
 def _check_append_only(stored: Investigation, new: Investigation) -> None:

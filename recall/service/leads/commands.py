@@ -1,0 +1,146 @@
+"""Lead triage use cases: record a lead, then accept, merge or dismiss it.
+
+Each runs in one transaction. Accepting opens an investigation through the investigation
+domain (`Investigation.open`, `next_seq`) and announces it as the risk agent's openings are
+announced (`save_and_announce`, `opened_alert`); merging attaches the lead as evidence
+(`attach_evidence`). The lead's decision is saved in the same transaction, guarded on its being
+still pending, so two regulators deciding at once cannot both win. Scope checks are the
+callers' (the API and the CLI check both the lead and the target investigation).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from recall.domain.investigations import Investigation, next_seq
+from recall.domain.leads import Lead, LeadAction, LeadSource
+from recall.service.investigations.queries import load
+from recall.service.investigations.records import opened_alert, save_and_announce
+from recall.service.leads.ports import LeadStorage, LeadUnitOfWork
+from recall.service.ports import OutputTopics
+from schemas.leads import LeadReport
+
+__all__ = [
+    "LeadNotFoundError",
+    "Recorded",
+    "accept_lead",
+    "dismiss_lead",
+    "merge_lead",
+    "record_lead",
+]
+
+
+class LeadNotFoundError(LookupError):
+    """No lead has this id."""
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """The lead as stored, and whether this call stored it (False: it was already there)."""
+
+    lead: Lead
+    created: bool
+
+
+def record_lead(
+    storage: LeadStorage, report: LeadReport, *, actor: str, now: datetime | None = None
+) -> Recorded:
+    """Put a validated report in the triage queue; the same (source, reference) twice is one
+    lead (the stored one is returned unchanged)."""
+    at = now or datetime.now(UTC)
+    lead = Lead.record(
+        source=LeadSource(report.source.value),
+        reference=report.reference,
+        jurisdiction=report.jurisdiction,
+        product_key=report.product.product_key,
+        hazard=report.hazard.value,
+        category=report.product.category.value,
+        summary=report.summary,
+        received_at=report.received_at,
+        actor=actor,
+        at=at,
+    )
+    with storage.transaction() as tx:
+        created = tx.leads.add(lead)
+        stored = lead if created else _lead(tx, lead.lead_id)
+    return Recorded(stored, created)
+
+
+def accept_lead(
+    storage: LeadStorage,
+    lead_id: str,
+    *,
+    actor: str,
+    reason: str,
+    topics: OutputTopics,
+    now: datetime | None = None,
+) -> tuple[Lead, Investigation]:
+    """Open an investigation of the lead's product and hazard with the lead as first evidence.
+
+    Refused (`IllegalInvestigationTransition`) when one is already open for that product and
+    hazard: merge the lead into it instead.
+    """
+    at = now or datetime.now(UTC)
+    with storage.transaction() as tx:
+        lead = _lead(tx, lead_id)
+        lead.require(LeadAction.ACCEPT)  # a decided lead is refused before anything opens
+        latest = tx.investigations.latest_for(lead.product_key, lead.hazard)
+        opened = Investigation.open(
+            product_key=lead.product_key,
+            hazard=lead.hazard,
+            seq=next_seq(latest),
+            category=lead.category,
+            jurisdiction=lead.jurisdiction,
+            evidence=lead.as_evidence(),
+            actor=actor,
+            at=at,
+            reason=f"lead {lead.source} {lead.reference} accepted: {reason}"[:2000],
+        )
+        save_and_announce(
+            tx, opened, previous_version=None, topics=topics, alerts=[opened_alert(opened)]
+        )
+        decided = lead.accept(opened.investigation_id, actor=actor, at=at, reason=reason)
+        tx.leads.decide(decided)
+    return decided, opened
+
+
+def merge_lead(
+    storage: LeadStorage,
+    lead_id: str,
+    investigation_id: str,
+    *,
+    actor: str,
+    reason: str,
+    topics: OutputTopics,
+    now: datetime | None = None,
+) -> tuple[Lead, Investigation]:
+    """Attach the lead as evidence to the open investigation `investigation_id`."""
+    at = now or datetime.now(UTC)
+    with storage.transaction() as tx:
+        lead = _lead(tx, lead_id)
+        decided = lead.merge(investigation_id, actor=actor, at=at, reason=reason)
+        current = load(tx.investigations, investigation_id)
+        updated = current.attach_evidence(lead.as_evidence(), actor=actor, at=at)
+        if updated is not current:
+            save_and_announce(tx, updated, previous_version=len(current.audit), topics=topics)
+        tx.leads.decide(decided)
+    return decided, updated
+
+
+def dismiss_lead(
+    storage: LeadStorage, lead_id: str, *, actor: str, reason: str, now: datetime | None = None
+) -> Lead:
+    """Close the lead without an investigation; the reason is the record."""
+    at = now or datetime.now(UTC)
+    with storage.transaction() as tx:
+        decided = _lead(tx, lead_id).dismiss(actor=actor, at=at, reason=reason)
+        tx.leads.decide(decided)
+    return decided
+
+
+def _lead(tx: LeadUnitOfWork, lead_id: str) -> Lead:
+    found = tx.leads.get(lead_id)
+    if found is None:
+        raise LeadNotFoundError(f"no lead {lead_id!r}")
+    return found
