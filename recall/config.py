@@ -333,6 +333,18 @@ class Settings(BaseSettings):
         " 2 another city (the province's practice), 3 another province",
     )
 
+    tier_rules_path: Path | None = Field(
+        default=None,
+        description="Supervision tier rules (分级监管, a JSON file shaped like"
+        " recall/service/tiers/default_rules.json); unset: the shipped rules (docs/tiers.md)",
+    )
+    tier_escalation_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        le=3600,
+        description="How often the leader checks investigations against their tier deadlines",
+    )
+
     log_level: str = "INFO"
     log_format: str = Field(default="console", pattern="^(console|json)$")
 

@@ -112,6 +112,32 @@ class Health(Document):
 # --- investigations -------------------------------------------------------------------------
 
 
+class TierMove(Document):
+    """One assignment or move of an owner (分级监管, docs/tiers.md): from which administration to
+    which, by which rule, why (中文 / English), when and by whom. `from_owner` is null for the
+    first assignment."""
+
+    kind: str = Field(description="signal or investigation")
+    subject_id: str
+    from_owner: str | None
+    to_owner: str = Field(description="GB/T 2260 code of the owning administration")
+    tier: str = Field(description="county, city or province: the level of `to_owner`")
+    rule: str = Field(description="default, severity, regions, firm_home or deadline")
+    reason: str
+    at: AwareDatetime
+    actor: str
+
+
+class Ownership(Document):
+    """Who owns a signal or an investigation now, its tier, and every move with its reason."""
+
+    kind: str
+    subject_id: str
+    owner: str | None = Field(description="null until the tier rules have placed it")
+    tier: str | None
+    moves: list[TierMove]
+
+
 class InvestigationSummary(Document):
     """One line of the investigation queue. Scoped by `jurisdiction` (regulators) and by
     `expert_ids` (the experts on its panel)."""
@@ -126,6 +152,12 @@ class InvestigationSummary(Document):
     expert_ids: list[str]
     opened_at: AwareDatetime
     updated_at: AwareDatetime
+    owner: str | None = Field(
+        default=None,
+        description="GB/T 2260 code of the owning administration (supervision tier); the "
+        "detail's `tier_moves` say why it came there",
+    )
+    tier: str | None = Field(default=None, description="county, city or province")
 
 
 class InvestigationPage(Document):
@@ -173,6 +205,9 @@ class InvestigationDetail(InvestigationSummary):
     audit: list[AuditEntry]
     conclusion: Conclusion | None
     allowed_actions: list[InvestigationAction]
+    tier_moves: list[TierMove] = Field(
+        default_factory=list, description="how the owner was assigned and moved, with reasons"
+    )
 
 
 class AssignRequest(Strict):

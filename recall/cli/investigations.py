@@ -177,13 +177,18 @@ def list_(
 @app.command()
 def show(investigation_id: InvestigationId) -> None:
     """Head fields, evidence, audit trail (who, when, why) and the allowed next actions."""
+    from recall.cli.tiers import print_ownership
+    from recall.domain.tiers import SubjectKind
     from recall.service.investigations.queries import get_investigation
+    from recall.service.tiers.queries import ownership
 
+    storage = _storage()
     with _refusals():
-        inv = get_investigation(_storage(), investigation_id)
+        inv = get_investigation(storage, investigation_id)
     console.print(_head(inv))
     console.print(_evidence(inv))
     console.print(_audit(inv))
+    print_ownership(ownership(storage, SubjectKind.INVESTIGATION, investigation_id))
     allowed = tuple(a.value for a in inv.allowed_actions())
     console.print(f"next (可执行操作): {escape(_next_steps(inv.investigation_id, allowed))}")
 

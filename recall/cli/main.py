@@ -20,6 +20,7 @@ from recall.cli import (
     signals,
     station,
     system,
+    tiers,
 )
 
 app = typer.Typer(
@@ -41,6 +42,7 @@ app.add_typer(bench.app, name="bench")
 app.add_typer(risk.app, name="risk")
 app.add_typer(signals.app, name="signals")
 app.add_typer(investigations.app, name="investigations")
+app.add_typer(tiers.app, name="tiers")
 app.add_typer(leads.app, name="leads")
 app.add_typer(recalls.app, name="recalls")
 app.add_typer(readmodel.app, name="readmodel")

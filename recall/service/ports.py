@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from recall.service.intake.ports import IntakeRepository
 from recall.service.investigations.ports import InvestigationRepository
 from recall.service.recalls.ports import RecallRepository
+from recall.service.tiers.ports import TierRepository
 from schemas.risk import Alert
 from schemas.topics import ALERTS, INVESTIGATION_EVENTS, RECALL_EFFECTIVENESS, TopicSpec, encode
 
@@ -101,6 +102,10 @@ class UnitOfWork(Protocol):
 
     @property
     def outbox(self) -> Outbox: ...
+
+    @property
+    def tiers(self) -> TierRepository | None:
+        """Owners and their audited moves (None where a storage keeps no tiers: unit-test fakes)."""
 
 
 class Storage(Protocol):

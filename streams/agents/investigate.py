@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import faust
@@ -19,8 +20,11 @@ import structlog
 from pydantic import ValidationError
 
 from recall.adapters.db import outbox
+from recall.domain.tiers import TierRules
 from recall.service.investigations.signals import SignalOutcome, handle_signals
 from recall.service.ports import OutputTopics, Storage
+from recall.service.tiers.escalate import escalate_overdue
+from recall.service.tiers.rules import load_rules
 from schemas.risk import SignalRaised
 from streams.agents.ports import isolate_now
 from streams.context import WorkerContext, with_retry
@@ -46,7 +50,8 @@ def register(app: faust.App, context: WorkerContext, signals: faust.TopicT) -> N
     )
     metrics = context.metrics
     supervision = supervision_of(context)
-    handle = signal_handler(context.storage, topics, metrics)
+    rules = load_rules(context.settings.tier_rules_path)  # a bad file stops the worker at start
+    handle = signal_handler(context.storage, topics, metrics, rules)
     headers = OutboxHeaders(context.topics)  # CloudEvents binary mode (schemas.cloudevents)
 
     async def set_aside(message: Any, error: BaseException, subject: str) -> None:
@@ -80,13 +85,38 @@ def register(app: faust.App, context: WorkerContext, signals: faust.TopicT) -> N
         )
         metrics.outbox_published.inc(len(pending))
 
+    # Escalation is a pure function of the stored facts and the time, and each move is a
+    # compare-and-set on the owner: safe to run again after a failure (docs/tiers.md).
+    @supervised_timer(
+        app, supervision, "escalate_tiers", context.settings.tier_escalation_seconds, on_leader=True
+    )
+    async def escalate_tiers() -> None:
+        moves = await asyncio.to_thread(
+            escalate_overdue, context.storage, datetime.now(UTC), rules=rules
+        )
+        for move in moves:
+            log.info(
+                "investigation escalated one tier up",
+                investigation_id=move.subject_id,
+                from_owner=move.from_owner,
+                to_owner=move.to_owner,
+                rule=move.rule.value,
+            )
 
-def signal_handler(storage: Storage, topics: OutputTopics, metrics: WorkerMetrics) -> Handle:
+
+def signal_handler(
+    storage: Storage,
+    topics: OutputTopics,
+    metrics: WorkerMetrics,
+    tier_rules: TierRules | None = None,
+) -> Handle:
     """A batch of signals in one transaction, in a thread, transient failures waited out."""
 
     async def handle(batch: list[SignalRaised]) -> SignalOutcome:
         return await with_retry(
-            lambda: asyncio.to_thread(handle_signals, storage, batch, topics=topics),
+            lambda: asyncio.to_thread(
+                handle_signals, storage, batch, topics=topics, tier_rules=tier_rules
+            ),
             what="investigations",
             on_failure=metrics.db_failures.labels("investigations").inc,
             is_transient=storage.is_transient,

@@ -36,6 +36,7 @@ class MemoryUnitOfWork:
     investigations: Any
     recalls: Any
     outbox: MemoryOutbox
+    tiers: Any = None
 
 
 class MemoryStorage:
@@ -45,6 +46,7 @@ class MemoryStorage:
             investigations=repositories.get("investigations"),
             recalls=repositories.get("recalls"),
             outbox=repositories.get("outbox") or MemoryOutbox(),
+            tiers=repositories.get("tiers"),
         )
         self._failures: list[BaseException] = []
         self.commits = 0

@@ -59,6 +59,8 @@ class SqlListings:
             query = query.where(row.hazard == where.hazard)
         if where.category:
             query = query.where(row.category == where.category)
+        if where.owner:
+            query = query.where(row.owner == where.owner)
         sort = {"opened_at": row.opened_at, "updated_at": row.updated_at}[request.sort]
         return self._page(query, (sort, row.investigation_id), request, _investigation)
 
@@ -179,6 +181,7 @@ def _investigation(r: Row[Any]) -> InvestigationItem:
         expert_ids=tuple(row.expert_ids or ()),
         opened_at=_aware(row.opened_at),
         updated_at=_aware(row.updated_at),
+        owner=row.owner,
     )
 
 

@@ -199,6 +199,9 @@ class InvestigationRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
     trigger_sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     version: Mapped[int] = mapped_column(Integer)
+    owner: Mapped[str | None] = mapped_column(String(6), nullable=True, index=True)
+    """The owning administration (supervision tier, migration 0019); moves in `tier_moves`."""
+    owner_since: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
     __table_args__ = (
         Index("ix_investigations_product_hazard", "product_key", "hazard", "seq"),
@@ -625,3 +628,33 @@ class ExpertPanelRow(Base):
     home: Mapped[str | None] = mapped_column(String(6), nullable=True)
     fallback: Mapped[str | None] = mapped_column(Text, nullable=True)
     composition: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+class TierMoveRow(Base):
+    """Every assignment and move of an owner (supervision tiers, migration 0019): what, from
+    which administration to which, by which rule, why (bilingual), when and by whom. The id is
+    derived from (kind, subject, from, to): owners only move up, so a replay writes nothing."""
+
+    __tablename__ = "tier_moves"
+    move_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    subject_id: Mapped[str] = mapped_column(String(64))
+    from_owner: Mapped[str | None] = mapped_column(String(6), nullable=True)
+    to_owner: Mapped[str] = mapped_column(String(6), index=True)
+    region: Mapped[str | None] = mapped_column(String(6), nullable=True)
+    """Where the subject's evidence arose: what scopes who may read the move (a regulator
+    sees its area, as today)."""
+    rule: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    actor: Mapped[str] = mapped_column(String(120))
+
+    __table_args__ = (Index("ix_tier_moves_subject", "kind", "subject_id", "at"),)
+
+
+class TierRegionRow(Base):
+    """Regions where evidence about a product arose (migration 0019): the tier rule "how many
+    regions the product touches" reads them."""
+
+    __tablename__ = "tier_regions"
+    product_key: Mapped[str] = mapped_column(String(512), primary_key=True)
+    region: Mapped[str] = mapped_column(String(6), primary_key=True)

@@ -13,6 +13,7 @@ from recall.adapters.db.intake_store import SqlIntakeRepository
 from recall.adapters.db.investigation_store import SqlInvestigationRepository
 from recall.adapters.db.models import OutboxRow
 from recall.adapters.db.recall_store import SqlRecallRepository
+from recall.adapters.db.tier_store import SqlTierRepository
 from recall.adapters.db.upsert import insert_ignoring_conflicts
 from recall.service.ports import OutboxRecord
 
@@ -58,6 +59,10 @@ class SqlUnitOfWork:
     @cached_property
     def intake(self) -> SqlIntakeRepository:
         return SqlIntakeRepository(self.session)
+
+    @cached_property
+    def tiers(self) -> SqlTierRepository:
+        return SqlTierRepository(self.session)
 
 
 class SqlStorage:

@@ -29,8 +29,10 @@ from recall.api.lists import (
 )
 from recall.api.problems import PROBLEM_RESPONSES, not_found
 from recall.api.regions import RegionFilter, checked_region
+from recall.api.tier_views import ownership_body, tier_moves, tier_of
 from recall.domain import investigations as domain
 from recall.domain.access import Principal, Role, can_see
+from recall.domain.tiers import SubjectKind
 from recall.service.investigations import commands
 from recall.service.investigations import pages as service
 from recall.service.investigations.queries import (
@@ -39,6 +41,7 @@ from recall.service.investigations.queries import (
     panel_history,
 )
 from recall.service.ports import Storage
+from recall.service.tiers.queries import ownership
 from schemas import api
 from schemas.common import Hazard, ProductCategory, RiskLevel
 from schemas.risk import InvestigationState
@@ -65,6 +68,8 @@ COLUMNS = (
     Column("state", "状态", "State"),
     Column("decision", "结论", "Decision"),
     Column("jurisdiction", "辖区", "Jurisdiction"),
+    Column("owner", "主管机关", "Owner"),
+    Column("tier", "监管层级", "Tier"),
     Column("expert_ids", "专家", "Experts"),
     Column("opened_at", "立案时间", "Opened at"),
     Column("updated_at", "更新时间", "Updated at"),
@@ -80,6 +85,14 @@ def list_investigations(
     hazard: Hazard | None = None,
     category: ProductCategory | None = None,
     region: RegionFilter = None,
+    owner: Annotated[
+        str | None,
+        Query(
+            pattern=r"^[0-9]{6}$",
+            description="only what this administration owns (主管, docs/tiers.md): a regulator's "
+            "own queue; the list stays inside the caller's area either way",
+        ),
+    ] = None,
     sort: InvestigationSort = InvestigationSort.OPENED_DESC,
     cursor: Cursor = None,
     limit: Limit = 50,
@@ -95,6 +108,7 @@ def list_investigations(
         hazard=hazard.value if hazard else None,
         category=category.value if category else None,
         region=checked_region(region),
+        owner=owner,
     )
     first = page_request(request, sort.value, cursor, limit)
 
@@ -118,7 +132,24 @@ def show_investigation(
 ) -> api.InvestigationDetail:
     """Head, evidence, audit trail and the actions possible now."""
     investigation = _visible(request, storage, principal, investigation_id)
-    return _detail(investigation)
+    owned = ownership(storage, SubjectKind.INVESTIGATION, investigation_id)
+    return _detail(investigation).model_copy(
+        update={
+            "owner": owned.owner,
+            "tier": tier_of(owned.owner),
+            "tier_moves": tier_moves(owned),
+        }
+    )
+
+
+@router.get("/{investigation_id}/tier", response_model=api.Ownership)
+def show_tier(
+    request: Request, investigation_id: str, principal: CurrentPrincipal, storage: StorageDep
+) -> api.Ownership:
+    """Who owns the investigation (county, city or province) and why: every assignment and
+    move with its rule and reason (分级监管, docs/tiers.md)."""
+    _visible(request, storage, principal, investigation_id)
+    return ownership_body(ownership(storage, SubjectKind.INVESTIGATION, investigation_id))
 
 
 @router.post("/{investigation_id}/assign", response_model=api.Assignment)
@@ -261,6 +292,8 @@ def _summary(item: service.InvestigationItem) -> api.InvestigationSummary:
         expert_ids=list(item.expert_ids),
         opened_at=item.opened_at,
         updated_at=item.updated_at,
+        owner=item.owner,
+        tier=tier_of(item.owner),
     )
 
 

@@ -14,14 +14,17 @@ from fastapi import APIRouter, Query, Request
 
 from recall.api import audit as api_audit
 from recall.api import lists
-from recall.api.deps import CurrentPrincipal
-from recall.api.problems import PROBLEM_RESPONSES
+from recall.api.deps import CurrentPrincipal, StorageDep
+from recall.api.problems import PROBLEM_RESPONSES, not_found
 from recall.api.read_model import ReadModelDep, Since, Until, check_window
 from recall.api.regions import RegionFilter, checked_region
+from recall.api.tier_views import ownership_body
 from recall.domain.access import Principal, can_see
+from recall.domain.tiers import SubjectKind
 from recall.service.paging import Page, PageRequest
 from recall.service.readmodel import pages as service
 from recall.service.readmodel.ports import SignalFilter
+from recall.service.tiers.queries import ownership
 from schemas import api
 from schemas.common import RiskLevel
 from schemas.risk import SignalRaised
@@ -101,3 +104,21 @@ def list_signals(
 def visible(principal: Principal, signals: list[SignalRaised]) -> list[SignalRaised]:
     """The SQL scope already holds; checked again per item, as a detail would be."""
     return [s for s in signals if can_see(principal, service.regional(s.jurisdiction))]
+
+
+@router.get("/{signal_id}/tier", response_model=api.Ownership)
+def show_signal_tier(
+    request: Request, signal_id: str, principal: CurrentPrincipal, storage: StorageDep
+) -> api.Ownership:
+    """Which administration owns the signal (county, city or province) and why: the rule and
+    its reason, in Chinese and English (分级监管, docs/tiers.md). Scoped like the list: a
+    regulator sees the signals raised in its area; anyone else gets the same 404 as for a
+    missing id (an id endpoint never says what exists outside the reader's scope)."""
+    owned = ownership(storage, SubjectKind.SIGNAL, signal_id)
+    if owned.region is None:
+        raise not_found("signal", signal_id)
+    if service.regional_scope(principal) is None or not can_see(
+        principal, service.regional(owned.region)
+    ):
+        raise api_audit.hidden(request, "signal", signal_id)
+    return ownership_body(owned)

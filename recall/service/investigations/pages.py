@@ -31,6 +31,8 @@ class InvestigationFilter:
     hazard: str | None = None
     category: str | None = None
     region_prefix: str | None = None
+    owner: str | None = None
+    """Only what this administration owns (supervision tier); the scope still applies."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +49,8 @@ class InvestigationItem:
     expert_ids: tuple[str, ...]
     opened_at: datetime
     updated_at: datetime
+    owner: str | None = None
+    """The owning administration (docs/tiers.md); None until placed."""
 
 
 class InvestigationPages(Protocol):
@@ -78,8 +82,10 @@ def narrowed(
     hazard: str | None,
     category: str | None,
     region: str | None,
+    owner: str | None = None,
 ) -> InvestigationFilter:
-    """The scope with the reader's filters; `region` is a GB/T 2260 code and covers its area."""
+    """The scope with the reader's filters; `region` is a GB/T 2260 code and covers its area,
+    `owner` is exact: what that administration owns (a province's own queue, not its area's)."""
     return InvestigationFilter(
         scope_prefix=scope.scope_prefix,
         expert_id=scope.expert_id,
@@ -87,6 +93,7 @@ def narrowed(
         hazard=hazard,
         category=category,
         region_prefix=significant_prefix(region) if region else None,
+        owner=owner,
     )
 
 

@@ -22,8 +22,11 @@ from recall.domain.investigations import (
     Route,
     route_evidence,
 )
+from recall.domain.tiers import TierRules
 from recall.service.investigations.records import opened_alert, save_and_announce
 from recall.service.ports import OutputTopics, Storage, UnitOfWork
+from recall.service.tiers.owners import place_all, signal_owner
+from recall.service.tiers.rules import default_rules
 from schemas.risk import SignalRaised
 
 AGENT = "risk-agent"
@@ -65,16 +68,52 @@ def evidence_from_signal(signal: SignalRaised) -> Evidence:
 
 
 def handle_signals(
-    storage: Storage, signals: Sequence[SignalRaised], *, topics: OutputTopics
+    storage: Storage,
+    signals: Sequence[SignalRaised],
+    *,
+    topics: OutputTopics,
+    tier_rules: TierRules | None = None,
 ) -> SignalOutcome:
-    """Open or join investigations for a batch of signals, in one transaction."""
+    """Open or join investigations for a batch of signals, in one transaction.
+
+    In the same transaction each signal and each open investigation it touched gets its owner
+    (supervision tier), or moves up when the signal outgrew the owner (docs/tiers.md).
+    """
     now = datetime.now(UTC)
     with storage.transaction() as tx:
         batch = _Batch(tx, signals, topics)
         for signal in signals:
             batch.route(signal, now)
         batch.save_all()
+        _place(tx, signals, batch, tier_rules or default_rules(), now)
     return batch.outcome
+
+
+def _place(
+    tx: UnitOfWork,
+    signals: Sequence[SignalRaised],
+    batch: _Batch,
+    rules: TierRules,
+    now: datetime,
+) -> None:
+    """Owners for the batch's signals, then for the investigations they opened or joined."""
+    tiers = tx.tiers
+    if tiers is None:
+        return
+    for signal in signals:
+        signal_owner(
+            tiers,
+            signal_id=signal.signal_id,
+            product_key=signal.product_key,
+            region=signal.jurisdiction,
+            risk_level=RiskLevel(signal.risk_level) if signal.risk_level else None,
+            method=signal.method,
+            rules=rules,
+            at=now,
+            actor=AGENT,
+        )
+    touched = [loaded.investigation for loaded in batch.latest.values()]
+    place_all(tiers, [i for i in touched if i is not None], rules=rules, at=now, actor=AGENT)
 
 
 @dataclass

@@ -1,0 +1,1 @@
+"""Supervision tiers: owners for signals and investigations, escalation, the audit of moves."""
