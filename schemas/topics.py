@@ -24,6 +24,7 @@ from pydantic_core import PydanticSerializationError
 from schemas.envelope import STATION_EVENT_ADAPTER
 from schemas.recalls import RecallEffectivenessUpdated
 from schemas.records import CanonicalEvent, DeadLetter
+from schemas.registry import RegistryChange
 from schemas.risk import (
     Alert,
     InvestigationEvent,
@@ -178,6 +179,16 @@ ALERTS = TopicSpec(
     model=Alert,
 )
 
+REGISTRY_CHANGES = TopicSpec(
+    name="registry.changes",
+    key="section|entry key (UTF-8), e.g. `standards|GB 4706.1-2005`",
+    value="RegistryChange JSON: section, key, upsert or retire, the new entry, who, when, why",
+    purpose="Changes to the registries intake judges by, applied to SQL once each and audited",
+    retention_ms=365 * DAY_MS,
+    model=RegistryChange,
+    partitions=1,  # rare, and applied in the order they were made
+)
+
 ALL_TOPICS: tuple[TopicSpec, ...] = (
     INTAKE_RAW,
     EVENTS_CANONICAL,
@@ -188,4 +199,5 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     INVESTIGATION_EVENTS,
     RECALL_EFFECTIVENESS,
     ALERTS,
+    REGISTRY_CHANGES,
 )
