@@ -28,6 +28,7 @@ from recall.api.oidc import OidcConfig
 from recall.api.problems import install_problem_handlers
 from recall.api.routes import (
     alerts,
+    cases,
     dead_letters,
     investigations,
     leads,
@@ -48,7 +49,7 @@ from recall.domain.experts import Impartiality
 from recall.service.ports import OutputTopics
 from recall.service.regions.names import PlaceNames
 from schemas.api import Health
-from schemas.topics import ALERTS, INVESTIGATION_EVENTS, RECALL_EFFECTIVENESS
+from schemas.topics import ALERTS, FIRMS_CREDIT, INVESTIGATION_EVENTS, RECALL_EFFECTIVENESS
 
 OPENAPI_URL = "/openapi.json"
 DESCRIPTION = """Regulators, experts, stations and firms read and act on what the streams know,
@@ -98,6 +99,7 @@ def create_api(
     app.add_api_route("/healthz", healthz, methods=["GET"], response_model=Health, tags=["health"])
     for module in (
         investigations,
+        cases,
         leads,
         recalls,
         dead_letters,
@@ -136,6 +138,7 @@ def output_topics(settings: Settings) -> OutputTopics:
         investigations=settings.topic_name(INVESTIGATION_EVENTS.name),
         effectiveness=settings.topic_name(RECALL_EFFECTIVENESS.name),
         alerts=settings.topic_name(ALERTS.name),
+        credit=settings.topic_name(FIRMS_CREDIT.name),
     )
 
 

@@ -19,10 +19,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from recall.domain.cases import CaseError, IllegalCaseTransition
 from recall.domain.experts import NoEligibleExpert
 from recall.domain.investigations import IllegalInvestigationTransition, InvestigationInputError
 from recall.domain.leads import IllegalLeadTransition, LeadInputError
 from recall.domain.recalls.errors import IllegalRecallTransition, InvalidRecallError
+from recall.service.cases.ports import ConcurrentCaseUpdateError
 from recall.service.investigations.ports import ConcurrentUpdateError
 from recall.service.leads.ports import LeadDecidedMeanwhileError
 from recall.service.recalls.ports import ConcurrentRecallUpdateError
@@ -125,6 +127,9 @@ _DOMAIN: tuple[tuple[type[Exception], int, str], ...] = (
     (IllegalLeadTransition, 409, "illegal-transition"),
     (LeadDecidedMeanwhileError, 409, "conflict"),
     (LeadInputError, 422, "invalid-decision"),
+    (IllegalCaseTransition, 409, "illegal-transition"),
+    (ConcurrentCaseUpdateError, 409, "conflict"),
+    (CaseError, 422, "invalid-decision"),
 )
 
 

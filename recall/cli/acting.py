@@ -159,10 +159,11 @@ def _ended(error: Exception) -> tuple[AuditOutcome, str]:
     refusal a 409 or 422 (refused), anything else a 500 (failed, with the type only)."""
     from recall.api.problems import is_refusal
     from recall.service.accounts.ports import AuditOutcome
+    from recall.service.cases.ports import CaseNotFoundError
     from recall.service.investigations.queries import InvestigationNotFoundError
     from recall.service.recalls.lookup import RecallNotFoundError
 
-    if isinstance(error, InvestigationNotFoundError | RecallNotFoundError):
+    if isinstance(error, InvestigationNotFoundError | RecallNotFoundError | CaseNotFoundError):
         return AuditOutcome.DENIED, str(error)
     if is_refusal(error):
         return AuditOutcome.REFUSED, str(error)

@@ -9,6 +9,7 @@ from recall.cli import (
     api_cmd,
     bench,
     broker,
+    cases,
     intake,
     investigations,
     leads,
@@ -45,6 +46,7 @@ app.add_typer(investigations.app, name="investigations")
 app.add_typer(tiers.app, name="tiers")
 app.add_typer(leads.app, name="leads")
 app.add_typer(recalls.app, name="recalls")
+app.add_typer(cases.app, name="cases")
 app.add_typer(readmodel.app, name="readmodel")
 app.add_typer(accounts.app, name="accounts")
 system.register(app)

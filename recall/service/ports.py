@@ -17,12 +17,20 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel
 
+from recall.service.cases.ports import CaseRepository
 from recall.service.intake.ports import IntakeRepository
 from recall.service.investigations.ports import InvestigationRepository
 from recall.service.recalls.ports import RecallRepository
 from recall.service.tiers.ports import TierRepository
 from schemas.risk import Alert
-from schemas.topics import ALERTS, INVESTIGATION_EVENTS, RECALL_EFFECTIVENESS, TopicSpec, encode
+from schemas.topics import (
+    ALERTS,
+    FIRMS_CREDIT,
+    INVESTIGATION_EVENTS,
+    RECALL_EFFECTIVENESS,
+    TopicSpec,
+    encode,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +44,7 @@ class OutputTopics:
     investigations: str = INVESTIGATION_EVENTS.name
     effectiveness: str = RECALL_EFFECTIVENESS.name
     alerts: str = ALERTS.name
+    credit: str = FIRMS_CREDIT.name
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +111,9 @@ class UnitOfWork(Protocol):
 
     @property
     def outbox(self) -> Outbox: ...
+
+    @property
+    def cases(self) -> CaseRepository: ...
 
     @property
     def tiers(self) -> TierRepository | None:

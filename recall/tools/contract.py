@@ -20,11 +20,11 @@ from schemas.topics import (
     ALERTS,
     ALL_TOPICS,
     EVENTS_CANONICAL,
+    FIRMS_CREDIT,
     INTAKE_DEADLETTER,
     INTAKE_RAW,
     INVESTIGATION_EVENTS,
     RECALL_EFFECTIVENESS,
-    REGISTRY_CHANGES,
     RISK_REGIONAL,
     RISK_SCORES,
     RISK_SIGNALS,
@@ -98,7 +98,7 @@ SENDERS: dict[str, tuple[str, ...]] = {
     INVESTIGATION_EVENTS.name: ("publish_outbox",),
     RECALL_EFFECTIVENESS.name: ("publish_outbox",),
     ALERTS.name: ("assess_regions", "publish_outbox"),
-    REGISTRY_CHANGES.name: ("registry_cli",),
+    FIRMS_CREDIT.name: ("publish_outbox",),
 }
 """Who writes each topic (docs/streams.md): worker agents and timers, or the stations."""
 
@@ -112,7 +112,7 @@ RECEIVERS: dict[str, tuple[str, ...]] = {
     INVESTIGATION_EVENTS.name: ("api_live",),
     RECALL_EFFECTIVENESS.name: (),
     ALERTS.name: ("project_alerts", "api_live"),
-    REGISTRY_CHANGES.name: ("apply_registry_changes",),
+    FIRMS_CREDIT.name: (),
 }
 """Who reads each topic inside the system; `api_live` is the API's live-update consumer."""
 
@@ -129,8 +129,6 @@ ROLES: dict[str, str] = {
     "project_signals": "worker agent `project_signals` (read model)",
     "project_alerts": "worker agent `project_alerts` (read model)",
     "api_live": "the API's live-update consumer (dashboard server-sent events; no group)",
-    "registry_cli": "regulators' registry officers (`recall registry change …`)",
-    "apply_registry_changes": "worker agent `apply_registry_changes` (intake stage)",
 }
 
 _UNKEYED = {RISK_REGIONAL.name}

@@ -1,4 +1,5 @@
-"""`track_recalls` (recall events → effectiveness) and `check_report_deadlines` (timer)."""
+"""`track_recalls` (recall events → effectiveness), `check_report_deadlines` (timer: overdue
+reports, referrals and the cases they open) and `escalate_overdue_cases` (timer)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import faust
 import orjson
 import structlog
 
+from recall.service.cases.commands import escalate_overdue
 from recall.service.ports import OutputTopics
 from recall.service.recalls.deadlines import check_deadlines
 from recall.service.recalls.effectiveness import update_effectiveness
@@ -84,3 +86,14 @@ def register(app: faust.App, context: WorkerContext, canonical: faust.TopicT) ->
     )
     async def check_report_deadlines() -> None:
         await asyncio.to_thread(check_deadlines, context.storage, topics, datetime.now(UTC))
+
+    # Idempotent at one instant: an escalated case gets a new deadline after `now`.
+    @supervised_timer(
+        app,
+        supervision,
+        "escalate_overdue_cases",
+        context.settings.deadline_check_seconds,
+        on_leader=True,
+    )
+    async def escalate_overdue_cases() -> None:
+        await asyncio.to_thread(escalate_overdue, context.storage, datetime.now(UTC))

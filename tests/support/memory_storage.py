@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from recall.service.ports import OutboxRecord
+from tests.support.fakes.cases import MemoryCaseRepository
 
 
 class TransientStorageError(RuntimeError):
@@ -37,6 +38,7 @@ class MemoryUnitOfWork:
     recalls: Any
     outbox: MemoryOutbox
     tiers: Any = None
+    cases: Any = None
 
 
 class MemoryStorage:
@@ -47,6 +49,7 @@ class MemoryStorage:
             recalls=repositories.get("recalls"),
             outbox=repositories.get("outbox") or MemoryOutbox(),
             tiers=repositories.get("tiers"),
+            cases=repositories.get("cases") or MemoryCaseRepository(),
         )
         self._failures: list[BaseException] = []
         self.commits = 0

@@ -7,14 +7,13 @@ topic/partition/offset) so a redelivered record can never be stored twice.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
-    Date,
     Float,
     Index,
     Integer,
@@ -83,16 +82,10 @@ class Product(Base):
 
 
 class Standard(Base):
-    """A product standard and its status: intake judges sampling results by it."""
-
     __tablename__ = "standards"
     code: Mapped[str] = mapped_column(String(40), primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
     category: Mapped[str] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(16), server_default="in_force")
-    superseded_by: Mapped[str | None] = mapped_column(String(40), nullable=True)
-    valid_from: Mapped[date | None] = mapped_column(Date, nullable=True)
-    valid_until: Mapped[date | None] = mapped_column(Date, nullable=True)
 
 
 class Lab(Base):
@@ -101,30 +94,6 @@ class Lab(Base):
     name: Mapped[str] = mapped_column(String(200))
     jurisdiction: Mapped[str] = mapped_column(String(6))
     accreditation: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16), server_default="accredited")
-    accredited_until: Mapped[date | None] = mapped_column(Date, nullable=True)
-    scope: Mapped[list[Any]] = mapped_column(JSON, server_default="[]")
-    """Product categories the accreditation covers."""
-
-
-class RegistryChangeRow(Base):
-    """The registry's audit trail: one row per entry that actually changed, from a change
-    event (`registry.changes`, keyed by its change id, so a redelivery is applied once) or a
-    whole-file load (`recall registry load`, a fresh id per changed entry)."""
-
-    __tablename__ = "registry_changes"
-    change_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    section: Mapped[str] = mapped_column(String(32), index=True)
-    entry_key: Mapped[str] = mapped_column(String(512), index=True)
-    operation: Mapped[str] = mapped_column(String(16))
-    source: Mapped[str] = mapped_column(String(16))
-    """`event` (registry.changes) or `file` (a whole-file load)."""
-    changed_by: Mapped[str] = mapped_column(String(200))
-    changed_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
-    reason: Mapped[str] = mapped_column(String(500))
-    before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    applied_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class Expert(Base):
@@ -689,3 +658,39 @@ class TierRegionRow(Base):
     __tablename__ = "tier_regions"
     product_key: Mapped[str] = mapped_column(String(512), primary_key=True)
     region: Mapped[str] = mapped_column(String(6), primary_key=True)
+
+
+class ReferralCaseRow(Base):
+    """One enforcement referral case (移送执法案件), migration 0020: the aggregate as JSON in
+    `body`, its head in columns for lists and the escalation timer. `referral_key` is unique:
+    one referral opens one case, however often it is replayed. `version` is the audit length."""
+
+    __tablename__ = "referral_cases"
+    case_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    referral_key: Mapped[str] = mapped_column(String(300), unique=True)
+    firm_code: Mapped[str] = mapped_column(String(40), index=True)
+    recall_id: Mapped[str] = mapped_column(String(120), index=True)
+    grounds: Mapped[str] = mapped_column(String(40))
+    state: Mapped[str] = mapped_column(String(32), index=True)
+    owner: Mapped[str] = mapped_column(String(6), index=True)
+    deadline: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    version: Mapped[int] = mapped_column(Integer)
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class FirmCreditRecordRow(Base):
+    """A firm's credit record (信用监管), migration 0020: one row per case outcome, the same
+    facts as the `firms.credit` event (`body`), written in the outcome's transaction."""
+
+    __tablename__ = "firm_credit_records"
+    record_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    firm_code: Mapped[str] = mapped_column(String(40), index=True)
+    case_id: Mapped[str] = mapped_column(String(32), unique=True)
+    recall_id: Mapped[str] = mapped_column(String(120))
+    outcome: Mapped[str] = mapped_column(String(32))
+    fine_yuan: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    owner: Mapped[str] = mapped_column(String(6), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -8,6 +8,7 @@ from functools import cached_property
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from recall.adapters.db.case_store import SqlCaseRepository
 from recall.adapters.db.errors import is_transient
 from recall.adapters.db.intake_store import SqlIntakeRepository
 from recall.adapters.db.investigation_store import SqlInvestigationRepository
@@ -59,6 +60,10 @@ class SqlUnitOfWork:
     @cached_property
     def intake(self) -> SqlIntakeRepository:
         return SqlIntakeRepository(self.session)
+
+    @cached_property
+    def cases(self) -> SqlCaseRepository:
+        return SqlCaseRepository(self.session)
 
     @cached_property
     def tiers(self) -> SqlTierRepository:
