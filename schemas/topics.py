@@ -25,6 +25,7 @@ from schemas.cases import FirmCreditRecorded
 from schemas.envelope import STATION_EVENT_ADAPTER
 from schemas.recalls import RecallEffectivenessUpdated
 from schemas.records import CanonicalEvent, DeadLetter
+from schemas.registry import RegistryChange
 from schemas.risk import (
     Alert,
     InvestigationEvent,
@@ -178,6 +179,16 @@ ALERTS = TopicSpec(
     retention_ms=90 * DAY_MS,
     model=Alert,
 )
+
+REGISTRY_CHANGES = TopicSpec(
+    name="registry.changes",
+    key="section|entry key (UTF-8), e.g. `standards|GB 4706.1-2005`",
+    value="RegistryChange JSON: section, key, upsert or retire, the new entry, who, when, why",
+    purpose="Changes to the registries intake judges by, applied to SQL once each and audited",
+    retention_ms=365 * DAY_MS,
+    model=RegistryChange,
+    partitions=1,  # rare, and applied in the order they were made
+)
 FIRMS_CREDIT = TopicSpec(
     name="firms.credit",
     key="firm's unified social credit code (UTF-8)",
@@ -197,5 +208,6 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     INVESTIGATION_EVENTS,
     RECALL_EFFECTIVENESS,
     ALERTS,
+    REGISTRY_CHANGES,
     FIRMS_CREDIT,
 )

@@ -12,6 +12,7 @@ from schemas.topics import (
     ALERTS,
     EVENTS_CANONICAL,
     INTAKE_RAW,
+    REGISTRY_CHANGES,
     RISK_REGIONAL,
     RISK_SIGNALS,
     TopicSpec,
@@ -25,6 +26,7 @@ from streams.agents import (
     project,
     recalls,
     regional,
+    registry,
     risk,
     stations,
     webhooks,
@@ -104,6 +106,7 @@ def create_app(context: WorkerContext) -> faust.App:
     canonical = _topic(app, EVENTS_CANONICAL, settings)
     if "intake" in stages:
         intake.register(app, context, _topic(app, INTAKE_RAW, settings))
+        registry.register(app, context, _topic(app, REGISTRY_CHANGES, settings))
     if "stations" in stages:  # station health on a timer (docs/station-health.md)
         stations.register(app, context)
     if "risk" in stages:

@@ -20,10 +20,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from recall.adapters.db.disproportionality_store import SqlLiveDisproportionality, StoredVersion
 from recall.adapters.db.intake_store import IntakeStore
 from recall.adapters.db.key_store import active_versions
-from recall.adapters.db.registry_store import units_in_use
+from recall.adapters.db.registry_store import registry_snapshot, units_in_use
 from recall.adapters.db.storage import SqlStorage
 from recall.config import Settings
 from recall.domain.intake import Reporter, TimeBounds
+from recall.domain.registry import RegistrySnapshot
 from recall.service.intake.admission import IntakeRules
 from recall.service.ports import Storage
 from recall.service.risk.disproportionality_job import EvidenceByProduct, evidence_by_product
@@ -81,6 +82,8 @@ class WorkerContext:
     metrics: WorkerMetrics
     sessions: sessionmaker[Session]
     reporters: dict[str, Reporter] = field(default_factory=dict)
+    registry: RegistrySnapshot = field(default_factory=RegistrySnapshot)
+    """Standards, labs and manufacturers intake judges by; replaced whole at each refresh."""
     units: dict[str, int] = field(default_factory=dict)
     disproportionality: EvidenceByProduct = field(default_factory=dict)
     """product_key -> hazard -> the live disproportionality job's last figures (replaced whole)."""
@@ -102,7 +105,7 @@ class WorkerContext:
     @property
     def rules(self) -> IntakeRules:
         """The registry, keys and bounds the intake checks against, as of the last refresh."""
-        return IntakeRules(self.reporters, self.keyring, self.bounds)
+        return IntakeRules(self.reporters, self.keyring, self.bounds, self.registry)
 
     def refresh_reporters(self) -> None:
         """Reload the registry and the active keys (blocking; call from a thread).
@@ -113,7 +116,9 @@ class WorkerContext:
         reporters = self.store.reporters()
         active = active_versions(self.sessions)
         units = units_in_use(self.sessions)
+        registry = registry_snapshot(self.sessions)
         self.reporters, self.keyring, self.units = reporters, self.keyring.refreshed(active), units
+        self.registry = registry
         if "risk" in self.settings.agents.split(","):  # the only stage that reads it
             self.refresh_disproportionality()
 

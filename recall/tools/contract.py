@@ -25,6 +25,7 @@ from schemas.topics import (
     INTAKE_RAW,
     INVESTIGATION_EVENTS,
     RECALL_EFFECTIVENESS,
+    REGISTRY_CHANGES,
     RISK_REGIONAL,
     RISK_SCORES,
     RISK_SIGNALS,
@@ -99,6 +100,7 @@ SENDERS: dict[str, tuple[str, ...]] = {
     RECALL_EFFECTIVENESS.name: ("publish_outbox",),
     ALERTS.name: ("assess_regions", "publish_outbox"),
     FIRMS_CREDIT.name: ("publish_outbox",),
+    REGISTRY_CHANGES.name: ("registry_cli",),
 }
 """Who writes each topic (docs/streams.md): worker agents and timers, or the stations."""
 
@@ -113,6 +115,7 @@ RECEIVERS: dict[str, tuple[str, ...]] = {
     RECALL_EFFECTIVENESS.name: (),
     ALERTS.name: ("project_alerts", "api_live"),
     FIRMS_CREDIT.name: (),
+    REGISTRY_CHANGES.name: ("apply_registry_changes",),
 }
 """Who reads each topic inside the system; `api_live` is the API's live-update consumer."""
 
@@ -129,6 +132,8 @@ ROLES: dict[str, str] = {
     "project_signals": "worker agent `project_signals` (read model)",
     "project_alerts": "worker agent `project_alerts` (read model)",
     "api_live": "the API's live-update consumer (dashboard server-sent events; no group)",
+    "registry_cli": "regulators' registry officers (`recall registry change …`)",
+    "apply_registry_changes": "worker agent `apply_registry_changes` (intake stage)",
 }
 
 _UNKEYED = {RISK_REGIONAL.name}

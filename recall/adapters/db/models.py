@@ -7,13 +7,14 @@ topic/partition/offset) so a redelivered record can never be stored twice.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     Float,
     Index,
     Integer,
@@ -82,10 +83,16 @@ class Product(Base):
 
 
 class Standard(Base):
+    """A product standard and its status: intake judges sampling results by it."""
+
     __tablename__ = "standards"
     code: Mapped[str] = mapped_column(String(40), primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
     category: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), server_default="in_force")
+    superseded_by: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    valid_from: Mapped[date | None] = mapped_column(Date, nullable=True)
+    valid_until: Mapped[date | None] = mapped_column(Date, nullable=True)
 
 
 class Lab(Base):
@@ -94,6 +101,30 @@ class Lab(Base):
     name: Mapped[str] = mapped_column(String(200))
     jurisdiction: Mapped[str] = mapped_column(String(6))
     accreditation: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), server_default="accredited")
+    accredited_until: Mapped[date | None] = mapped_column(Date, nullable=True)
+    scope: Mapped[list[Any]] = mapped_column(JSON, server_default="[]")
+    """Product categories the accreditation covers."""
+
+
+class RegistryChangeRow(Base):
+    """The registry's audit trail: one row per entry that actually changed, from a change
+    event (`registry.changes`, keyed by its change id, so a redelivery is applied once) or a
+    whole-file load (`recall registry load`, a fresh id per changed entry)."""
+
+    __tablename__ = "registry_changes"
+    change_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    section: Mapped[str] = mapped_column(String(32), index=True)
+    entry_key: Mapped[str] = mapped_column(String(512), index=True)
+    operation: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(16))
+    """`event` (registry.changes) or `file` (a whole-file load)."""
+    changed_by: Mapped[str] = mapped_column(String(200))
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    reason: Mapped[str] = mapped_column(String(500))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    applied_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class Expert(Base):

@@ -27,6 +27,14 @@ from recall.domain.intake import (
     admit,
     times_out_of_bounds,
 )
+from recall.domain.registry import (
+    RegistryProblem,
+    RegistrySnapshot,
+    check_lab,
+    check_product,
+    check_recall_firm,
+    check_standard,
+)
 from recall.service.intake.letters import (
     MAX_ERRORS,
     bounded,
@@ -110,6 +118,10 @@ class IntakeRules:
     reporters: Mapping[str, Reporter]
     keyring: StationKeyring
     bounds: TimeBounds = field(default=DEFAULT_BOUNDS)
+    registry: RegistrySnapshot | None = None
+    """Standards, labs and manufacturers to judge by (`recall.domain.registry`). Workers always
+    pass their snapshot; None skips those checks and is meant only for tests of other rules.
+    The product-kind check needs no snapshot (the taxonomy is domain data) and always runs."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +165,47 @@ def _process(record: RawRecord, rules: IntakeRules, now: datetime) -> Outcome:
     if late:
         problem = _Problem(RejectReason.EVENT_TIME, [field_error(f, m) for f, m in late])
         return _reject(record, claimed, problem, now)
+    judged = registry_problem(parsed, rules)
+    if judged is not None:
+        problem = _Problem(
+            RejectReason(judged.refusal.value), [field_error(judged.field, judged.detail)]
+        )
+        return _reject(record, claimed, problem, now)
     return _accept(record, parsed, now)
+
+
+def registry_problem(event: StationEvent, rules: IntakeRules) -> RegistryProblem | None:
+    """The first registry check the event fails (docs/registry.md), or None.
+
+    Product kind for every event that carries a product; for sampling results the standard and
+    the lab; for recall notices the firm. Manufacturer codes of injury reports and sampling
+    results are not required to be registered (a hospital cannot know; labs sample products
+    made anywhere): later stages resolve them against `manufacturers`.
+    """
+    if isinstance(event, InjuryReportEvent | SamplingResultEvent | RecallNoticeEvent):
+        product = event.payload.product
+        problem = check_product(product.category.value, product.kind)
+        if problem is not None or rules.registry is None:
+            return problem
+        if isinstance(event, SamplingResultEvent):
+            result = event.payload
+            problem = check_standard(
+                rules.registry.standards.get(result.standard), result.standard, result.sampled_at
+            )
+            if problem is not None:
+                return problem
+            reporter = rules.reporters[event.reporter_id]  # admitted, so registered
+            return check_lab(
+                rules.registry.labs.get(result.lab_id),
+                result.lab_id,
+                category=product.category.value,
+                sampled_at=result.sampled_at,
+                reporter_id=reporter.reporter_id,
+                reporter_kind=reporter.kind,
+            )
+        if isinstance(event, RecallNoticeEvent):
+            return check_recall_firm(rules.registry.manufacturers, product.manufacturer_code)
+    return None
 
 
 def event_times(event: StationEvent) -> list[EventTime]:

@@ -2,17 +2,21 @@
 
 The names of the sample's divisions (`places.py`), 81 stations of every kind, 1,285
 manufacturers with valid credit codes, products with valid GTINs across 77 kinds, 286
-standards, 296 labs and 500 experts, some linked to firms (to exercise conflict-of-interest
-rules). Deterministic for a seed.
+standards (mostly in force, some superseded or withdrawn, plus the real ones the simulator
+names), 296 labs plus one per lab station (accreditation status, expiry, scope) and 500
+experts, some linked to firms (to exercise conflict-of-interest rules). Deterministic for a
+seed.
 """
 
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
 
+from recall.domain.taxonomy import TAXONOMY, all_kinds
 from recall.tools.registry.places import CITIES, COUNTIES, names
-from recall.tools.registry.taxonomy import TAXONOMY, all_kinds
 from schemas.codes import USCC_ALPHABET, gtin_check_digit, uscc_check_character
 from schemas.registry import (
     ExpertEntry,
@@ -142,6 +146,111 @@ def products(rng: random.Random, makers: list[ManufacturerEntry], per: int) -> l
     return out
 
 
+REAL_STANDARDS: tuple[StandardEntry, ...] = (
+    StandardEntry(
+        code="GB 4706.1-2005",
+        title="家用和类似用途电器的安全 第1部分：通用要求",
+        category="appliances",
+        valid_from=date(2005, 8, 1),
+    ),
+    StandardEntry(
+        code="GB 6675.1-2014",
+        title="玩具安全 第1部分：基本规范",
+        category="children",
+        valid_from=date(2016, 1, 1),
+    ),
+    StandardEntry(
+        code="GB 6675.2-2014",
+        title="玩具安全 第2部分：机械与物理性能",
+        category="children",
+        valid_from=date(2016, 1, 1),
+    ),
+    StandardEntry(
+        code="GB 6675-2003",
+        title="国家玩具安全技术规范",
+        category="children",
+        status="superseded",
+        superseded_by="GB 6675.1-2014",
+        valid_from=date(2003, 10, 1),
+        valid_until=date(2016, 1, 1),
+    ),
+    StandardEntry(
+        code="GB 4943.1-2022",
+        title="音视频、信息技术和通信技术设备 第1部分：安全要求",
+        category="electronics",
+        valid_from=date(2023, 8, 1),
+    ),
+    StandardEntry(
+        code="GB 4943.1-2011",
+        title="信息技术设备 安全 第1部分：通用要求",
+        category="electronics",
+        status="superseded",
+        superseded_by="GB 4943.1-2022",
+        valid_from=date(2012, 12, 1),
+        valid_until=date(2023, 8, 1),
+    ),
+)
+"""Standards the simulator and tests name, with their real status and dates."""
+
+
+def standards(
+    rng: random.Random, status_rng: random.Random, n: int, categories: list[str]
+) -> list[StandardEntry]:
+    """The real standards above, then `n` generated ones: about 85% in force, 10% superseded
+    by a later generated standard, 5% withdrawn with no replacement."""
+    out = list(REAL_STANDARDS)
+    generated: list[tuple[str, str, int]] = [
+        (f"GB {4000 + i}-{rng.randint(2008, 2024)}", rng.choice(categories), i) for i in range(n)
+    ]
+    for index, (code, category, i) in enumerate(generated):
+        year = int(code[-4:])
+        start = date(year, 1, 1) + timedelta(days=status_rng.randint(180, 540))
+        draw = status_rng.random()
+        fields: dict[str, Any] = {"valid_from": start}
+        if draw < 0.10 and index + 1 < len(generated):
+            successor = generated[status_rng.randrange(index + 1, len(generated))][0]
+            fields |= {
+                "status": "superseded",
+                "superseded_by": successor,
+                "valid_until": start + timedelta(days=status_rng.randint(900, 3000)),
+            }
+        elif draw < 0.15:
+            fields |= {
+                "status": "withdrawn",
+                "valid_until": start + timedelta(days=status_rng.randint(900, 3000)),
+            }
+        out.append(StandardEntry(code=code, title=f"产品安全标准 {i}", category=category, **fields))
+    return out
+
+
+LAB_STATION_ACCREDITED_UNTIL = date(2031, 12, 31)
+
+
+def lab_of_station(station: StationEntry) -> LabEntry:
+    """The lab behind a lab station (same id: a lab reports only its own results), accredited
+    for every category so simulated traffic is admitted."""
+    return LabEntry(
+        lab_id=station.station_id,
+        name=station.name,
+        jurisdiction=station.jurisdiction,
+        accreditation=f"CNAS L{9000 + int(station.station_id[-3:])}",
+        accredited_until=LAB_STATION_ACCREDITED_UNTIL,
+        scope=tuple(TAXONOMY),
+    )
+
+
+def accreditation(rng: random.Random, categories: list[str]) -> dict[str, Any]:
+    """Mostly accredited for 1–4 categories until 2027–2031; a few suspended, revoked or expired."""
+    draw = rng.random()
+    status = "suspended" if draw < 0.04 else "revoked" if draw < 0.06 else "accredited"
+    until = date(2025, 1, 1) if draw > 0.97 else date(rng.randint(2027, 2031), 12, 31)
+    return {
+        "status": status,
+        "accredited_until": until,
+        "scope": tuple(sorted(rng.sample(categories, rng.randint(1, 4)))),
+    }
+
+
 def firm_stations(makers: list[ManufacturerEntry], n: int) -> list[StationEntry]:
     """A reporter account for the first `n` firms, so they can report their own recalls."""
     return [
@@ -161,33 +270,35 @@ def generate(seed: int = 7, sizes: SampleSizes | None = None) -> RegistryFile:
     rng = random.Random(seed)
     makers = manufacturers(rng, sizes.manufacturers)
     categories = list(TAXONOMY)
+    # Statuses, dates and scopes come from their own stream, so a seed's stations, firms,
+    # products and experts are the same as before these fields existed.
+    status_rng = random.Random(seed * 1_000_003 + 17)
+    sample_stations = stations(rng)
+    lab_stations = [s for s in sample_stations if s.kind == "lab"]
     return RegistryFile(
         regions=tuple(
             RegionEntry(code=code, name_zh=zh, name_en=en) for code, (zh, en) in names().items()
         ),
-        stations=tuple(stations(rng) + firm_stations(makers, 40)),
+        stations=tuple(sample_stations + firm_stations(makers, 40)),
         manufacturers=tuple(makers),
         product_kinds=tuple(
             ProductKindEntry(kind=k, category=c, name_zh=zh, name_en=en)
             for c, k, zh, en in all_kinds()
         ),
         products=tuple(products(rng, makers, sizes.products_per_manufacturer)),
-        standards=tuple(
-            StandardEntry(
-                code=f"GB {4000 + i}-{rng.randint(2008, 2024)}",
-                title=f"产品安全标准 {i}",
-                category=rng.choice(categories),
-            )
-            for i in range(sizes.standards)
-        ),
+        standards=tuple(standards(rng, status_rng, sizes.standards, categories)),
         labs=tuple(
-            LabEntry(
-                lab_id=f"LAB-{i:03d}",
-                name=f"检验检测中心{i}",
-                jurisdiction=rng.choice(list(CITIES)),
-                accreditation=f"CNAS L{1000 + i}",
-            )
-            for i in range(sizes.labs)
+            [lab_of_station(s) for s in lab_stations]
+            + [
+                LabEntry(
+                    lab_id=f"LAB-{i:03d}",
+                    name=f"检验检测中心{i}",
+                    jurisdiction=rng.choice(list(CITIES)),
+                    accreditation=f"CNAS L{1000 + i}",
+                    **accreditation(status_rng, categories),
+                )
+                for i in range(sizes.labs)
+            ]
         ),
         experts=tuple(
             ExpertEntry(

@@ -187,6 +187,16 @@ def test_reject_reasons_are_the_documented_set() -> None:
         "storage_refused",
         "internal_error",
         "processing_error",
+        "unknown_product_kind",
+        "kind_not_in_category",
+        "unknown_standard",
+        "standard_withdrawn",
+        "standard_not_in_force",
+        "unknown_lab",
+        "lab_not_accredited",
+        "lab_out_of_scope",
+        "lab_not_reporter",
+        "unknown_manufacturer",
     }
 
 

@@ -18,6 +18,7 @@ import orjson
 import pytest
 
 from recall.domain.intake import Reporter
+from recall.domain.registry import RegistrySnapshot
 from schemas import STATION_EVENT_ADAPTER
 from schemas.envelope import partition_key_of
 from schemas.records import CanonicalEvent
@@ -125,6 +126,7 @@ def _intake(tmp_path: Path, storage: MemoryStorage, **options: Any) -> Harness:
     """The agent, with the registry and keys a refresh would have loaded."""
     app = harness(tmp_path, INTAKE_RAW, intake, agents="intake", storage=storage, **options)
     app.context.reporters = dict(REPORTERS)
+    app.context.registry = RegistrySnapshot(manufacturers={USCC: "140100"})
     app.context.keyring = app.context.keyring.refreshed(ACTIVE)
     return app
 

@@ -1,6 +1,10 @@
 """The consumer-product taxonomy: 10 categories and 77 kinds (code, 中文, English).
 
-Modelled on the provincial registry in DESIGN.md §1 (10 categories, 77 product kinds).
+Modelled on the provincial registry in DESIGN.md §1 (10 categories, 77 product kinds). It lives
+in the domain because intake judges by it: a product of a kind that is not in the taxonomy, or
+of a kind stated under another category, would start a risk history no regulator could file
+(docs/intake.md, registry checks). Pure data and lookups; the sample registry and the
+`product_kinds` table are generated from it, never kept as another copy.
 """
 
 from __future__ import annotations
@@ -109,3 +113,17 @@ TAXONOMY: dict[str, tuple[tuple[str, str, str], ...]] = {
 def all_kinds() -> list[tuple[str, str, str, str]]:
     """(category, kind, 中文, English) for every kind."""
     return [(cat, code, zh, en) for cat, kinds in TAXONOMY.items() for code, zh, en in kinds]
+
+
+CATEGORY_OF: dict[str, str] = {code: cat for cat, kinds in TAXONOMY.items() for code, _, _ in kinds}
+"""kind code -> its category: every kind belongs to exactly one category."""
+
+
+def category_of(kind: str) -> str | None:
+    """The category a kind belongs to, or None when the kind is not in the taxonomy."""
+    return CATEGORY_OF.get(kind)
+
+
+def kinds_of(category: str) -> tuple[str, ...]:
+    """The kind codes of one category (empty for a category the taxonomy does not have)."""
+    return tuple(code for code, _, _ in TAXONOMY.get(category, ()))
