@@ -40,9 +40,21 @@ STAGE = "open_investigations"
 Handle = Callable[[list[SignalRaised]], Awaitable[SignalOutcome]]
 SetAside = Callable[[Any, BaseException, str], Awaitable[None]]
 """Isolate one message after a permanent error: (message, error, subject)."""
+WallClock = Callable[[], datetime]
+"""Where the escalation timer reads the time: a test passes its own to prove timing."""
 
 
-def register(app: faust.App, context: WorkerContext, signals: faust.TopicT) -> None:
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def register(
+    app: faust.App,
+    context: WorkerContext,
+    signals: faust.TopicT,
+    *,
+    wall_clock: WallClock = utc_now,
+) -> None:
     topics = OutputTopics(
         investigations=context.topics.investigations,
         effectiveness=context.topics.effectiveness,
@@ -92,7 +104,7 @@ def register(app: faust.App, context: WorkerContext, signals: faust.TopicT) -> N
     )
     async def escalate_tiers() -> None:
         moves = await asyncio.to_thread(
-            escalate_overdue, context.storage, datetime.now(UTC), rules=rules
+            escalate_overdue, context.storage, wall_clock(), rules=rules
         )
         for move in moves:
             log.info(

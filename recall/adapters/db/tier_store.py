@@ -134,6 +134,15 @@ class SqlTierRepository:
             if owner is not None and since is not None
         }
 
+    def unplaced_open_investigations(self) -> list[str]:
+        row = InvestigationRow
+        query = (
+            select(row.investigation_id)
+            .where(row.state.in_(_OPEN), row.owner.is_(None), row.jurisdiction.is_not(None))
+            .order_by(row.investigation_id)
+        )
+        return list(self._session.scalars(query))
+
 
 def _move(row: TierMoveRow) -> TierMove:
     return TierMove(

@@ -14,6 +14,7 @@ from datetime import datetime
 from recall.domain.investigations import Investigation
 from recall.domain.tiers import SubjectKind, TierRules, escalations
 from recall.service.ports import Storage
+from recall.service.tiers.owners import investigation_owner
 from recall.service.tiers.ports import TierMove
 
 ACTOR = "tier-timer"
@@ -30,12 +31,21 @@ def state_entered_at(investigation: Investigation) -> datetime:
 
 
 def escalate_overdue(storage: Storage, now: datetime, *, rules: TierRules) -> list[TierMove]:
-    """Move every open investigation that waited past its deadline up, once; the moves made."""
+    """Move every open investigation that waited past its deadline up, once; the moves made.
+
+    Open investigations without an owner (opened before tiers existed) are placed first by the
+    rules, at `now`: from then on their deadlines run like any other's.
+    """
     made: list[TierMove] = []
     with storage.transaction() as tx:
         tiers = tx.tiers
         if tiers is None:
             return made
+        for investigation_id in tiers.unplaced_open_investigations():
+            unplaced = tx.investigations.get(investigation_id)
+            if unplaced is not None:
+                placed = investigation_owner(tiers, unplaced, rules=rules, at=now, actor=ACTOR)
+                made += [placed] if placed else []
         for investigation_id, owned in sorted(tiers.open_investigation_owners().items()):
             investigation = tx.investigations.get(investigation_id)
             if investigation is None or not investigation.is_open:

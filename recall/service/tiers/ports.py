@@ -81,3 +81,6 @@ class TierRepository(Protocol):
 
     def open_investigation_owners(self) -> dict[str, Ownership]:
         """Owners of every open (opened or assigned) investigation, by its id."""
+
+    def unplaced_open_investigations(self) -> list[str]:
+        """Ids of open investigations without an owner (opened before tiers existed)."""

@@ -4,11 +4,11 @@ replays harmless, escalation on time with a test clock."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from recall.adapters.db.engine import make_engine, make_session_factory
@@ -115,3 +115,19 @@ def test_escalation_happens_exactly_at_the_deadline_and_once(storage: SqlStorage
     city_deadline = deadline + timedelta(days=10)
     assert escalate_overdue(storage, city_deadline - timedelta(seconds=1), rules=RULES) == []
     assert [m.to_owner for m in escalate_overdue(storage, city_deadline, rules=RULES)] == ["140000"]
+
+
+def test_an_investigation_opened_before_tiers_is_placed_by_the_timer_once(
+    storage: SqlStorage,
+) -> None:
+    handle_signals(storage, [signal("s1", risk_level="high")], topics=TOPICS, tier_rules=RULES)
+    with storage.sessions.begin() as session:  # as if opened before migration 0019
+        session.execute(update(InvestigationRow).values(owner=None, owner_since=None))
+        session.execute(delete(TierMoveRow).where(TierMoveRow.kind == "investigation"))
+    now = datetime(2030, 1, 1, tzinfo=UTC)
+    made = escalate_overdue(storage, now, rules=RULES)
+    assert [(m.from_owner, m.to_owner, m.rule, m.at) for m in made] == [
+        (None, "140105", Rule.DEFAULT, now)
+    ]
+    assert escalate_overdue(storage, now, rules=RULES) == []
+    assert owner_row(storage.sessions) == "140105"
