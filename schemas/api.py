@@ -579,9 +579,11 @@ class StatisticsFigures(Document):
     region: str | None = Field(default=None, description="GB/T 2260 code at `region_level`")
     category: str | None = None
     month: str | None = Field(default=None, description="YYYY-MM, UTC")
+    year: str | None = Field(default=None, description="YYYY, UTC")
     events: dict[str, int] = Field(description="Accepted events by type")
     leads: dict[str, int] = Field(
-        description="Defect leads by source: purchase_sampling, injury_reports, other"
+        description="Defect leads by source: purchase_sampling, injury_reports, media,"
+        " complaints, other"
     )
     investigations_opened: int
     investigations_concluded: dict[str, int] = Field(description="By decision")
@@ -589,14 +591,24 @@ class StatisticsFigures(Document):
     units_affected: int
     units_corrected: int
     value_recalled: float | None = Field(
-        default=None, description="Always null: recall notices carry no unit price"
+        default=None,
+        description="CNY: units affected × the notice's declared_unit_value, over the recalls"
+        " that declare one; null when none does",
+    )
+    recalls_without_value: int = Field(
+        default=0, description="Recalls whose notice declares no unit value (not valued)"
+    )
+    recalls_by_tier: dict[str, int] = Field(
+        default_factory=dict,
+        description="Recalls by the tier of their owner (county, city, province): the ordering"
+        " investigation's owner when known, else the recall's jurisdiction",
     )
 
 
 class StatisticsReport(Document):
     """Figures of the caller's area, grouped; `labels` names every field in 中文 / English."""
 
-    group_by: list[Literal["region", "category", "month"]]
+    group_by: list[Literal["region", "category", "month", "year"]]
     region_level: Literal["province", "city", "county"]
     scope: str | None = Field(description="The caller's region (figures are cut to it)")
     start: AwareDatetime | None = Field(alias="from", default=None)
@@ -604,7 +616,7 @@ class StatisticsReport(Document):
     groups: list[StatisticsFigures]
     total: StatisticsFigures
     labels: dict[str, str] = Field(description="Field or key → '中文 / English'")
-    value_note: str = Field(description="Why value recalled is not given")
+    value_note: str = Field(description="How value recalled is computed")
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 

@@ -98,6 +98,13 @@ class RecallNotice(Strict):
     target_date: WireDatetime
     target_rate: WireFloat = Field(gt=0, le=1)
     reporting_cadence_days: WireInt = Field(default=30, ge=1, le=366)
+    declared_unit_value: WireFloat | None = Field(
+        default=None,
+        ge=0,
+        le=100_000_000,
+        description="Optional: the firm's declared value of one unit in CNY (申报单价); the"
+        " statistics' value recalled is units affected × this. Omitted: the recall is not valued",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> RecallNotice:

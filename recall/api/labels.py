@@ -61,7 +61,14 @@ EVENT_TYPES = {
 LEAD_SOURCES = {
     "purchase_sampling": ("购买抽样检测", "Purchase sampling"),
     "injury_reports": ("伤害监测报告", "Injury reports"),
+    "media": ("媒体报道", "Media reports"),
+    "complaints": ("消费者投诉", "Consumer complaints"),
     "other": ("其他来源", "Other sources"),
+}
+TIERS = {
+    "county": ("县级", "County"),
+    "city": ("市级", "City"),
+    "province": ("省级", "Province"),
 }
 DECISIONS = {
     "defect_confirmed": ("确认缺陷", "Defect confirmed"),
@@ -71,6 +78,7 @@ FIELDS = {
     "region": ("地区", "Region"),
     "category": ("品类", "Category"),
     "month": ("月份", "Month"),
+    "year": ("年度", "Year"),
     "events": ("接收事件", "Accepted events"),
     "leads": ("缺陷线索", "Defect leads"),
     "investigations_opened": ("立案调查", "Investigations opened"),
@@ -79,6 +87,8 @@ FIELDS = {
     "units_affected": ("涉及数量", "Units affected"),
     "units_corrected": ("已纠正数量", "Units corrected"),
     "value_recalled": ("召回货值", "Value recalled"),
+    "recalls_by_tier": ("召回·按监管层级", "Recalls by tier"),
+    "recalls_without_value": ("未申报单价的召回", "Recalls without a declared unit value"),
 }
 
 

@@ -20,6 +20,7 @@ from recall.cli import (
     schemas_cmd,
     signals,
     station,
+    stats,
     system,
     tiers,
 )
@@ -49,6 +50,7 @@ app.add_typer(recalls.app, name="recalls")
 app.add_typer(cases.app, name="cases")
 app.add_typer(readmodel.app, name="readmodel")
 app.add_typer(accounts.app, name="accounts")
+app.add_typer(stats.app, name="stats")
 system.register(app)
 api_cmd.register(app)
 

@@ -21,11 +21,13 @@ from recall.adapters.db.models import (
     InvestigationAuditRow,
     InvestigationEvidenceRow,
     InvestigationRow,
+    LeadRow,
     Product,
     RecallProgressRow,
     RecallRow,
     RiskSignalRow,
 )
+from recall.domain.jurisdiction import level
 from recall.service.statistics.ports import (
     LeadTally,
     Measure,
@@ -90,12 +92,28 @@ class SqlStatistics:
             unsignalled = _grouped(
                 select(inv.jurisdiction, inv.category, month(inv.opened_at), ev.kind, ev.method)
                 .join(ev, and_(ev.investigation_id == inv.investigation_id, ev.position == 0))
-                .where(~exists().where(sig.signal_id == ev.evidence_id)),
+                .where(~exists().where(sig.signal_id == ev.evidence_id))
+                .where(~exists().where(LeadRow.lead_id == ev.evidence_id)),
                 window,
                 inv.jurisdiction,
                 inv.opened_at,
             )
+            triaged = _grouped(
+                select(
+                    LeadRow.jurisdiction,
+                    LeadRow.category,
+                    month(LeadRow.received_at),
+                    LeadRow.source,
+                ),
+                window,
+                LeadRow.jurisdiction,
+                LeadRow.received_at,
+            )
             out = [LeadTally(None, r[3], r[0], r[1], r[2], r[4]) for r in session.execute(signals)]
+            out += [
+                LeadTally("lead", f"lead_{r[3]}", r[0], r[1], r[2], r[4])
+                for r in session.execute(triaged)
+            ]
             out += [
                 LeadTally(r[3], r[4], r[0], r[1], r[2], r[5]) for r in session.execute(unsignalled)
             ]
@@ -116,9 +134,12 @@ class SqlStatistics:
             .group_by(progress.recall_id)
             .subquery()
         )
+        # A recall's tier: its ordering investigation's owner (supervision tier, migration 0019)
+        # when it has one, else the recall's own jurisdiction (voluntary recalls, old rows).
         query = _within(
             select(row.jurisdiction, row.category, row.start, row.state, row.notice)
-            .add_columns(progress.levels)
+            .add_columns(progress.levels, InvestigationRow.owner)
+            .outerjoin(InvestigationRow, InvestigationRow.investigation_id == row.investigation_id)
             .outerjoin(latest, latest.c.recall_id == row.recall_id)
             .outerjoin(
                 progress,
@@ -133,17 +154,22 @@ class SqlStatistics:
         )
         with self.sessions() as session:
             rows = session.execute(query).all()
-        return [
-            RecallFigure(
-                region=r.jurisdiction,
-                category=r.category,
-                month=_aware(r.start).strftime("%Y-%m"),
-                state=r.state,
-                units_affected=sum(int(n) for n in r.notice.get("affected", {}).values()),
-                units_corrected=_corrected(r.levels),
-            )
-            for r in rows
-        ]
+        return [_recall_figure(r) for r in rows]
+
+
+def _recall_figure(r: Any) -> RecallFigure:
+    affected = sum(int(n) for n in r.notice.get("affected", {}).values())
+    unit_value = r.notice.get("declared_unit_value")
+    return RecallFigure(
+        region=r.jurisdiction,
+        category=r.category,
+        month=_aware(r.start).strftime("%Y-%m"),
+        state=r.state,
+        units_affected=affected,
+        units_corrected=_corrected(r.levels),
+        tier=level(r.owner or r.jurisdiction).value,
+        value=None if unit_value is None else affected * float(unit_value),
+    )
 
 
 def _month_of(session: Session) -> Any:

@@ -24,6 +24,7 @@ from recall.domain.access import Principal, Role, region_prefix
 from recall.domain.traffic import Width
 from recall.service.statistics.ports import StatisticsReads, StatisticsWindow
 from recall.service.statistics.queries import (
+    TIERS,
     VALUE_NOTE,
     Dimension,
     Group,
@@ -61,7 +62,10 @@ def show_statistics(
     principal: CurrentPrincipal,
     group_by: Annotated[
         list[Dimension],
-        Query(max_length=2, description="one or two of region, category, month; none: totals"),
+        Query(
+            max_length=2,
+            description="one or two of region, category, month, year; none: totals",
+        ),
     ] = [],  # noqa: B006  # FastAPI copies it
     region_level: RegionLevel = RegionLevel.CITY,
     start: Annotated[Moment, Query(alias="from")] = None,
@@ -176,6 +180,7 @@ def _figures(group: Group) -> api.StatisticsFigures:
         region=group.region,
         category=group.category,
         month=group.month,
+        year=group.year,
         events=dict(sorted(group.events.items())),
         leads={s.value: group.leads.get(s.value, 0) for s in LeadSource},
         investigations_opened=group.investigations_opened,
@@ -185,6 +190,9 @@ def _figures(group: Group) -> api.StatisticsFigures:
         recalls={s: group.recalls.get(s, 0) for s in labels.RECALL_STATES},
         units_affected=group.units_affected,
         units_corrected=group.units_corrected,
+        value_recalled=None if group.value_recalled is None else round(group.value_recalled, 2),
+        recalls_without_value=group.recalls_without_value,
+        recalls_by_tier={t: group.recalls_by_tier.get(t, 0) for t in TIERS},
     )
 
 
@@ -199,6 +207,7 @@ def _columns(figures: Statistics) -> list[tuple[str, str, str]]:
     parts: list[tuple[str, dict[str, tuple[str, str]], list[str]]] = [
         ("events", labels.EVENT_TYPES, _event_types(figures)),
         ("leads", labels.LEAD_SOURCES, [s.value for s in LeadSource]),
+        ("recalls_by_tier", labels.TIERS, list(TIERS)),
     ]
     for field, table, keys in parts:
         zh, en = labels.pair(labels.FIELDS, field)
@@ -215,7 +224,7 @@ def _columns(figures: Statistics) -> list[tuple[str, str, str]]:
         out += [(f"{field}.{k}", f"{zh}·{v[0]}", f"{en}: {v[1]}") for k, v in table.items()]
     out += [
         (f, *labels.pair(labels.FIELDS, f))
-        for f in ("units_affected", "units_corrected", "value_recalled")
+        for f in ("units_affected", "units_corrected", "value_recalled", "recalls_without_value")
     ]
     return out
 

@@ -59,7 +59,9 @@ class LeadTally:
 
 @dataclass(frozen=True, slots=True)
 class RecallFigure:
-    """One published recall: where, what, when it started, its state and its units."""
+    """One published recall: where, what, when it started, its state and its units; its
+    `tier` (county, city, province: the level of its owner, see the adapter) and `value`
+    (units affected × the notice's declared unit value; None when the notice declares none)."""
 
     region: str
     category: str
@@ -67,6 +69,8 @@ class RecallFigure:
     state: str
     units_affected: int
     units_corrected: int
+    tier: str = "county"
+    value: float | None = None
 
 
 class StatisticsReads(Protocol):
@@ -75,7 +79,8 @@ class StatisticsReads(Protocol):
         ...
 
     def lead_tallies(self, window: StatisticsWindow) -> list[LeadTally]:
-        """Risk signals, plus investigations whose opening evidence is not a stored signal."""
+        """Risk signals, triaged leads (media, complaints: kind ``lead``, method
+        ``lead_<source>``), plus investigations whose opening evidence is neither."""
         ...
 
     def recall_figures(self, window: StatisticsWindow) -> list[RecallFigure]:

@@ -15,7 +15,14 @@ Definitions (docs/api.md, "Statistics", says the same):
 - **recalls** by current state, dated by their start; **units_affected** is the sum of the
   notice's affected units over the supply levels (the `overall` scope of the rates),
   **units_corrected** the corrected units of the latest progress report.
-- **value recalled** is not computed: notices carry no unit price (see `VALUE_NOTE`).
+- **value_recalled** (召回货值, CNY): units affected × the notice's optional
+  `declared_unit_value`, summed over the recalls that declare one; None when none does, and
+  `recalls_without_value` counts the recalls that do not (see `VALUE_NOTE`).
+- **recalls_by_tier**: recalls by the tier (county, city, province) of their owner — the
+  owning administration of the investigation that ordered the recall when it has one, else the
+  recall's own jurisdiction.
+- Leads also come from the triage queue (`leads`, recall/domain/leads.py): `media` and
+  `complaints`, dated when received; an investigation a lead opened is that one lead.
 
 Months are calendar months in UTC (`YYYY-MM`). A region is the object's jurisdiction cut to
 the tier asked for (`region_level`).
@@ -41,8 +48,9 @@ from recall.service.statistics.ports import (
 )
 
 VALUE_NOTE = (
-    "未计算召回货值：召回公告不含单价 / value recalled not computed: recall notices carry no unit"
-    " price"
+    "召回货值 = 涉及数量 × 召回公告申报的单价（未申报单价的召回不计入，见 recalls_without_value）"
+    " / value recalled = units affected × the unit value the recall notice declares"
+    " (declared_unit_value, CNY); recalls without one are not valued (recalls_without_value)"
 )
 
 
@@ -50,6 +58,7 @@ class Dimension(StrEnum):
     REGION = "region"
     CATEGORY = "category"
     MONTH = "month"
+    YEAR = "year"
 
 
 class RegionLevel(StrEnum):
@@ -61,7 +70,13 @@ class RegionLevel(StrEnum):
 class LeadSource(StrEnum):
     PURCHASE_SAMPLING = "purchase_sampling"
     INJURY_REPORTS = "injury_reports"
+    MEDIA = "media"
+    COMPLAINTS = "complaints"
     OTHER = "other"
+
+
+TIERS = ("county", "city", "province")
+_TRIAGED = {"lead_media": LeadSource.MEDIA, "lead_complaint": LeadSource.COMPLAINTS}
 
 
 _INJURY_KINDS = frozenset({"signal", "injury_cluster"})
@@ -70,6 +85,8 @@ _CUT = {RegionLevel.PROVINCE: 2, RegionLevel.CITY: 4, RegionLevel.COUNTY: 6}
 
 def lead_source(kind: str | None, method: str | None) -> LeadSource:
     """The source of a lead from its trigger's evidence kind and detector method."""
+    if method in _TRIAGED:
+        return _TRIAGED[method]
     if method == "sampling_failure" or kind == "sampling_failure":
         return LeadSource.PURCHASE_SAMPLING
     if kind in _INJURY_KINDS or (kind is None and method is not None):
@@ -92,6 +109,7 @@ class Group:
     region: str | None = None
     category: str | None = None
     month: str | None = None
+    year: str | None = None
     events: Counter[str] = field(default_factory=Counter)
     leads: Counter[str] = field(default_factory=Counter)
     investigations_opened: int = 0
@@ -99,6 +117,9 @@ class Group:
     recalls: Counter[str] = field(default_factory=Counter)
     units_affected: int = 0
     units_corrected: int = 0
+    recalls_by_tier: Counter[str] = field(default_factory=Counter)
+    value_recalled: float | None = None
+    recalls_without_value: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +172,7 @@ def aggregate(
 ) -> Statistics:
     """Roll the finest rows up to `group_by`; the total ignores the grouping."""
     dims = tuple(dict.fromkeys(group_by))
-    groups: dict[tuple[str | None, str | None, str | None], Group] = {}
+    groups: dict[tuple[str | None, str | None, str | None, str | None], Group] = {}
     total = Group()
 
     def both(region: str | None, category: str | None, month: str) -> tuple[Group, Group]:
@@ -159,6 +180,7 @@ def aggregate(
             region_at(region, region_level) if Dimension.REGION in dims else None,
             category if Dimension.CATEGORY in dims else None,
             month if Dimension.MONTH in dims else None,
+            month[:4] if Dimension.YEAR in dims else None,
         )
         group = groups.get(key)
         if group is None:
@@ -177,6 +199,11 @@ def aggregate(
             g.recalls[r.state] += 1
             g.units_affected += r.units_affected
             g.units_corrected += r.units_corrected
+            g.recalls_by_tier[r.tier] += 1
+            if r.value is None:
+                g.recalls_without_value += 1
+            else:
+                g.value_recalled = (g.value_recalled or 0.0) + r.value
     ordered = [groups[k] for k in sorted(groups, key=_sort_key)] if dims else []
     return Statistics(dims, ordered, total)
 

@@ -118,10 +118,17 @@ def test_a_city_regulator_counts_its_counties_only(world: object, as_: AsPrincip
         "region": None,
         "category": None,
         "month": None,
+        "year": None,
         # 5 injuries in 140105/140106 (the seed's notices and reports go to the recall tables)
         "events": {"injury_report": 5},
         # 6 investigations (k-1 also a stored signal: once) + 2 sampling signals in 140106
-        "leads": {"purchase_sampling": 2, "injury_reports": 6, "other": 0},
+        "leads": {
+            "purchase_sampling": 2,
+            "injury_reports": 6,
+            "media": 0,
+            "complaints": 0,
+            "other": 0,
+        },
         "investigations_opened": 6,
         "investigations_concluded": {"defect_confirmed": 1, "no_defect": 1},
         "recalls": {
@@ -134,7 +141,9 @@ def test_a_city_regulator_counts_its_counties_only(world: object, as_: AsPrincip
         },
         "units_affected": 2000,
         "units_corrected": corrected_at(180) + corrected_at(90),
-        "value_recalled": None,
+        "value_recalled": None,  # the seed's notices declare no unit value
+        "recalls_without_value": 2,
+        "recalls_by_tier": {"county": 2, "city": 0, "province": 0},
     }
     assert sum(total["recalls"].values()) == 2
 
@@ -147,7 +156,13 @@ def test_a_province_sees_every_city_and_shanghai_nothing_of_shanxi(
     assert set(regions) == {"140100", "140200"}
     datong = regions["140200"]
     assert datong["events"] == {"injury_report": 4}
-    assert datong["leads"] == {"purchase_sampling": 1, "injury_reports": 1, "other": 0}
+    assert datong["leads"] == {
+        "purchase_sampling": 1,
+        "injury_reports": 1,
+        "media": 0,
+        "complaints": 0,
+        "other": 0,
+    }
     assert datong["investigations_opened"] == 1
     assert province["total"]["investigations_opened"] == 7
     shanghai = _get(as_(seed.SHANGHAI))["total"]
@@ -170,7 +185,7 @@ def test_two_dimensions_and_a_time_range(world: object, as_: AsPrincipal) -> Non
         == "缺陷线索·购买抽样检测 / Defect leads: Purchase sampling"
     )
     assert body["labels"]["category.children"] == "儿童用品 / Children's products"
-    assert "unit price" in str(body["value_note"])
+    assert "declared_unit_value" in str(body["value_note"])
 
 
 def test_region_level_county(world: object, as_: AsPrincipal) -> None:

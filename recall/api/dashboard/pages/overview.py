@@ -12,6 +12,8 @@ NAV = ("overview", "Overview")
 MESSAGES = (
     "Purchase sampling",
     "Injury reports",
+    "Media reports",
+    "Consumer complaints",
     "Other sources",
     "Dead letters",
     "live_nb",

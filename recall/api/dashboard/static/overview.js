@@ -18,6 +18,8 @@
     const series = [
       ["purchase_sampling", t("Purchase sampling"), "#b5411f"],
       ["injury_reports", t("Injury reports"), "#1f5fa8"],
+      ["media", t("Media reports"), "#6a4c93"],
+      ["complaints", t("Consumer complaints"), "#0f7c8c"],
       ["other", t("Other sources"), "#8a8f98"],
     ].map(([key, name, color]) => ({
       name, type: "bar", stack: "leads", itemStyle: { color },
