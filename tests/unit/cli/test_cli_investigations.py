@@ -80,8 +80,13 @@ def test_show_prints_evidence_audit_and_next_actions(recall_cli: Invoke, opened:
 
 
 def test_assign_excludes_the_expert_linked_to_the_manufacturer(
-    recall_cli: Invoke, db: sessionmaker[Session], opened: str, director: str
+    recall_cli: Invoke,
+    db: sessionmaker[Session],
+    opened: str,
+    director: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setenv("RECALL_EXPERTS_OUT_OF_AREA", "false")  # local-first, as before 异地专家
     result = recall_cli("investigations", "assign", opened, "--as", director)
     assert result.exit_code == 0, result.output
     assert "EXP-001: excluded (conflict_of_interest)" in result.output
@@ -92,6 +97,22 @@ def test_assign_excludes_the_expert_linked_to_the_manufacturer(
     event = _outbox(db)[f"{opened}:1"]
     assert event["topic"] == "investigations.events"
     assert (event["action"], event["actor"], event["state"]) == ("assign", director, "assigned")
+
+
+def test_assign_prefers_out_of_area_experts_for_a_local_firm(
+    recall_cli: Invoke, db: sessionmaker[Session], opened: str, director: str
+) -> None:
+    """The maker's credit code places it in Taiyuan (140100), the case in 140105: local."""
+    result = recall_cli("investigations", "assign", opened, "--as", director)
+    assert result.exit_code == 0, result.output
+    assert "rule out_of_area" in result.output
+    assert _head(db, opened).expert_ids == ["EXP-004", "EXP-003"]  # Shanghai, then fallback
+    panels = recall_cli("investigations", "panels", opened)
+    assert panels.exit_code == 0, panels.output
+    assert "out_of_area" in panels.output
+    assert "excluded 回避" in panels.output
+    assert "fallback 回退" in panels.output
+    assert "140100" in panels.output  # the firm's home
 
 
 def test_assign_refuses_a_panel_larger_than_the_eligible_pool(
