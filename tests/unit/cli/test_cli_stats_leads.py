@@ -108,3 +108,34 @@ def test_leads_help_names_every_command(recall_cli: Invoke) -> None:
     out = recall_cli("leads", "--help").output
     for command in ("list", "show", "record", "accept", "merge", "dismiss"):
         assert command in out
+
+
+def _record(recall_cli: Invoke, account_id: str, reference: str) -> str:
+    result = recall_cli(
+        "leads", "record", "--source", "media", "--reference", reference,
+        "--jurisdiction", "140105", "--category", "appliances", "--kind", "electric_kettle",
+        "--brand", "acme", "--model", "k-9", "--hazard", "fire", "--summary", "reported",
+        "--as", account_id,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return next(w for w in result.output.split() if w.count("-") == 4)
+
+
+def test_leads_accept_then_merge_from_the_shell(
+    recall_cli: Invoke, db: sessionmaker[Session]
+) -> None:
+    taiyuan = account(db, "taiyuan", region="140100")
+    first = _record(recall_cli, taiyuan, "NEWS-1")
+    accepted = recall_cli("leads", "accept", first, "--reason", "new product", "--as", taiyuan)
+    assert accepted.exit_code == 0, accepted.output
+    opened = accepted.output.split("opened investigation ")[1].split()[0]
+    assert "媒体报道 / media report NEWS-1" in recall_cli("investigations", "show", opened).output
+    second = _record(recall_cli, taiyuan, "NEWS-2")  # the same product and hazard
+    refused = recall_cli("leads", "accept", second, "--reason", "story", "--as", taiyuan)
+    assert refused.exit_code == 1
+    assert f"--into {opened}" in refused.output  # what to do instead: merge
+    merged = recall_cli(
+        "leads", "merge", second, "--into", opened, "--reason", "same", "--as", taiyuan
+    )
+    assert merged.exit_code == 0, merged.output
+    assert "NEWS-2" in recall_cli("investigations", "show", opened).output
