@@ -28,8 +28,9 @@ if TYPE_CHECKING:
     from recall.domain.leads import Lead
 
 app = typer.Typer(
-    help="Lead triage (信息处置): record newsroom reports and complaints (12315), then accept"
-    " (open an investigation), merge into an open investigation, or dismiss with a reason.",
+    help="Lead triage (信息处置): record newsroom reports and complaints (12315), or queue the"
+    " newsrooms' reports from the record (import-media); then accept (open an investigation),"
+    " merge into an open investigation, or dismiss with a reason.",
     no_args_is_help=True,
 )
 NOUN = "lead"
@@ -242,6 +243,27 @@ def record(
     word = "recorded (已登记)" if done.created else "already recorded (已存在), unchanged"
     console.print(f"{word}: lead {done.lead.lead_id}")
     _print(done.lead)
+
+
+@app.command("import-media")
+def import_media(
+    limit: Annotated[
+        int, typer.Option("--limit", min=1, help="At most this many reports per run.")
+    ] = 500,
+) -> None:
+    """Queue the newsrooms' injury reports (stations of kind media) as media leads.
+
+    Reads the record (accepted events), so running it again adds only what is new: each report
+    becomes one lead whose reference is its event id. Run it from cron or after `recall worker`.
+    """
+    from recall.service.leads.commands import import_media_reports
+
+    with _refusals():
+        done = import_media_reports(_storage(), limit=limit)
+    created = sum(1 for d in done if d.created)
+    console.print(f"queued (已入队) {created} media lead(s) from newsroom reports")
+    for d in done:
+        console.print(f"  {d.lead.lead_id}  {escape(d.lead.product_key)}  {d.lead.hazard}")
 
 
 @app.command()

@@ -12,14 +12,14 @@ from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from functools import cached_property
 
-from sqlalchemy import select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from recall.adapters.db.models import LeadRow
+from recall.adapters.db.models import Event, LeadRow, Station
 from recall.adapters.db.storage import SqlStorage, SqlUnitOfWork
 from recall.adapters.db.upsert import insert_ignoring_conflicts
 from recall.domain.leads import Lead, LeadSource, LeadState
-from recall.service.leads.ports import LeadDecidedMeanwhileError
+from recall.service.leads.ports import LeadDecidedMeanwhileError, MediaReport
 
 __all__ = ["SqlLeadRepository", "SqlLeadStorage"]
 
@@ -75,6 +75,19 @@ class SqlLeadRepository:
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]  # CursorResult of an UPDATE
             raise LeadDecidedMeanwhileError(lead.lead_id)
+
+    def unrecorded_media_reports(self, limit: int) -> list[MediaReport]:
+        media_lead = exists().where(
+            LeadRow.source == LeadSource.MEDIA.value, LeadRow.reference == Event.event_id
+        )
+        rows = self._session.execute(
+            select(Event.event_id, Event.jurisdiction, Event.received_at, Event.payload)
+            .join(Station, Station.station_id == Event.reporter_id)
+            .where(Station.kind == "media", Event.type == "injury_report", ~media_lead)
+            .order_by(Event.received_at, Event.event_id)
+            .limit(limit)
+        )
+        return [MediaReport(e, j, at, dict(p or {})) for e, j, at, p in rows]
 
     def listing(
         self, *, scope_prefix: str | None, states: Collection[LeadState], limit: int

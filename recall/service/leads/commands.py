@@ -15,9 +15,10 @@ from datetime import UTC, datetime
 
 from recall.domain.investigations import Investigation, next_seq
 from recall.domain.leads import Lead, LeadAction, LeadSource
+from recall.domain.risk.severity import hazard_for_mechanism
 from recall.service.investigations.queries import load
 from recall.service.investigations.records import opened_alert, save_and_announce
-from recall.service.leads.ports import LeadStorage, LeadUnitOfWork
+from recall.service.leads.ports import LeadStorage, LeadUnitOfWork, MediaReport
 from recall.service.ports import OutputTopics
 from schemas.leads import LeadReport
 
@@ -26,6 +27,7 @@ __all__ = [
     "Recorded",
     "accept_lead",
     "dismiss_lead",
+    "import_media_reports",
     "merge_lead",
     "record_lead",
 ]
@@ -65,6 +67,43 @@ def record_lead(
         created = tx.leads.add(lead)
         stored = lead if created else _lead(tx, lead.lead_id)
     return Recorded(stored, created)
+
+
+MEDIA_INTAKE = "intake:media"
+"""Who records the leads taken from newsroom reports in the record."""
+
+
+def import_media_reports(
+    storage: LeadStorage, *, limit: int = 500, now: datetime | None = None
+) -> list[Recorded]:
+    """Put the newsroom (media station) injury reports of the record in the triage queue.
+
+    Idempotent: each report becomes the media lead whose reference is its event id, and a
+    report that already has one is not read again. Each goes through `LeadReport` like a lead
+    recorded by hand; the hazard is the one the risk model reads from the report's mechanism
+    and injury nature (`hazard_for_mechanism`).
+    """
+    with storage.transaction() as tx:
+        reports = tx.leads.unrecorded_media_reports(limit)
+    return [record_lead(storage, _media_lead(r), actor=MEDIA_INTAKE, now=now) for r in reports]
+
+
+def _media_lead(report: MediaReport) -> LeadReport:
+    payload = report.payload
+    hazard = hazard_for_mechanism(str(payload.get("mechanism")), str(payload.get("injury_nature")))
+    narrative = str(payload.get("narrative") or "").strip()
+    summary = narrative or f"{payload.get('mechanism')} / {payload.get('injury_nature')}"
+    return LeadReport.model_validate(
+        {
+            "source": "media",
+            "reference": report.event_id,
+            "jurisdiction": report.jurisdiction,
+            "product": payload["product"],
+            "hazard": hazard,
+            "summary": summary[:2000],
+            "received_at": report.received_at.isoformat(),
+        }
+    )
 
 
 def accept_lead(

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from contextlib import AbstractContextManager
-from typing import Protocol
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
 
 from recall.domain.leads import Lead, LeadState
 from recall.service.ports import UnitOfWork
@@ -17,6 +19,17 @@ from recall.service.ports import UnitOfWork
 
 class LeadDecidedMeanwhileError(RuntimeError):
     """Another regulator decided the lead first; nothing was saved (the message is its id)."""
+
+
+@dataclass(frozen=True, slots=True)
+class MediaReport:
+    """An accepted `injury_report` event from a newsroom (a station of kind `media`) that is
+    not a lead yet: `payload` is the report as the intake validated it."""
+
+    event_id: str
+    jurisdiction: str
+    received_at: datetime
+    payload: dict[str, Any]
 
 
 class LeadRepository(Protocol):
@@ -29,6 +42,10 @@ class LeadRepository(Protocol):
     def decide(self, lead: Lead) -> None:
         """Store the decision of a pending lead; `LeadDecidedMeanwhileError` if it is no
         longer pending."""
+
+    def unrecorded_media_reports(self, limit: int) -> list[MediaReport]:
+        """Newsroom injury reports in the record with no lead yet (the reference of a media
+        lead made from a report is its event id), oldest received first."""
 
     def listing(
         self, *, scope_prefix: str | None, states: Collection[LeadState], limit: int

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import uuid
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from recall.adapters.db.models import Event, Station
 from recall.cli.common import sessions
 from recall.config import load_settings
 from recall.domain.access import Role
@@ -139,3 +142,52 @@ def test_leads_accept_then_merge_from_the_shell(
     )
     assert merged.exit_code == 0, merged.output
     assert "NEWS-2" in recall_cli("investigations", "show", opened).output
+
+
+def _station(station_id: str, kind: str) -> Station:
+    return Station(station_id=station_id, kind=kind, name=station_id, jurisdiction="140105")
+
+
+def _report(i: int, reporter: str) -> Event:
+    at = datetime(2025, 6, 1, 8, tzinfo=UTC)
+    return Event(
+        reporter_id=reporter,
+        event_id=str(uuid.UUID(int=i)),
+        type="injury_report",
+        jurisdiction="140105",
+        product_key="unknown/acme/k-5",
+        occurred_at=at,
+        sent_at=at,
+        received_at=at,
+        source_topic="intake",
+        source_partition=0,
+        source_offset=i,
+        payload={
+            "mechanism": "fire_flame",
+            "injury_nature": "burn_scald",
+            "narrative": "电暖器起火 the heater caught fire",
+            "product": {
+                "category": "appliances",
+                "kind": "electric_heater",
+                "brand": "Acme",
+                "model": "K-5",
+            },
+        },
+    )
+
+
+def test_newsroom_reports_in_the_record_become_media_leads_once(
+    recall_cli: Invoke, db: sessionmaker[Session]
+) -> None:
+    with db.begin() as session:
+        session.add_all([_station("ST-NEWS", "media"), _station("ST-HOSP", "hospital")])
+        session.add_all([_report(1, "ST-NEWS"), _report(2, "ST-HOSP")])
+    first = recall_cli("leads", "import-media")
+    assert first.exit_code == 0, first.output
+    assert "queued (已入队) 1 media lead(s)" in first.output
+    assert "queued (已入队) 0 media lead(s)" in recall_cli("leads", "import-media").output
+    listed = recall_cli("leads", "list", "--state", "pending").output
+    assert "media" in listed
+    assert str(uuid.UUID(int=1)) in listed  # the reference is the report's event id
+    assert str(uuid.UUID(int=2)) not in listed  # a hospital's report is evidence, not a lead
+    assert "fire" in listed
