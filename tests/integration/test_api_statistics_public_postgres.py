@@ -52,7 +52,13 @@ def test_statistics_and_public_feed_on_postgres(database_url: str, tmp_path: Pat
     body = response.json()
     total = body["total"]
     assert total["events"] == {"injury_report": 5}
-    assert total["leads"] == {"purchase_sampling": 2, "injury_reports": 6, "other": 0}
+    assert total["leads"] == {
+        "purchase_sampling": 2,
+        "injury_reports": 6,
+        "media": 0,
+        "complaints": 0,
+        "other": 0,
+    }
     assert total["investigations_opened"] == 6
     assert total["investigations_concluded"] == {"defect_confirmed": 1, "no_defect": 1}
     assert total["units_affected"] == 2000
