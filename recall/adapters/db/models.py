@@ -660,6 +660,7 @@ class ExpertPanelRow(Base):
     fallback: Mapped[str | None] = mapped_column(Text, nullable=True)
     composition: Mapped[dict[str, Any]] = mapped_column(JSON)
 
+
 class TierMoveRow(Base):
     """Every assignment and move of an owner (supervision tiers, migration 0019): what, from
     which administration to which, by which rule, why (bilingual), when and by whom. The id is
