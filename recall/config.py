@@ -165,6 +165,11 @@ class Settings(BaseSettings):
 
     # Live disproportionality (docs/risk-model.md "Disproportionality, live"): the leader of
     # the `risk` stage recomputes every product x hazard pair against its category this often.
+    # Lead triage (docs/investigations.md): the leader of the `investigations` stage queues the
+    # newsrooms' injury reports as media leads this often.
+    lead_import_interval_s: float = Field(
+        default=60.0, gt=0, le=86_400, description="Media leads: seconds between queue runs"
+    )
     disproportionality_interval_s: float = Field(
         default=300.0, gt=0, le=86_400, description="Live disproportionality: seconds between runs"
     )

@@ -23,6 +23,7 @@ from streams.agents import (
     disproportionality,
     intake,
     investigate,
+    leads,
     project,
     recalls,
     regional,
@@ -117,6 +118,7 @@ def create_app(context: WorkerContext) -> faust.App:
         recalls.register(app, context, canonical)
     if "investigations" in stages:
         investigate.register(app, context, _topic(app, RISK_SIGNALS, settings))
+        leads.register(app, context)  # leader timer: newsroom reports → triage queue
     if "alertmanager" in stages:  # domain gauges; alerts to Alertmanager when its URL is set
         alertmanager.register(app, context, _topic(app, ALERTS, settings))
     if "webhooks" in stages:  # alerts → webhook delivery queue, and its dispatcher

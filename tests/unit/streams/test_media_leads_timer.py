@@ -1,0 +1,108 @@
+"""`queue_media_leads`, the worker's timer, as Faust runs it: a newsroom's injury report in the
+record becomes one media lead on the next tick; later ticks add nothing; a hospital's report
+stays risk evidence."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import faust
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from recall.adapters.db.engine import make_engine, make_session_factory
+from recall.adapters.db.migrate import upgrade
+from recall.adapters.db.models import Event, LeadRow, Station
+from recall.adapters.db.storage import SqlStorage
+from schemas.topics import RISK_SIGNALS
+from streams.agents import leads
+from tests.unit.streams.faust_support import harness, run
+
+NOW = datetime(2026, 6, 2, 9, tzinfo=UTC)
+
+
+@pytest.fixture
+def sessions(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
+    url = f"sqlite:///{tmp_path / 'recall.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    yield make_session_factory(engine)
+    engine.dispose()
+
+
+def _report(i: int, reporter: str) -> Event:
+    at = datetime(2026, 6, 1, 8, tzinfo=UTC)
+    return Event(
+        reporter_id=reporter,
+        event_id=str(uuid.UUID(int=i)),
+        type="injury_report",
+        jurisdiction="140105",
+        product_key="unknown/acme/k-5",
+        occurred_at=at,
+        sent_at=at,
+        received_at=at,
+        source_topic="intake",
+        source_partition=0,
+        source_offset=i,
+        payload={
+            "mechanism": "fire_flame",
+            "injury_nature": "burn_scald",
+            "narrative": "电暖器起火 the heater caught fire",
+            "product": {
+                "category": "appliances",
+                "kind": "electric_heater",
+                "brand": "Acme",
+                "model": "K-5",
+            },
+        },
+    )
+
+
+def _references(sessions: sessionmaker[Session]) -> list[tuple[str, str]]:
+    with sessions() as session:
+        return [(r.source, r.reference) for r in session.scalars(select(LeadRow))]
+
+
+def test_the_timer_queues_each_newsroom_report_once(
+    tmp_path: Path, sessions: sessionmaker[Session]
+) -> None:
+    with sessions.begin() as session:
+        for station_id, kind in (("ST-NEWS", "media"), ("ST-HOSP", "hospital")):
+            session.add(
+                Station(station_id=station_id, kind=kind, name=station_id, jurisdiction="140105")
+            )
+        session.add_all([_report(1, "ST-NEWS"), _report(2, "ST-HOSP")])
+
+    def register(app: faust.App, context: Any, topic: faust.TopicT) -> None:
+        leads.register(app, context, clock=lambda: NOW)
+
+    app = harness(
+        tmp_path,
+        RISK_SIGNALS,
+        SimpleNamespace(register=register),
+        agents="investigations",
+        storage=SqlStorage(sessions),
+        sessions=sessions,
+    )
+    tick = app.timer(leads.TIMER)
+
+    async def scenario() -> None:
+        await tick()
+        assert _references(sessions) == [("media", str(uuid.UUID(int=1)))]
+        with sessions.begin() as session:
+            session.add(_report(3, "ST-NEWS"))  # a newsroom report lands between ticks
+        await tick()
+        await tick()
+        assert app.metric("recall_timer_runs_total", timer=leads.TIMER) == 3
+
+    run(scenario)
+    assert sorted(_references(sessions)) == [
+        ("media", str(uuid.UUID(int=1))),
+        ("media", str(uuid.UUID(int=3))),
+    ], "each newsroom report once; the hospital's report is not a lead"
