@@ -186,6 +186,7 @@ class AlertKind(StrEnum):
     REFERRAL = "referral"
     STATION_SILENT = "station_silent"
     STATION_FEED_POOR = "station_feed_poor"
+    ESCALATED = "escalated"
 
 
 class RegionalSignalDetails(Strict):
@@ -275,6 +276,24 @@ class StationFeedPoorDetails(Strict):
     reasons: StrictStr = Field(description="reason=count, comma-separated, most first")
 
 
+class EscalatedDetails(Strict):
+    """`escalated`: an investigation or referral case moved one supervision tier up; the alert's
+    jurisdiction is the new owner, so its regulators are told rather than finding it later."""
+
+    subject_kind: StrictStr = Field(description="investigation or referral_case")
+    subject_id: StrictStr
+    from_owner: StrictStr = Field(description="GB/T 2260 code of the owner it left")
+    to_owner: StrictStr = Field(description="GB/T 2260 code of the new owner (one tier up)")
+    rule: StrictStr = Field(
+        description="Why it moved: a tier rule (deadline, regions, severity, firm_home) or,"
+        " for a case, its grounds"
+    )
+    reason: StrictStr
+    deadline: StrictStr = Field(
+        description="ISO 8601: the deadline missed; empty when new facts, not a deadline, moved it"
+    )
+
+
 ALERT_DETAILS: dict[AlertKind, type[Strict]] = {
     AlertKind.REGIONAL_SIGNAL: RegionalSignalDetails,
     AlertKind.INVESTIGATION_OPENED: InvestigationOpenedDetails,
@@ -286,6 +305,7 @@ ALERT_DETAILS: dict[AlertKind, type[Strict]] = {
     AlertKind.REFERRAL: ReferralDetails,
     AlertKind.STATION_SILENT: StationSilentDetails,
     AlertKind.STATION_FEED_POOR: StationFeedPoorDetails,
+    AlertKind.ESCALATED: EscalatedDetails,
 }
 """The details every kind of alert carries: exactly these keys, every value text."""
 

@@ -17,7 +17,7 @@ from rich.table import Table
 from recall.cli.common import check_scope, console, fail, sessions, settings
 
 if TYPE_CHECKING:
-    from recall.service.ports import Storage
+    from recall.service.ports import OutputTopics, Storage
     from recall.service.tiers.queries import OwnershipView
 
 app = typer.Typer(help="Supervision tiers (分级监管): owners, why they own, escalation.")
@@ -34,6 +34,20 @@ def _storage() -> Storage:
     from recall.adapters.db.storage import SqlStorage
 
     return SqlStorage(sessions(settings()))
+
+
+def _topics() -> OutputTopics:
+    """The output topics as this installation names them (escalations queue alerts)."""
+    from recall.service.ports import OutputTopics
+    from schemas.topics import ALERTS, FIRMS_CREDIT, INVESTIGATION_EVENTS, RECALL_EFFECTIVENESS
+
+    cfg = settings()
+    return OutputTopics(
+        investigations=cfg.topic_name(INVESTIGATION_EVENTS.name),
+        effectiveness=cfg.topic_name(RECALL_EFFECTIVENESS.name),
+        alerts=cfg.topic_name(ALERTS.name),
+        credit=cfg.topic_name(FIRMS_CREDIT.name),
+    )
 
 
 def _rules_path() -> str:
@@ -125,7 +139,10 @@ def escalate(
         ),
     ] = None,
 ) -> None:
-    """Run the escalation check once: overdue investigations move one tier up, once."""
+    """Run the escalation check once: overdue investigations move one tier up, once.
+
+    Each move queues an `escalated` alert for the new owner (published by the worker's outbox).
+    """
     from recall.service.tiers.escalate import escalate_overdue
     from recall.service.tiers.rules import TierRulesError, load_rules
 
@@ -136,7 +153,7 @@ def escalate(
         rules = load_rules(settings().tier_rules_path)
     except TierRulesError as error:
         fail(escape(str(error)))
-    moves = escalate_overdue(_storage(), moment, rules=rules)
+    moves = escalate_overdue(_storage(), moment, rules=rules, topics=_topics())
     for m in moves:
         console.print(f"{m.subject_id}: {m.from_owner} → {m.to_owner}  {escape(m.reason)}")
     console.print(f"{len(moves)} escalation(s) 上移 (rules: {escape(_rules_path())})")

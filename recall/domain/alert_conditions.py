@@ -69,6 +69,7 @@ SEMANTICS: dict[str, Semantics] = {
     "recall_requested": Semantics.MOMENT,
     "recall_ineffective": Semantics.MOMENT,  # a verdict, re-raised per new incident
     "referral": Semantics.MOMENT,  # a hand-over to enforcement: done once made
+    "escalated": Semantics.MOMENT,  # a move one tier up: done once made (owners only move up)
 }
 """Every alert kind (schemas.risk.AlertKind values) and what its alerts mean over time."""
 

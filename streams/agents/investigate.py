@@ -104,7 +104,7 @@ def register(
     )
     async def escalate_tiers() -> None:
         moves = await asyncio.to_thread(
-            escalate_overdue, context.storage, wall_clock(), rules=rules
+            escalate_overdue, context.storage, wall_clock(), rules=rules, topics=topics
         )
         for move in moves:
             log.info(

@@ -96,4 +96,4 @@ def register(app: faust.App, context: WorkerContext, canonical: faust.TopicT) ->
         on_leader=True,
     )
     async def escalate_overdue_cases() -> None:
-        await asyncio.to_thread(escalate_overdue, context.storage, datetime.now(UTC))
+        await asyncio.to_thread(escalate_overdue, context.storage, datetime.now(UTC), topics=topics)

@@ -217,10 +217,11 @@ def test_one_product_through_the_whole_regulatory_loop(pipeline: Pipeline) -> No
     assert case.state is CaseState.OPENED
 
     # 5. Not decided in time: at the deadline nothing, just after it one tier up, once.
-    assert case_commands.escalate_overdue(storage, case.deadline) == []
-    moved = case_commands.escalate_overdue(storage, case.deadline + timedelta(seconds=1))
+    assert case_commands.escalate_overdue(storage, case.deadline, topics=topics) == []
+    just_after = case.deadline + timedelta(seconds=1)
+    moved = case_commands.escalate_overdue(storage, just_after, topics=topics)
     assert [c.owner for c in moved] == [parent(city)]
-    assert case_commands.escalate_overdue(storage, case.deadline + timedelta(seconds=1)) == []
+    assert case_commands.escalate_overdue(storage, just_after, topics=topics) == []
 
     # 6. Outcome: the province's team takes it and decides a penalty, which lands on the firm's
     #    credit record and goes out as an event on firms.credit.

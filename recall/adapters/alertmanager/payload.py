@@ -39,6 +39,10 @@ _PAGE_BY_KIND = {
 }
 """Which dashboard page shows an alert's subject; others (a regional signal) link the overview."""
 
+_PAGE_BY_SUBJECT_KIND = {"investigation": "investigations"}
+"""An `escalated` alert's page, by the kind of subject that moved (no page for a referral case:
+the overview)."""
+
 
 def alert_labels(alert: Alert) -> dict[str, str]:
     """The identifying labels of `alert` (same for a condition's firing and resolving alerts)."""
@@ -59,7 +63,9 @@ def alert_labels(alert: Alert) -> dict[str, str]:
 
 def link(alert: Alert, base: str) -> str:
     """The dashboard page of the alert's subject."""
-    page = _PAGE_BY_KIND.get(alert.kind.value)
+    page = _PAGE_BY_KIND.get(alert.kind.value) or _PAGE_BY_SUBJECT_KIND.get(
+        alert.details.get("subject_kind", "") if alert.kind.value == "escalated" else ""
+    )
     root = base.rstrip("/") + "/dashboard"
     return f"{root}/{page}/{quote(alert.subject, safe='')}" if page else f"{root}/"
 

@@ -15,7 +15,8 @@ import structlog
 from recall.domain.cases import Penalty, ReferralCase
 from recall.service.cases.credit import credit_event, credit_record
 from recall.service.cases.ports import CaseNotFoundError
-from recall.service.ports import OutputTopics, Storage, UnitOfWork
+from recall.service.ports import OutputTopics, Storage, UnitOfWork, alert_record
+from recall.service.tiers.alerts import case_escalated
 
 log = structlog.get_logger(__name__)
 
@@ -111,10 +112,14 @@ def close(
     return _change(storage, case_id, topics, lambda c: c.close(actor=actor, at=at, reason=reason))
 
 
-def escalate_overdue(storage: Storage, now: datetime) -> list[ReferralCase]:
+def escalate_overdue(
+    storage: Storage, now: datetime, *, topics: OutputTopics
+) -> list[ReferralCase]:
     """Every open case past its deadline at `now`, one tier up (the clock is the caller's).
 
-    Idempotent at one `now`: an escalated case has a new deadline after `now`."""
+    Each move queues an `escalated` alert for the new owner (its jurisdiction) in the same
+    transaction, on `topics.alerts`. Idempotent at one `now`:
+    an escalated case has a new deadline after `now`; the alert id is the case and new owner."""
     moved = []
     with storage.transaction() as tx:
         for case in tx.cases.overdue(now):
@@ -122,6 +127,7 @@ def escalate_overdue(storage: Storage, now: datetime) -> list[ReferralCase]:
             if updated is case:
                 continue
             tx.cases.save(updated, previous_version=len(case.audit))
+            tx.outbox.add([alert_record(case_escalated(case, updated, now), topics)])
             moved.append(updated)
             log.warning(
                 "referral case escalated",

@@ -24,7 +24,8 @@ from recall.domain.investigations import (
 )
 from recall.domain.tiers import TierRules
 from recall.service.investigations.records import opened_alert, save_and_announce
-from recall.service.ports import OutputTopics, Storage, UnitOfWork
+from recall.service.ports import OutputTopics, Storage, UnitOfWork, alert_record
+from recall.service.tiers.alerts import investigation_escalated
 from recall.service.tiers.owners import place_all, signal_owner
 from recall.service.tiers.rules import default_rules
 from schemas.risk import SignalRaised
@@ -96,7 +97,10 @@ def _place(
     rules: TierRules,
     now: datetime,
 ) -> None:
-    """Owners for the batch's signals, then for the investigations they opened or joined."""
+    """Owners for the batch's signals, then for the investigations they opened or joined.
+
+    An investigation moved up (new facts outgrew its owner) is announced to the new owner with
+    an `escalated` alert in this transaction; first assignments announce nothing."""
     tiers = tx.tiers
     if tiers is None:
         return
@@ -112,8 +116,16 @@ def _place(
             at=now,
             actor=AGENT,
         )
-    touched = [loaded.investigation for loaded in batch.latest.values()]
-    place_all(tiers, [i for i in touched if i is not None], rules=rules, at=now, actor=AGENT)
+    touched = {
+        loaded.investigation.investigation_id: loaded.investigation
+        for loaded in batch.latest.values()
+        if loaded.investigation is not None
+    }
+    moves = place_all(tiers, touched.values(), rules=rules, at=now, actor=AGENT)
+    alerts = [investigation_escalated(m, touched[m.subject_id].category) for m in moves]
+    records = [alert_record(a, batch.topics) for a in alerts if a is not None]
+    if records:
+        tx.outbox.add(records)
 
 
 @dataclass

@@ -5,6 +5,10 @@ Deterministic and idempotent: the moves due are a pure function of the stored fa
 time), and `TierRepository.record` applies a move only if the owner is still the one it moves
 from. So a replay, a late tick or a second worker can never escalate twice; a tick before the
 deadline escalates nothing.
+
+Each move up is announced: an `escalated` alert (jurisdiction = the new owner) is queued in the
+outbox in the same transaction, with an id stable per move, so it is sent once. Placing an
+unplaced investigation is a first assignment and announces nothing.
 """
 
 from __future__ import annotations
@@ -13,7 +17,8 @@ from datetime import datetime
 
 from recall.domain.investigations import Investigation
 from recall.domain.tiers import SubjectKind, TierRules, escalations
-from recall.service.ports import Storage
+from recall.service.ports import OutputTopics, Storage, alert_record
+from recall.service.tiers.alerts import investigation_escalated
 from recall.service.tiers.owners import investigation_owner
 from recall.service.tiers.ports import TierMove
 
@@ -30,8 +35,12 @@ def state_entered_at(investigation: Investigation) -> datetime:
     return entered
 
 
-def escalate_overdue(storage: Storage, now: datetime, *, rules: TierRules) -> list[TierMove]:
+def escalate_overdue(
+    storage: Storage, now: datetime, *, rules: TierRules, topics: OutputTopics
+) -> list[TierMove]:
     """Move every open investigation that waited past its deadline up, once; the moves made.
+
+    Each move up queues its `escalated` alert on `topics.alerts`.
 
     Open investigations without an owner (opened before tiers existed) are placed first by the
     rules, at `now`: from then on their deadlines run like any other's.
@@ -67,4 +76,7 @@ def escalate_overdue(storage: Storage, now: datetime, *, rules: TierRules) -> li
                 if not tiers.record(move):
                     break  # moved meanwhile: the next tick starts from the new owner
                 made.append(move)
+                alert = investigation_escalated(move, investigation.category)
+                if alert is not None:
+                    tx.outbox.add([alert_record(alert, topics)])
     return made

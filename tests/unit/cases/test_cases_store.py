@@ -98,10 +98,10 @@ def test_overdue_cases_escalate_on_the_clock_once(db: sessionmaker[Session]) -> 
     case_id = _open(db)
     storage = SqlStorage(db)
     deadline = queries.get_case(storage, case_id).deadline
-    assert commands.escalate_overdue(storage, deadline) == []
-    (moved,) = commands.escalate_overdue(storage, deadline + timedelta(seconds=1))
+    assert commands.escalate_overdue(storage, deadline, topics=TOPICS) == []
+    (moved,) = commands.escalate_overdue(storage, deadline + timedelta(seconds=1), topics=TOPICS)
     assert moved.owner == "140100"
-    assert commands.escalate_overdue(storage, deadline + timedelta(seconds=2)) == []
+    assert commands.escalate_overdue(storage, deadline + timedelta(seconds=2), topics=TOPICS) == []
     stored = queries.get_case(storage, case_id)
     assert stored.owner == "140100"
     assert stored.audit[-1].action.value == "escalate"
@@ -112,3 +112,28 @@ def test_overdue_cases_escalate_on_the_clock_once(db: sessionmaker[Session]) -> 
 def test_a_missing_case_is_named(db: sessionmaker[Session]) -> None:
     with pytest.raises(CaseNotFoundError, match="RC-NOPE"):
         queries.get_case(SqlStorage(db), "RC-NOPE")
+
+
+def _escalated(db: sessionmaker[Session]) -> list[dict[str, Any]]:
+    return [a for a in _outbox(db, "alerts") if a["kind"] == "escalated"]
+
+
+def test_an_escalated_case_tells_its_new_owner_once(db: sessionmaker[Session]) -> None:
+    case_id = _open(db)
+    assert _escalated(db) == []  # opening the case is a first assignment, not an escalation
+    storage = SqlStorage(db)
+    deadline = queries.get_case(storage, case_id).deadline
+    now = deadline + timedelta(seconds=1)
+    commands.escalate_overdue(storage, now, topics=TOPICS)
+    assert commands.escalate_overdue(storage, now, topics=TOPICS) == []  # replay at one `now`
+    (alert,) = _escalated(db)
+    assert alert["jurisdiction"] == "140100"  # the new owner's regulators see it
+    assert alert["subject"] == case_id
+    assert alert["severity"] == "warning"
+    assert alert["title"].startswith("升级至上级监管部门 / Escalated to 140100")
+    details = alert["details"]
+    assert details["subject_kind"] == "referral_case"
+    assert (details["from_owner"], details["to_owner"]) == ("140106", "140100")
+    assert details["rule"] == "missed_progress_reports"
+    assert details["deadline"] == deadline.isoformat()
+    assert "140106" in details["reason"]

@@ -44,6 +44,8 @@ def test_the_timer_escalates_only_overdue_cases_and_only_once(tmp_path: Path) ->
         assert stored[current.case_id].owner == "140105", "not before its deadline"
         await tick()
         assert stored[overdue.case_id].escalations == 1
+        told = [r for r in storage.state.outbox.records.values() if b'"escalated"' in r.value]
+        assert [r.topic.endswith("alerts") for r in told] == [True], "the new owner told once"
         assert app.metric("recall_timer_runs_total", timer="escalate_overdue_cases") == 2
 
     run(scenario)

@@ -7,9 +7,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from recall.adapters.db.models import InvestigationRow
+from recall.adapters.db.models import InvestigationRow, OutboxRow
 from recall.cli.common import sessions
 from recall.config import load_settings
 
@@ -71,6 +72,10 @@ def test_escalate_moves_once_when_the_deadline_has_passed(
     again = recall_cli("tiers", "escalate", "--now", due.isoformat())
     assert "0 escalation(s)" in again.output
     assert _owner(db, opened).owner == "140000"
+    with db() as session:  # the province is told once, on the alerts topic
+        told = [json.loads(r.value) for r in session.scalars(select(OutboxRow))]
+    (alert,) = [a for a in told if a.get("kind") == "escalated"]
+    assert alert["jurisdiction"] == "140000" and alert["details"]["from_owner"] == "140100"
 
 
 def test_rules_come_from_the_configured_file(

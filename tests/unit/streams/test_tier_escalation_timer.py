@@ -11,11 +11,12 @@ from typing import Any
 
 import faust
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from recall.adapters.db.engine import make_engine, make_session_factory
 from recall.adapters.db.migrate import upgrade
-from recall.adapters.db.models import InvestigationRow
+from recall.adapters.db.models import InvestigationRow, OutboxRow
 from recall.adapters.db.storage import SqlStorage
 from recall.domain.investigations import investigation_id_for
 from recall.domain.tiers import SubjectKind
@@ -92,3 +93,10 @@ def test_the_timer_escalates_on_time_and_once(
     assert [(m.from_owner, m.to_owner, m.at, m.actor) for m in moves[1:]] == [
         ("140105", "140100", due, "tier-timer")
     ]
+    with sessions() as session:  # the new owner is told once, on the worker's alerts topic
+        told = [
+            row.topic
+            for row in session.scalars(select(OutboxRow))
+            if b'"kind":"escalated"' in row.value
+        ]
+    assert len(told) == 1 and told[0].endswith("alerts")

@@ -103,18 +103,26 @@ def test_escalation_happens_exactly_at_the_deadline_and_once(storage: SqlStorage
         owned = tx.tiers.owner_of(SubjectKind.INVESTIGATION, INVESTIGATION)
     assert owned is not None
     deadline = owned.since + timedelta(days=7)  # county, not assigned within 7 days
-    assert escalate_overdue(storage, deadline - timedelta(seconds=1), rules=RULES) == []
+    assert (
+        escalate_overdue(storage, deadline - timedelta(seconds=1), rules=RULES, topics=TOPICS) == []
+    )
     assert owner_row(storage.sessions) == "140105"
-    made = escalate_overdue(storage, deadline, rules=RULES)
+    made = escalate_overdue(storage, deadline, rules=RULES, topics=TOPICS)
     assert [(m.from_owner, m.to_owner, m.at) for m in made] == [("140105", "140100", deadline)]
-    assert escalate_overdue(storage, deadline + timedelta(hours=1), rules=RULES) == []  # replay
+    assert (
+        escalate_overdue(storage, deadline + timedelta(hours=1), rules=RULES, topics=TOPICS) == []
+    )  # replay
     assert owner_row(storage.sessions) == "140100"
     history = moves(storage, SubjectKind.INVESTIGATION, INVESTIGATION)
     assert history[-1] == ("140105", "140100", Rule.DEADLINE, "tier-timer")
     # The city's own wait starts at the move: 10 days more, not counted from the opening.
     city_deadline = deadline + timedelta(days=10)
-    assert escalate_overdue(storage, city_deadline - timedelta(seconds=1), rules=RULES) == []
-    assert [m.to_owner for m in escalate_overdue(storage, city_deadline, rules=RULES)] == ["140000"]
+    assert (
+        escalate_overdue(storage, city_deadline - timedelta(seconds=1), rules=RULES, topics=TOPICS)
+        == []
+    )
+    made = escalate_overdue(storage, city_deadline, rules=RULES, topics=TOPICS)
+    assert [m.to_owner for m in made] == ["140000"]
 
 
 def test_an_investigation_opened_before_tiers_is_placed_by_the_timer_once(
@@ -125,9 +133,9 @@ def test_an_investigation_opened_before_tiers_is_placed_by_the_timer_once(
         session.execute(update(InvestigationRow).values(owner=None, owner_since=None))
         session.execute(delete(TierMoveRow).where(TierMoveRow.kind == "investigation"))
     now = datetime(2030, 1, 1, tzinfo=UTC)
-    made = escalate_overdue(storage, now, rules=RULES)
+    made = escalate_overdue(storage, now, rules=RULES, topics=TOPICS)
     assert [(m.from_owner, m.to_owner, m.rule, m.at) for m in made] == [
         (None, "140105", Rule.DEFAULT, now)
     ]
-    assert escalate_overdue(storage, now, rules=RULES) == []
+    assert escalate_overdue(storage, now, rules=RULES, topics=TOPICS) == []
     assert owner_row(storage.sessions) == "140105"

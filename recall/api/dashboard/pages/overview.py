@@ -28,6 +28,7 @@ MESSAGES = (
     "over_90_days",
     "Oldest opened",
     "Open",
+    "escalated",  # an alert kind without a title falls back to its label
 )
 """Besides these, the overview shows station kinds and conditions (`stations.MESSAGES`)."""
 
