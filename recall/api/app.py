@@ -49,7 +49,6 @@ from recall.domain.experts import Impartiality
 from recall.service.ports import OutputTopics
 from recall.service.regions.names import PlaceNames
 from schemas.api import Health
-from schemas.topics import ALERTS, FIRMS_CREDIT, INVESTIGATION_EVENTS, RECALL_EFFECTIVENESS
 
 OPENAPI_URL = "/openapi.json"
 DESCRIPTION = """Regulators, experts, stations and firms read and act on what the streams know,
@@ -134,12 +133,7 @@ async def healthz() -> Health:
 
 def output_topics(settings: Settings) -> OutputTopics:
     """Runtime names of the topics the commands write to through the outbox."""
-    return OutputTopics(
-        investigations=settings.topic_name(INVESTIGATION_EVENTS.name),
-        effectiveness=settings.topic_name(RECALL_EFFECTIVENESS.name),
-        alerts=settings.topic_name(ALERTS.name),
-        credit=settings.topic_name(FIRMS_CREDIT.name),
-    )
+    return OutputTopics.resolved(settings.topic_name)
 
 
 def cursor_key(settings: Settings) -> bytes:

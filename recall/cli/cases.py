@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
@@ -21,11 +20,20 @@ from rich.table import Table
 
 from recall.cli import acting
 from recall.cli.acting import AsAccount
-from recall.cli.common import check_scope, console, fail, sessions, settings
+from recall.cli.common import (
+    check_scope,
+    console,
+    fail,
+    open_storage,
+    output_topics,
+    sessions,
+    settings,
+    utc_minutes,
+)
 
 if TYPE_CHECKING:
     from recall.domain.cases import ReferralCase
-    from recall.service.ports import OutputTopics, Storage
+    from recall.service.ports import Storage
 
 app = typer.Typer(
     help="Enforcement referral cases (移送执法案件): list, show, assign, rectified, penalise,"
@@ -77,32 +85,6 @@ ReadAs = Annotated[
         show_default=False,
     ),
 ]
-
-
-def _storage() -> Storage:
-    from recall.adapters.db.storage import SqlStorage
-
-    return SqlStorage(sessions(settings()))
-
-
-def _topics() -> OutputTopics:
-    from recall.service.ports import OutputTopics
-    from schemas.topics import ALERTS, FIRMS_CREDIT, INVESTIGATION_EVENTS, RECALL_EFFECTIVENESS
-
-    cfg = settings()
-    return OutputTopics(
-        investigations=cfg.topic_name(INVESTIGATION_EVENTS.name),
-        effectiveness=cfg.topic_name(RECALL_EFFECTIVENESS.name),
-        alerts=cfg.topic_name(ALERTS.name),
-        credit=cfg.topic_name(FIRMS_CREDIT.name),
-    )
-
-
-def _when(moment: datetime | None) -> str:
-    if moment is None:
-        return ""
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _state(state: str) -> str:
@@ -168,7 +150,7 @@ def list_(
 
     area = _reader_scope(as_, scope)
     states = [CaseState(s.value) for s in state or ()]
-    rows = list_cases(_storage(), scope=area, states=states, limit=limit)
+    rows = list_cases(open_storage(), scope=area, states=states, limit=limit)
     table = Table(title=f"referral cases (移送执法案件): {len(rows)}")
     table.add_column("id 编号", no_wrap=True)
     for header in ("firm 企业", "recall 召回", "grounds 事由", "state 状态", "owner 主管"):
@@ -182,7 +164,7 @@ def list_(
             c.grounds.value,
             _state(c.state.value),
             f"{c.owner} ({c.tier.value})",
-            _when(c.deadline),
+            utc_minutes(c.deadline),
         )
     console.print(table)
     if not rows:
@@ -197,7 +179,7 @@ def show(case_id: CaseId, as_: ReadAs = None) -> None:
 
     area = _reader_scope(as_, None)
     with _refusals():
-        case = get_case(_storage(), case_id)
+        case = get_case(open_storage(), case_id)
     if area is not None and not covers(area, case.owner):  # as the API: not found
         fail(f"no referral case {case_id!r}", "recall cases list --as ACCOUNT_ID")
     console.print(_head(case))
@@ -214,10 +196,10 @@ def _head(case: ReferralCase) -> Table:
         ("grounds 移送事由", case.grounds.value),
         ("state 状态", _state(case.state.value)),
         ("owner 主管机关", f"{case.owner} ({case.tier.value} tier)"),
-        ("deadline 办结期限", _when(case.deadline)),
+        ("deadline 办结期限", utc_minutes(case.deadline)),
         ("escalations 升级次数", str(case.escalations)),
         ("assignee 承办人", escape(case.assignee or "none yet")),
-        ("opened 立案", _when(case.opened_at)),
+        ("opened 立案", utc_minutes(case.opened_at)),
         ("evidence 证据", escape("\n".join(case.evidence))),
     ]
     if case.outcome_reason:
@@ -238,7 +220,13 @@ def _audit(case: ReferralCase) -> Table:
     for i, a in enumerate(case.audit):
         moved = f"{a.from_state or '∅'} → {a.to_state}"
         table.add_row(
-            str(i), _when(a.at), escape(a.actor), a.action.value, moved, a.owner, escape(a.reason)
+            str(i),
+            utc_minutes(a.at),
+            escape(a.actor),
+            a.action.value,
+            moved,
+            a.owner,
+            escape(a.reason),
         )
     return table
 
@@ -282,7 +270,7 @@ def assign(
 
     with _deciding(as_, "assign", case_id) as (storage, who):
         case = commands.assign(
-            storage, case_id, assignee=to, reason=reason, actor=who, topics=_topics()
+            storage, case_id, assignee=to, reason=reason, actor=who, topics=output_topics()
         )
     _done(case, "assigned (已指派)")
 
@@ -293,7 +281,9 @@ def rectified(case_id: CaseId, reason: Reason, as_: AsAccount = None) -> None:
     from recall.service.cases import commands
 
     with _deciding(as_, "rectified", case_id) as (storage, who):
-        case = commands.rectified(storage, case_id, reason=reason, actor=who, topics=_topics())
+        case = commands.rectified(
+            storage, case_id, reason=reason, actor=who, topics=output_topics()
+        )
     _done(case, "rectified (已整改)")
 
 
@@ -321,7 +311,7 @@ def penalise(
             fail(escape(str(error)), "pass --decision-no as on the decision document")
     with _deciding(as_, "penalise", case_id) as (storage, who):
         case = commands.penalise(
-            storage, case_id, penalty=penalty, reason=reason, actor=who, topics=_topics()
+            storage, case_id, penalty=penalty, reason=reason, actor=who, topics=output_topics()
         )
     _done(case, "penalised (已处罚)")
 
@@ -332,7 +322,7 @@ def close(case_id: CaseId, reason: Reason, as_: AsAccount = None) -> None:
     from recall.service.cases import commands
 
     with _deciding(as_, "close", case_id) as (storage, who):
-        case = commands.close(storage, case_id, reason=reason, actor=who, topics=_topics())
+        case = commands.close(storage, case_id, reason=reason, actor=who, topics=output_topics())
     _done(case, "closed without action (不予处罚/撤案)")
 
 
@@ -348,7 +338,7 @@ def credit(
     area = _reader_scope(as_, None)
     records = [
         r
-        for r in credit_records(_storage(), firm.strip().upper())
+        for r in credit_records(open_storage(), firm.strip().upper())
         if area is None or covers(area, r.owner)
     ]
     table = Table(title=f"credit record 信用记录 {escape(firm)}: {len(records)}")
@@ -359,7 +349,7 @@ def credit(
     for r in records:
         penalty = f"{r.penalty.decision_no}; ¥{r.penalty.fine_yuan}" if r.penalty else ""
         table.add_row(
-            _when(r.at),
+            utc_minutes(r.at),
             r.case_id,
             escape(r.recall_id),
             _state(r.outcome.value),

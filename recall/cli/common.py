@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import NoReturn
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 from pydantic import ValidationError
@@ -10,6 +11,9 @@ from rich.console import Console
 from sqlalchemy.orm import Session, sessionmaker
 
 from recall.config import Settings, load_settings
+
+if TYPE_CHECKING:
+    from recall.service.ports import OutputTopics, Storage
 
 console = Console()
 err_console = Console(stderr=True)
@@ -48,6 +52,29 @@ def sessions(cfg: Settings, *, migrate: bool = True) -> sessionmaker[Session]:
     if migrate:
         upgrade(cfg.sqlalchemy_url)
     return make_session_factory(make_engine(cfg.sqlalchemy_url))
+
+
+def open_storage() -> Storage:
+    """Units of work over the configured database (migrated first)."""
+    from recall.adapters.db.storage import SqlStorage
+
+    return SqlStorage(sessions(settings()))
+
+
+def output_topics() -> OutputTopics:
+    """The outbox topics as this installation names them (`RECALL_TOPIC_PREFIX`)."""
+    from recall.service.ports import OutputTopics
+
+    return OutputTopics.resolved(settings().topic_name)
+
+
+def utc_minutes(moment: datetime | None, missing: str = "") -> str:
+    """A stored time as `YYYY-MM-DD HH:MM UTC` (SQLite hands back naive datetimes; every
+    stored time is UTC); `missing` when there is none."""
+    if moment is None:
+        return missing
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def check_scope(scope: str | None) -> None:

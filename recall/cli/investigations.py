@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
@@ -18,11 +17,20 @@ from rich.table import Table
 
 from recall.cli import acting
 from recall.cli.acting import AsAccount, RetiredActor
-from recall.cli.common import check_scope, console, fail, sessions, settings
+from recall.cli.common import (
+    check_scope,
+    console,
+    fail,
+    open_storage,
+    output_topics,
+    sessions,
+    settings,
+    utc_minutes,
+)
 
 if TYPE_CHECKING:
     from recall.domain.investigations import Investigation
-    from recall.service.ports import OutputTopics, Storage
+    from recall.service.ports import Storage
 
 app = typer.Typer(help="Defect investigations (缺陷调查): list, show, assign, conclude, recall.")
 
@@ -67,32 +75,6 @@ _VERBS = {
     "conclude": "conclude",
     "request_recall": "order a recall for",
 }
-
-
-def _storage() -> Storage:
-    from recall.adapters.db.storage import SqlStorage
-
-    return SqlStorage(sessions(settings()))
-
-
-def _topics() -> OutputTopics:
-    from recall.service.ports import OutputTopics
-    from schemas.topics import ALERTS, INVESTIGATION_EVENTS, RECALL_EFFECTIVENESS
-
-    cfg = settings()
-    return OutputTopics(
-        investigations=cfg.topic_name(INVESTIGATION_EVENTS.name),
-        effectiveness=cfg.topic_name(RECALL_EFFECTIVENESS.name),
-        alerts=cfg.topic_name(ALERTS.name),
-    )
-
-
-def _when(moment: datetime | None) -> str:
-    """UTC, minutes (SQLite hands back naive datetimes; every stored time is UTC)."""
-    if moment is None:
-        return ""
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _state(state: str, decision: str | None = None) -> str:
@@ -147,7 +129,7 @@ def list_(
 
     check_scope(scope)
     states = [InvestigationState(s.value) for s in state or ()]
-    rows = list_investigations(_storage(), scope=scope, states=states, limit=limit)
+    rows = list_investigations(open_storage(), scope=scope, states=states, limit=limit)
     table = Table(title=f"investigations (缺陷调查): {len(rows)}")
     table.add_column("id 编号", no_wrap=True, min_width=36)
     for header in (
@@ -167,7 +149,7 @@ def list_(
             _state(row.state.value, row.decision),
             row.jurisdiction or "",
             escape(", ".join(row.expert_ids)),
-            _when(row.updated_at),
+            utc_minutes(row.updated_at),
         )
     console.print(table)
     if not rows:
@@ -182,7 +164,7 @@ def show(investigation_id: InvestigationId) -> None:
     from recall.service.investigations.queries import get_investigation
     from recall.service.tiers.queries import ownership
 
-    storage = _storage()
+    storage = open_storage()
     with _refusals():
         inv = get_investigation(storage, investigation_id)
     console.print(_head(inv))
@@ -199,7 +181,7 @@ def panels(investigation_id: InvestigationId) -> None:
     firm), fallback, and each expert chosen, passed over or excluded, with why."""
     from recall.service.investigations.queries import get_investigation, panel_history
 
-    storage = _storage()
+    storage = open_storage()
     with _refusals():
         get_investigation(storage, investigation_id)
         records = panel_history(storage, investigation_id)
@@ -207,9 +189,8 @@ def panels(investigation_id: InvestigationId) -> None:
         console.print(f"no panel assigned yet to {investigation_id} (尚未组成专家组)")
         return
     for r in records:
-        title = (
-            f"panel 专家组 #{r.position} — {_when(r.at)} by {escape(r.actor)}, rule 规则 {r.rule}"
-        )
+        when = utc_minutes(r.at)
+        title = f"panel 专家组 #{r.position} — {when} by {escape(r.actor)}, rule 规则 {r.rule}"
         table = Table("expert 专家", "outcome 结果", "why 理由", title=title)
         for kind, label in (("chosen", "chosen 入选"), ("passed_over", "passed over 未选")):
             for m in r.composition.get(kind, []):
@@ -235,14 +216,14 @@ def _head(inv: Investigation) -> Table:
         ("seq 序号", str(inv.seq) + (f" (previous {inv.previous_id})" if inv.previous_id else "")),
         ("state 状态", _state(inv.state.value, inv.decision)),
         ("experts 专家组", escape(", ".join(inv.expert_ids)) or "none yet"),
-        ("opened 立案", _when(inv.opened_at)),
+        ("opened 立案", utc_minutes(inv.opened_at)),
     ]
     if conclusion is not None:
         rows += [
             ("risk level 风险等级", conclusion.risk_level or ""),
             ("hazard description 危害描述", escape(conclusion.hazard_description or "")),
             ("conclusion 结论理由", escape(conclusion.reason)),
-            ("concluded 结案", _when(inv.concluded_at)),
+            ("concluded 结案", utc_minutes(inv.concluded_at)),
         ]
     for field, value in rows:
         table.add_row(field, value)
@@ -265,7 +246,7 @@ def _evidence(inv: Investigation) -> Table:
         table.add_row(
             escape(e.evidence_id),
             e.kind.value,
-            _when(e.occurred_at),
+            utc_minutes(e.occurred_at),
             e.risk_level or "",
             _num(e.observed),
             _num(e.expected),
@@ -283,7 +264,9 @@ def _audit(inv: Investigation) -> Table:
     table.title = "audit trail 审计记录"
     for i, a in enumerate(inv.audit):
         moved = f"{a.from_state or '∅'} → {a.to_state}"
-        table.add_row(str(i), _when(a.at), escape(a.actor), a.action.value, moved, escape(a.reason))
+        table.add_row(
+            str(i), utc_minutes(a.at), escape(a.actor), a.action.value, moved, escape(a.reason)
+        )
     return table
 
 
@@ -330,7 +313,7 @@ def assign(
             storage,
             investigation_id,
             actor=who.account_id,
-            topics=_topics(),
+            topics=output_topics(),
             size=size,
             impartiality=rule,
         )
@@ -370,7 +353,7 @@ def conclude_(
             decision=Decision(decision.value),
             reason=reason,
             actor=who.account_id,
-            topics=_topics(),
+            topics=output_topics(),
             risk_level=RiskLevel(risk_level.value) if risk_level else None,
             hazard_description=hazard,
         )
@@ -391,7 +374,7 @@ def request_recall_(
 
     with _deciding(as_, actor, "request_recall", investigation_id) as (storage, who):
         inv = request_recall(
-            storage, investigation_id, reason=reason, actor=who.account_id, topics=_topics()
+            storage, investigation_id, reason=reason, actor=who.account_id, topics=output_topics()
         )
     console.print(
         f"recall requested (已要求召回) for {investigation_id}: {_state(inv.state.value)}"

@@ -21,7 +21,15 @@ from rich.table import Table
 
 from recall.cli import acting
 from recall.cli.acting import AsAccount
-from recall.cli.common import check_scope, console, fail, sessions, settings
+from recall.cli.common import (
+    check_scope,
+    console,
+    fail,
+    output_topics,
+    sessions,
+    settings,
+    utc_minutes,
+)
 
 if TYPE_CHECKING:
     from recall.adapters.db.lead_store import SqlLeadStorage
@@ -61,12 +69,6 @@ def _storage() -> SqlLeadStorage:
     from recall.adapters.db.lead_store import SqlLeadStorage
 
     return SqlLeadStorage(sessions(settings()))
-
-
-def _when(moment: datetime | None) -> str:
-    if moment is None:
-        return ""
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _state(state: str) -> str:
@@ -160,7 +162,7 @@ def list_(
             lead.hazard,
             lead.jurisdiction,
             _state(lead.state.value),
-            _when(lead.received_at),
+            utc_minutes(lead.received_at),
         )
     console.print(table)
     if not rows:
@@ -269,12 +271,11 @@ def import_media(
 @app.command()
 def accept(lead_id: LeadId, reason: Reason, as_: AsAccount = None) -> None:
     """Open an investigation with the lead as its first evidence (立案)."""
-    from recall.cli.investigations import _topics
     from recall.service.leads.commands import accept_lead
 
     with _acting(as_, "accept", lead_id) as actor:
         lead, inv = accept_lead(
-            _storage(), lead_id, actor=actor.account_id, reason=reason, topics=_topics()
+            _storage(), lead_id, actor=actor.account_id, reason=reason, topics=output_topics()
         )
     console.print(
         f"accepted (已受理) lead {lead.lead_id}: opened investigation {inv.investigation_id}"
@@ -292,7 +293,6 @@ def merge(
     as_: AsAccount = None,
 ) -> None:
     """Attach the lead as evidence to an open investigation (并案)."""
-    from recall.cli.investigations import _topics
     from recall.domain.access import Scoped
     from recall.service.investigations.queries import get_investigation
     from recall.service.leads.commands import merge_lead
@@ -307,7 +307,7 @@ def merge(
             identifier=into,
         )
         lead, _ = merge_lead(
-            _storage(), lead_id, into, actor=actor.account_id, reason=reason, topics=_topics()
+            _storage(), lead_id, into, actor=actor.account_id, reason=reason, topics=output_topics()
         )
     console.print(f"merged (已并案) lead {lead.lead_id} into investigation {into}")
 
@@ -332,11 +332,11 @@ def _print(lead: Lead) -> None:
         ("hazard 危害", lead.hazard),
         ("category 品类", lead.category),
         ("summary 内容", lead.summary),
-        ("received 接收", _when(lead.received_at)),
-        ("recorded by 登记人", f"{lead.recorded_by} at {_when(lead.recorded_at)}"),
+        ("received 接收", utc_minutes(lead.received_at)),
+        ("recorded by 登记人", f"{lead.recorded_by} at {utc_minutes(lead.recorded_at)}"),
         ("state 状态", lead.state.value),
         ("investigation 调查", lead.investigation_id or ""),
-        ("decided by 处置人", f"{lead.decided_by} at {_when(lead.decided_at)}"),
+        ("decided by 处置人", f"{lead.decided_by} at {utc_minutes(lead.decided_at)}"),
         ("reason 理由", lead.reason or ""),
     )
     for name, value in rows:

@@ -22,7 +22,15 @@ from rich.table import Table
 
 from recall.cli import acting
 from recall.cli.acting import AsAccount, RetiredActor
-from recall.cli.common import check_scope, console, fail, sessions, settings
+from recall.cli.common import (
+    check_scope,
+    console,
+    fail,
+    open_storage,
+    sessions,
+    settings,
+    utc_minutes,
+)
 
 if TYPE_CHECKING:
     from recall.domain.recalls import Forecast, LevelRates
@@ -60,13 +68,6 @@ def _pct(value: float | None, digits: int = 1) -> str:
     return f"{value:.{digits}%}"
 
 
-def _when(moment: datetime | None) -> str:
-    if moment is None:
-        return "—"
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
 def _state(state: str, verdict: str | None = None) -> str:
     label = f"{state} ({verdict})" if verdict else state
     return f"[{STATE_STYLES.get(state, 'white')}]{label}[/]"
@@ -79,12 +80,6 @@ def _interval(value: tuple[float, float, float] | Forecast | None) -> str:
         value if isinstance(value, tuple) else (value.final_rate, value.low80, value.high80)
     )
     return f"{final:.1%} [{low:.1%}–{high:.1%}]"
-
-
-def _storage() -> Storage:
-    from recall.adapters.db.storage import SqlStorage
-
-    return SqlStorage(sessions(settings()))
 
 
 @contextmanager
@@ -125,7 +120,7 @@ def list_(
 
     check_scope(scope)
     states = [s.value for s in state or ()]
-    rows = list_recalls(_storage(), scope=scope, states=states, limit=limit)
+    rows = list_recalls(open_storage(), scope=scope, states=states, limit=limit)
     table = Table(title=f"recalls (召回): {len(rows)}")
     table.add_column("召回编号 recall", no_wrap=True)
     for header in ("类型 kind", "状态 state", "辖区 area"):
@@ -143,7 +138,7 @@ def list_(
             _pct(r.adjusted_rate),
             _interval(r.forecast),
             _pct(r.target_rate, 0),
-            _when(r.updated_at),
+            utc_minutes(r.updated_at, "—"),
         )
     console.print(table)
     if not rows:
@@ -156,7 +151,7 @@ def show(recall_id: RecallId) -> None:
     from recall.service.recalls.queries import recall_dossier
 
     with _refusals():
-        dossier = recall_dossier(_storage(), recall_id, now=datetime.now(UTC))
+        dossier = recall_dossier(open_storage(), recall_id, now=datetime.now(UTC))
     for part in (_spec_table, _history_table, _reports_table, _rates_table):
         console.print(part(dossier))
     console.print(_forecast_text(dossier))
@@ -190,7 +185,10 @@ def _spec_table(d: RecallDossier) -> Table:
         ("affected 涉及", ", ".join(f"{k} {v:,}" for k, v in spec.affected.items())),
         ("remedies 措施", ", ".join(sorted(spec.remedies))),
         ("channels 渠道", ", ".join(sorted(spec.channels))),
-        ("start → target 期限", f"{_when(spec.start)} → {_when(spec.target_date)}"),
+        (
+            "start → target 期限",
+            f"{utc_minutes(spec.start, '—')} → {utc_minutes(spec.target_date, '—')}",
+        ),
         (
             "target rate 目标",
             f"{spec.target_rate:.0%} · reports every {spec.reporting_cadence_days} days",
@@ -207,7 +205,10 @@ def _history_table(d: RecallDossier) -> Table:
     )
     for t in d.data.history:
         table.add_row(
-            _when(t.when), f"{t.from_state or '—'} → {t.to_state}", escape(t.who), escape(t.why)
+            utc_minutes(t.when, "—"),
+            f"{t.from_state or '—'} → {t.to_state}",
+            escape(t.who),
+            escape(t.why),
         )
     return table
 
@@ -224,7 +225,7 @@ def _reports_table(d: RecallDossier) -> Table:
         table.add_row(
             str(r.sequence),
             f"{r.period_start:%Y-%m-%d} → {r.period_end:%Y-%m-%d}",
-            _when(r.submitted_at),
+            utc_minutes(r.submitted_at, "—"),
             f"{r.notified_total:,}",
             f"{r.corrected_total:,}",
             f"{r.unreachable_total:,}",
@@ -292,8 +293,8 @@ def _deadline_table(d: RecallDossier) -> Table:
         style = TIMELINESS_STYLES.get(s.timeliness, "white")
         table.add_row(
             str(s.expected.sequence),
-            _when(s.expected.due),
-            _when(s.submitted_at),
+            utc_minutes(s.expected.due, "—"),
+            utc_minutes(s.submitted_at, "—"),
             f"[{style}]{s.timeliness}[/]",
         )
     return table
@@ -373,7 +374,7 @@ def report(
     from recall.service.recalls.queries import closure_data
 
     with _refusals():
-        data = closure_data(_storage(), recall_id, now=datetime.now(UTC))
+        data = closure_data(open_storage(), recall_id, now=datetime.now(UTC))
     try:
         output.write_text(render_closure_report(data), encoding="utf-8")
     except OSError as error:

@@ -14,10 +14,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from recall.cli.common import check_scope, console, fail, sessions, settings
+from recall.cli.common import check_scope, console, fail, open_storage, output_topics, settings
 
 if TYPE_CHECKING:
-    from recall.service.ports import OutputTopics, Storage
     from recall.service.tiers.queries import OwnershipView
 
 app = typer.Typer(help="Supervision tiers (分级监管): owners, why they own, escalation.")
@@ -28,26 +27,6 @@ TIER_NAMES = {"county": "县级 county", "city": "市级 city", "province": "省
 class KindChoice(StrEnum):
     SIGNAL = "signal"
     INVESTIGATION = "investigation"
-
-
-def _storage() -> Storage:
-    from recall.adapters.db.storage import SqlStorage
-
-    return SqlStorage(sessions(settings()))
-
-
-def _topics() -> OutputTopics:
-    """The output topics as this installation names them (escalations queue alerts)."""
-    from recall.service.ports import OutputTopics
-    from schemas.topics import ALERTS, FIRMS_CREDIT, INVESTIGATION_EVENTS, RECALL_EFFECTIVENESS
-
-    cfg = settings()
-    return OutputTopics(
-        investigations=cfg.topic_name(INVESTIGATION_EVENTS.name),
-        effectiveness=cfg.topic_name(RECALL_EFFECTIVENESS.name),
-        alerts=cfg.topic_name(ALERTS.name),
-        credit=cfg.topic_name(FIRMS_CREDIT.name),
-    )
 
 
 def _rules_path() -> str:
@@ -64,7 +43,7 @@ def show(
     from recall.domain.tiers import SubjectKind
     from recall.service.tiers.queries import ownership
 
-    owned = ownership(_storage(), SubjectKind(kind.value), subject_id)
+    owned = ownership(open_storage(), SubjectKind(kind.value), subject_id)
     if not owned.moves:
         fail(
             f"no owner recorded for {kind.value} {escape(subject_id)}",
@@ -109,7 +88,7 @@ def queue(
     from recall.service.tiers.queries import owned_queue
 
     check_scope(owner)
-    items = owned_queue(_storage(), owner)
+    items = owned_queue(open_storage(), owner)
     table = Table(
         "id 编号", "product 产品", "hazard 危害", "state 状态", "since 起", "why 理由",
         title=f"owned by 主管 {owner}: {len(items)}",
@@ -153,7 +132,7 @@ def escalate(
         rules = load_rules(settings().tier_rules_path)
     except TierRulesError as error:
         fail(escape(str(error)))
-    moves = escalate_overdue(_storage(), moment, rules=rules, topics=_topics())
+    moves = escalate_overdue(open_storage(), moment, rules=rules, topics=output_topics())
     for m in moves:
         console.print(f"{m.subject_id}: {m.from_owner} → {m.to_owner}  {escape(m.reason)}")
     console.print(f"{len(moves)} escalation(s) 上移 (rules: {escape(_rules_path())})")

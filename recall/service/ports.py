@@ -9,9 +9,9 @@ batch that stores a firm's recall notice with its events, commits as one.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -45,6 +45,14 @@ class OutputTopics:
     effectiveness: str = RECALL_EFFECTIVENESS.name
     alerts: str = ALERTS.name
     credit: str = FIRMS_CREDIT.name
+
+    @classmethod
+    def resolved(cls, name: Callable[[str], str]) -> OutputTopics:
+        """Every output topic under this installation's names (`Settings.topic_name`).
+
+        One builder for every entry point, so a topic added here cannot be left at its bare
+        declared name by one of them while the others prefix it."""
+        return cls(**{f.name: name(str(f.default)) for f in fields(cls)})
 
 
 @dataclass(frozen=True, slots=True)

@@ -55,11 +55,7 @@ def register(
     *,
     wall_clock: WallClock = utc_now,
 ) -> None:
-    topics = OutputTopics(
-        investigations=context.topics.investigations,
-        effectiveness=context.topics.effectiveness,
-        alerts=context.topics.alerts,
-    )
+    topics = OutputTopics.resolved(context.settings.topic_name)
     metrics = context.metrics
     supervision = supervision_of(context)
     rules = load_rules(context.settings.tier_rules_path)  # a bad file stops the worker at start

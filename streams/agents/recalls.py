@@ -28,11 +28,7 @@ RECALL_TYPES = (b'"type":"recall_notice"', b'"type":"recall_progress_report"')
 
 
 def register(app: faust.App, context: WorkerContext, canonical: faust.TopicT) -> None:
-    topics = OutputTopics(
-        investigations=context.topics.investigations,
-        effectiveness=context.topics.effectiveness,
-        alerts=context.topics.alerts,
-    )
+    topics = OutputTopics.resolved(context.settings.topic_name)
     metrics = context.metrics
     supervision = supervision_of(context)
 

@@ -52,11 +52,7 @@ class StationHealthCheck:
     def __init__(self, context: WorkerContext, clock: Clock) -> None:
         self.reads = SqlHealthReads(context.sessions)
         self.storage = SqlHealthStorage(context.sessions)
-        self.topics = OutputTopics(
-            investigations=context.topics.investigations,
-            effectiveness=context.topics.effectiveness,
-            alerts=context.topics.alerts,
-        )
+        self.topics = OutputTopics.resolved(context.settings.topic_name)
         self.rules = health_rules(context.settings)
         self.metrics = context.metrics
         self.clock = clock

@@ -42,7 +42,7 @@ from schemas.common import Hazard
 from schemas.common import RiskLevel as WireRiskLevel
 from schemas.risk import SignalRaised
 from schemas.signing import ServerSideKeys, signing_headers
-from schemas.topics import ALERTS, INTAKE_RAW, INVESTIGATION_EVENTS, RECALL_EFFECTIVENESS
+from schemas.topics import INTAKE_RAW
 
 PARTITIONS = 6
 BATCH = 2_000
@@ -96,11 +96,7 @@ def load(
     feeder.feed(recall_records, lambda n: tick("events", n))
     station_records = _station_events(sessions, plan, plan.events - feeder.seen, now)
     feeder.feed(station_records, lambda n: tick("events", n))
-    topics = OutputTopics(
-        investigations=settings.topic_name(INVESTIGATION_EVENTS.name),
-        effectiveness=settings.topic_name(RECALL_EFFECTIVENESS.name),
-        alerts=settings.topic_name(ALERTS.name),
-    )
+    topics = OutputTopics.resolved(settings.topic_name)
     signals = list(_signals(sessions, plan, now))
     opened = _open_investigations(storage, signals, topics, lambda n: tick("investigations", n))
     assigned, concluded = _work_queue(
