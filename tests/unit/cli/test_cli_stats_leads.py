@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from recall.adapters.db.models import Event, Station
 from recall.cli.common import sessions
 from recall.config import load_settings
 from recall.domain.access import Role
 from tests.support.cli_accounts import account, audited
+from tests.support.leads import station, stored_report
 from tests.support.statistics_seed import seed_province_figures
 
 from .support import Invoke
@@ -144,44 +143,12 @@ def test_leads_accept_then_merge_from_the_shell(
     assert "NEWS-2" in recall_cli("investigations", "show", opened).output
 
 
-def _station(station_id: str, kind: str) -> Station:
-    return Station(station_id=station_id, kind=kind, name=station_id, jurisdiction="140105")
-
-
-def _report(i: int, reporter: str) -> Event:
-    at = datetime(2025, 6, 1, 8, tzinfo=UTC)
-    return Event(
-        reporter_id=reporter,
-        event_id=str(uuid.UUID(int=i)),
-        type="injury_report",
-        jurisdiction="140105",
-        product_key="unknown/acme/k-5",
-        occurred_at=at,
-        sent_at=at,
-        received_at=at,
-        source_topic="intake",
-        source_partition=0,
-        source_offset=i,
-        payload={
-            "mechanism": "fire_flame",
-            "injury_nature": "burn_scald",
-            "narrative": "电暖器起火 the heater caught fire",
-            "product": {
-                "category": "appliances",
-                "kind": "electric_heater",
-                "brand": "Acme",
-                "model": "K-5",
-            },
-        },
-    )
-
-
 def test_newsroom_reports_in_the_record_become_media_leads_once(
     recall_cli: Invoke, db: sessionmaker[Session]
 ) -> None:
     with db.begin() as session:
-        session.add_all([_station("ST-NEWS", "media"), _station("ST-HOSP", "hospital")])
-        session.add_all([_report(1, "ST-NEWS"), _report(2, "ST-HOSP")])
+        session.add_all([station("ST-NEWS", "media"), station("ST-HOSP", "hospital")])
+        session.add_all([stored_report(1, "ST-NEWS"), stored_report(2, "ST-HOSP")])
     first = recall_cli("leads", "import-media")
     assert first.exit_code == 0, first.output
     assert "queued (已入队) 1 media lead(s)" in first.output

@@ -18,10 +18,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from recall.adapters.db.engine import make_engine, make_session_factory
 from recall.adapters.db.migrate import upgrade
-from recall.adapters.db.models import Event, LeadRow, Station
+from recall.adapters.db.models import LeadRow
 from recall.adapters.db.storage import SqlStorage
 from schemas.topics import RISK_SIGNALS
 from streams.agents import leads
+from tests.support.leads import station, stored_report
 from tests.unit.streams.faust_support import harness, run
 
 NOW = datetime(2026, 6, 2, 9, tzinfo=UTC)
@@ -36,34 +37,6 @@ def sessions(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
     engine.dispose()
 
 
-def _report(i: int, reporter: str) -> Event:
-    at = datetime(2026, 6, 1, 8, tzinfo=UTC)
-    return Event(
-        reporter_id=reporter,
-        event_id=str(uuid.UUID(int=i)),
-        type="injury_report",
-        jurisdiction="140105",
-        product_key="unknown/acme/k-5",
-        occurred_at=at,
-        sent_at=at,
-        received_at=at,
-        source_topic="intake",
-        source_partition=0,
-        source_offset=i,
-        payload={
-            "mechanism": "fire_flame",
-            "injury_nature": "burn_scald",
-            "narrative": "电暖器起火 the heater caught fire",
-            "product": {
-                "category": "appliances",
-                "kind": "electric_heater",
-                "brand": "Acme",
-                "model": "K-5",
-            },
-        },
-    )
-
-
 def _references(sessions: sessionmaker[Session]) -> list[tuple[str, str]]:
     with sessions() as session:
         return [(r.source, r.reference) for r in session.scalars(select(LeadRow))]
@@ -73,11 +46,8 @@ def test_the_timer_queues_each_newsroom_report_once(
     tmp_path: Path, sessions: sessionmaker[Session]
 ) -> None:
     with sessions.begin() as session:
-        for station_id, kind in (("ST-NEWS", "media"), ("ST-HOSP", "hospital")):
-            session.add(
-                Station(station_id=station_id, kind=kind, name=station_id, jurisdiction="140105")
-            )
-        session.add_all([_report(1, "ST-NEWS"), _report(2, "ST-HOSP")])
+        session.add_all([station("ST-NEWS", "media"), station("ST-HOSP", "hospital")])
+        session.add_all([stored_report(1, "ST-NEWS"), stored_report(2, "ST-HOSP")])
 
     def register(app: faust.App, context: Any, topic: faust.TopicT) -> None:
         leads.register(app, context, clock=lambda: NOW)
@@ -96,7 +66,7 @@ def test_the_timer_queues_each_newsroom_report_once(
         await tick()
         assert _references(sessions) == [("media", str(uuid.UUID(int=1)))]
         with sessions.begin() as session:
-            session.add(_report(3, "ST-NEWS"))  # a newsroom report lands between ticks
+            session.add(stored_report(3, "ST-NEWS"))  # a newsroom report lands between ticks
         await tick()
         await tick()
         assert app.metric("recall_timer_runs_total", timer=leads.TIMER) == 3
