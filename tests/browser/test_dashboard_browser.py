@@ -103,6 +103,18 @@ def _open_investigation(site: Site, region: str, n: int) -> str:
     return outcome.opened[0]
 
 
+def _expected_owner(site: Site, n: int) -> str:
+    """How the pages show the owner of product n's serious signal in county A: its city, or
+    the province when the product's firm is at home in another city."""
+    registry = site.pipeline.registry
+    home = {m.credit_code: m.jurisdiction for m in registry.manufacturers}[
+        registry.products[n].manufacturer_code
+    ]
+    if home[:4] == site.county_a[:4]:
+        return f"{site.name(site.county_a[:4] + '00')} · 市级"
+    return f"{site.name(site.county_a[:2] + '0000')} · 省级"
+
+
 def _queue_showing(page: webdriver.Chrome, *needles: str) -> str:
     """The queue table's text once it shows every needle (the page reads the API on load)."""
 
@@ -223,12 +235,20 @@ def test_open_an_investigation_assign_a_panel_conclude_and_request_a_recall(
         lambda d: d.find_elements(By.CSS_SELECTOR, f"tr[data-investigation-id='{ours}'] a"),
     )[0]
     assert not page.find_elements(By.CSS_SELECTOR, f"tr[data-investigation-id='{theirs}']")
+    # Owned at a higher tier (docs/tiers.md), and the county still sees it: a serious signal
+    # goes to the city, a firm from another city lifts it to the province (both cover it).
+    owner = _expected_owner(site, n)
+    row = page.find_element(By.CSS_SELECTOR, f"tr[data-investigation-id='{ours}']").text
+    assert owner in row
     link.click()
 
     wait_for(page, lambda d: d.find_elements(By.CSS_SELECTOR, "body[data-charts-drawn]"))
     assert page.find_element(By.ID, "product").text == _product_key(site, n)
     assert page.find_elements(By.CSS_SELECTOR, "#series-chart svg")
     assert "browser test" in page.find_element(By.ID, "evidence").text
+    assert page.find_element(By.ID, "owner").text == owner
+    moves = page.find_element(By.ID, "tier-moves").text  # why it came there, by which rule
+    assert owner in moves and ("按企业所在地" in moves or "按严重程度" in moves)
     assign = page.find_element(By.ID, "assign")
     assert assign.is_displayed()
     assign.click()

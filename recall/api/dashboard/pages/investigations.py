@@ -35,6 +35,15 @@ MESSAGES = (
     "Sending…",
     "Recorded",
     "Not done",
+    "county",
+    "city",
+    "province",
+    "default",
+    "severity",
+    "regions",
+    "firm_home",
+    "deadline",
+    "not placed yet",
 )
 MAX_ID = 64
 

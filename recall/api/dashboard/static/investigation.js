@@ -85,6 +85,17 @@
     document.getElementById("conclude-form").hidden = !concluding;
     document.getElementById("recall-form").hidden = !recalling;
     document.getElementById("decide").hidden = !(concluding || recalling);
+    // Who owns it and why (docs/tiers.md): every assignment and move, with the rule's reason.
+    document.getElementById("owner").textContent = inv.owner
+      ? `${Dashboard.place(inv.owner)} · ${t(inv.tier)}`
+      : t("not placed yet");
+    fill("tier-moves", inv.tier_moves || [], [
+      { value: (m) => when(m.at), className: "nowrap" },
+      { value: (m) => (m.from_owner ? Dashboard.place(m.from_owner) : "—"), className: "nowrap" },
+      { value: (m) => `${Dashboard.place(m.to_owner)} · ${t(m.tier)}`, className: "nowrap" },
+      { value: (m) => t(m.rule) },
+      { value: (m) => m.reason },
+    ]);
     fill("audit", inv.audit, [
       { value: (a) => when(a.at), className: "nowrap" },
       { value: (a) => t(a.action) },

@@ -30,6 +30,8 @@
       Dashboard.cell(row, t(i.state));
       Dashboard.cell(row, (i.expert_ids || []).length ? i.expert_ids.join(", ") : "—");
       Dashboard.cell(row, Dashboard.place(i.jurisdiction), "nowrap");
+      // The administration that owns it (分级监管): the tier rules' answer, moved up on escalation.
+      Dashboard.cell(row, i.owner ? `${Dashboard.place(i.owner)} · ${t(i.tier)}` : t("not placed yet"), "nowrap");
     }
   }
 
