@@ -235,6 +235,12 @@ def test_alertmanager_receives_groups_and_resolves_domain_alerts(
             return session.scalar(select(func.count()).select_from(AlertConditionRow)) == 3
 
     pipeline.wait(recorded, 120)
+
+    def failed_to_post() -> bool:  # the fault covers a real attempt, not a lucky start order
+        failures = 'recall_alertmanager_failures_total{kind="unavailable"}'
+        return _metrics(pipeline).get(failures, 0) >= 1
+
+    pipeline.wait(failed_to_post, 60)
     alertmanager.start()
 
     pipeline.wait(lambda: set(_active(alertmanager)) == {"R-1", "R-2", "S-1"}, 60)
@@ -257,10 +263,13 @@ def test_alertmanager_receives_groups_and_resolves_domain_alerts(
         ("recall_lagging", "440305"): {"R-1", "R-2"},
         ("station_silent", "140105"): {"S-1"},
     }
-    # They got there by the re-send after failed posts, not by luck of timing.
-    metrics = _metrics(pipeline)
-    assert metrics.get('recall_alertmanager_failures_total{kind="unavailable"}', 0) >= 1
-    assert metrics.get('recall_alertmanager_sent_total{status="firing"}', 0) >= 3
+    # They got there by the re-send after failed posts (counted above, before Alertmanager
+    # started). The worker counts a post once Alertmanager has answered it, which may be just
+    # after Alertmanager shows the alerts: wait for the count, do not race it.
+    pipeline.wait(
+        lambda: _metrics(pipeline).get('recall_alertmanager_sent_total{status="firing"}', 0) >= 3,
+        30,
+    )
 
     # Grouped notifications: both recalls of the county in one notification.
     def notified_together() -> bool:
