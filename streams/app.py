@@ -68,6 +68,8 @@ def faust_options(settings: Settings) -> dict[str, Any]:
         "web_enabled": False,
         "topic_partitions": settings.topic_partitions,
         "topic_replication_factor": settings.topic_replication,
+        # A survivor of a dead worker takes over partitions it already mirrors (docs/streams.md).
+        "table_standby_replicas": settings.table_standby_replicas,
         # Faust declares only its internal topics (leader, changelogs); ours come from
         # schemas.topics via `recall topics` / the worker's start-up (internal=False below).
         "topic_allow_declare": True,
