@@ -16,6 +16,7 @@ from recall.cli import (
     readmodel,
     recalls,
     registry,
+    replay,
     risk,
     schemas_cmd,
     signals,
@@ -53,6 +54,7 @@ app.add_typer(accounts.app, name="accounts")
 app.add_typer(stats.app, name="stats")
 system.register(app)
 api_cmd.register(app)
+replay.register(app)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,6 @@ model refuses is a bug, and the cases it came from are dead-lettered like any fa
 from __future__ import annotations
 
 import asyncio
-import math
 import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
@@ -29,11 +28,11 @@ import faust
 import orjson
 import structlog
 
-from recall.service.risk.assessment import Assessment, ScoreDraft, SignalDraft, assess
+from recall.service.risk.assessment import Assessment, assess
 from recall.service.risk.bundles import RegionalCase, regional_bundle, regional_cases
 from recall.service.risk.cases import Case, case_from_canonical
+from recall.service.risk.records import score_updated, signal_raised
 from recall.service.risk.state import ProductRiskState
-from schemas.risk import RiskScoreUpdated, ScoreContribution, SignalRaised
 from schemas.topics import RISK_REGIONAL, RISK_SCORES, RISK_SIGNALS
 from streams.agents.ports import (
     AgentPorts,
@@ -53,6 +52,7 @@ log = structlog.get_logger(__name__)
 RISK_BATCH = 1000
 RISK_WITHIN_S = 0.05
 STAGE = "assess_risk"
+__all__ = ["process_risk_batch", "register", "score_updated", "signal_raised"]
 
 
 def register(app: faust.App, context: WorkerContext, canonical: faust.TopicT) -> None:
@@ -195,53 +195,3 @@ def _regional_cases(cases: Sequence[Case]) -> list[RegionalCase]:
 
 def _day(record: RegionalCase) -> int:
     return record.day
-
-
-def signal_raised(signal: SignalDraft, now: datetime) -> SignalRaised:
-    """The `risk.signals` record of a decided signal, raised at `now`."""
-    sent = signal.trigger_sent_ts
-    return SignalRaised(
-        signal_id=signal.signal_id,
-        product_key=signal.product_key,
-        hazard=signal.hazard,
-        category=signal.category,
-        jurisdiction=signal.jurisdiction,
-        method=signal.method,
-        risk_level=signal.risk_level,
-        day=signal.day,
-        observed=signal.observed,
-        expected=signal.expected,
-        threshold=_finite(signal.threshold),
-        statistic=_finite(signal.statistic),
-        window=signal.window,
-        explanation=signal.explanation,
-        trigger_event_id=signal.trigger_event_id,
-        raised_at=now,
-        trigger_sent_at=datetime.fromtimestamp(sent, UTC) if sent else None,
-    )
-
-
-def score_updated(score: ScoreDraft, now: datetime) -> RiskScoreUpdated:
-    """The `risk.scores` record of a score worth announcing, as of `now`."""
-    return RiskScoreUpdated(
-        product_key=score.product_key,
-        score=score.score,
-        risk_level=score.risk_level,
-        explanation=score.explanation,
-        updated_at=now,
-        contributions=tuple(
-            ScoreContribution(
-                key=c.key,
-                label=c.label,
-                points=c.points,
-                max_points=c.max_points,
-                detail=c.detail,
-            )
-            for c in score.contributions
-        ),
-    )
-
-
-def _finite(value: float) -> float:
-    """An infinite threshold or statistic (a baseline of zeros) as 1e9: JSON has no infinity."""
-    return value if math.isfinite(value) else 1e9
