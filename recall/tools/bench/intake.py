@@ -8,10 +8,8 @@ measured between 10% and 90% of the events, excluding start-up and the tail.
 
 from __future__ import annotations
 
-import asyncio
 import random
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
@@ -23,11 +21,11 @@ from recall.adapters.db.intake_store import IntakeStore
 from recall.adapters.db.key_store import server_side_keys
 from recall.adapters.kafka.producer import StationSender
 from recall.config import Settings
+from recall.tools.bench.ceiling import measure_ceiling
 from recall.tools.bench.isolation import isolated_run, population
 from recall.tools.registry.sample import SampleSizes, generate
 from recall.tools.simulate.events import station_event
 from recall.tools.worker_process import WorkerProcess, wait_for
-from schemas.topics import INTAKE_RAW
 
 CHINA_TZ = timezone(timedelta(hours=8))
 
@@ -88,55 +86,6 @@ def produce_events(
     sender.close()
 
 
-async def _ceiling(settings: Settings, total: int, sink: str) -> list[tuple[float, int]]:
-    from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-
-    consumer = AIOKafkaConsumer(
-        settings.topic_name(INTAKE_RAW.name),
-        bootstrap_servers=settings.bootstrap_servers,
-        group_id=f"ceiling-{uuid.uuid4().hex[:8]}",
-        auto_offset_reset="earliest",
-        max_partition_fetch_bytes=4 << 20,
-    )
-    producer = AIOKafkaProducer(
-        bootstrap_servers=settings.bootstrap_servers, linger_ms=5, acks="all"
-    )
-    await consumer.start()
-    await producer.start()
-    samples: list[tuple[float, int]] = [(time.monotonic(), 0)]
-    seen = 0
-    try:
-        while seen < total:
-            batches = await consumer.getmany(timeout_ms=1000, max_records=5000)
-            futures = []
-            for records in batches.values():
-                for record in records:
-                    event = orjson.loads(record.value)
-                    futures.append(await producer.send(sink, orjson.dumps(event), key=record.key))
-            await asyncio.gather(*futures)
-            seen += len(futures)
-            samples.append((time.monotonic(), seen))
-            await consumer.commit()
-    finally:
-        await consumer.stop()
-        await producer.stop()
-    return samples
-
-
-def _create_sink(settings: Settings, name: str) -> None:
-    from kafka.admin import NewTopic
-
-    from recall.adapters.kafka.admin import admin_client
-
-    client = admin_client(settings)
-    try:
-        client.create_topics(
-            [NewTopic(name, settings.topic_partitions, settings.topic_replication)]
-        )
-    finally:
-        client.close()
-
-
 def run_intake_benchmark(
     base: Settings, events: int, progress: Callable[[int], None] | None = None
 ) -> IntakeBenchResult:
@@ -157,10 +106,8 @@ def run_intake_benchmark(
         worker.stop()
     if pipeline[-1][1] < events:
         raise RuntimeError(f"pipeline stored {pipeline[-1][1]} of {events}:\n{worker.log_tail()}")
-    sink = settings.topic_name("ceiling.sink")
-    _create_sink(settings, sink)
     try:
-        ceiling = asyncio.run(_ceiling(settings, events, sink))
+        ceiling = measure_ceiling(settings, events)
     finally:  # a benchmark leaves no topics behind on the broker
         bench.clean_up()
     rate, ceiling_rate = _window_rate(pipeline, events), _window_rate(ceiling, events)
