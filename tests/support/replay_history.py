@@ -9,6 +9,7 @@ scenario (a `sampling_failure`), and reports that arrive days after they occurre
 
 from __future__ import annotations
 
+import asyncio
 import random
 import uuid
 from dataclasses import dataclass
@@ -19,6 +20,8 @@ from typing import Any
 import orjson
 
 from recall.service.risk.replay import StoredEvent
+from streams.agents.risk import process_risk_batch
+from tests.support.fakes.risk_agents import FakeBroker, recording_ports
 
 START = datetime(2024, 9, 1, 1, 0, tzinfo=UTC)
 DAYS = 40
@@ -117,6 +120,25 @@ def _stored(
         "payload": body["payload"],
     }
     return Stored(canonical, row)
+
+
+def live_run(
+    stored: list[Stored], batch: int
+) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    """The live agent's own batch code (`process_risk_batch`) over the history, against a
+    recording broker and an in-memory table: its last score record per product, and its
+    signal records by id."""
+    broker, table = FakeBroker(), dict[bytes, bytes]()
+    ports = recording_ports(broker, table)
+
+    async def run() -> None:
+        for messages, now in live_batches(stored, batch):
+            for key, value in await process_risk_batch(messages, ports, now):
+                table[key] = value
+
+    asyncio.run(run())
+    scores = {s["product_key"]: s for s in broker.on("scores")}
+    return scores, {s["signal_id"]: s for s in broker.on("signals")}
 
 
 def live_batches(stored: list[Stored], size: int) -> list[tuple[list[SimpleNamespace], datetime]]:

@@ -3,7 +3,6 @@ agent reached from the same events, and writes only scores, only changed ones, o
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -20,9 +19,7 @@ from recall.service.risk.replay import (
     StoredScore,
     replay,
 )
-from streams.agents.risk import process_risk_batch
-from tests.support.fakes.risk_agents import FakeBroker, recording_ports
-from tests.support.replay_history import PRODUCTS, history, live_batches
+from tests.support.replay_history import PRODUCTS, history, live_run
 
 STARTED = datetime(2026, 1, 1, tzinfo=UTC)
 BATCH = 25
@@ -70,18 +67,7 @@ class MemoryTarget:
 
 def _live(batch: int) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
     """The live agent's code over the same history: its last score per product, its signals."""
-    broker, table = FakeBroker(), dict[bytes, bytes]()
-    ports = recording_ports(broker, table)
-
-    async def run() -> None:
-        for messages, now in live_batches(history(), batch):
-            for key, value in await process_risk_batch(messages, ports, now):
-                table[key] = value
-
-    asyncio.run(run())
-    scores = {s["product_key"]: s for s in broker.on("scores")}
-    signals = {s["signal_id"]: s for s in broker.on("signals")}
-    return scores, signals
+    return live_run(history(), batch)
 
 
 def _replay(target: MemoryTarget, **options: Any) -> tuple[Any, list[SignalOutcome]]:
