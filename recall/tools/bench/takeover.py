@@ -237,14 +237,24 @@ def _holding(port: int, settings: Settings) -> Holding | None:
     """The worker's partitions from its lag gauges; None while its port does not answer."""
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as reply:
-            text = reply.read().decode()
+            return parse_holding(reply.read().decode(), settings)
     except OSError:
         return None
+
+
+def parse_holding(metrics: str, settings: Settings) -> Holding:
+    """Active `events.canonical` partitions and table changelog copies, from /metrics text.
+
+    The worker exports `recall_consumer_lag` for every partition assigned to it, changelogs
+    included (streams/worker.py): a source partition is owned (active); a changelog partition
+    whose source partition is not owned is a standby copy, and its lag is how far that copy is
+    behind.
+    """
     source = settings.topic_name(EVENTS_CANONICAL.name)
     changelog = f"{settings.app_id}-product_to_risk-changelog"
     actives: set[int] = set()
     lags: dict[int, float] = {}
-    for labels, value in _LAG.findall(text):
+    for labels, value in _LAG.findall(metrics):
         named = dict(_LABEL.findall(labels))
         partition = int(named["partition"])
         if named["topic"] == source:
@@ -263,7 +273,7 @@ def _holding_now(port: int, settings: Settings) -> Holding:
     return holding
 
 
-def _settled(holdings: list[Holding | None], settings: Settings) -> bool:
+def settled(holdings: list[Holding | None], settings: Settings) -> bool:
     """Every partition active on one worker, copied on `1 + standbys` workers, copies current."""
     if any(h is None for h in holdings):
         return False
@@ -292,7 +302,7 @@ def _settle(
     while True:
         _check_running(live)
         holdings = [_holding(port, settings) for _worker_, port in live]
-        if _settled(holdings, settings):
+        if settled(holdings, settings):
             break
         behind = sum(
             lag
