@@ -67,6 +67,7 @@ class LoadPoint:
     the CPU figures are cores used during the sending phase (1.0 = one core busy)."""
 
     load: float
+    started_at: str  # UTC, ISO 8601: to line the point up with the worker's log
     target_events_per_s: float
     sent_events_per_s: float
     triggers: int
@@ -140,6 +141,7 @@ def load_point(
     producer_cpu: float = float("nan"),
     drain_s: float = float("nan"),
     slowest: int = 5,
+    started_at: str = "",
 ) -> LoadPoint:
     """Assemble a point from (seconds into the phase, latency) per opened investigation."""
     latencies = [latency for _, latency in samples]
@@ -150,6 +152,7 @@ def load_point(
 
     return LoadPoint(
         load=load,
+        started_at=started_at,
         target_events_per_s=round(target_events_per_s, 1),
         sent_events_per_s=round(sent_events_per_s, 1),
         triggers=triggers,
@@ -425,6 +428,7 @@ def _load_point(phase: _Phase, load: float, rate: float, seconds: float) -> Load
         worker_cpu=worker_cpu,
         producer_cpu=producer_cpu,
         drain_s=drain_s,
+        started_at=datetime.fromtimestamp(wall_start, UTC).isoformat(timespec="milliseconds"),
     )
 
 

@@ -51,7 +51,7 @@ def test_a_load_point_with_no_investigation_opened_reports_nan_not_zero() -> Non
 
 def _run(p99s: list[float], rate: float, ratio: float) -> PipelineRun:
     points = [
-        LoadPoint(load, 1.0, 1.0, 120, 120, 0.1, 0.2, p99, p99, 0.0, 0.5, 0.1, 1.0, 0.0, [])
+        LoadPoint(load, "", 1.0, 1.0, 120, 120, 0.1, 0.2, p99, p99, 0.0, 0.5, 0.1, 1.0, 0.0, [])
         for load, p99 in zip((0.25, 0.5, 0.75), p99s, strict=True)
     ]
     return PipelineRun(50_000, rate, 10_000.0, ratio, points, "sqlite")
