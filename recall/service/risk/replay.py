@@ -183,7 +183,7 @@ class Replayer:
                 case = case_from_canonical(
                     canonical_record(event), event.received_at.timestamp(), now
                 )
-            except ValueError:  # CanonicalRecordError: the live agent dead-lettered it
+            except Exception:  # as the live agent, which dead-letters it (and goes on)
                 self.summary.unreadable += 1
                 continue
             if case is None or (self.category is not None and case.category != self.category):
