@@ -79,7 +79,7 @@ class Holding:
 class TakeoverCycle:
     killed_partitions: list[int]
     takeover_s: float  # kill → every partition the dead worker owned processing again
-    all_partitions_s: float  # kill → every partition (the rebalance pauses the survivors too)
+    survivors_s: float  # kill → the survivors' own partitions' markers (before the rebalance)
     taken_by_standby: int  # of the dead worker's partitions, how many went to their standby
     new_worker_partitions: list[int]
     new_worker_restored_records: int  # changelog records behind its active partitions
@@ -209,7 +209,9 @@ def _cycle(group: _Group, probe: _Probe, say: Callable[[str], None], label: str)
     return TakeoverCycle(
         killed_partitions=owned,
         takeover_s=round(takeover_s, 2),
-        all_partitions_s=round(max(done.values()) - killed_at, 2),
+        survivors_s=round(
+            max((t - killed_at for p, t in done.items() if p not in owned), default=0), 2
+        ),
         taken_by_standby=by_standby,
         new_worker_partitions=sorted(mine),
         new_worker_restored_records=restored,
