@@ -17,11 +17,10 @@ from schemas.topics import (
     RISK_SIGNALS,
     TopicSpec,
 )
-from streams import table_store
+from streams import intake_consumer, table_store
 from streams.agents import (
     alertmanager,
     disproportionality,
-    intake,
     investigate,
     leads,
     project,
@@ -108,7 +107,8 @@ def create_app(context: WorkerContext) -> faust.App:
     stages = set(settings.agents.split(","))
     canonical = _topic(app, EVENTS_CANONICAL, settings)
     if "intake" in stages:
-        intake.register(app, context, _topic(app, INTAKE_RAW, settings))
+        # A batch consumer of its own, not a Faust agent (streams/intake_consumer.py).
+        intake_consumer.register(app, context, _topic(app, INTAKE_RAW, settings))
         registry.register(app, context, _topic(app, REGISTRY_CHANGES, settings))
     if "stations" in stages:  # station health on a timer (docs/station-health.md)
         stations.register(app, context)

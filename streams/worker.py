@@ -22,6 +22,7 @@ from recall.config import Settings
 from streams.app import create_app
 from streams.context import WorkerContext
 from streams.health import ReadinessCheck, serve
+from streams.intake_consumer import batch_consumers
 from streams.metrics import WorkerMetrics
 from streams.readiness import Readiness
 from streams.supervision import Supervision, supervise_agents, supervision_of, watch_app
@@ -78,6 +79,13 @@ def add_housekeeping(app: faust.App, context: WorkerContext) -> None:
             if tp.topic in sources:
                 done = committed.get(tp)
                 progress[f"{tp.topic}[{tp.partition}]"] = (done or 0, highwater)
+        for stage in batch_consumers(app):  # intake.raw: its own consumer, Kafka's offsets
+            for (topic, partition), state in stage.progress().items():
+                reported.add((topic, str(partition)))
+                if state.highwater is not None:
+                    lag = max(0, state.highwater - state.read)
+                    context.metrics.consumer_lag.labels(topic, str(partition)).set(lag)
+                    progress[f"{topic}[{partition}]"] = (state.committed, state.highwater)
         supervision.observe_partitions(progress)
 
 
@@ -94,13 +102,18 @@ def consumption_probe(app: faust.App, supervision: Supervision) -> Callable[[], 
     async def probe() -> None:
         any_app: Any = app
         consumer: Any = any_app._consumer
+        positions: dict[str, int] = {}
+        backlog = False
+        for stage in batch_consumers(app):  # committed is Kafka's next offset here
+            for (topic, partition), state in stage.progress().items():
+                positions[f"{topic}[{partition}]"] = state.committed
+                waiting = state.highwater is not None and state.highwater > state.committed
+                backlog = backlog or waiting
         if consumer is None:  # not created yet: nothing assigned, nothing waiting
-            supervision.observe_consumption({}, backlog=False)
+            supervision.observe_consumption(positions, backlog=backlog)
             return
         read_offsets = getattr(consumer, "_read_offset", {})
         committed = getattr(consumer, "_committed_offset", {})
-        positions: dict[str, int] = {}
-        backlog = False
         for tp in consumer.assignment():
             source = tp.topic in sources
             position = committed.get(tp) if source else read_offsets.get(tp)
@@ -114,12 +127,12 @@ def consumption_probe(app: faust.App, supervision: Supervision) -> Callable[[], 
 
 
 def source_topics(app: faust.App) -> set[str]:
-    """The topics the agents consume: their partitions must keep moving for `/ready`.
+    """The topics the agents and batch consumers consume: must keep moving for `/ready`.
 
     Table changelogs and Faust's leader topic are assigned too but are not consumed by an
     agent after recovery, so their positions never move and must not count as stalls.
     """
-    names: set[str] = set()
+    names: set[str] = {stage.topic for stage in batch_consumers(app)}
     for agent in app.agents.values():
         channel: Any = agent.channel
         names.update(getattr(channel, "topics", ()))

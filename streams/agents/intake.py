@@ -8,27 +8,35 @@ and dead-lettered by `store_batch`; anything else escaping is a bug, and the sup
 the process rather than acknowledge a batch it did not account for. Storing here rather
 than in a second agent saves a full consume of every event, and means a resent event never
 reaches the risk agents.
+
+This module is the batch itself, free of any consumer: `streams.intake_consumer` runs it on
+batches it reads from `intake.raw` with aiokafka directly (not a Faust agent: Faust's
+per-record machinery capped the stage at ~2,500 events/s; docs/streams.md, "The intake batch
+consumer") and commits their offsets once `handle_batch` has returned.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-import faust
 import structlog
 
 from recall.service.intake.admission import RawRecord, process_record
 from recall.service.intake.batch import BatchResult, store_batch
 from streams.context import WorkerContext, with_retry
-from streams.faust_types import Stream
 
 log = structlog.get_logger(__name__)
+STAGE = "validate_intake"
+"""The stage's one name: metrics labels, logs, dead letters' `stage`, docs."""
 INTAKE_BATCH = 2000
-INTAKE_WITHIN_S = 0.05
+
+Send = Callable[[str, bytes, bytes, int | None], Awaitable[asyncio.Future[Any]]]
+"""(topic, key, value, timestamp in ms) → the delivery: queued once awaited, delivered once
+the returned future resolves, so a batch's sends can be awaited together."""
 
 
 def headers_of(raw: Any) -> list[tuple[str, bytes]]:
@@ -50,20 +58,12 @@ def to_raw_record(message: Any) -> RawRecord:
     )
 
 
-def register(app: faust.App, context: WorkerContext, raw_topic: faust.TopicT) -> None:
-    metrics = context.metrics
+async def handle_batch(send: Send, context: WorkerContext, messages: Sequence[Any]) -> None:
+    """Store, then produce, one batch of aiokafka `ConsumerRecord`s; return once delivered.
 
-    @app.agent(raw_topic, name="validate_intake")
-    async def validate_intake(stream: Stream) -> AsyncIterator[None]:
-        async for batch in stream.take_events(INTAKE_BATCH, within=INTAKE_WITHIN_S):
-            started = time.perf_counter()
-            await _handle_batch(app, context, [event.message for event in batch])
-            metrics.received.inc(len(batch))
-            metrics.batch_seconds.labels("validate_intake").observe(time.perf_counter() - started)
-            yield None
-
-
-async def _handle_batch(app: faust.App, context: WorkerContext, messages: Sequence[Any]) -> None:
+    A record's `timestamp` is the station's send time in milliseconds (aiokafka's unit): the
+    canonical record carries it unchanged, as the risk agents measure latency from it.
+    """
     now = datetime.now(UTC)
     rules = context.rules
     items = [
@@ -75,27 +75,25 @@ async def _handle_batch(app: faust.App, context: WorkerContext, messages: Sequen
         on_failure=context.metrics.db_failures.labels("intake").inc,
         is_transient=context.storage.is_transient,
     )
-    timestamps = {(m.topic, m.partition, m.offset): m.timestamp for m in messages}
+    timestamps: dict[tuple[str, int, int], int | None] = {
+        (m.topic, m.partition, m.offset): m.timestamp for m in messages
+    }
     deliveries = []
     for record, outcome in result.forward:
         deliveries.append(
-            await app.producer.send(
+            await send(
                 context.topics.canonical,
                 outcome.partition_key.encode(),
                 outcome.canonical,
-                None,
                 timestamps[record.position],
-                None,
             )
         )
     for letter in result.letters:
         deliveries.append(
-            await app.producer.send(
+            await send(
                 context.topics.deadletter,
                 (letter.reporter_id or "").encode(),
                 letter.dead_letter,
-                None,
-                None,
                 None,
             )
         )
@@ -106,7 +104,7 @@ async def _handle_batch(app: faust.App, context: WorkerContext, messages: Sequen
 def _count(
     context: WorkerContext,
     result: BatchResult,
-    timestamps: dict[tuple[str, int, int], float | None],
+    timestamps: dict[tuple[str, int, int], int | None],
 ) -> None:
     metrics = context.metrics
     for _, outcome in result.accepted:
@@ -119,10 +117,10 @@ def _count(
     metrics.persisted.labels("dead_letters").inc(result.dead_letters)
     metrics.duplicates.inc(result.duplicates)
     metrics.redelivered.inc(result.redelivered)
-    metrics.records_isolated.labels("validate_intake").inc(result.isolated)
-    now = time.time()
+    metrics.records_isolated.labels(STAGE).inc(result.isolated)
+    now_ms = time.time() * 1000.0
     histogram = metrics.latency.labels("persisted")
     for record, _ in result.accepted:
         sent = timestamps.get(record.position)
         if sent:
-            histogram.observe(max(0.0, now - sent))
+            histogram.observe(max(0.0, (now_ms - sent) / 1000.0))
