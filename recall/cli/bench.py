@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import math
+from functools import partial
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from rich.table import Column, Table
 
 from recall.cli.common import console, fail, settings
+
+if TYPE_CHECKING:
+    from recall.tools.bench.pipeline import PipelineBenchResult
 
 app = typer.Typer(help="Measure throughput, latency and detection quality; print the figures.")
 
@@ -183,7 +187,13 @@ def pipeline(
     with console.status("running the pipeline benchmark…") as status:
         try:
             result = run_pipeline_benchmark(
-                cfg, events, latency_seconds, status.update, fractions, runs
+                cfg,
+                events,
+                latency_seconds,
+                status.update,
+                fractions,
+                runs,
+                on_run=None if output is None else partial(_write_runs, output),
             )
         except RuntimeError as error:
             fail(str(error))
@@ -223,6 +233,13 @@ def pipeline(
     )
     if output is not None:
         output.write_bytes(result_json(result))
+
+
+def _write_runs(output: Path, so_far: PipelineBenchResult) -> None:
+    """The runs measured so far, rewritten after each run (a stopped --runs keeps them)."""
+    from recall.tools.bench.pipeline import result_json
+
+    output.write_bytes(result_json(so_far))
 
 
 def _ms(seconds: float) -> str:

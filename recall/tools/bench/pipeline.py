@@ -255,7 +255,10 @@ def run_pipeline_benchmark(
     progress: Callable[[str], None] | None = None,
     loads: Sequence[float] = DEFAULT_LOADS,
     runs: int = 1,
+    on_run: Callable[[PipelineBenchResult], None] | None = None,
 ) -> PipelineBenchResult:
+    """`on_run` gets the summary so far after each run: a long `--runs` that is stopped
+    (or fails) keeps the runs already measured."""
     say = progress or (lambda _message: None)
     results = []
     for run in range(runs):
@@ -265,6 +268,8 @@ def run_pipeline_benchmark(
             say(prefix + message)
 
         results.append(_one_run(base, events, latency_seconds, tell, loads))
+        if on_run is not None:
+            on_run(summarize(results, loads))
     return summarize(results, loads)
 
 
