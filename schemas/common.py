@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import uuid
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
@@ -167,6 +168,27 @@ Identifier = Annotated[
     BeforeValidator(_normalise_identifier),
     AfterValidator(refuse_personal_identifiers),
 ]
+
+
+def _system_id_or_clean(text: str) -> str:
+    """A canonical UUID is an id this system issued (an event id), never a person's number:
+    its hex groups can spell an 11-digit run that reads as a mobile number, so it is not
+    scanned. Anything else a person typed is scanned like any identifier."""
+    try:
+        if str(uuid.UUID(text)) == text.lower():
+            return text
+    except ValueError:
+        pass
+    return refuse_personal_identifiers(text)
+
+
+Reference = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"),
+    BeforeValidator(_normalise_identifier),
+    AfterValidator(_system_id_or_clean),
+]
+"""An outside channel's reference (a 12315 ticket, an article id) or an event id of ours."""
 Code = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9_]*$")]
 
 

@@ -16,9 +16,9 @@ from pydantic import Field
 from schemas.common import (
     FreeText,
     Hazard,
-    Identifier,
     JurisdictionCode,
     ProductRef,
+    Reference,
     Strict,
     WireDatetime,
 )
@@ -33,7 +33,7 @@ class LeadReport(Strict):
     """A lead to triage; `(source, reference)` names it, so recording it twice stores it once."""
 
     source: LeadSourceName = Field(description="media (媒体报道) or complaint (消费者投诉, 12315)")
-    reference: Identifier = Field(
+    reference: Reference = Field(
         description="The channel's own reference: the 12315 ticket number, the article id"
     )
     jurisdiction: JurisdictionCode = Field(description="Where the lead arose (GB/T 2260)")

@@ -626,6 +626,7 @@ class LeadRow(Base):
     opened or joined (recall/domain/leads.py)."""
 
     __tablename__ = "leads"
+    __table_args__ = (Index("ix_leads_source_reference", "source", "reference"),)
     lead_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     source: Mapped[str] = mapped_column(String(16))
     reference: Mapped[str] = mapped_column(String(120))

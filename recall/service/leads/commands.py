@@ -13,6 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import structlog
+from pydantic import ValidationError
+
 from recall.domain.investigations import Investigation, next_seq
 from recall.domain.leads import Lead, LeadAction, LeadSource
 from recall.domain.risk.severity import hazard_for_mechanism
@@ -69,6 +72,7 @@ def record_lead(
     return Recorded(stored, created)
 
 
+log = structlog.get_logger(__name__)
 MEDIA_INTAKE = "intake:media"
 """Who records the leads taken from newsroom reports in the record."""
 
@@ -85,7 +89,17 @@ def import_media_reports(
     """
     with storage.transaction() as tx:
         reports = tx.leads.unrecorded_media_reports(limit)
-    return [record_lead(storage, _media_lead(r), actor=MEDIA_INTAKE, now=now) for r in reports]
+    done = []
+    for report in reports:
+        try:
+            lead = _media_lead(report)
+        except (ValidationError, KeyError) as error:
+            # One report that cannot become a lead must not hold up the queue behind it (it is
+            # read first on every tick): it is logged, and costs one place of `limit` a tick.
+            log.warning("media report not queued", event_id=report.event_id, error=str(error))
+            continue
+        done.append(record_lead(storage, lead, actor=MEDIA_INTAKE, now=now))
+    return done
 
 
 def _media_lead(report: MediaReport) -> LeadReport:

@@ -76,3 +76,32 @@ def test_the_timer_queues_each_newsroom_report_once(
         ("media", str(uuid.UUID(int=1))),
         ("media", str(uuid.UUID(int=3))),
     ], "each newsroom report once; the hospital's report is not a lead"
+
+
+MOBILE_LIKE_ID = "13800138-000a-4bcd-8000-000000000000"  # "13800138" + "000": an 11-digit run
+
+
+def test_a_report_that_cannot_become_a_lead_does_not_hold_up_the_ones_behind_it(
+    sessions: sessionmaker[Session],
+) -> None:
+    """An event id is ours, not a person's number, even when its hex spells a mobile number;
+    a report that cannot become a lead at all (no product) is skipped, not retried first on
+    every tick ahead of everything else."""
+    from recall.adapters.db.lead_store import SqlLeadStorage
+    from recall.service.leads.commands import import_media_reports
+
+    mobile_like = stored_report(1, "ST-NEWS")
+    mobile_like.event_id = MOBILE_LIKE_ID
+    broken = stored_report(2, "ST-NEWS")
+    broken.received_at = datetime(2025, 5, 1, tzinfo=UTC)  # read first
+    broken.payload = {"mechanism": "fire_flame", "injury_nature": "burn_scald"}
+    with sessions.begin() as session:
+        session.add(station("ST-NEWS", "media"))
+        session.add_all([mobile_like, broken, stored_report(3, "ST-NEWS")])
+
+    done = import_media_reports(SqlLeadStorage(sessions), now=NOW)
+
+    assert sorted(r.lead.reference for r in done) == sorted([MOBILE_LIKE_ID, str(uuid.UUID(int=3))])
+    assert len(_references(sessions)) == 2
+    again = import_media_reports(SqlLeadStorage(sessions), now=NOW)
+    assert again == [], "the broken report is skipped again, nothing else is left"
