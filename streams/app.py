@@ -85,7 +85,12 @@ def faust_options(settings: Settings) -> dict[str, Any]:
         # feeds every agent and first waits for a producer flush (1–13 s seen under load,
         # the multi-second p99 jumps of `recall bench pipeline`); 2**31 never triggers.
         "broker_commit_every": 2**31,
-        "stream_wait_empty": False,
+        # A revocation waits until every event an agent started on is acked before the
+        # partitions go (Faust's default). With False, a batch in flight could finish after
+        # its partition had moved: the three-worker kill -9 test once saw investigations,
+        # signals and product states differ from the one-worker run; with True, 5 of 5 runs
+        # agreed on them (docs/streams.md "Several workers" has what is still open).
+        "stream_wait_empty": True,
         "broker_commit_interval": 1.0,
         "datadir": str(settings.state_dir / "faust"),
     }

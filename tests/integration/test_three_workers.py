@@ -51,11 +51,12 @@ current batch only, so the same state scores 15 points apart depending on whethe
 announcing batch held a serious signal. Those products' states are compared like any other;
 their `risk_scores` rows are not (the registered products' are).
 
-Found by this test, open: in 3 of 9 runs the three-worker run's `alerts` read model missed a
-few `investigation_opened` alerts (5 of 120 in one) that are on the `alerts` topic, while the
-group had committed that topic to its end — records acknowledged without being projected. The
-alerts are compared as produced on the topic (strict); a read model that differs from its topic
-makes the test xfail with the counts, visibly, until that is fixed.
+Found by this test, open: the three-worker run's `alerts` read model misses some alerts that
+are on the `alerts` topic, while the group had committed that topic to its end — records
+acknowledged without being projected (3 of 9 runs, up to 5 of 120, before `stream_wait_empty`
+became True; 4 of 5 runs, 20–25 of 120, after). The alerts are compared as produced on the
+topic (strict); a read model that differs from its topic makes the test xfail with the counts,
+visibly, until that is fixed (docs/streams.md "Several workers").
 """
 
 from __future__ import annotations
@@ -523,8 +524,8 @@ def test_three_workers_one_killed_lose_and_duplicate_nothing_and_agree_with_one(
     counts = [(len(r.alerts), len(r.alerts_on_topic)) for r in (one, three)]  # SQL, topic
     assert not failed, (failed, differ[:3], alerts, scores, counts)
     if not all(r.alerts == r.alerts_on_topic for r in (one, three)):
-        # Known bug, seen in 3 of 9 runs: the group commits the alerts topic to its end while
-        # the `alerts` read model misses some investigation_opened alerts that are on it.
+        # Known bug (docs/streams.md, "Several workers"): the group commits the alerts topic
+        # to its end while the `alerts` read model misses some alerts that are on it.
         pytest.xfail(f"alerts on the topic but not in the read model (SQL, topic): {counts}")
 
 
