@@ -88,7 +88,7 @@ def faust_options(settings: Settings) -> dict[str, Any]:
         # A revocation waits until every event an agent started on is acked before the
         # partitions go (Faust's default). With False, a batch in flight could finish after
         # its partition had moved: the three-worker kill -9 test once saw investigations,
-        # signals and product states differ from the one-worker run; with True, 5 of 5 runs
+        # signals and product states differ from the one-worker run; with True, 7 of 7 runs
         # agreed on them (docs/streams.md "Several workers" has what is still open).
         "stream_wait_empty": True,
         "broker_commit_interval": 1.0,

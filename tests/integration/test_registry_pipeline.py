@@ -72,7 +72,13 @@ def test_withdrawn_standards_are_dead_lettered_and_changes_apply_as_events(
     )
     publish_change(pipeline.settings, change)
     publish_change(pipeline.settings, change)  # a resend: applied once
-    pipeline.wait(lambda: bool(list_changes(pipeline.sessions, key=IN_FORCE, section="standards")))
+    # The change's own audit row (source "event"): the registry load's rows are there already.
+    pipeline.wait(
+        lambda: any(
+            r.source == "event"
+            for r in list_changes(pipeline.sessions, key=IN_FORCE, section="standards")
+        )
+    )
     audit = [r for r in list_changes(pipeline.sessions, key=IN_FORCE) if r.source == "event"]
     assert [(r.change_id, r.operation, r.changed_by) for r in audit] == [
         (str(change.change_id), "retire", "省局标准处")

@@ -53,10 +53,10 @@ their `risk_scores` rows are not (the registered products' are).
 
 Found by this test, open: the three-worker run's `alerts` read model misses some alerts that
 are on the `alerts` topic, while the group had committed that topic to its end — records
-acknowledged without being projected (3 of 9 runs, up to 5 of 120, before `stream_wait_empty`
-became True; 4 of 5 runs, 20–25 of 120, after). The alerts are compared as produced on the
-topic (strict); a read model that differs from its topic makes the test xfail with the counts,
-visibly, until that is fixed (docs/streams.md "Several workers").
+acknowledged without being projected (3 of 9 runs, up to 5 of 120, with Faust's
+`stream_wait_empty` False; 4 of 5 runs, 20–25 of 120, with it True, as now). The alerts
+are compared as produced on the topic (strict); a read model that differs from its topic makes
+the test xfail with the counts, visibly, until that is fixed (docs/streams.md "Several workers").
 """
 
 from __future__ import annotations

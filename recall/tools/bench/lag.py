@@ -8,9 +8,14 @@ from recall.config import Settings
 
 
 def committed_lag(settings: Settings, base_topic: str, group: str | None = None) -> int:
-    """Records of `base_topic` not yet committed by the worker group (all partitions)."""
+    """Records of `base_topic` not yet committed by the group that reads it (all partitions):
+    `intake.raw` by the intake batch consumer's own group, every other topic by Faust's."""
+    from schemas.topics import INTAKE_RAW
+    from streams.intake_consumer import intake_group
+
     topic = settings.topic_name(base_topic)
-    group_id = group or settings.app_id
+    reader = intake_group(settings) if base_topic == INTAKE_RAW.name else settings.app_id
+    group_id = group or reader
     options = settings.kafka_client_options()
     admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap_servers, **options)
     consumer = KafkaConsumer(bootstrap_servers=settings.bootstrap_servers, **options)
