@@ -7,8 +7,11 @@ a capped weight for how much more likely its evidence is under a defect than und
 tells a defect from ordinary use weighs most; what every product that hurts someone has — the
 severity of its worst case — weighs least, and only from hospitalisation up:
 
-    sampling failures                   25   (20 per failure with a serious-risk scenario,
-                                              5 per other failure)
+    sampling failures                   25   (failures with a serious-risk scenario by their
+                                              strength: 25 strong — failed again on re-sampling,
+                                              2+ items, or 50%+ past the limit; 12 marginal —
+                                              once, one item, < 15% past it; 20 when the margin
+                                              is unknown; plus 5 per other failure)
     temporal detection                  20   (strongest frequency and hazard:
                                               20 x clamp(-log10 p / 4); an alarm at p = 0.01
                                               earns 10, p = 1e-4 earns 20; no alarm at most 2)
@@ -33,8 +36,8 @@ adds nothing (a false lab failure beside an unrelated hospitalisation must not o
 failure). When nothing points at any hazard ("ordinary use"), severity and level keep a
 quarter of their points, so a death still lifts a product above its quiet peers, but no such
 product passes 8.3 (2.5 + 3.8 + a sub-alarm temporal 2), nor 33.3 with minor-clause failures:
-a serious lab failure alone (20 + the matrix level serious 15 = 35) outranks every one on its
-failure day, and a failure with
+a serious lab failure alone (20 + the matrix level serious 15 = 35; 27 when marginal) outranks
+every one on its failure day, and a failure with
 injuries of its own hazard, or an injury cluster with an alarm or disproportionate reporting
 (its severity and level then count in full), outranks a lone failure.
 
@@ -49,6 +52,14 @@ that back the failure from the second on (one injury of the failed hazard is wit
 background rate of a product in use, so it rules out nothing; three are as many as the cluster
 rules ask for). So a failure with three
 injuries of its hazard earns 20 + 15 more than the injuries alone, and more than either alone.
+
+The strength rule: a lone serious failure is what a defect's first lab failure and a sound
+product's borderline batch (or a lab error) both look like, so a failure earns by how much it
+says. Failing again when re-sampled, failing several items, or missing the limit by half of it
+is rare for a sound product (strong: 25); one item a few percent past the limit is what a
+borderline batch does (marginal: 12, so injuries of another product outrank it); when the
+lab's figures cannot be read the failure keeps the 20 it always had (unknown evidence weighs
+as unknown). docs/risk-model.md §5 gives the numbers behind the thresholds.
 
 Points are computed in tenths and each part is rounded there, so the parts of an explanation
 add up exactly to the score (no part exceeds its ceiling, the ceilings sum to 100).
@@ -110,8 +121,10 @@ class RiskInputs:
     severity: SeverityAssessment | None = None
     risk_level: RiskLevel | None = None
     hazards: tuple[HazardEvidence, ...] = ()
-    serious_sampling_failures: int = 0
+    serious_sampling_failures: int = 0  # failed samples naming a serious-risk scenario
     other_sampling_failures: int = 0
+    serious_failed_items: int = 0  # most items failed in one such sample (0: not known)
+    serious_failure_margin: float | None = None  # largest margin past a limit, where readable
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,9 +250,42 @@ def _disproportionality(evidence: Sequence[DisproportionalityEvidence]) -> Contr
     return _part("disproportionality", label, share, detail)
 
 
-def _sampling(serious: int, other: int) -> Contribution:
-    share = 0.8 * serious + 0.2 * other
+MARGINAL_MARGIN = 0.15
+"""A lone serious failure whose measured value is less than this far past its limit (15%) is
+marginal: what a borderline batch or a lab's measurement error looks like."""
+
+STRONG_MARGIN = 0.5
+"""A serious failure this far past its limit (50%) or more is strong: a sound product's batch
+rarely misses a safety limit by half of it."""
+
+FAILURE_POINTS = {"strong": 25.0, "unknown": 20.0, "marginal": 12.0}
+"""Points of the serious failures by their strength (`failure_strength`); 5 per other failure
+is added, up to the part's 25."""
+
+
+def failure_strength(serious: int, items: int, margin: float | None) -> str:
+    """How strongly the serious failures of a product point at a defect rather than a
+    borderline batch: "strong" when the product failed in two samples or more (it failed
+    again when re-sampled), or failed two items or more in one sample, or failed by
+    `STRONG_MARGIN` or more; "marginal" when it failed once, one item, and that item's
+    measured value lies less than `MARGINAL_MARGIN` past its limit; otherwise (including a
+    margin the lab's text does not give: `recall.domain.risk.margin`) "unknown", which earns
+    what any serious failure earned before the margin was read."""
+    if serious >= 2 or items >= 2 or (margin is not None and margin >= STRONG_MARGIN):
+        return "strong"
+    if margin is not None and margin < MARGINAL_MARGIN:
+        return "marginal"
+    return "unknown"
+
+
+def _sampling(serious: int, other: int, items: int, margin: float | None) -> Contribution:
+    strength = failure_strength(serious, items, margin) if serious else ""
+    points = FAILURE_POINTS[strength] if serious else 0.0
+    share = (points + 5.0 * other) / CEILINGS["sampling"]
+    shown = "unknown" if margin is None else f"{margin:.0%} past the limit"
     detail = f"{serious} serious-hazard failure(s), {other} other failure(s)"
+    if serious:
+        detail += f"; {strength}: up to {max(items, 1)} item(s) failed in a sample, margin {shown}"
     return _part("sampling", "抽检不合格 sampling failures", share, detail)
 
 
@@ -276,7 +322,8 @@ def risk_score(inputs: RiskInputs, parts: Collection[str] | None = None) -> Risk
         out.append(_disproportionality(dps))
     serious, other = inputs.serious_sampling_failures, inputs.other_sampling_failures
     if "sampling" in wanted and (serious or other):
-        out.append(_sampling(serious, other))
+        items, margin = inputs.serious_failed_items, inputs.serious_failure_margin
+        out.append(_sampling(serious, other, items, margin))
     matched = [h for h in inputs.hazards if h.failures and h.cases]
     if "corroboration" in wanted and matched:
         out.append(_corroboration(matched))

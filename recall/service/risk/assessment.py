@@ -11,7 +11,8 @@ Signals raised here (each with a stable id, so a replay raises nothing new downs
   history, so a new product that hurts people is caught too;
 - `fatal_case`: a death involving the product (disposition `died`; severity 4 without a death,
   e.g. a lasting disability, counts towards `severe_cluster` instead);
-- `sampling_failure`: a failed clause whose injury scenario is severity ≥ 3 (serious risk).
+- `sampling_failure`: a failed clause whose injury scenario is severity ≥ 3 (serious risk);
+  its items failed and margin past the limit weigh in the score (`score.failure_strength`).
 """
 
 from __future__ import annotations
@@ -326,6 +327,9 @@ def _sampling(state: ProductRiskState, case: Case) -> list[SignalDraft]:
         state.other_failures += 1
         return []
     state.serious_failures += 1
+    state.serious_items = max(state.serious_items, case.failed_items)
+    if case.margin is not None:
+        state.serious_margin = max(state.serious_margin or 0.0, case.margin)
     out: list[SignalDraft] = []
     for code in case.hazards:
         state.hazard(code).failures += 1
@@ -420,6 +424,8 @@ def _score(
             hazards=_hazard_evidence(state, disproportionality),
             serious_sampling_failures=state.serious_failures,
             other_sampling_failures=state.other_failures,
+            serious_failed_items=state.serious_items,
+            serious_failure_margin=state.serious_margin,
         )
     )
     if abs(score.score - state.last_score) < 1.0:

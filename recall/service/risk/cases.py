@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from recall.domain.risk.errors import RiskError
+from recall.domain.risk.margin import failure_margin
 from recall.domain.risk.severity import (
     InjuryFacts,
     SamplingFacts,
@@ -43,6 +44,8 @@ class Case:
     severity: SeverityAssessment
     failed: bool = False
     fatal: bool = False
+    failed_items: int = 0  # a sampling result's failed test items
+    margin: float | None = None  # the largest readable margin past a limit of those items
     region: str = ""  # the reporting station's own code (county, city or province): where seen
     limit_day: int | None = None  # the latest day this case may have: receipt day + allowance
 
@@ -70,6 +73,7 @@ MAX_TIME_CHARS = 40
 MAX_ITEMS = 500
 MAX_HAZARDS = 15
 MAX_AGE_YEARS = 120
+MAX_FREE_TEXT_CHARS = 200  # schemas.common.ShortText
 
 
 def case_from_canonical(
@@ -145,11 +149,17 @@ def _injury_case(common: dict[str, Any], payload: dict[str, Any]) -> Case:
 def _sampling_case(common: dict[str, Any], payload: dict[str, Any]) -> Case:
     items = _array(payload.get("items"), "event.payload.items", MAX_ITEMS)
     failed_clauses = []
+    margins = []
     for item in items:
         entry = _object(item, "event.payload.items[]")
         clause = _text(entry.get("clause"), "event.payload.items[].clause", MAX_ID_CHARS)
+        measured = _optional_text(entry.get("measured"), "event.payload.items[].measured")
+        limit = _optional_text(entry.get("limit"), "event.payload.items[].limit")
         if _code(entry.get("verdict"), "event.payload.items[].verdict", _VERDICTS) == "fail":
             failed_clauses.append(clause)
+            margin = failure_margin(measured, limit)  # None when the text is not a figure
+            if margin is not None:
+                margins.append(margin)
     declared = payload.get("hazards")
     codes = () if declared is None else _array(declared, "event.payload.hazards", MAX_HAZARDS)
     hazards = tuple(_text(h, "event.payload.hazards[]", MAX_ID_CHARS) for h in codes)
@@ -161,7 +171,15 @@ def _sampling_case(common: dict[str, Any], payload: dict[str, Any]) -> Case:
     assessments = [assess_sampling(SamplingFacts(h, clause, True, vulnerable)) for h in hazards]
     worst = max(assessments, key=lambda a: a.level, default=SeverityAssessment(1, ("passed",)))
     day = _day(payload.get("sampled_at"), "event.payload.sampled_at")
-    return Case(**common, day=day, hazards=hazards, severity=worst, failed=bool(failed_clauses))
+    return Case(
+        **common,
+        day=day,
+        hazards=hazards,
+        severity=worst,
+        failed=bool(failed_clauses),
+        failed_items=len(failed_clauses),
+        margin=max(margins, default=None),
+    )
 
 
 def _object(value: object, field: str) -> dict[str, Any]:
@@ -179,6 +197,17 @@ def _array(value: object, field: str, limit: int) -> list[Any]:
 def _text(value: object, field: str, limit: int) -> str:
     if type(value) is not str or not 0 < len(value) <= limit:
         raise CanonicalRecordError(field, f"must be a string of 1 to {limit} characters")
+    return value
+
+
+def _optional_text(value: object, field: str) -> str | None:
+    """None or a string of at most `MAX_FREE_TEXT_CHARS` (the wire's free text)."""
+    if value is None:
+        return None
+    if type(value) is not str or len(value) > MAX_FREE_TEXT_CHARS:
+        raise CanonicalRecordError(
+            field, f"must be null or a string of at most {MAX_FREE_TEXT_CHARS} characters"
+        )
     return value
 
 

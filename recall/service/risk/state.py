@@ -6,7 +6,8 @@ China time (UTC+8): an event lands in the day it *occurred*, however late it arr
 
 Per hazard the state holds the live detector's baseline (closed days only), the still-open
 days (within the lateness window) and recent severe cases; per product the recent event ids
-(to ignore redelivered records), sampling failures and the last emitted score.
+(to ignore redelivered records), sampling failures (how many, most items failed in one,
+largest margin past a limit) and the last emitted score.
 """
 
 from __future__ import annotations
@@ -160,6 +161,8 @@ class ProductRiskState:
     hazards: dict[str, HazardState] = field(default_factory=dict)
     serious_failures: int = 0
     other_failures: int = 0
+    serious_items: int = 0  # most items failed in one serious failure (bounded: one number)
+    serious_margin: float | None = None  # largest readable margin of a serious failure
     last_score: float = -1.0
 
     def seen(self, event_id: str) -> bool:
@@ -207,7 +210,12 @@ class ProductRiskState:
                 "w": self.watermark_day,
                 "i": self.recent_ids,
                 "h": {k: v.to_json() for k, v in self.hazards.items()},
-                "f": [self.serious_failures, self.other_failures],
+                "f": [
+                    self.serious_failures,
+                    self.other_failures,
+                    self.serious_items,
+                    self.serious_margin,
+                ],
                 "sc": self.last_score,
             },
             option=orjson.OPT_NON_STR_KEYS,
@@ -226,6 +234,8 @@ class ProductRiskState:
             hazards={k: HazardState.from_json(v) for k, v in data["h"].items()},
             serious_failures=data["f"][0],
             other_failures=data["f"][1],
+            serious_items=data["f"][2] if len(data["f"]) > 2 else 0,  # older states: unknown
+            serious_margin=data["f"][3] if len(data["f"]) > 3 else None,
             last_score=data["sc"],
         )
 

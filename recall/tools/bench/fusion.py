@@ -66,6 +66,9 @@ DP_EVERY_DAYS = 7
 FOUND_WITHIN_DAYS = 30
 FOUND_SOON_DAYS = 7
 CURVE_DAYS = (0, 7, 30, 60, 90)
+LAB_SEED_OFFSET = 7_919
+"""The lab details' generator is seeded apart (seed + this) so that the rest of a run is the
+same as before failed samples carried items and margins."""
 """Delays at which `delay_curve` counts the defects found (and at all, last)."""
 
 # category -> (background hazards with weights, defect hazards)
@@ -104,6 +107,51 @@ _DEFECT_DISPOSITIONS = (
     ("died", 0.05),
 )
 _KINDS = (("lab", 0.40), ("injury", 0.15), ("both", 0.45))
+
+# hazard -> the items a lab tests for it: (clause, item, limit, unit, bound); a limit of None
+# is an item judged without a figure (e.g. a small part fits the cylinder or not): no margin.
+_ITEMS: dict[str, tuple[tuple[str, str, float | None, str, str], ...]] = {
+    "electric_shock": (
+        ("13.2", "leakage current", 0.75, "mA", "max"),
+        ("16.3", "electric strength", None, "", ""),
+        ("27.5", "earth resistance", 0.1, "Ω", "max"),
+    ),
+    "fire": (
+        ("11.8", "temperature rise", 75.0, "K", "max"),
+        ("30.2", "glow-wire flame duration", 30.0, "s", "max"),
+    ),
+    "choking": (
+        ("5.2", "small parts", None, "", ""),
+        ("5.24.6", "torque-tension", 90.0, "N", "min"),
+    ),
+    "strangulation": (
+        ("5.9", "cord length", 220.0, "mm", "max"),
+        ("5.10", "loop perimeter", 360.0, "mm", "max"),
+    ),
+    "cuts": (("5.8", "sharp edges", None, "", ""),),
+}
+# Assumptions on what a failed sample carries (docs/benchmarks.md, "Fused score"), stated
+# before the result was seen and not tuned to it:
+TRUE_MARGIN_MEDIAN = 0.3
+"""A defective design's failing item misses its limit by a lognormal margin, median 30%,
+sigma 1: a quarter of true failures look marginal (< 15%), a third miss by half or more."""
+TRUE_MARGIN_SIGMA = 1.0
+TRUE_SECOND_ITEM = 0.4
+"""Share of a defect's failing samples that fail a second item of the hazard too."""
+FALSE_MARGIN_MAX = 0.15
+"""A borderline batch fails one item, uniformly 0-15% past the limit."""
+LAB_ERROR_SHARE = 0.15
+"""Share of false failures that are lab errors: margin drawn like a true defect's, and a
+second item in `LAB_ERROR_SECOND_ITEM` of them (a mis-set rig fails more than one test)."""
+LAB_ERROR_SECOND_ITEM = 0.2
+RESAMPLE_SHARE = 0.5
+"""Share of serious failures followed by a follow-up sample (跟踪抽检) 30-90 days later."""
+REFAIL_TRUE = 0.9
+"""A defect's follow-up sample fails again (same design); a borderline batch's fails again
+in `REFAIL_BORDERLINE` (the next batch is near the limit too), a lab error's in
+`REFAIL_LAB_ERROR`."""
+REFAIL_BORDERLINE = 0.2
+REFAIL_LAB_ERROR = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,11 +255,59 @@ def _injury(n: int, p: SimProduct, day: int, hazard: str, disposition: str) -> d
     return _record(n, p, at, "injury_report", payload)
 
 
-def _sample(n: int, p: SimProduct, day: int, hazard: str | None) -> dict[str, Any]:
+def _figure(value: float, unit: str) -> str:
+    return f"{value:.3g} {unit}"
+
+
+def _tested_items(
+    hazard: str, failing: int, margins: Sequence[float], rng: random.Random
+) -> list[dict[str, Any]]:
+    """Every item of the hazard, the first `failing` of a shuffled order failing by
+    `margins` (in order), the others passing within 50-95% of their limit."""
+    items = list(_ITEMS[hazard])
+    rng.shuffle(items)
+    out = []
+    for j, (clause, name, limit, unit, bound) in enumerate(items):
+        fails = j < failing
+        entry: dict[str, Any] = {"clause": clause, "item": name}
+        entry["verdict"] = "fail" if fails else "pass"
+        if limit is not None:
+            share = rng.uniform(0.5, 0.95)
+            if fails:
+                share = 1 + margins[j]
+            if bound == "min":  # a minimum: failing falls short of it, passing exceeds it
+                share = 2 - share if fails else 1 / share
+            entry["measured"] = _figure(limit * max(share, 0.0), unit)
+            entry["limit"] = ("≤ " if bound == "max" else "≥ ") + _figure(limit, unit)
+        out.append(entry)
+    return out
+
+
+def _failure_items(hazard: str, origin: str, rng: random.Random) -> list[dict[str, Any]]:
+    """A failing sample's items: `origin` is "defect", "borderline" or "lab_error"."""
+    if origin == "borderline":
+        failing, margins = 1, [rng.uniform(0.0, FALSE_MARGIN_MAX)]
+    else:
+        second = TRUE_SECOND_ITEM if origin == "defect" else LAB_ERROR_SECOND_ITEM
+        failing = min(len(_ITEMS[hazard]), 2 if rng.random() < second else 1)
+        margins = [
+            rng.lognormvariate(math.log(TRUE_MARGIN_MEDIAN), TRUE_MARGIN_SIGMA)
+            for _ in range(failing)
+        ]
+    return _tested_items(hazard, failing, margins, rng)
+
+
+def _sample(
+    n: int,
+    p: SimProduct,
+    day: int,
+    hazard: str | None,
+    items: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     at = (START + timedelta(days=day, minutes=n % 600)).isoformat()
     payload = {
         "sampled_at": at,
-        "items": [{"clause": "5.1", "verdict": "fail" if hazard else "pass"}],
+        "items": items or [{"clause": "5.1", "verdict": "fail" if hazard else "pass"}],
         "hazards": [hazard or _CATEGORIES[p.category][1][0]],
         "vulnerable_users": p.category == "children",
         "product": {"category": p.category, "manufacturer_code": p.key[:18]},
@@ -234,10 +330,35 @@ def _record(n: int, p: SimProduct, at: str, kind: str, payload: dict[str, Any]) 
     }
 
 
+_REFAIL = {"defect": REFAIL_TRUE, "borderline": REFAIL_BORDERLINE, "lab_error": REFAIL_LAB_ERROR}
+
+
+def _lab_samples(
+    n: int, p: SimProduct, day: int, hazard: str, days: int, lab: random.Random
+) -> list[tuple[int, dict[str, Any]]]:
+    """The serious failure on `day` (records numbered from n + 1) and, in `RESAMPLE_SHARE`
+    of cases, a follow-up sample 30-90 days later (if within the run), failing again at the
+    rate of the failure's origin."""
+    origin = "defect" if p.kind != "none" else "borderline"
+    if origin == "borderline" and lab.random() < LAB_ERROR_SHARE:
+        origin = "lab_error"
+    out = [(day, _sample(n + 1, p, day, hazard, _failure_items(hazard, origin, lab)))]
+    if lab.random() < RESAMPLE_SHARE:
+        again = day + lab.randint(30, 90)
+        fails = lab.random() < _REFAIL[origin]
+        items = _failure_items(hazard, origin, lab) if fails else _tested_items(hazard, 0, (), lab)
+        if again < days:
+            out.append((again, _sample(n + 2, p, again, hazard if fails else None, items)))
+    return out
+
+
 def _events(
-    products: Sequence[SimProduct], days: int, rng: random.Random
+    products: Sequence[SimProduct], days: int, rng: random.Random, lab: random.Random
 ) -> tuple[dict[int, list[tuple[int, dict[str, Any]]]], dict[int, int]]:
-    """Canonical records per day, and each defect's first evidence day (product index -> day)."""
+    """Canonical records per day, and each defect's first evidence day (product index -> day).
+
+    `lab` draws what failed samples carry (items, margins, follow-up samples): a generator of
+    its own, so the products, injuries and failure days are the same as without them."""
     by_day: dict[int, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
     first: dict[int, int] = {}
     n = 0
@@ -260,14 +381,18 @@ def _events(
                 n += 1
                 by_day[day].append((i, _sample(n, p, day, None)))
         if p.failure_day is not None:
-            n += 1
             hazard = p.defect_hazard or rng.choice(_CATEGORIES[p.category][1])
-            by_day[p.failure_day].append((i, _sample(n, p, p.failure_day, hazard)))
+            for day, record in _lab_samples(n, p, p.failure_day, hazard, days, lab):
+                n += 1
+                by_day[day].append((i, record))
             if p.kind != "none":
                 first[i] = min(first.get(i, p.failure_day), p.failure_day)
         if p.minor_failure_day is not None:
             n += 1
-            by_day[p.minor_failure_day].append((i, _sample(n, p, p.minor_failure_day, "cuts")))
+            items = _tested_items("cuts", 1, (0.0,), lab)
+            by_day[p.minor_failure_day].append(
+                (i, _sample(n, p, p.minor_failure_day, "cuts", items))
+            )
     for records in by_day.values():
         records.sort(key=lambda r: r[1]["event"]["payload"].get("occurred_at") or "")
     return by_day, first
@@ -409,7 +534,7 @@ def run_fusion_benchmark(
     and opens nothing else)."""
     rng = random.Random(seed)
     sim = simulate(products, days, defect_share, rng)
-    by_day, first = _events(sim, days, rng)
+    by_day, first = _events(sim, days, rng, random.Random(seed + LAB_SEED_OFFSET))
     traces = _replay(sim, by_day, days, progress)
     k = round(budget * len(first))
     return RunResult(
