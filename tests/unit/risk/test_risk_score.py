@@ -10,7 +10,15 @@ from hypothesis import strategies as st
 from recall.domain.risk.detectors import Detection
 from recall.domain.risk.evidence import DisproportionalityEvidence, TemporalEvidence
 from recall.domain.risk.matrix import RiskLevel
-from recall.domain.risk.score import PART_KEYS, HazardEvidence, RiskInputs, risk_score
+from recall.domain.risk.score import (
+    MARGINAL_MARGIN,
+    PART_KEYS,
+    STRONG_MARGIN,
+    HazardEvidence,
+    RiskInputs,
+    failure_strength,
+    risk_score,
+)
 from recall.domain.risk.severity import SeverityAssessment
 
 
@@ -247,6 +255,8 @@ _inputs = st.builds(
     hazards=st.lists(_hazards, max_size=4).map(tuple),
     serious_sampling_failures=st.integers(0, 6),
     other_sampling_failures=st.integers(0, 6),
+    serious_failed_items=st.integers(0, 5),
+    serious_failure_margin=st.none() | st.floats(0, 1e6, allow_nan=False),
 )
 
 
@@ -264,3 +274,75 @@ def test_parts_add_up_to_the_score_within_ceilings(inputs: RiskInputs) -> None:
     assert sum(c.max_points for c in result.contributions) <= 100.0
     for key in PART_KEYS:  # each part alone is that part's points in the fused score
         assert risk_score(inputs, parts={key}).score == result.points(key)
+
+
+@pytest.mark.parametrize(
+    ("serious", "items", "margin", "strength"),
+    [
+        (1, 1, None, "unknown"),  # the lab's text gave no figure
+        (1, 0, None, "unknown"),  # older state: items not known
+        (1, 1, 0.05, "marginal"),
+        (1, 1, MARGINAL_MARGIN, "unknown"),  # 15-50%: neither
+        (1, 1, STRONG_MARGIN - 0.01, "unknown"),
+        (1, 1, STRONG_MARGIN, "strong"),
+        (1, 2, 0.05, "strong"),  # two items failed in one sample
+        (2, 1, 0.05, "strong"),  # failed again when re-sampled
+    ],
+)
+def test_failure_strength(serious: int, items: int, margin: float | None, strength: str) -> None:
+    assert failure_strength(serious, items, margin) == strength
+
+
+def _lone_failure(items: int = 1, margin: float | None = None, serious: int = 1) -> RiskInputs:
+    return RiskInputs(
+        risk_level=RiskLevel.SERIOUS,
+        hazards=(HazardEvidence("fire", failures=serious),),
+        serious_sampling_failures=serious,
+        serious_failed_items=items,
+        serious_failure_margin=margin,
+    )
+
+
+def test_a_failure_weighs_by_its_strength() -> None:
+    marginal = risk_score(_lone_failure(margin=0.04))
+    unknown = risk_score(_lone_failure())
+    strong = risk_score(_lone_failure(margin=1.2))
+    assert [r.points("sampling") for r in (marginal, unknown, strong)] == [12.0, 20.0, 25.0]
+    assert (marginal.score, unknown.score, strong.score) == (27.0, 35.0, 40.0)
+    assert "marginal" in marginal.contributions[-1].detail
+    assert "4% past the limit" in marginal.contributions[-1].detail
+    assert risk_score(_lone_failure(items=2)).points("sampling") == 25.0
+    assert risk_score(_lone_failure(serious=2, margin=0.04)).points("sampling") == 25.0
+
+
+def test_a_marginal_failure_still_outranks_ordinary_use_and_is_outranked_when_backed() -> None:
+    ordinary = RiskInputs(
+        severity=SeverityAssessment(4, ("died",)),
+        risk_level=RiskLevel.SERIOUS,
+        hazards=(
+            HazardEvidence("burns", cases=1, max_severity=4, temporal=(_temporal(1, False),)),
+        ),
+    )
+    marginal = risk_score(_lone_failure(margin=0.04)).score
+    assert risk_score(ordinary).score < marginal
+    backed = RiskInputs(
+        risk_level=RiskLevel.SERIOUS,
+        hazards=(HazardEvidence("fire", cases=2, max_severity=2, failures=1),),
+        serious_sampling_failures=1,
+        serious_failed_items=1,
+        serious_failure_margin=0.04,
+    )
+    assert marginal < risk_score(backed).score < risk_score(_lone_failure()).score
+
+
+def test_other_failures_add_to_the_serious_ones_up_to_the_ceiling() -> None:
+    inputs = RiskInputs(serious_sampling_failures=1, serious_failed_items=1)
+    assert risk_score(inputs).score == 20.0
+    with_minor = RiskInputs(serious_sampling_failures=1, other_sampling_failures=1)
+    assert risk_score(with_minor).score == 25.0
+    marginal = RiskInputs(
+        serious_sampling_failures=1, other_sampling_failures=1, serious_failure_margin=0.1
+    )
+    assert risk_score(marginal).score == 17.0
+    strong = RiskInputs(serious_sampling_failures=2, other_sampling_failures=3)
+    assert risk_score(strong).score == 25.0
