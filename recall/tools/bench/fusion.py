@@ -16,6 +16,13 @@ What is simulated, and why (docs/benchmarks.md has the figures):
 * Noise: 8% of the sound products fail one serious-hazard clause once (a borderline batch, a
   lab error), 10% fail a minor clause (a label), every product is sampled and passes now and
   then, and background injuries include the serious hazards at their ordinary rates.
+* What a failed sample carries: the hazard's tested items with measured values and limits
+  (`_ITEMS`). A defect fails one item or two (`TRUE_SECOND_ITEM`) by a wide lognormal margin;
+  a borderline batch one item 0–15% past its limit; a lab error (`LAB_ERROR_SHARE` of false
+  failures) like a defect's margin, so some false failures miss by a lot too. Half the serious
+  failures get a follow-up sample 30–90 days later that fails again at the rate of the
+  failure's origin (`REFAIL_*`). Drawn from a generator of their own, so the rest of a run is
+  unchanged; stated in docs/benchmarks.md before the figures were seen.
 
 Every event is a canonical record as the risk agent receives it, parsed by
 `recall.service.risk.cases.case_from_canonical` and folded day by day, per product, into the
