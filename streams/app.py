@@ -31,6 +31,7 @@ from streams.agents import (
     stations,
     webhooks,
 )
+from streams.batch_consumer import group_of
 from streams.context import WorkerContext
 
 
@@ -137,3 +138,31 @@ def create_app(context: WorkerContext) -> faust.App:
         for source in project.SOURCES:
             project.register(app, context, _topic(app, source.spec, settings))
     return app
+
+
+_FAUST_READS: dict[str, tuple[TopicSpec, ...]] = {
+    "intake": (REGISTRY_CHANGES,),
+    "risk": (EVENTS_CANONICAL, RISK_REGIONAL),
+    "recalls": (EVENTS_CANONICAL,),
+    "investigations": (RISK_SIGNALS,),
+    "alertmanager": (ALERTS,),
+    "webhooks": (ALERTS,),
+}
+"""The topics Faust's group reads, by stage (`Settings.agents`), as `create_app` wires them."""
+
+
+def reader_groups(settings: Settings, base_topic: str) -> list[str]:
+    """The consumer groups that read `base_topic` with `settings.agents`: Faust's for its
+    agents, and each batch consumer's own (`streams.batch_consumer`). A record is processed
+    once every one of them has committed past it (benchmarks and tests wait for that)."""
+    stages = set(settings.agents.split(","))
+    groups: list[str] = []
+    if any(base_topic in {s.name for s in _FAUST_READS.get(stage, ())} for stage in stages):
+        groups.append(settings.app_id)
+    if "intake" in stages and base_topic == INTAKE_RAW.name:
+        groups.append(intake_consumer.intake_group(settings))
+    if "project" in stages:
+        groups.extend(
+            group_of(settings, s.agent) for s in project.SOURCES if s.spec.name == base_topic
+        )
+    return groups

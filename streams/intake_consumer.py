@@ -1,90 +1,24 @@
-"""`validate_intake` as a batch consumer: aiokafka directly, inside the Faust worker.
+"""`validate_intake` as a batch consumer (`streams.batch_consumer`), inside the Faust worker.
 
 The intake stage is stateless (no table, no ordering beyond a partition's), and Faust's
-per-record machinery — an event object, an ack, sensors and the conductor for every record —
-capped it at ~2,500 events/s whatever the batch did (issue 15). So the stage reads
-`intake.raw` with its own `AIOKafkaConsumer` and hands whole fetched batches to
-`streams.agents.intake.handle_batch`; everything stateful stays in Faust.
-
-What it guarantees (docs/streams.md, "The intake batch consumer"):
-
-- Its own consumer group, `<app id>-intake` (`intake_group`): Faust's group keeps the other
-  agents; the intake's offsets are committed here, explicitly, never automatically.
-- Commit after the transaction: a batch's offsets are committed per partition only after its
-  one SQL transaction has committed and every canonical and dead-letter record it produced is
-  acknowledged by the broker (`acks=all`). A crash anywhere before re-reads the batch, and the
-  store's idempotence by source position counts it `redelivered`, never stored twice.
-- Failures as before: a transient database error is waited out (`with_retry`); anything else
-  escaping a batch ends the process (`streams.supervision.exit_process`, exit 70) before a
-  commit, as an agent crash does, so the supervisor starts a worker that re-reads the batch.
-- Rebalances: `on_partitions_revoked` waits for the batch in flight to finish and commit, so
-  a revoked partition's batch is never processed by two workers at once.
+per-record machinery capped it at ~2,500 events/s whatever the batch did (issue 15). So the
+stage reads `intake.raw` with its own consumer, in its own group (`<app id>-intake`), and hands
+whole fetched batches to `streams.agents.intake.handle_batch`: one SQL transaction, then the
+canonical and dead-letter records produced and acknowledged, then the offsets committed
+(docs/streams.md, "Batch consumers").
 """
 
 from __future__ import annotations
 
-import asyncio
-import ssl
-import time
-import weakref
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, Protocol
+from collections.abc import Sequence
+from typing import Any
 
 import faust
-import mode
-import structlog
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
-from aiokafka.structs import OffsetAndMetadata
 
 from recall.config import Settings
 from streams.agents.intake import INTAKE_BATCH, STAGE, handle_batch
+from streams.batch_consumer import BatchConsumer, attach
 from streams.context import WorkerContext
-from streams.supervision import exit_process
-
-log = structlog.get_logger(__name__)
-POLL_TIMEOUT_MS = 50
-"""How long `getmany` waits for a fuller batch: Faust's `take_events(within=0.05)` before."""
-PRODUCER_LINGER_MS = 5
-
-Fatal = Callable[[str, BaseException], Any]
-_consumers: weakref.WeakKeyDictionary[faust.App, list[IntakeConsumer]] = weakref.WeakKeyDictionary()
-
-
-class Consumer(Protocol):
-    """What the stage uses of `AIOKafkaConsumer` (a fake in unit tests)."""
-
-    async def start(self) -> None: ...
-    async def stop(self) -> None: ...
-    def subscribe(self, topics: list[str], listener: ConsumerRebalanceListener) -> None: ...
-    async def getmany(
-        self, *, timeout_ms: int, max_records: int
-    ) -> Mapping[TopicPartition, list[Any]]: ...
-    async def commit(self, offsets: dict[TopicPartition, OffsetAndMetadata]) -> None: ...
-    def assignment(self) -> set[TopicPartition]: ...
-    async def position(self, tp: TopicPartition) -> int: ...
-    def highwater(self, tp: TopicPartition) -> int | None: ...
-
-
-class Producer(Protocol):
-    """What the stage uses of `AIOKafkaProducer`."""
-
-    async def start(self) -> None: ...
-    async def stop(self) -> None: ...
-    async def send(
-        self, topic: str, value: bytes, *, key: bytes, timestamp_ms: int | None
-    ) -> asyncio.Future[Any]: ...
-
-
-@dataclass(frozen=True, slots=True)
-class PartitionState:
-    """One assigned partition as readiness and the lag gauge see it (Kafka's offsets: next)."""
-
-    committed: int
-    """The next offset to process: everything before it is stored and delivered."""
-    read: int
-    """The next offset to fetch."""
-    highwater: int | None
 
 
 def intake_group(settings: Settings) -> str:
@@ -92,187 +26,25 @@ def intake_group(settings: Settings) -> str:
     return f"{settings.app_id}-intake"
 
 
-def client_options(settings: Settings) -> dict[str, Any]:
-    """SASL/TLS for aiokafka, from the settings Faust's `_credentials` reads."""
-    options = settings.kafka_client_options()
-    cafile = options.pop("ssl_cafile", None)
-    if settings.kafka_security_protocol in ("SSL", "SASL_SSL"):
-        options["ssl_context"] = ssl.create_default_context(cafile=cafile)
-    return options
+def intake_consumer(context: WorkerContext, topic: str, **kwargs: Any) -> BatchConsumer:
+    """The stage over `topic`; `kwargs` are `BatchConsumer`'s (fake clients in unit tests)."""
 
+    async def handle(stage: BatchConsumer, records: Sequence[Any]) -> None:
+        await handle_batch(stage.send, context, records)
+        context.metrics.received.inc(len(records))
 
-def make_consumer(settings: Settings) -> AIOKafkaConsumer:
-    session_ms = int(settings.consumer_session_timeout_s * 1000)
-    return AIOKafkaConsumer(
-        bootstrap_servers=settings.bootstrap_servers,
-        group_id=intake_group(settings),
-        client_id=f"{settings.app_id}-intake",
-        enable_auto_commit=False,  # committed by the stage, after the batch's transaction
-        auto_offset_reset="earliest",
-        session_timeout_ms=session_ms,
-        heartbeat_interval_ms=max(1000, session_ms // 5),
-        max_partition_fetch_bytes=4 << 20,
-        **client_options(settings),
+    return BatchConsumer(
+        context,
+        topic,
+        stage=STAGE,
+        group=intake_group(context.settings),
+        handle=handle,
+        max_records=INTAKE_BATCH,
+        **kwargs,
     )
 
 
-def make_producer(settings: Settings) -> AIOKafkaProducer:
-    return AIOKafkaProducer(
-        bootstrap_servers=settings.bootstrap_servers,
-        client_id=f"{settings.app_id}-intake",
-        acks="all",
-        linger_ms=PRODUCER_LINGER_MS,
-        **client_options(settings),
-    )
-
-
-class _WaitForBatch(ConsumerRebalanceListener):  # type: ignore[misc]
-    """Hold a rebalance until the batch in flight is stored, delivered and committed."""
-
-    def __init__(self, stage: IntakeConsumer) -> None:
-        self._stage = stage
-
-    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
-        async with self._stage.in_flight:
-            self._stage.forget(revoked)
-        log.info("intake partitions revoked", stage=STAGE, partitions=len(revoked))
-
-    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
-        log.info("intake partitions assigned", stage=STAGE, partitions=len(assigned))
-
-
-class IntakeConsumer(mode.Service):
-    """The `validate_intake` stage: fetch a batch, `handle_batch`, commit; until stopped."""
-
-    def __init__(
-        self,
-        context: WorkerContext,
-        topic: str,
-        *,
-        consumer: Callable[[], Consumer] | None = None,
-        producer: Callable[[], Producer] | None = None,
-        on_fatal: Fatal = exit_process,
-        **kwargs: Any,
-    ) -> None:
-        self.context = context
-        self.topic = topic
-        self._make_consumer = consumer or (lambda: make_consumer(context.settings))
-        self._make_producer = producer or (lambda: make_producer(context.settings))
-        self._on_fatal = on_fatal
-        self.consumer: Consumer | None = None
-        self.producer: Producer | None = None
-        self.in_flight = asyncio.Lock()
-        self._committed: dict[TopicPartition, int] = {}
-        self._read: dict[TopicPartition, int] = {}
-        self._task: asyncio.Task[None] | None = None
-        super().__init__(**kwargs)
-
-    async def open(self) -> None:
-        """Start the clients and subscribe (the service's start; the tests call it alone)."""
-        self.producer = self._make_producer()
-        await self.producer.start()
-        self.consumer = self._make_consumer()
-        self.consumer.subscribe([self.topic], listener=_WaitForBatch(self))
-        await self.consumer.start()
-
-    async def close(self) -> None:
-        """Stop the clients without committing: a batch not committed is re-read."""
-        if self.consumer is not None:
-            await self.consumer.stop()
-        if self.producer is not None:
-            await self.producer.stop()
-
-    async def on_started(self) -> None:
-        self._task = asyncio.ensure_future(self.run())
-
-    async def on_stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-        await self.close()
-
-    async def run(self) -> None:
-        """Poll until cancelled; anything escaping ends the process before a commit."""
-        try:
-            await self.open()
-            log.info(
-                "intake consumer started", stage=STAGE, group=intake_group(self.context.settings)
-            )
-            while True:
-                await self.poll_once()
-        except asyncio.CancelledError:
-            raise
-        except BaseException as error:
-            self._on_fatal(f"agent {STAGE} crashed", error)
-
-    async def poll_once(self) -> int:
-        """One batch: fetch, store and produce, then commit. Returns the records handled."""
-        consumer = self.consumer
-        assert consumer is not None, "open() first"
-        async with self.in_flight:
-            for tp in consumer.assignment() - self._committed.keys():  # newly assigned
-                self._committed[tp] = self._read[tp] = await consumer.position(tp)
-            batches = await consumer.getmany(timeout_ms=POLL_TIMEOUT_MS, max_records=INTAKE_BATCH)
-            records = [record for records in batches.values() for record in records]
-            if not records:
-                return 0
-            for tp, fetched in batches.items():
-                if fetched:
-                    self._read[tp] = fetched[-1].offset + 1
-            started = time.perf_counter()
-            await handle_batch(self._send, self.context, records)
-            offsets = {
-                tp: OffsetAndMetadata(rs[-1].offset + 1, "") for tp, rs in batches.items() if rs
-            }
-            await consumer.commit(offsets)
-            for tp, done in offsets.items():
-                self._committed[tp] = done.offset
-            metrics = self.context.metrics
-            metrics.received.inc(len(records))
-            metrics.batch_seconds.labels(STAGE).observe(time.perf_counter() - started)
-            return len(records)
-
-    async def _send(
-        self, topic: str, key: bytes, value: bytes, timestamp_ms: int | None
-    ) -> asyncio.Future[Any]:
-        assert self.producer is not None
-        return await self.producer.send(topic, value, key=key, timestamp_ms=timestamp_ms)
-
-    def forget(self, revoked: set[TopicPartition]) -> None:
-        for tp in revoked:
-            self._committed.pop(tp, None)
-            self._read.pop(tp, None)
-
-    def progress(self) -> dict[tuple[str, int], PartitionState]:
-        """Each assigned partition's committed and read offsets and high-water mark.
-
-        Partitions assigned but not yet positioned (the first poll after a rebalance reads
-        their committed offsets) are left out until then, as Faust leaves out a partition
-        whose high-water mark it has not fetched yet.
-        """
-        consumer = self.consumer
-        if consumer is None:
-            return {}
-        states: dict[tuple[str, int], PartitionState] = {}
-        for tp in consumer.assignment():
-            committed = self._committed.get(tp)
-            if committed is not None:
-                read = self._read.get(tp, committed)
-                states[(tp.topic, tp.partition)] = PartitionState(
-                    committed, read, consumer.highwater(tp)
-                )
-        return states
-
-
-def register(app: faust.App, context: WorkerContext, raw_topic: faust.TopicT) -> IntakeConsumer:
+def register(app: faust.App, context: WorkerContext, raw_topic: faust.TopicT) -> BatchConsumer:
     """Attach the stage to `app`: started and stopped with it, before table recovery."""
     (topic,) = raw_topic.topics
-    stage = IntakeConsumer(context, topic, loop=None)
-    app.add_dependency(stage)
-    _consumers.setdefault(app, []).append(stage)
-    return stage
-
-
-def batch_consumers(app: faust.App) -> list[IntakeConsumer]:
-    """The batch consumers attached to `app`: their partitions count for lag and readiness."""
-    return list(_consumers.get(app, ()))
+    return attach(app, intake_consumer(context, topic, loop=None))

@@ -20,9 +20,9 @@ from recall.adapters.db.migrate import upgrade
 from recall.adapters.kafka.admin import ensure_changelog_topics, ensure_topics
 from recall.config import Settings
 from streams.app import create_app
+from streams.batch_consumer import batch_consumers
 from streams.context import WorkerContext
 from streams.health import ReadinessCheck, serve
-from streams.intake_consumer import batch_consumers
 from streams.metrics import WorkerMetrics
 from streams.readiness import Readiness
 from streams.supervision import Supervision, supervise_agents, supervision_of, watch_app

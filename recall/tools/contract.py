@@ -121,16 +121,20 @@ RECEIVERS: dict[str, tuple[str, ...]] = {
 
 ROLES: dict[str, str] = {
     EXTERNAL: "stations, labs and firms, signing each record (`recall intake send`)",
-    "validate_intake": "worker agent `validate_intake` (intake stage)",
+    "validate_intake": "worker batch consumer `validate_intake` (intake stage, group"
+    " `<app id>-intake`)",
     "assess_risk": "worker agent `assess_risk` (risk stage)",
     "assess_regions": "worker agent `assess_regions` (risk stage)",
     "open_investigations": "worker agent `open_investigations` (investigations stage)",
     "track_recalls": "worker agent `track_recalls` (recalls stage)",
     "publish_outbox": "worker timer `publish_outbox`: the SQL outbox written by the agents,"
     " `check_report_deadlines` and the API",
-    "project_scores": "worker agent `project_scores` (read model)",
-    "project_signals": "worker agent `project_signals` (read model)",
-    "project_alerts": "worker agent `project_alerts` (read model)",
+    "project_scores": "worker batch consumer `project_scores` (read model, group"
+    " `<app id>-project_scores`)",
+    "project_signals": "worker batch consumer `project_signals` (read model, group"
+    " `<app id>-project_signals`)",
+    "project_alerts": "worker batch consumer `project_alerts` (read model, group"
+    " `<app id>-project_alerts`)",
     "api_live": "the API's live-update consumer (dashboard server-sent events; no group)",
     "registry_cli": "regulators' registry officers (`recall registry change …`)",
     "apply_registry_changes": "worker agent `apply_registry_changes` (intake stage)",

@@ -97,6 +97,13 @@ class AgentPorts:
         ) -> Awaitable[Awaitable[Any]]:
             return app.producer.send(topic, key, value, partition, None, headers)
 
+        return cls.sending(send, context, load)
+
+    @classmethod
+    def sending(
+        cls, send: Send, context: WorkerContext, load: Callable[[bytes], bytes | None]
+    ) -> AgentPorts:
+        """Ports that produce through `send`: a batch consumer's own producer, say."""
         settings = context.settings
         return cls(
             send=send,
@@ -218,12 +225,12 @@ async def isolate_now(
     """`isolate` for agents that handle one record at a time: waits for the letter's delivery,
     so the batch is acknowledged only once the record is accounted for on the dead-letter
     topic."""
-    ports = AgentPorts.of(app, context, load=_no_table)
+    ports = AgentPorts.of(app, context, load=no_table)
     delivery = await isolate(ports, stage, message, error, datetime.now(UTC), subject=subject)
     await delivery
 
 
-def _no_table(key: bytes) -> bytes | None:
+def no_table(key: bytes) -> bytes | None:
     raise LookupError("this agent has no table")
 
 

@@ -1,11 +1,14 @@
 """The projectors: `risk.scores`, `risk.signals` and `alerts` → the SQL read model.
 
-One agent per topic (`project_scores`, `project_signals`, `project_alerts`), all three running
-the same code (`recall.service.readmodel.projection.project`), rather than one agent over a
-three-name topic: each source keeps its own batches, committed offsets, lag and stall
-detection (`/ready` and the stuck probe watch agents' topics one by one), a slow or failing
-table never holds back the other two, and each is tested on Faust's test context, which names
-a message's topic only for a single-name topic.
+One batch consumer per topic (`project_scores`, `project_signals`, `project_alerts`;
+`streams.batch_consumer`), each in its own consumer group (`<app id>-<name>`), all three
+running the same code (`recall.service.readmodel.projection.project`). Not Faust agents: the
+alerts topic is read by two more agents (Alertmanager, webhooks), and Faust's offset
+bookkeeping for a topic several agents read committed past alerts that never reached SQL
+when one of three workers was killed (issue 15). Here a batch's offsets are committed only
+after its transaction and its dead letters, by the one reader of the group. Each source
+keeps its own batches, committed offsets, lag and stall detection, and a slow or failing
+table never holds back the other two.
 
 Every value is read strictly as its topic's model; one that does not obey it is dead-lettered
 at once (`processing_error`, position and size, never contents) and the partition goes on.
@@ -18,9 +21,9 @@ redelivered after a crash, or a `recall readmodel rebuild` running beside, chang
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import faust
@@ -31,12 +34,11 @@ from recall.service.readmodel.ports import ReadModel, ScoreAt
 from recall.service.readmodel.projection import ProjectionOutcome, project
 from schemas.risk import Alert, RiskScoreUpdated, SignalRaised
 from schemas.topics import ALERTS, RISK_SCORES, RISK_SIGNALS, TopicSpec
-from streams.agents.ports import isolate_now
+from streams.agents.ports import AgentPorts, isolate, no_table
+from streams.batch_consumer import BatchConsumer, attach
 from streams.context import WorkerContext, with_retry
-from streams.faust_types import Stream
 
 BATCH = 500
-WITHIN_S = 0.1
 
 Record = ScoreAt | SignalRaised | Alert
 Write = Callable[[list[Record]], Awaitable[ProjectionOutcome]]
@@ -73,11 +75,19 @@ def register(
     context: WorkerContext,
     topic: faust.TopicT,
     read_model: ReadModel | None = None,
-) -> None:
-    """Register the projector of `topic` (one of `SOURCES`, found by its runtime name)."""
+) -> BatchConsumer:
+    """Attach the projector of `topic` (one of `SOURCES`, found by its runtime name)."""
+    (name,) = topic.topics
+    return attach(app, projector(context, name, read_model, loop=None))
+
+
+def projector(
+    context: WorkerContext, topic: str, read_model: ReadModel | None = None, **kwargs: Any
+) -> BatchConsumer:
+    """The projector of `topic` as a batch consumer in its own group (`<app id>-<agent>`);
+    `kwargs` are `BatchConsumer`'s (fake clients in unit tests)."""
     settings = context.settings
-    name = topic.get_topic_name()
-    [source] = [s for s in SOURCES if settings.topic_name(s.spec.name) == name]
+    [source] = [s for s in SOURCES if settings.topic_name(s.spec.name) == topic]
     model: ReadModel = read_model or SqlReadModel(context.sessions)
     metrics = context.metrics
 
@@ -89,18 +99,24 @@ def register(
             is_transient=context.storage.is_transient,
         )
 
-    async def set_aside(message: Any, error: BaseException, subject: str) -> None:
-        await isolate_now(app, context, source.agent, message, error, subject=subject)
+    async def handle(stage: BatchConsumer, messages: Sequence[Any]) -> None:
+        def send(
+            topic: str, key: bytes | None, value: bytes, partition: int | None, headers: Any
+        ) -> Awaitable[Awaitable[Any]]:
+            return stage.send(topic, key, value, None, partition, headers)
 
-    async def projector(stream: Stream) -> AsyncIterator[None]:
-        async for batch in stream.take_events(BATCH, within=WITHIN_S):
-            started = time.perf_counter()
-            outcome = await project_messages([e.message for e in batch], source, write, set_aside)
-            metrics.persisted.labels(source.table).inc(outcome.projected)
-            metrics.batch_seconds.labels(source.agent).observe(time.perf_counter() - started)
-            yield None
+        ports = AgentPorts.sending(send, context, no_table)
 
-    app.agent(topic, name=source.agent)(projector)
+        async def set_aside(message: Any, error: BaseException, subject: str) -> None:
+            now = datetime.now(UTC)
+            await (await isolate(ports, source.agent, message, error, now, subject=subject))
+
+        outcome = await project_messages(messages, source, write, set_aside)
+        metrics.persisted.labels(source.table).inc(outcome.projected)
+
+    return BatchConsumer(
+        context, topic, stage=source.agent, handle=handle, max_records=BATCH, **kwargs
+    )
 
 
 def write_records(read_model: ReadModel, records: Sequence[Record]) -> ProjectionOutcome:

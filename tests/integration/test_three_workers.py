@@ -51,12 +51,12 @@ current batch only, so the same state scores 15 points apart depending on whethe
 announcing batch held a serious signal. Those products' states are compared like any other;
 their `risk_scores` rows are not (the registered products' are).
 
-Found by this test, open: the three-worker run's `alerts` read model misses some alerts that
-are on the `alerts` topic, while the group had committed that topic to its end — records
-acknowledged without being projected (3 of 9 runs, up to 5 of 120, with Faust's
-`stream_wait_empty` False; 4 of 5 runs, 20–25 of 120, with it True, as now). The alerts
-are compared as produced on the topic (strict); a read model that differs from its topic makes
-the test xfail with the counts, visibly, until that is fixed (docs/streams.md "Several workers").
+Found by this test, and fixed: the alerts read model missed some alerts that were on the
+`alerts` topic while Faust's group had committed that topic to its end (4 of 5 runs, 20–25 of
+120). Three agents read that topic in Faust's group, and its acknowledgement bookkeeping let
+the commit pass records the projector had not written. The projectors are now batch consumers
+in their own groups that commit only after their transaction (`streams.batch_consumer`), and
+the read model must hold exactly the alerts on the topic (docs/streams.md "Several workers").
 """
 
 from __future__ import annotations
@@ -98,6 +98,7 @@ from recall.tools.simulate.events import (
 from recall.tools.worker_process import wait_for
 from schemas.common import make_product_key
 from schemas.registry import RegistryFile
+from streams.app import reader_groups
 from tests.support.cases import last_noon
 from tests.support.pipeline import SMALL, Pipeline
 from tests.support.postgres import PostgresCluster
@@ -108,7 +109,6 @@ from tests.support.workers import (
     group_pipeline,
     last_values,
     start_member,
-    uncommitted,
 )
 
 pytestmark = pytest.mark.integration
@@ -241,15 +241,21 @@ def wait_settled(pipeline: Pipeline, data: Input, timeout_s: float) -> None:
 
 
 def lagging(settings: Settings, topics: tuple[str, ...]) -> dict[tuple[str, str, int], int]:
-    """Uncommitted records per (group, topic, partition) for these topics, including
-    partitions that hold records but that no group has committed at all."""
-    names = {settings.topic_name(t) for t in topics}
-    lag = {k: v for k, v in uncommitted(settings).items() if k[1] in names}
+    """Uncommitted records per (group, topic, partition) for these topics, for every group that
+    reads each (`streams.app.reader_groups`: Faust's and the batch consumers' own), counting a
+    partition a reader has not committed at all from its start."""
     committed = committed_offsets(settings)
-    every = {(t, p) for t in names for p in range(PARTITIONS)}
-    done = {tp for offsets in committed.values() for tp in offsets}
-    ends = end_offsets(settings, every - done)
-    lag |= {("(no group)", t, p): n for (t, p), n in ends.items() if n > 0}
+    every = {(settings.topic_name(t), p) for t in topics for p in range(PARTITIONS)}
+    ends = end_offsets(settings, every)
+    lag: dict[tuple[str, str, int], int] = {}
+    for base in topics:
+        topic = settings.topic_name(base)
+        for group in reader_groups(settings, base):
+            done = committed.get(group, {})
+            for p in range(PARTITIONS):
+                behind = ends[(topic, p)] - done.get((topic, p), 0)
+                if behind:
+                    lag[(group, topic, p)] = behind
     return lag
 
 
@@ -522,11 +528,21 @@ def test_three_workers_one_killed_lose_and_duplicate_nothing_and_agree_with_one(
         if k in registered and abs(v - three.scores.get(k, -100.0)) >= 2 * SCORE_STEP
     ][:5]
     counts = [(len(r.alerts), len(r.alerts_on_topic)) for r in (one, three)]  # SQL, topic
-    assert not failed, (failed, differ[:3], alerts, scores, counts)
-    if not all(r.alerts == r.alerts_on_topic for r in (one, three)):
-        # Known bug (docs/streams.md, "Several workers"): the group commits the alerts topic
-        # to its end while the `alerts` read model misses some alerts that are on it.
-        pytest.xfail(f"alerts on the topic but not in the read model (SQL, topic): {counts}")
+    states = [(k, _diff(one.products[k], three.products.get(k))) for k in differ[:2]]
+    regions = [
+        (k, _diff(v, three.regions.get(k)))
+        for k, v in one.regions.items()
+        if three.regions.get(k) != v
+    ][:2]
+    assert not failed, (failed, states, regions, alerts, scores, counts)
+
+
+def _diff(one: dict[str, Any], three: dict[str, Any] | None) -> dict[str, Any]:
+    """The top-level fields of a state that differ: (one worker's, three workers')."""
+    if three is None:
+        return {"(missing)": True}
+    keys = one.keys() | three.keys()
+    return {k: (one.get(k), three.get(k)) for k in sorted(keys) if one.get(k) != three.get(k)}
 
 
 def _checks(data: Input, one: Outcome, three: Outcome, registered: set[str]) -> dict[str, bool]:
@@ -545,6 +561,9 @@ def _checks(data: Input, one: Outcome, three: Outcome, registered: set[str]) -> 
         checks[f"{name}: one alert of a kind per subject"] = set(run.alerts_on_topic.values()) == {
             1
         } and set(run.alerts.values()) <= {1}
+        checks[f"{name}: the alerts read model holds every alert on the topic"] = (
+            run.alerts == run.alerts_on_topic
+        )
     checks["same investigations"] = three.investigations == one.investigations
     checks["same evidence"] = three.evidence == one.evidence
     checks["same signals"] = three.signals == one.signals

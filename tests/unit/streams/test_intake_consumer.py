@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import orjson
-from aiokafka import ConsumerRebalanceListener, TopicPartition
-from aiokafka.structs import ConsumerRecord, OffsetAndMetadata
+from aiokafka import TopicPartition
 
 from recall.config import Settings
 from recall.domain.intake import Reporter
@@ -29,12 +28,14 @@ from schemas import STATION_EVENT_ADAPTER, DeadLetter
 from schemas.envelope import partition_key_of
 from schemas.records import CanonicalEvent
 from schemas.signing import ServerSideKeys, signing_headers
+from streams.batch_consumer import BatchConsumer, PartitionState
 from streams.context import WorkerContext
-from streams.intake_consumer import IntakeConsumer, PartitionState, intake_group
+from streams.intake_consumer import intake_consumer, intake_group
 from streams.partitioning import partition_of
 from tests.support.fakes.intake import MemoryIntakeRepository
 from tests.support.fakes.recalls import MemoryRecallRepository
 from tests.support.memory_storage import MemoryStorage
+from tests.unit.streams.batch_fakes import SENT_MS, FakeConsumer, FakeProducer, Record
 from tests.unit.streams.faust_support import PARTITIONS, DatabaseAwayError, run, worker_context
 
 AGENT = "validate_intake"
@@ -55,7 +56,6 @@ PRODUCT = {
     "model": "K-1",
     "batch": "B1",
 }
-Record = tuple[bytes, bytes, int, list[tuple[str, bytes]]]
 
 
 def _envelope(event_type: str, reporter: str, area: str, payload: dict[str, Any]) -> bytes:
@@ -115,106 +115,9 @@ def _notice(recall_id: str = "R-1") -> bytes:
     return _envelope("recall_notice", FIRM, "140100", payload)
 
 
-SENT_MS = 1_700_000_000_123
-"""Every fake record's broker timestamp: the station's send time, in ms as aiokafka has it."""
-
-
-class FakeConsumer:
-    """`AIOKafkaConsumer` as the stage uses it: `put` records, `getmany` hands them out once."""
-
-    def __init__(self, topic: str) -> None:
-        self.topic = topic
-        self.listener: ConsumerRebalanceListener | None = None
-        self.pending: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]] = {}
-        self.next_offset: dict[TopicPartition, int] = {}
-        self.commits: list[dict[TopicPartition, int]] = []
-        self.events: list[str] = []  # "commit", in call order with the producer's "send"
-        self.assigned = {TopicPartition(topic, p) for p in range(PARTITIONS)}
-        self.stopped = False
-
-    async def start(self) -> None:
-        return None
-
-    async def stop(self) -> None:
-        self.stopped = True
-
-    def subscribe(self, topics: list[str], listener: ConsumerRebalanceListener) -> None:
-        assert topics == [self.topic]
-        self.listener = listener
-
-    def put(self, records: list[Record], *, first_offset: int = 0) -> None:
-        for index, (key, value, partition, headers) in enumerate(records):
-            # Offsets count from `first_offset` across partitions, as Faust's test channel
-            # did: the same offsets again are a redelivery.
-            tp, offset = TopicPartition(self.topic, partition), first_offset + index
-            self.next_offset[tp] = max(self.next_offset.get(tp, 0), offset + 1)
-            record = ConsumerRecord(
-                self.topic, partition, offset, SENT_MS, 0, key, value, None,
-                len(key), len(value), tuple(headers),
-            )  # fmt: skip
-            self.pending.setdefault(tp, []).append(record)
-
-    async def getmany(
-        self, *, timeout_ms: int, max_records: int
-    ) -> dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]:
-        batch, self.pending = self.pending, {}
-        if not batch:  # as aiokafka waits up to `timeout_ms`: the loop runs other tasks
-            await asyncio.sleep(timeout_ms / 1000)
-        return batch
-
-    async def commit(self, offsets: dict[TopicPartition, OffsetAndMetadata]) -> None:
-        self.commits.append({tp: meta.offset for tp, meta in offsets.items()})
-        self.events.append("commit")
-
-    def assignment(self) -> set[TopicPartition]:
-        return set(self.assigned)
-
-    def highwater(self, tp: TopicPartition) -> int | None:
-        return self.next_offset.get(tp, 0)
-
-    async def position(self, tp: TopicPartition) -> int:
-        return 0
-
-
-@dataclass
-class FakeProducer:
-    """`AIOKafkaProducer.send` as the stage calls it; `fail_at` fails that send once, `gate`
-    holds every delivery until set."""
-
-    events: list[str]
-    fail_at: int | None = None
-    gate: asyncio.Event | None = None
-    sent: list[tuple[str, bytes, bytes, int | None]] = field(default_factory=list)
-    attempts: int = 0
-
-    async def start(self) -> None:
-        return None
-
-    async def stop(self) -> None:
-        return None
-
-    async def send(
-        self, topic: str, value: bytes, *, key: bytes, timestamp_ms: int | None
-    ) -> asyncio.Future[None]:
-        attempt, self.attempts = self.attempts, self.attempts + 1
-        if attempt == self.fail_at:
-            raise ConnectionError("broker away")
-        self.sent.append((topic, key, value, timestamp_ms))
-        self.events.append(f"send:{topic}")
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        if self.gate is None:
-            future.set_result(None)
-        else:
-            gate = self.gate
-            asyncio.get_running_loop().create_task(gate.wait()).add_done_callback(
-                lambda _: future.set_result(None)
-            )
-        return future
-
-
 @dataclass
 class Stage:
-    service: IntakeConsumer
+    service: BatchConsumer
     consumer: FakeConsumer
     producer: FakeProducer
     context: WorkerContext
@@ -245,7 +148,7 @@ async def _intake(tmp_path: Path, storage: MemoryStorage, *, fail_at: int | None
     consumer = FakeConsumer(context.topics.raw)
     producer = FakeProducer(consumer.events, fail_at=fail_at)
     fatal: list[tuple[str, BaseException]] = []
-    service = IntakeConsumer(
+    service = intake_consumer(
         context,
         context.topics.raw,
         consumer=lambda: consumer,
