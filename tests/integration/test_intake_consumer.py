@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 from kafka import KafkaAdminClient
-from kafka.errors import CoordinatorNotAvailableError
+from kafka.errors import KafkaError
 
 from recall.adapters.kafka.admin import partition_ranges
 from recall.tools.worker_process import wait_for
@@ -24,15 +24,17 @@ pytestmark = pytest.mark.integration
 
 def _committed(pipeline: Pipeline, group: str, topic: str) -> dict[int, int]:
     """The offsets `group` has committed on `topic`, by partition (Kafka's next offset); none
-    while the broker is still electing the group's coordinator (on a fresh broker the offsets
-    topic is being created: a retriable error, not a test failure)."""
+    while the group's coordinator is not known or moving (on a fresh broker the offsets topic
+    is being created): a retriable error, not a test failure."""
     admin = KafkaAdminClient(
         bootstrap_servers=pipeline.settings.bootstrap_servers,
         **pipeline.settings.kafka_client_options(),
     )
     try:
         offsets = admin.list_group_offsets([group]).get(group, {})
-    except CoordinatorNotAvailableError:
+    except KafkaError as error:
+        if not error.retriable:
+            raise
         return {}
     finally:
         admin.close()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
-from kafka.errors import CoordinatorNotAvailableError
+from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
 from recall.config import Settings
@@ -27,8 +27,12 @@ def committed_lag(settings: Settings, base_topic: str, group: str | None = None)
         for group_id in groups:
             try:
                 committed = admin.list_group_offsets(group_id).get(group_id, {})
-            except CoordinatorNotAvailableError:  # a fresh broker still creating its offsets
-                committed = {}  # topic: nothing committed yet, as far as anyone can tell
+            except KafkaError as error:
+                # The group's coordinator not known yet or moving (a fresh broker creating
+                # its offsets topic): nothing committed, as far as anyone can tell yet.
+                if not error.retriable:
+                    raise
+                committed = {}
             lags.append(sum(int(ends[tp]) - _offset(committed.get(tp)) for tp in partitions))
     finally:
         consumer.close()
