@@ -1,0 +1,193 @@
+"""CPU cost per record of the intake stage, in process: no broker, no worker, no network.
+
+`recall bench intake` measures the stage end to end against an aiokafka ceiling, so its figure
+mixes Kafka, the event loop and the stage's own work. This harness isolates the last: the same
+signed, realistic station records the bench produces (`recall.tools.simulate.events`, signed
+with the stations' server-side keys) run through `process_record` (parse, authenticate,
+validate, admit, build the canonical record or the dead letter), then `store_batch` in batches
+of the worker's size on a scratch SQLite database migrated and loaded with the sample registry,
+exactly as a worker's context reads it. Each phase is timed separately, in µs per record; each
+run uses fresh records and a fresh copy of the database, so every insert is a real insert.
+
+    python -m recall.tools.bench.intake_cpu --events 20000 --runs 3
+    python -m recall.tools.bench.intake_cpu --events 5000 --profile admit   # cProfile a phase
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import random
+import shutil
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import TypeVar
+
+import orjson
+
+from recall.adapters.db.engine import make_engine, make_session_factory
+from recall.adapters.db.intake_store import IntakeStore
+from recall.adapters.db.key_store import server_side_keys
+from recall.adapters.db.migrate import upgrade
+from recall.adapters.db.registry_store import load_registry
+from recall.config import Settings
+from recall.service.intake.admission import Outcome, RawRecord, process_record
+from recall.service.intake.batch import BatchResult, store_batch
+from recall.tools.bench.isolation import population
+from recall.tools.registry.sample import SampleSizes, generate
+from recall.tools.simulate.events import Breakage, break_event, station_event
+from schemas.signing import signing_headers
+from schemas.topics import INTAKE_RAW
+from streams.agents.intake import INTAKE_BATCH
+from streams.context import WorkerContext
+from streams.metrics import WorkerMetrics
+
+CHINA_TZ = timezone(timedelta(hours=8))
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class PhaseTimes:
+    admit_us: float
+    """µs per record in `process_record`."""
+    store_us: float
+    """µs per record in `store_batch` (batches of `INTAKE_BATCH`)."""
+    stored: int
+    """Events stored: a check that the records are valid and the run did real inserts."""
+    dead_letters: int
+
+
+def _template(workdir: Path) -> Path:
+    """A migrated SQLite database with the sample registry (and its stations' keys) loaded."""
+    path = workdir / "template.db"
+    url = f"sqlite:///{path}"
+    upgrade(url)
+    engine = make_engine(url)
+    load_registry(
+        make_session_factory(engine),
+        generate(7, SampleSizes(manufacturers=300, standards=10, labs=10)),
+    )
+    engine.dispose()  # checkpoints the WAL into the file, so a plain copy holds everything
+    return path
+
+
+def _context(path: Path) -> WorkerContext:
+    settings = Settings(database_url=f"sqlite:///{path}")
+    sessions = make_session_factory(make_engine(settings.sqlalchemy_url))
+    context = WorkerContext(
+        settings=settings, store=IntakeStore(sessions), metrics=WorkerMetrics(), sessions=sessions
+    )
+    context.refresh_reporters()
+    return context
+
+
+def make_records(context: WorkerContext, n: int, broken: float, seed: int) -> list[RawRecord]:
+    """`n` records as stations send them: signed, dated around now, a fraction `broken`."""
+    who = population(context.sessions)
+    stations, products = who.people + who.labs, who.goods
+    keys = server_side_keys(context.sessions, context.settings)
+    rng = random.Random(seed)
+    now = datetime.now(CHINA_TZ)
+    topic = context.settings.topic_name(INTAKE_RAW.name)
+    kinds = list(Breakage)
+    records = []
+    for offset in range(n):
+        station = rng.choice(stations)
+        event = station_event(station, products, rng, now)
+        if rng.random() < broken:
+            breakage = rng.choice(kinds)
+            value = break_event(event, breakage)
+            signed = breakage is not Breakage.UNSIGNED
+        else:
+            value, signed = orjson.dumps(event), True
+        headers = signing_headers(keys(station.station_id), value) if signed else []
+        key = station.station_id.encode()
+        records.append(RawRecord(topic, offset % 12, offset, key, value, headers))
+    return records
+
+
+def run_once(
+    template: Path, workdir: Path, n: int, broken: float, seed: int, profile: str | None
+) -> PhaseTimes:
+    path = workdir / f"run-{seed}.db"
+    shutil.copyfile(template, path)
+    context = _context(path)
+    records = make_records(context, n, broken, seed)
+    rules = context.rules
+    now = datetime.now(UTC)
+
+    def admit_all() -> list[tuple[RawRecord, Outcome]]:
+        return [(r, process_record(r, rules, now)) for r in records]
+
+    items, admit_s = _timed(admit_all, profile == "admit")
+
+    def store_all() -> list[BatchResult]:
+        return [
+            store_batch(context.storage, items[i : i + INTAKE_BATCH], context.reporters, now)
+            for i in range(0, len(items), INTAKE_BATCH)
+        ]
+
+    results, store_s = _timed(store_all, profile == "store")
+    path.unlink()
+    return PhaseTimes(
+        admit_s / n * 1e6,
+        store_s / n * 1e6,
+        sum(r.inserted for r in results),
+        sum(r.dead_letters for r in results),
+    )
+
+
+def _timed(action: Callable[[], T], profile: bool) -> tuple[T, float]:
+    profiler = cProfile.Profile() if profile else None
+    start = time.perf_counter()
+    result = profiler.runcall(action) if profiler is not None else action()
+    elapsed = time.perf_counter() - start
+    if profiler is not None:
+        stats = pstats.Stats(profiler)
+        stats.sort_stats("tottime").print_stats(30)
+        stats.sort_stats("cumulative").print_stats(40)
+    return result, elapsed
+
+
+def _summary(name: str, values: list[float]) -> str:
+    each = ", ".join(f"{v:.1f}" for v in values)
+    return (
+        f"{name:<14} median {statistics.median(values):8.1f} µs/record"
+        f"  (min {min(values):.1f}, max {max(values):.1f}; runs {each})"
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--events", type=int, default=20000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--broken", type=float, default=0.02, help="fraction of broken records")
+    parser.add_argument("--profile", choices=("admit", "store"), default=None)
+    args = parser.parse_args(argv)
+    workdir = Path(tempfile.mkdtemp(prefix="recall-intake-cpu-"))
+    try:
+        template = _template(workdir)
+        runs = [
+            run_once(template, workdir, args.events, args.broken, seed, args.profile)
+            for seed in range(1, args.runs + 1)
+        ]
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    admit = [r.admit_us for r in runs]
+    store = [r.store_us for r in runs]
+    total = [r.admit_us + r.store_us for r in runs]
+    print(f"{args.events} records a run, {args.broken:.0%} broken, {args.runs} runs")
+    print("stored / dead letters per run:", ", ".join(f"{r.stored}/{r.dead_letters}" for r in runs))
+    print(_summary("process_record", admit))
+    print(_summary("store_batch", store))
+    print(_summary("total", total))
+
+
+if __name__ == "__main__":
+    main()
