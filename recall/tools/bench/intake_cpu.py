@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import orjson
 
@@ -38,8 +38,8 @@ from recall.adapters.db.key_store import server_side_keys
 from recall.adapters.db.migrate import upgrade
 from recall.adapters.db.registry_store import load_registry
 from recall.config import Settings
-from recall.service.intake.admission import Outcome, RawRecord, process_record
-from recall.service.intake.batch import BatchResult, store_batch
+from recall.service.intake.admission import IntakeRules, Outcome, RawRecord, process_record
+from recall.service.intake.batch import store_batch
 from recall.tools.bench.isolation import population
 from recall.tools.registry.sample import SampleSizes, generate
 from recall.tools.simulate.events import Breakage, break_event, station_event
@@ -118,51 +118,69 @@ def make_records(context: WorkerContext, n: int, broken: float, seed: int) -> li
 def run_once(
     template: Path, workdir: Path, n: int, broken: float, seed: int, profile: str | None
 ) -> PhaseTimes:
+    """One run, batch by batch as the worker goes: admit a batch, store it, let it go.
+
+    Holding every outcome of the run at once would grow the heap far past a worker's and
+    make the garbage collector's full passes part of the figure.
+    """
     path = workdir / f"run-{seed}.db"
     shutil.copyfile(template, path)
     context = _context(path)
     records = make_records(context, n, broken, seed)
     rules = context.rules
-    now = datetime.now(UTC)
-
-    def admit_all() -> list[tuple[RawRecord, Outcome]]:
-        return [(r, process_record(r, rules, now)) for r in records]
-
-    items, (admit_s, admit_wall) = _timed(admit_all, profile == "admit")
-
-    def store_all() -> list[BatchResult]:
-        return [
-            store_batch(context.storage, items[i : i + INTAKE_BATCH], context.reporters, now)
-            for i in range(0, len(items), INTAKE_BATCH)
-        ]
-
-    results, (store_s, store_wall) = _timed(store_all, profile == "store")
+    admit, store = _Clock(profile == "admit"), _Clock(profile == "store")
+    stored = letters = 0
+    for i in range(0, n, INTAKE_BATCH):
+        batch = records[i : i + INTAKE_BATCH]
+        now = datetime.now(UTC)
+        items = admit.time(_admit_all, batch, rules, now)
+        result = store.time(store_batch, context.storage, items, context.reporters, now)
+        stored, letters = stored + result.inserted, letters + result.dead_letters
     path.unlink()
+    admit.report()
+    store.report()
     return PhaseTimes(
-        admit_s / n * 1e6,
-        store_s / n * 1e6,
-        (admit_wall + store_wall) / n * 1e6,
-        sum(r.inserted for r in results),
-        sum(r.dead_letters for r in results),
+        admit.cpu / n * 1e6,
+        store.cpu / n * 1e6,
+        (admit.wall + store.wall) / n * 1e6,
+        stored,
+        letters,
     )
 
 
-def _timed(action: Callable[[], T], profile: bool) -> tuple[T, tuple[float, float]]:
-    """The action's result, its process CPU time and its wall time, in seconds.
+def _admit_all(
+    batch: list[RawRecord], rules: IntakeRules, now: datetime
+) -> list[tuple[RawRecord, Outcome]]:
+    return [(record, process_record(record, rules, now)) for record in batch]
+
+
+class _Clock:
+    """Process CPU time and wall time spent in one phase, over every batch of a run.
 
     CPU time is what is compared: on a machine shared with other work, wall time also counts
     the time this process waited for a core. SQLite runs in this process, so its work counts.
     """
-    profiler = cProfile.Profile() if profile else None
-    start, start_cpu = time.perf_counter(), time.process_time()
-    result = profiler.runcall(action) if profiler is not None else action()
-    cpu = time.process_time() - start_cpu
-    elapsed = time.perf_counter() - start
-    if profiler is not None:
-        stats = pstats.Stats(profiler)
-        stats.sort_stats("tottime").print_stats(30)
-        stats.sort_stats("cumulative").print_stats(40)
-    return result, (cpu, elapsed)
+
+    def __init__(self, profile: bool) -> None:
+        self.cpu = 0.0
+        self.wall = 0.0
+        self.profiler = cProfile.Profile() if profile else None
+
+    def time(self, action: Callable[..., T], *args: Any) -> T:
+        start, start_cpu = time.perf_counter(), time.process_time()
+        if self.profiler is not None:
+            result = self.profiler.runcall(action, *args)
+        else:
+            result = action(*args)
+        self.cpu += time.process_time() - start_cpu
+        self.wall += time.perf_counter() - start
+        return result
+
+    def report(self) -> None:
+        if self.profiler is not None:
+            stats = pstats.Stats(self.profiler)
+            stats.sort_stats("tottime").print_stats(30)
+            stats.sort_stats("cumulative").print_stats(40)
 
 
 def _summary(name: str, values: list[float]) -> str:
