@@ -24,6 +24,7 @@ import shutil
 import statistics
 import tempfile
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
@@ -31,6 +32,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import orjson
+from sqlalchemy import Engine
 
 from recall.adapters.db.engine import make_engine, make_session_factory
 from recall.adapters.db.intake_store import IntakeStore
@@ -80,14 +82,15 @@ def _template(workdir: Path) -> Path:
     return path
 
 
-def _context(path: Path) -> WorkerContext:
+def _context(path: Path) -> tuple[WorkerContext, Engine]:
     settings = Settings(database_url=f"sqlite:///{path}")
-    sessions = make_session_factory(make_engine(settings.sqlalchemy_url))
+    engine = make_engine(settings.sqlalchemy_url)
+    sessions = make_session_factory(engine)
     context = WorkerContext(
         settings=settings, store=IntakeStore(sessions), metrics=WorkerMetrics(), sessions=sessions
     )
     context.refresh_reporters()
-    return context
+    return context, engine
 
 
 def make_records(context: WorkerContext, n: int, broken: float, seed: int) -> list[RawRecord]:
@@ -123,9 +126,9 @@ def run_once(
     Holding every outcome of the run at once would grow the heap far past a worker's and
     make the garbage collector's full passes part of the figure.
     """
-    path = workdir / f"run-{seed}.db"
+    path = workdir / f"run-{seed}-{uuid.uuid4().hex[:8]}.db"
     shutil.copyfile(template, path)
-    context = _context(path)
+    context, engine = _context(path)
     records = make_records(context, n, broken, seed)
     rules = context.rules
     admit, store = _Clock(profile == "admit"), _Clock(profile == "store")
@@ -136,7 +139,9 @@ def run_once(
         items = admit.time(_admit_all, batch, rules, now)
         result = store.time(store_batch, context.storage, items, context.reporters, now)
         stored, letters = stored + result.inserted, letters + result.dead_letters
-    path.unlink()
+    engine.dispose()
+    for leftover in workdir.glob(f"{path.name}*"):  # the database, its WAL and shared memory
+        leftover.unlink()
     admit.report()
     store.report()
     return PhaseTimes(
