@@ -158,8 +158,9 @@ def _write(
     stored = tx.intake.store_events([event_row(r, a, now) for r, a in kept])
     tx.intake.mark_seen(_seen(kept, stored, now))
     letters += [(r, _conflict(r, a, now)) for r, a in kept if r.position in stored.conflicts]
+    forward = stored.forward  # a union built per access: once, not once per record
     result = BatchResult(
-        forward=[(r, a) for r, a in kept if r.position in stored.forward],
+        forward=[(r, a) for r, a in kept if r.position in forward],
         letters=[letter for _, letter in letters],
         accepted=[(r, a) for r, a in kept if r.position not in stored.conflicts],
         inserted=len(stored.inserted),
