@@ -234,10 +234,14 @@ def wait_settled(pipeline: Pipeline, data: Input, timeout_s: float) -> None:
             pending = select(func.count()).where(OutboxRow.published_at.is_(None))
             return (session.scalar(pending) or 0) == 0
 
-    pipeline.wait(caught_up, timeout_s)
-    log.info("three_workers.caught_up", run=pipeline.settings.app_id)
-    pipeline.wait(outbox_empty, timeout_s)
-    pipeline.wait(lambda: not lagging(pipeline.settings, (*CONSUMED, "alerts")), timeout_s)
+    try:
+        pipeline.wait(caught_up, timeout_s)
+        log.info("three_workers.caught_up", run=pipeline.settings.app_id)
+        pipeline.wait(outbox_empty, timeout_s)
+        pipeline.wait(lambda: not lagging(pipeline.settings, (*CONSUMED, "alerts")), timeout_s)
+    except AssertionError as error:  # say which group is behind where, then the worker logs
+        behind = lagging(pipeline.settings, (*CONSUMED, "alerts"))
+        raise AssertionError(f"behind (group, topic, partition): {behind}\n{error}") from None
 
 
 def lagging(settings: Settings, topics: tuple[str, ...]) -> dict[tuple[str, str, int], int]:
