@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import pstats
 import random
 import shutil
@@ -63,6 +64,8 @@ class PhaseTimes:
     """CPU µs per record in `store_batch` (batches of `INTAKE_BATCH`)."""
     wall_us: float
     """Wall-clock µs per record of both phases (includes waiting for a busy machine's CPU)."""
+    gc_us: float
+    """CPU µs per record spent in the cyclic garbage collector while the batches ran."""
     stored: int
     """Events stored: a check that the records are valid and the run did real inserts."""
     dead_letters: int
@@ -119,18 +122,32 @@ def make_records(context: WorkerContext, n: int, broken: float, seed: int) -> li
 
 
 def run_once(
-    template: Path, workdir: Path, n: int, broken: float, seed: int, profile: str | None
+    template: Path,
+    workdir: Path,
+    n: int,
+    broken: float,
+    seed: int,
+    profile: str | None,
+    gc_freeze: bool = False,
 ) -> PhaseTimes:
     """One run, batch by batch as the worker goes: admit a batch, store it, let it go.
 
     Holding every outcome of the run at once would grow the heap far past a worker's and
-    make the garbage collector's full passes part of the figure.
+    make the garbage collector's full passes part of the figure. The heap still holds the
+    run's input and everything imported (a worker holds more: Faust, aiokafka); `gc_freeze`
+    moves all of it out of the collector's sight first (`gc.freeze`), as a worker could do
+    once started, to show what the full passes over a start-up heap cost.
     """
     path = workdir / f"run-{seed}-{uuid.uuid4().hex[:8]}.db"
     shutil.copyfile(template, path)
     context, engine = _context(path)
     records = make_records(context, n, broken, seed)
     rules = context.rules
+    if gc_freeze:
+        gc.collect()
+        gc.freeze()
+    collections = _GcClock()
+    gc.callbacks.append(collections)
     admit, store = _Clock(profile == "admit"), _Clock(profile == "store")
     stored = letters = 0
     for i in range(0, n, INTAKE_BATCH):
@@ -139,6 +156,8 @@ def run_once(
         items = admit.time(_admit_all, batch, rules, now)
         result = store.time(store_batch, context.storage, items, context.reporters, now)
         stored, letters = stored + result.inserted, letters + result.dead_letters
+    gc.callbacks.remove(collections)
+    gc.unfreeze()
     engine.dispose()
     for leftover in workdir.glob(f"{path.name}*"):  # the database, its WAL and shared memory
         leftover.unlink()
@@ -148,6 +167,7 @@ def run_once(
         admit.cpu / n * 1e6,
         store.cpu / n * 1e6,
         (admit.wall + store.wall) / n * 1e6,
+        collections.cpu / n * 1e6,
         stored,
         letters,
     )
@@ -157,6 +177,20 @@ def _admit_all(
     batch: list[RawRecord], rules: IntakeRules, now: datetime
 ) -> list[tuple[RawRecord, Outcome]]:
     return [(record, process_record(record, rules, now)) for record in batch]
+
+
+class _GcClock:
+    """A `gc.callbacks` entry adding up the CPU time of every collection."""
+
+    def __init__(self) -> None:
+        self.cpu = 0.0
+        self._start = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._start = time.process_time()
+        else:
+            self.cpu += time.process_time() - self._start
 
 
 class _Clock:
@@ -202,12 +236,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--broken", type=float, default=0.02, help="fraction of broken records")
     parser.add_argument("--profile", choices=("admit", "store"), default=None)
+    parser.add_argument(
+        "--gc-freeze", action="store_true", help="gc.freeze() the set-up heap before timing"
+    )
     args = parser.parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="recall-intake-cpu-"))
     try:
         template = _template(workdir)
         runs = [
-            run_once(template, workdir, args.events, args.broken, seed, args.profile)
+            run_once(
+                template, workdir, args.events, args.broken, seed, args.profile, args.gc_freeze
+            )
             for seed in range(1, args.runs + 1)
         ]
     finally:
@@ -215,11 +254,15 @@ def main(argv: list[str] | None = None) -> None:
     admit = [r.admit_us for r in runs]
     store = [r.store_us for r in runs]
     total = [r.admit_us + r.store_us for r in runs]
-    print(f"{args.events} records a run, {args.broken:.0%} broken, {args.runs} runs; CPU time")
+    frozen = ", set-up heap frozen" if args.gc_freeze else ""
+    print(
+        f"{args.events} records a run, {args.broken:.0%} broken, {args.runs} runs{frozen}; CPU time"
+    )
     print("stored / dead letters per run:", ", ".join(f"{r.stored}/{r.dead_letters}" for r in runs))
     print(_summary("process_record", admit))
     print(_summary("store_batch", store))
     print(_summary("total", total))
+    print(_summary("of which GC", [r.gc_us for r in runs]))
     print(_summary("total (wall)", [r.wall_us for r in runs]))
 
 
