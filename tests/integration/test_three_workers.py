@@ -538,6 +538,9 @@ def test_three_workers_one_killed_lose_and_duplicate_nothing_and_agree_with_one(
         for k, v in one.regions.items()
         if three.regions.get(k) != v
     ][:2]
+    if failed:  # in full on stdout: pytest shortens a long assertion message
+        print(f"failed: {failed}\nstates: {states}\nregions: {regions}\nalerts: {alerts}")
+        print(f"scores: {scores}\ncounts (SQL, topic): {counts}")
     assert not failed, (failed, states, regions, alerts, scores, counts)
 
 
