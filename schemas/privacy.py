@@ -234,9 +234,19 @@ _CANDIDATE_LENGTHS = (18, 17, 15, 13, 11)  # ID, ID ending in X, old ID or 0086,
 _TOKEN = re.compile(r"(?P<group>[0-9m][0-9m~]*)|(?P<gap>[ ~]+)|X")
 
 
-def _runs(classes: str, text: str, decoded: dict[int, str]) -> Iterator[_Run]:
-    """Every run of digit groups in the class string (see `_Run`)."""
+def _runs(
+    classes: str, text: str, decoded: dict[int, str], *, skip_sparse: bool = True
+) -> Iterator[_Run]:
+    """Every run of digit groups in the class string (see `_Run`).
+
+    With `skip_sparse`, a region with too few digits to hold an identifier (`_too_few_digits`)
+    is not tokenised: a run lies within one region, so it yields no match either way. Long
+    text such as a dead letter's original JSON has dozens of short digit regions (dates, ids,
+    counts) and maybe one worth a look.
+    """
     for region in _REGION.finditer(classes):
+        if skip_sparse and _too_few_digits(region.group()):
+            continue
         run = _Run()
         gap = 0  # separators since the last group; -1 right after a group
         for token in _TOKEN.finditer(classes, region.start(), region.end()):
@@ -291,6 +301,8 @@ def _too_few_digits(classes: str) -> bool:
     """
     if _MULTI in classes:
         return False
+    if len(classes) < _MIN_DIGITS:  # one class character per character: not even counted
+        return True
     return len(classes) - sum(map(classes.count, _NOT_DIGIT_CLASSES)) < _MIN_DIGITS
 
 

@@ -1,8 +1,9 @@
-"""The digit-count pre-filter of the privacy scan never hides an identifier the full scan finds.
+"""The digit-count pre-filters of the privacy scan never hide an identifier the full scan finds.
 
-`schemas.privacy._find` skips the tokenising scan of a string whose class view holds fewer
-digits than the shortest identifier (11) and no multi-digit character. These tests compare it
-with the full scan (`_runs` over the class view, the scan every string went through before)
+`schemas.privacy._find` skips the tokenising scan of a string, and of each digit region of a
+string, whose class view holds fewer digits than the shortest identifier (11) and no
+multi-digit character. These tests compare it with the full scan (`_runs` over the class view
+tokenising every region, the scan every string went through before)
 on generated text built from what identifiers are made of — digits of several scripts, circled
 and fraction characters, separators, invisible characters, X, letters, JSON escapes — so the
 short-cut is held to be exact, not merely plausible.
@@ -42,7 +43,7 @@ TEXTS = st.lists(PIECES, max_size=30).map("".join)
 def _full_scan(text: str, json_escapes: bool) -> list[tuple[int, str]]:
     """(start, kind) of every identifier the tokenising scan finds, with no pre-filter."""
     classes, decoded = _class_view(text, json_escapes)
-    runs = _runs(classes, text, decoded)
+    runs = _runs(classes, text, decoded, skip_sparse=False)
     return [(start, kind) for run in runs for start, _, kind in run.matches()]
 
 
