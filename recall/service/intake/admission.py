@@ -12,10 +12,11 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import orjson
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from recall.domain.errors import DomainError
 from recall.domain.intake import (
@@ -49,6 +50,7 @@ from schemas import (
     RejectReason,
     product_key_of,
 )
+from schemas.common import WireDatetime
 from schemas.envelope import (
     InjuryReportEvent,
     RecallNoticeEvent,
@@ -57,7 +59,6 @@ from schemas.envelope import (
     StationEvent,
     partition_key_of,
 )
-from schemas.records import CanonicalEvent, SourcePosition
 from schemas.signing import StationKeyring, verify_record
 
 MAX_REPORTER_ID = 64
@@ -297,30 +298,35 @@ _EVENT_TYPES = frozenset(
 
 
 def _accept(record: RawRecord, event: StationEvent, now: datetime) -> Accepted:
-    """The canonical record, validated once at construction, and the event dumped once.
+    """The canonical record, its envelope checked field by field, and the event dumped once.
 
     Why not `encode(EVENTS_CANONICAL, …)` here: it validates the whole event again from JSON,
     to re-check what `_parse` has just validated with the same strict model, and that costs
     about 170 µs a record, two thirds of `process_record`'s own ~250 µs (timeit, 10k
-    records); building through the model adds about 15 µs. So the record is built through
-    `CanonicalEvent` itself — the event as its validated instance (not revalidated), the
-    envelope (product key, time, source position) checked by the model — and serialised
-    from the model: the bytes are exactly what `encode` would produce (a test holds them
-    equal on generated events). The same dump feeds the topic, the content hash and SQL.
+    records). Nor through `CanonicalEvent(…)` itself any more: two pydantic validations and a
+    second dump per record for three envelope fields whose values are our own — the product key
+    `product_key_of` derives from the validated event, the batch's clock and the record's
+    position. So each is checked here as `CanonicalEvent` would check it (`received_at` by the
+    model's own field type, once per clock value; the position as non-negative integers and a
+    topic name) and the document is laid out in the model's field order: the bytes are exactly
+    what `encode` would produce (a test holds them equal on generated events), and a value the
+    model would refuse raises, so the record is dead-lettered as an internal error as before.
+    The same dump feeds the topic, the content hash and SQL.
     """
-    envelope = CanonicalEvent(
-        event=event,
-        product_key=product_key_of(event),
-        received_at=now,
-        source=SourcePosition(topic=record.topic, partition=record.partition, offset=record.offset),
-    )
+    source = _source_position(record)
+    product_key = product_key_of(event)
     document = event.model_dump(mode="json")
     canonical = orjson.dumps(
-        {"event": document, **envelope.model_dump(mode="json", exclude={"event"})}
+        {
+            "event": document,
+            "product_key": product_key,
+            "received_at": _received_at_json(now),
+            "source": source,
+        }
     )
     return Accepted(
         canonical,
-        envelope.product_key,
+        product_key,
         str(event.event_id),
         event.type,
         partition_key_of(event),
@@ -328,6 +334,33 @@ def _accept(record: RawRecord, event: StationEvent, now: datetime) -> Accepted:
         content_hash(document),
         document["payload"],
     )
+
+
+_RECEIVED_AT: TypeAdapter[datetime] = TypeAdapter(WireDatetime)  # CanonicalEvent.received_at
+
+
+def _received_at_json(now: datetime) -> str:
+    """`now` validated and serialised as `CanonicalEvent.received_at` is: once per batch clock.
+
+    Keyed by the offset too: equal instants in two zones compare (and hash) equal, but are
+    written with their own offsets.
+    """
+    return _received_at_in_zone(now, now.utcoffset())
+
+
+@lru_cache(maxsize=4)
+def _received_at_in_zone(now: datetime, _offset: timedelta | None) -> str:
+    return str(_RECEIVED_AT.dump_python(_RECEIVED_AT.validate_python(now), mode="json"))
+
+
+def _source_position(record: RawRecord) -> dict[str, Any]:
+    """The record's position as `SourcePosition` holds it; raises on what the model refuses."""
+    topic, partition, offset = record.topic, record.partition, record.offset
+    if not (type(topic) is str and topic == topic.strip()):
+        raise ValueError("source topic must be a topic name")
+    if not (type(partition) is int and partition >= 0 and type(offset) is int and offset >= 0):
+        raise ValueError("source partition and offset must be non-negative integers")
+    return {"topic": topic, "partition": partition, "offset": offset}
 
 
 def content_hash(document: Mapping[str, Any]) -> str:
