@@ -308,6 +308,8 @@ def _too_few_digits(classes: str) -> bool:
 
 def _find(text: str, json_escapes: bool) -> Iterator[tuple[int, int, Kind]]:
     """(start, end exclusive, kind) of every personal identifier in `text`, left to right."""
+    if len(text) < _MIN_DIGITS and text.isascii():  # ASCII: at most one digit a character
+        return
     classes, decoded = _class_view(text, json_escapes)
     if _too_few_digits(classes):
         return
