@@ -72,12 +72,13 @@ class Settings(BaseSettings):
     topic_partitions: int = Field(default=6, ge=1, le=1024)
     topic_replication: int = Field(default=1, ge=1, le=5)
     table_standby_replicas: int = Field(
-        default=1,
+        default=0,
         ge=0,
         le=5,
         description="Standby copies of each table partition kept warm on other workers (Faust's"
-        " table_standby_replicas): a dead worker's partitions resume on a survivor that already"
-        " holds their state instead of replaying the changelog (docs/streams.md)",
+        " table_standby_replicas). 0 by default: with 1, a survivor promoted from its standby copy"
+        " lost table updates of a killed worker (tests/integration/test_three_workers.py,"
+        " docs/streams.md 'Several workers'); with 0 it replays the changelog and loses nothing",
     )
     table_store: Literal["memory", "rocksdb"] = Field(
         default="rocksdb",
