@@ -280,6 +280,7 @@ class Outcome:
     regions: dict[str, dict[str, Any]]
     scores: dict[str, float]
     alerts_on_topic: Counter[tuple[str, str]]  # the same, from the `alerts` topic (deduped)
+    positions: dict[str, tuple[int, int]]  # event id -> (partition, offset) on events.canonical
 
 
 def _alert_key(
@@ -374,7 +375,29 @@ def outcome(pipeline: Pipeline) -> Outcome:
         regions={k.decode(): _region_state(v) for k, v in regions.items()},
         scores=scores,
         alerts_on_topic=_topic_alerts(pipeline, investigations),
+        positions=_canonical_positions(pipeline),
     )
+
+
+def _canonical_positions(pipeline: Pipeline) -> dict[str, tuple[int, int]]:
+    """Where each event went on `events.canonical` (the first time: a resend repeats it)."""
+    from kafka import KafkaConsumer
+
+    consumer = KafkaConsumer(
+        pipeline.settings.topic_name("events.canonical"),
+        bootstrap_servers=pipeline.settings.bootstrap_servers,
+        auto_offset_reset="earliest",
+        consumer_timeout_ms=2000,
+        group_id=None,
+    )
+    out: dict[str, tuple[int, int]] = {}
+    try:
+        for m in consumer:
+            event_id = str(orjson.loads(m.value)["event"]["event_id"])
+            out.setdefault(event_id, (m.partition, m.offset))
+    finally:
+        consumer.close()
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -384,6 +407,7 @@ class Fault:
     batches: float
     in_flight: dict[tuple[str, int], int]  # records published before the kill, not committed
     taken_over: dict[tuple[str, int], str]  # the victim's partitions and who owns them after
+    faust_at_kill: dict[tuple[str, int], int]  # Faust's group's committed offsets at the kill
 
 
 def _database(postgres: PostgresCluster | str, name: str) -> str:
@@ -454,6 +478,7 @@ def run_three_with_kill(
         victim.worker.kill()  # SIGKILL to its process group: no shutdown, no final commit
         assert not victim.worker.running()
         done = _committed(pipeline.settings, owned)  # before the session timeout: nobody
+        faust_at_kill = committed_offsets(pipeline.settings).get(pipeline.settings.app_id, {})
         in_flight = {tp: ends[tp] - done.get(tp, 0) for tp in owned if ends[tp] > done.get(tp, 0)}
         sending.join(timeout=120)
         assert not sending.is_alive()
@@ -473,7 +498,7 @@ def run_three_with_kill(
         wait_settled(pipeline, data, timeout_s=150)
         assert all(m.worker.running() for m in survivors)
         assert pipeline.assert_every_record_accounted() == len(data.first + data.second)
-        fault = Fault(victim.name, owned, batches, in_flight, dict(taken))
+        fault = Fault(victim.name, owned, batches, in_flight, dict(taken), faust_at_kill)
         return outcome(pipeline), fault
     finally:
         pipeline.close()
@@ -541,7 +566,23 @@ def test_three_workers_one_killed_lose_and_duplicate_nothing_and_agree_with_one(
     if failed:  # in full on stdout: pytest shortens a long assertion message
         print(f"failed: {failed}\nstates: {states}\nregions: {regions}\nalerts: {alerts}")
         print(f"scores: {scores}\ncounts (SQL, topic): {counts}")
+        print(_missing_events(one, three, fault, differ[:3]))
     assert not failed, (failed, states, regions, alerts, scores, counts)
+
+
+def _missing_events(one: Outcome, three: Outcome, fault: Fault, keys: list[str]) -> str:
+    """For products whose three-worker state differs: the event ids the one-worker state holds
+    and it lacks, with their events.canonical position against Faust's commit at the kill."""
+    lines = [
+        f"victim owned: {sorted(fault.owned)}",
+        f"faust committed at kill: {fault.faust_at_kill}",
+    ]
+    for key in keys:
+        mine = set(one.products[key]["i"]) - set((three.products.get(key) or {}).get("i", []))
+        for event_id in sorted(mine, key=lambda e: three.positions.get(e, (-1, -1))):
+            partition, offset = three.positions.get(event_id, (-1, -1))
+            lines.append(f"{key}: lacks {event_id} at events.canonical[{partition}]@{offset}")
+    return "\n".join(lines)
 
 
 def _diff(one: dict[str, Any], three: dict[str, Any] | None) -> dict[str, Any]:
