@@ -281,6 +281,7 @@ class Outcome:
     scores: dict[str, float]
     alerts_on_topic: Counter[tuple[str, str]]  # the same, from the `alerts` topic (deduped)
     positions: dict[str, tuple[int, int]]  # event id -> (partition, offset) on events.canonical
+    history: dict[str, list[int]]  # product -> ids held by each of its changelog values, in order
 
 
 def _alert_key(
@@ -360,6 +361,9 @@ def outcome(pipeline: Pipeline) -> Outcome:
         duplicates = pipeline.counts().duplicates
     app = pipeline.settings.app_id
     products = last_values(pipeline, f"{app}-product_to_risk-changelog")
+    history: dict[str, list[int]] = {}  # per product, how many ids each changelog value held
+    for _p, key, value in pipeline.messages_of(f"{app}-product_to_risk-changelog"):
+        history.setdefault((key or b"").decode(), []).append(len(orjson.loads(value)["i"]))
     regions = last_values(pipeline, f"{app}-region_to_risk-changelog")
     return Outcome(
         events=events,
@@ -376,6 +380,7 @@ def outcome(pipeline: Pipeline) -> Outcome:
         scores=scores,
         alerts_on_topic=_topic_alerts(pipeline, investigations),
         positions=_canonical_positions(pipeline),
+        history=history,
     )
 
 
@@ -578,6 +583,7 @@ def _missing_events(one: Outcome, three: Outcome, fault: Fault, keys: list[str])
         f"faust committed at kill: {fault.faust_at_kill}",
     ]
     for key in keys:
+        lines.append(f"{key}: changelog ids per value {three.history.get(key)}")
         mine = set(one.products[key]["i"]) - set((three.products.get(key) or {}).get("i", []))
         for event_id in sorted(mine, key=lambda e: three.positions.get(e, (-1, -1))):
             partition, offset = three.positions.get(event_id, (-1, -1))
