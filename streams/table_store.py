@@ -10,9 +10,11 @@ rebalance that hands partition p to another worker hands over exactly p's keys.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import faust
+from faust.types import FutureMessage
 from faust.stores import STORES
 from faust.stores.rocksdb import Store as RocksDBStore
 
@@ -39,6 +41,37 @@ class PartitionedTable(faust.Table[bytes, bytes]):
     raised TypeError and crashed the agent. Kafka's default partitioner is murmur2 of the key
     bytes, which `partition_of` computes without metadata — the same partition, always known.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._unconfirmed: list[FutureMessage] = []
+
+    def send_changelog(
+        self,
+        partition: int | None,
+        key: Any,
+        value: Any,
+        key_serializer: Any = None,
+        value_serializer: Any = None,
+    ) -> FutureMessage:
+        sent = super().send_changelog(partition, key, value, key_serializer, value_serializer)
+        self._unconfirmed.append(sent)
+        return sent
+
+    async def changelog_delivered(self) -> None:
+        """Wait until the broker has acknowledged every changelog record written so far.
+
+        An agent calls this after its batch's writes and before the batch is acked, because
+        Faust itself does not wait: table writes go to its producer buffer (`send_soon`), and
+        the flush it runs before committing offsets gives up after 0.1 s without progress
+        (`ProducerBuffer.flush_atmost`), so on a busy worker offsets could be committed while
+        the states they depend on were still in memory. A worker killed then lost those
+        states for good: its successor recovered the changelog without them and resumed after
+        the events (the three-worker kill test, docs/streams.md "Several workers").
+        """
+        pending, self._unconfirmed = self._unconfirmed, []
+        if pending:
+            await asyncio.gather(*pending)
 
     def partition_for_key(self, key: Any) -> int | None:
         if isinstance(key, bytes):

@@ -62,6 +62,7 @@ def register(app: faust.App, context: WorkerContext, regional: faust.TopicT) -> 
             writes = await process_regional_batch([event.message for event in batch], ports)
             for key, value in writes:  # only now: the alerts are out
                 table[key] = value
+            await table.changelog_delivered()  # before the batch is acked (table_store)
             context.metrics.batch_seconds.labels(STAGE).observe(time.perf_counter() - started)
             yield None
 

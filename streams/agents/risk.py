@@ -71,6 +71,7 @@ def register(app: faust.App, context: WorkerContext, canonical: faust.TopicT) ->
             writes = await process_risk_batch([event.message for event in batch], ports)
             for key, value in writes:  # only now: the signals are out
                 table[key] = value
+            await table.changelog_delivered()  # before the batch is acked (table_store)
             context.metrics.batch_seconds.labels(STAGE).observe(time.perf_counter() - started)
             yield None
 

@@ -68,7 +68,7 @@ class FakeBroker:
 
 class FakeProducer:
     """A Faust producer that keeps what it is given: `send` for agents, `send_soon` for
-    table changelogs. `sends` can be made to fail once, at a given index, like `FakeBroker`."""
+    table changelogs (each delivered at once). `sends` can be made to fail once, at a given index, like `FakeBroker`."""
 
     def __init__(self, fail_at: int | None = None) -> None:
         self.sent: list[tuple[str, bytes | None, bytes, int | None]] = []
@@ -99,6 +99,7 @@ class FakeProducer:
         message = fut.message
         self.changelog.append((message.key, message.value, message.partition))
         self.order.append("changelog")
+        fut.set_result(None)  # delivered: what the agent awaits before acking its batch
 
     def raw(self, topic: str) -> list[bytes]:
         return [value for t, _, value, _ in self.sent if t == topic]
