@@ -17,7 +17,7 @@ from schemas.topics import (
     RISK_SIGNALS,
     TopicSpec,
 )
-from streams import intake_consumer, table_store
+from streams import faust_seek, intake_consumer, table_store
 from streams.agents import (
     alertmanager,
     disproportionality,
@@ -112,6 +112,7 @@ def _topic(app: faust.App, spec: TopicSpec, settings: Settings) -> faust.TopicT:
 
 def create_app(context: WorkerContext) -> faust.App:
     settings = context.settings
+    faust_seek.install()  # partitions without a commit are re-read from the start too
     app = faust.App(settings.app_id, **faust_options(settings))
     stages = set(settings.agents.split(","))
     canonical = _topic(app, EVENTS_CANONICAL, settings)

@@ -14,9 +14,9 @@ import asyncio
 from typing import Any
 
 import faust
-from faust.types import FutureMessage
 from faust.stores import STORES
 from faust.stores.rocksdb import Store as RocksDBStore
+from faust.types import FutureMessage
 
 from streams.partitioning import partition_of
 
