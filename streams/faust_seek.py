@@ -16,6 +16,19 @@ Faust's group committed the partition to its end (docs/streams.md "Several worke
 their beginning — where our `auto_offset_reset="earliest"` would start them — before the
 committed offsets are returned to Faust. Changelog partitions are left alone: table
 recovery positions them itself, from the offsets its stores persisted.
+
+The second half of the same race: Faust's fetcher also drops every record below the last
+offset it delivered (`Consumer._read_offset`), and records an offset jump as a "gap" that its
+commits skip (`Consumer._add_gap`, meant for compacted and transactional topics; ours are
+neither). Records fetched for a partition before Faust counts it active are skipped, and a
+batch fetched before a rebalance's second seek is still delivered after it: the worker's log
+in a failing three-worker run showed `events.canonical[1]` records 133–144 skipped as
+inactive, then a gap 134–145 recorded, the partition sought back to 133, and the re-fetched
+133–164 dropped as already read — the group committed past records no agent saw.
+`install()` therefore also gives each Faust consumer read offsets that never drop a record
+(`RereadAfterSeek`): after a seek the records are delivered again — every agent's effect is
+idempotent (docs/streams.md "Exactly once in effect") — and an offset jump is never taken
+for a gap, so a commit cannot pass a record that was not acknowledged.
 """
 
 from __future__ import annotations
@@ -24,9 +37,19 @@ from collections.abc import Mapping
 from typing import Any
 
 from aiokafka import TopicPartition
+from faust.transport.consumer import Consumer
 from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
 
 _INSTALLED = "_recall_seeks_unset_to_beginning"
+
+
+class RereadAfterSeek(dict[Any, int | None]):
+    """Faust's per-partition read offsets, kept for those who ask with `get` (the worker's
+    progress metrics), but read as unknown by Faust's fetcher (`[]`): it then drops no record
+    as already read and records no offset jump as a gap."""
+
+    def __getitem__(self, tp: Any) -> int | None:
+        return None
 
 
 def is_source(tp: TopicPartition) -> bool:
@@ -52,8 +75,15 @@ async def seek_to_committed(self: AIOKafkaConsumerThread) -> Mapping[TopicPartit
 
 
 def install() -> None:
-    """Patch Faust's consumer thread once per process (idempotent)."""
+    """Patch Faust's consumer and its thread once per process (idempotent)."""
     if getattr(AIOKafkaConsumerThread, _INSTALLED, False):
         return
     AIOKafkaConsumerThread.seek_to_committed = seek_to_committed  # type: ignore[method-assign,assignment]
+    created = Consumer.__init__
+
+    def init(self: Consumer, *args: Any, **kwargs: Any) -> None:
+        created(self, *args, **kwargs)
+        self._read_offset = RereadAfterSeek()
+
+    Consumer.__init__ = init  # type: ignore[method-assign]
     setattr(AIOKafkaConsumerThread, _INSTALLED, True)
