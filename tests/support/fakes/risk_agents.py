@@ -68,7 +68,8 @@ class FakeBroker:
 
 class FakeProducer:
     """A Faust producer that keeps what it is given: `send` for agents, `send_soon` for
-    table changelogs (each delivered at once). `sends` can be made to fail once, at a given index, like `FakeBroker`."""
+    table changelogs (each delivered at once). `sends` can be made to fail once, at a given
+    index, like `FakeBroker`."""
 
     def __init__(self, fail_at: int | None = None) -> None:
         self.sent: list[tuple[str, bytes | None, bytes, int | None]] = []
