@@ -112,7 +112,7 @@ def _topic(app: faust.App, spec: TopicSpec, settings: Settings) -> faust.TopicT:
 
 def create_app(context: WorkerContext) -> faust.App:
     settings = context.settings
-    faust_seek.install()  # partitions without a commit are re-read from the start too
+    faust_seek.install()  # no record skipped after a rebalance (streams/faust_seek.py)
     app = faust.App(settings.app_id, **faust_options(settings))
     stages = set(settings.agents.split(","))
     canonical = _topic(app, EVENTS_CANONICAL, settings)
