@@ -15,6 +15,8 @@ from types import SimpleNamespace
 from typing import Any
 
 import orjson
+from faust.types import TP
+from faust.types.tuples import RecordMetadata
 
 from recall.service.risk.bundles import RegionalCase, regional_bundle
 from schemas.topics import RISK_REGIONAL, encode
@@ -67,9 +69,9 @@ class FakeBroker:
 
 
 class FakeProducer:
-    """A Faust producer that keeps what it is given: `send` for agents, `send_soon` for
-    table changelogs (each delivered at once). `sends` can be made to fail once, at a given
-    index, like `FakeBroker`."""
+    """A Faust producer that keeps what it is given — the agents' records and the tables'
+    changelog records (a `-changelog` topic), each delivered at once. The agents' sends can
+    be made to fail once, at a given index, like `FakeBroker`."""
 
     def __init__(self, fail_at: int | None = None) -> None:
         self.sent: list[tuple[str, bytes | None, bytes, int | None]] = []
@@ -86,21 +88,24 @@ class FakeProducer:
         timestamp: float | None = None,
         headers: Any = None,
         **_: Any,
-    ) -> asyncio.Future[None]:
+    ) -> asyncio.Future[Any]:
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        if topic.endswith("-changelog"):  # a table write (`streams.table_store`)
+            self.changelog.append((key or b"", value, partition))
+            self.order.append("changelog")
+            tp = TP(topic, partition or 0)
+            future.set_result(RecordMetadata(topic, tp.partition, tp, len(self.changelog) - 1))
+            return future
         attempt, self.attempts = self.attempts, self.attempts + 1
         if attempt == self.fail_at:
             raise ConnectionError("broker away")
         self.sent.append((topic, key, value, partition))
         self.order.append(f"send:{topic}")
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         future.set_result(None)
         return future
 
-    def send_soon(self, fut: Any) -> None:
-        message = fut.message
-        self.changelog.append((message.key, message.value, message.partition))
-        self.order.append("changelog")
-        fut.set_result(None)  # delivered: what the agent awaits before acking its batch
+    async def maybe_start(self) -> None:
+        """Faust starts its producer before a table's first changelog record: nothing to do."""
 
     def raw(self, topic: str) -> list[bytes]:
         return [value for t, _, value, _ in self.sent if t == topic]
