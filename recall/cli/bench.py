@@ -169,6 +169,13 @@ def pipeline(
     ),
     runs: int = typer.Option(1, "--runs", min=1, help="Whole measurements; > 1 prints spreads."),
     output: Path | None = typer.Option(None, "--output", help="Write the figures as JSON here."),
+    rate: float | None = typer.Option(
+        None,
+        "--rate",
+        min=1,
+        help="Loads as fractions of this many events/s, not of each run's measured rate"
+        " (to compare two commits at the same offered load).",
+    ),
 ) -> None:
     """Whole path intake → risk → investigation: throughput vs the aiokafka ceiling, and latency
     from station send to investigation opened at several fractions of the sustainable load."""
@@ -194,6 +201,7 @@ def pipeline(
                 fractions,
                 runs,
                 on_run=None if output is None else partial(_write_runs, output),
+                rate=rate,
             )
         except RuntimeError as error:
             fail(str(error))
@@ -210,7 +218,8 @@ def pipeline(
     curve = Table(
         "run", "load", "events/s sent", "triggers / opened", "p50", "p95", "p99", "max",
         "worker / bench CPU",
-        title="station send → investigation opened, by load (ms)",
+        title="station send → investigation opened, by load (ms)"
+        + ("" if rate is None else f"; loads are fractions of {rate:,.0f} events/s (--rate)"),
     )  # fmt: skip
     for i, run in enumerate(result.runs, 1):
         for point in run.points:

@@ -94,6 +94,8 @@ class PipelineRun:
     ratio: float
     points: list[LoadPoint]
     database: str
+    # What the loads are fractions of: the measured sustained rate, or `--rate` when given.
+    load_base_events_per_s: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,9 +258,12 @@ def run_pipeline_benchmark(
     loads: Sequence[float] = DEFAULT_LOADS,
     runs: int = 1,
     on_run: Callable[[PipelineBenchResult], None] | None = None,
+    rate: float | None = None,
 ) -> PipelineBenchResult:
     """`on_run` gets the summary so far after each run: a long `--runs` that is stopped
-    (or fails) keeps the runs already measured."""
+    (or fails) keeps the runs already measured. `rate` fixes what the loads are fractions
+    of (events/s) instead of each run's measured sustained rate: two commits are compared
+    at the same offered load, as the sustained rate moves by a third between runs."""
     say = progress or (lambda _message: None)
     results = []
     for run in range(runs):
@@ -267,7 +272,7 @@ def run_pipeline_benchmark(
         def tell(message: str, prefix: str = prefix) -> None:
             say(prefix + message)
 
-        results.append(_one_run(base, events, latency_seconds, tell, loads))
+        results.append(_one_run(base, events, latency_seconds, tell, loads, rate))
         if on_run is not None:
             on_run(summarize(results, loads))
     return summarize(results, loads)
@@ -279,6 +284,7 @@ def _one_run(
     latency_seconds: float,
     say: Callable[[str], None],
     loads: Sequence[float],
+    fixed_rate: float | None = None,
 ) -> PipelineRun:
     bench = isolated_run(base, "pipe")
     settings = bench.settings
@@ -303,13 +309,14 @@ def _one_run(
         say("measuring throughput")
         samples = _track_processed(settings, store, events, worker)
         rate = _window_rate(samples, events)
+        load_base = fixed_rate or rate
         phase = _Phase(
             bench, sessions, store, sender, people, labs, goods, rng, worker,
             _fresh_products(sessions, goods, rng), events,
         )  # fmt: skip
         for load in loads:
-            say(f"latency at {load:.0%} load ({rate * load:,.0f} events/s)")
-            points.append(_load_point(phase, load, rate, latency_seconds))
+            say(f"latency at {load:.0%} load ({load_base * load:,.0f} events/s)")
+            points.append(_load_point(phase, load, load_base, latency_seconds))
         worker.stop()
         say("measuring the aiokafka ceiling on the same topic")
         ceiling_rate = _window_rate(measure_ceiling(settings, events), events)
@@ -324,6 +331,7 @@ def _one_run(
         ratio=round(rate / ceiling_rate, 3),
         points=points,
         database=bench.database,
+        load_base_events_per_s=round(load_base, 1),
     )
 
 

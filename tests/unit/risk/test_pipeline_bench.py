@@ -54,7 +54,7 @@ def _run(p99s: list[float], rate: float, ratio: float) -> PipelineRun:
         LoadPoint(load, "", 1.0, 1.0, 120, 120, 0.1, 0.2, p99, p99, 0.0, 0.5, 0.1, 1.0, 0.0, [])
         for load, p99 in zip((0.25, 0.5, 0.75), p99s, strict=True)
     ]
-    return PipelineRun(50_000, rate, 10_000.0, ratio, points, "sqlite")
+    return PipelineRun(50_000, rate, 10_000.0, ratio, points, "sqlite", rate)
 
 
 def test_spread_over_runs_is_per_load_min_median_max_not_the_best_run() -> None:
