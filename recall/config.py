@@ -123,6 +123,12 @@ class Settings(BaseSettings):
     )
     deadline_check_seconds: float = Field(default=30.0, gt=0, le=3600)
     consumer_session_timeout_s: float = Field(default=10.0, ge=6, le=300)
+    gc_young_threshold: int = Field(
+        default=50_000,
+        ge=0,
+        description="Allocations between the worker's young garbage collections (0: Python's"
+        " default); the start-up heap is frozen out of every collection (docs/benchmarks.md)",
+    )
 
     # Station health (docs/station-health.md): silence against each station's learned cadence,
     # feed quality over a recent window; the `stations` stage judges every station this often.

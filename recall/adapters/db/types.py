@@ -11,6 +11,7 @@ is what the code has always meant by them) and come out aware and in UTC from bo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,6 +35,28 @@ class UtcDateTime(TypeDecorator[datetime]):
         if dialect.name == "sqlite":
             return instant.replace(tzinfo=None)  # SQLite's text form: UTC wall clock
         return instant
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
+        """On SQLite, the UTC text in one C call rather than two Python steps per value.
+
+        The generic path converts in `process_bind_param` and then formats in SQLAlchemy's
+        `DATETIME` processor (Python `%` formatting): a fifth of the intake's store phase,
+        three timestamps a row. `isoformat(" ", "microseconds")` of the UTC wall clock is
+        exactly SQLAlchemy's storage format (`YYYY-MM-DD HH:MM:SS.ffffff`, year padded to
+        four digits), so stored text compares and reads back as before (tested).
+        """
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+
+        def process(value: Any) -> str | None:
+            if value is None:
+                return None
+            if not isinstance(value, datetime):
+                raise TypeError(f"a datetime is needed, not {type(value).__name__}")
+            instant = value if value.tzinfo is None else value.astimezone(UTC)
+            return instant.isoformat(" ", "microseconds")[:26]  # without "+00:00"
+
+        return process
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:

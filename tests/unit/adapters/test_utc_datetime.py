@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Column, DateTime, Integer, MetaData, Table, create_engine, insert, select
+from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 
 from recall.adapters.db.types import UtcDateTime
 
@@ -81,3 +84,24 @@ def test_a_non_datetime_is_refused(table: tuple[Table, Table]) -> None:
     fixed.metadata.create_all(engine)
     with pytest.raises(Exception, match="a datetime is needed"), engine.begin() as connection:
         connection.execute(insert(fixed).values(id=1, at="2026-01-01"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    at=st.datetimes(
+        min_value=datetime(2, 1, 1),
+        max_value=datetime(9998, 12, 31),
+        timezones=st.one_of(
+            st.none(), st.integers(-14 * 60, 14 * 60).map(lambda m: timezone(timedelta(minutes=m)))
+        ),
+    )
+)
+def test_the_sqlite_text_is_sqlalchemys_own_datetime_format(at: datetime) -> None:
+    """The one-call SQLite bind writes exactly what the generic path (convert, then SQLAlchemy's
+    `DATETIME` processor) wrote, so stored text sorts and reads back as before."""
+    dialect = sqlite_dialect()
+    fast = UtcDateTime().bind_processor(dialect)
+    generic = DateTime().dialect_impl(dialect).bind_processor(dialect)
+    assert fast is not None and generic is not None
+    utc_wall = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+    assert fast(at) == generic(utc_wall.replace(tzinfo=None))
