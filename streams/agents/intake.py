@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -106,13 +107,15 @@ def _count(
     result: BatchResult,
     timestamps: dict[tuple[str, int, int], int | None],
 ) -> None:
+    """Counters once per label and batch: `labels()` takes a lock and a dict lookup, and per
+    record it was ~3% of the stage's CPU (py-spy, `recall bench intake`)."""
     metrics = context.metrics
-    for _, outcome in result.accepted:
-        metrics.accepted.labels(outcome.event_type).inc()
-    for letter in result.letters:
-        metrics.rejected.labels(letter.reason.value).inc()
-    for name in result.outcomes.values():
-        metrics.intake_outcomes.labels(name).inc()
+    for event_type, n in Counter(outcome.event_type for _, outcome in result.accepted).items():
+        metrics.accepted.labels(event_type).inc(n)
+    for reason, n in Counter(letter.reason.value for letter in result.letters).items():
+        metrics.rejected.labels(reason).inc(n)
+    for name, n in Counter(result.outcomes.values()).items():
+        metrics.intake_outcomes.labels(name).inc(n)
     metrics.persisted.labels("events").inc(result.inserted)
     metrics.persisted.labels("dead_letters").inc(result.dead_letters)
     metrics.duplicates.inc(result.duplicates)

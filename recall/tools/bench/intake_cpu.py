@@ -51,6 +51,7 @@ from schemas.topics import INTAKE_RAW
 from streams.agents.intake import INTAKE_BATCH
 from streams.context import WorkerContext
 from streams.metrics import WorkerMetrics
+from streams.worker import tune_garbage_collector
 
 CHINA_TZ = timezone(timedelta(hours=8))
 T = TypeVar("T")
@@ -128,24 +129,24 @@ def run_once(
     broken: float,
     seed: int,
     profile: str | None,
-    gc_freeze: bool = False,
+    gc_young_threshold: int = 0,
 ) -> PhaseTimes:
     """One run, batch by batch as the worker goes: admit a batch, store it, let it go.
 
     Holding every outcome of the run at once would grow the heap far past a worker's and
     make the garbage collector's full passes part of the figure. The heap still holds the
-    run's input and everything imported (a worker holds more: Faust, aiokafka); `gc_freeze`
-    moves all of it out of the collector's sight first (`gc.freeze`), as a worker could do
-    once started, to show what the full passes over a start-up heap cost.
+    run's input and everything imported (a worker holds more: Faust, aiokafka);
+    `gc_young_threshold` > 0 sets the collector up as the worker does once started
+    (`streams.worker.tune_garbage_collector`: that heap frozen, young passes rare), 0 leaves
+    Python's defaults, to show what the collector costs either way.
     """
     path = workdir / f"run-{seed}-{uuid.uuid4().hex[:8]}.db"
     shutil.copyfile(template, path)
     context, engine = _context(path)
     records = make_records(context, n, broken, seed)
     rules = context.rules
-    if gc_freeze:
-        gc.collect()
-        gc.freeze()
+    thresholds = gc.get_threshold()
+    tune_garbage_collector(gc_young_threshold)
     collections = _GcClock()
     gc.callbacks.append(collections)
     admit, store = _Clock(profile == "admit"), _Clock(profile == "store")
@@ -158,6 +159,7 @@ def run_once(
         stored, letters = stored + result.inserted, letters + result.dead_letters
     gc.callbacks.remove(collections)
     gc.unfreeze()
+    gc.set_threshold(*thresholds)
     engine.dispose()
     for leftover in workdir.glob(f"{path.name}*"):  # the database, its WAL and shared memory
         leftover.unlink()
@@ -237,7 +239,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--broken", type=float, default=0.02, help="fraction of broken records")
     parser.add_argument("--profile", choices=("admit", "store"), default=None)
     parser.add_argument(
-        "--gc-freeze", action="store_true", help="gc.freeze() the set-up heap before timing"
+        "--gc-young-threshold",
+        type=int,
+        default=Settings().gc_young_threshold,
+        help="the worker's collector setting (RECALL_GC_YOUNG_THRESHOLD); 0: Python's defaults",
     )
     args = parser.parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="recall-intake-cpu-"))
@@ -245,7 +250,13 @@ def main(argv: list[str] | None = None) -> None:
         template = _template(workdir)
         runs = [
             run_once(
-                template, workdir, args.events, args.broken, seed, args.profile, args.gc_freeze
+                template,
+                workdir,
+                args.events,
+                args.broken,
+                seed,
+                args.profile,
+                args.gc_young_threshold,
             )
             for seed in range(1, args.runs + 1)
         ]
@@ -254,7 +265,11 @@ def main(argv: list[str] | None = None) -> None:
     admit = [r.admit_us for r in runs]
     store = [r.store_us for r in runs]
     total = [r.admit_us + r.store_us for r in runs]
-    frozen = ", set-up heap frozen" if args.gc_freeze else ""
+    frozen = (
+        f", heap frozen, young threshold {args.gc_young_threshold}"
+        if args.gc_young_threshold > 0
+        else ", Python's collector defaults"
+    )
     print(
         f"{args.events} records a run, {args.broken:.0%} broken, {args.runs} runs{frozen}; CPU time"
     )

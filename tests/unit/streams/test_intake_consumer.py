@@ -271,6 +271,24 @@ def test_poison_records_are_dead_lettered_and_the_partition_flows_on(tmp_path: P
     run(scenario)
 
 
+def test_a_batchs_counters_count_every_record_once(tmp_path: Path) -> None:
+    """Counted once per label and batch, by how many: three injuries, two unsigned records."""
+
+    async def scenario() -> None:
+        stage = await _intake(tmp_path, _storage())
+        injuries = [_signed(stage, _injury()) for _ in range(3)]
+        unsigned = [_signed(stage, _injury(), sign=False) for _ in range(2)]
+        await stage.feed(injuries + unsigned)
+
+        assert stage.metric("recall_events_accepted_total", type="injury_report") == 3
+        assert stage.metric("recall_events_rejected_total", reason="unauthenticated") == 2
+        assert stage.metric("recall_intake_outcomes_total", outcome="stored") == 3
+        assert stage.metric("recall_intake_outcomes_total", outcome="dead_lettered") == 2
+        assert stage.metric("recall_events_received_total") == 5
+
+    run(scenario)
+
+
 def test_a_record_the_store_refuses_is_dead_lettered_alone(tmp_path: Path) -> None:
     async def scenario() -> None:
         values = [_injury(), _injury(), _injury()]
