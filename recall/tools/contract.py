@@ -113,7 +113,7 @@ RECEIVERS: dict[str, tuple[str, ...]] = {
     RISK_REGIONAL.name: ("assess_regions",),
     INVESTIGATION_EVENTS.name: ("api_live",),
     RECALL_EFFECTIVENESS.name: (),
-    ALERTS.name: ("project_alerts", "api_live"),
+    ALERTS.name: ("project_alerts", "schedule_webhooks", "forward_alerts", "api_live"),
     FIRMS_CREDIT.name: (),
     REGISTRY_CHANGES.name: ("apply_registry_changes",),
 }
@@ -135,6 +135,10 @@ ROLES: dict[str, str] = {
     " `<app id>-project_signals`)",
     "project_alerts": "worker batch consumer `project_alerts` (read model, group"
     " `<app id>-project_alerts`)",
+    "schedule_webhooks": "worker agent `schedule_webhooks` (webhooks stage: alerts → the"
+    " delivery queue in SQL)",
+    "forward_alerts": "worker agent `forward_alerts` (alertmanager stage, only with"
+    " `RECALL_ALERTMANAGER_URL`)",
     "api_live": "the API's live-update consumer (dashboard server-sent events; no group)",
     "registry_cli": "regulators' registry officers (`recall registry change …`)",
     "apply_registry_changes": "worker agent `apply_registry_changes` (intake stage)",
