@@ -29,14 +29,25 @@ inactive, then a gap 134–145 recorded, the partition sought back to 133, and t
 (`RereadAfterSeek`): after a seek the records are delivered again — every agent's effect is
 idempotent (docs/streams.md "Exactly once in effect") — and an offset jump is never taken
 for a gap, so a commit cannot pass a record that was not acknowledged.
+
+A third: table recovery seeks its standby changelog partitions to offsets it built before
+waiting for the active ones, but iterates the *live* set of standby partitions. A rebalance
+during that wait adds partitions whose offset is still unset (`None`, Faust's placeholder), and
+aiokafka refuses to seek to `None`: the worker crashed on its first start (`recall bench
+takeover`, 3 workers, 12 partitions, 2 standbys: "Offset must be a positive integer").
+`install()` has `Recovery._seek_offsets` read an unset offset as Faust's own "nothing read
+yet" (-1, sought to the beginning); the rebalance restarts recovery, which builds the real
+offsets anyway.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
 from aiokafka import TopicPartition
+from faust.tables.recovery import Recovery
 from faust.transport.consumer import Consumer
 from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
 
@@ -74,6 +85,20 @@ async def seek_to_committed(self: AIOKafkaConsumerThread) -> Mapping[TopicPartit
     return committed
 
 
+_seek_offsets_as_faust_does = Recovery._seek_offsets
+
+
+async def seek_offsets(
+    self: Recovery, consumer: Any, tps: set[Any], offsets: Counter[Any], title: str
+) -> None:
+    """`Recovery._seek_offsets`, with a partition assigned during this recovery (no offset
+    built yet: `None`) read from the beginning instead of crashing the worker."""
+    for tp in tps:
+        if offsets.get(tp) is None:
+            offsets[tp] = -1
+    await _seek_offsets_as_faust_does(self, consumer, tps, offsets, title)
+
+
 def install() -> None:
     """Patch Faust's consumer and its thread once per process (idempotent)."""
     if getattr(AIOKafkaConsumerThread, _INSTALLED, False):
@@ -86,4 +111,5 @@ def install() -> None:
         self._read_offset = RereadAfterSeek()
 
     Consumer.__init__ = init  # type: ignore[method-assign]
+    Recovery._seek_offsets = seek_offsets  # type: ignore[method-assign]
     setattr(AIOKafkaConsumerThread, _INSTALLED, True)
