@@ -32,12 +32,13 @@ for a gap, so a commit cannot pass a record that was not acknowledged.
 
 A third: table recovery seeks its standby changelog partitions to offsets it built before
 waiting for the active ones, but iterates the *live* set of standby partitions. A rebalance
-during that wait adds partitions whose offset is still unset (`None`, Faust's placeholder), and
-aiokafka refuses to seek to `None`: the worker crashed on its first start (`recall bench
-takeover`, 3 workers, 12 partitions, 2 standbys: "Offset must be a positive integer").
-`install()` has `Recovery._seek_offsets` read an unset offset as Faust's own "nothing read
-yet" (-1, sought to the beginning); the rebalance restarts recovery, which builds the real
-offsets anyway.
+during that wait replaces the set (`Recovery.on_rebalance`) with partitions whose offset is
+still unset (`None`, Faust's placeholder), and aiokafka refuses to seek to `None`: a worker
+crashed on its first start (`recall bench takeover`, 3 workers, 12 partitions, 2 standbys:
+"Offset must be a positive integer"). The same `on_rebalance` has also signalled a new
+recovery, so `install()` has `Recovery._seek_offsets` raise Faust's own `RebalanceAgain` on
+an unset offset — what `Recovery._wait` raises when it sees that signal first — and the
+recovery loop starts over with the new assignment, seeking nothing for the stale one.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from aiokafka import TopicPartition
-from faust.tables.recovery import Recovery
+from faust.tables.recovery import RebalanceAgain, Recovery
 from faust.transport.consumer import Consumer
 from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
 
@@ -91,11 +92,10 @@ _seek_offsets_as_faust_does = Recovery._seek_offsets
 async def seek_offsets(
     self: Recovery, consumer: Any, tps: set[Any], offsets: Counter[Any], title: str
 ) -> None:
-    """`Recovery._seek_offsets`, with a partition assigned during this recovery (no offset
-    built yet: `None`) read from the beginning instead of crashing the worker."""
-    for tp in tps:
-        if offsets.get(tp) is None:
-            offsets[tp] = -1
+    """`Recovery._seek_offsets`, except that a partition assigned after this recovery built
+    its offsets (still `None`) means a rebalance replaced the assignment: start over."""
+    if any(offsets.get(tp) is None for tp in tps):
+        raise RebalanceAgain()
     await _seek_offsets_as_faust_does(self, consumer, tps, offsets, title)
 
 

@@ -1,8 +1,9 @@
 """Table recovery never seeks a standby partition to `None` (`streams.faust_seek`).
 
-A rebalance while recovery waits for the active partitions adds standby partitions whose
-offset Faust has not built yet (its placeholder is `None`); Faust's own `_seek_offsets` passes
-that `None` on, and aiokafka's `seek` refuses it, crashing the worker on its first start.
+A rebalance while recovery waits for the active partitions replaces the standby partitions
+with ones whose offset Faust has not built yet (its placeholder is `None`); Faust's own
+`_seek_offsets` passes that `None` on, and aiokafka's `seek` refuses it, crashing the worker on
+its first start. The rebalance has also signalled a new recovery: the guard starts over.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ import asyncio
 from collections import Counter
 from typing import Any
 
-from faust.tables.recovery import Recovery
+import pytest
+from faust.tables.recovery import RebalanceAgain, Recovery
 from faust.types import TP
 
 from streams.faust_seek import _seek_offsets_as_faust_does, install
@@ -38,10 +40,19 @@ def _offsets() -> Counter[Any]:
     return offsets
 
 
-def test_a_standby_partition_assigned_mid_recovery_is_read_from_its_beginning() -> None:
+def test_a_partition_assigned_mid_recovery_starts_recovery_over_and_seeks_nothing() -> None:
     install()
     consumer = SeekRecorder()
-    asyncio.run(Recovery._seek_offsets(None, consumer, {LATE, KNOWN}, _offsets(), "standby"))  # type: ignore[arg-type]
+    with pytest.raises(RebalanceAgain):
+        asyncio.run(Recovery._seek_offsets(None, consumer, {LATE, KNOWN}, _offsets(), "standby"))  # type: ignore[arg-type]
+    assert consumer.sought == []
+
+
+def test_offsets_built_for_every_partition_are_sought_as_faust_does() -> None:
+    install()
+    consumer = SeekRecorder()
+    offsets: Counter[Any] = Counter({KNOWN: 41, LATE: -1})
+    asyncio.run(Recovery._seek_offsets(None, consumer, {LATE, KNOWN}, offsets, "standby"))  # type: ignore[arg-type]
     assert consumer.sought == [{LATE: 0, KNOWN: 41}]
 
 
