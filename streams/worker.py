@@ -171,13 +171,15 @@ class SpinnerlessWorker(faust.Worker):
 def tune_garbage_collector(young_threshold: int) -> None:
     """Keep the cyclic collector off the start-up heap and out of the per-record path.
 
-    With Python's defaults (a young collection every 700 allocations, a full one every 100
-    of those) the collector took ~55 µs of the intake's ~290 µs CPU per record: validation
-    allocates a few hundred objects per record, and every full pass walked the whole
+    With Python's defaults (a young collection every 700 allocations, an older one every 10
+    of those, a full one every 10 of the older) the collector took ~55 µs of the intake's
+    ~290 µs CPU per record: validation allocates a few hundred objects per record, and every
+    full pass walked the whole
     imported heap (Faust, aiokafka, SQLAlchemy, pydantic's schemas). Freezing that heap once
     started moves it out of every pass for good, and a young threshold of 50,000 makes the
-    passes rare: almost all of a batch's objects are freed by reference counting anyway, so
-    memory barely moves (docs/benchmarks.md, "Intake CPU per record"). 0 keeps the defaults.
+    passes rare: almost all of a batch's objects are freed by reference counting anyway; only
+    garbage in reference cycles waits longer for a pass (docs/benchmarks.md, "Intake CPU per
+    record"). 0 keeps the defaults.
     """
     if young_threshold <= 0:
         return

@@ -7,10 +7,14 @@ table's changelog topic, and no stream is read before every table is recovered. 
 1. a worker starts once with a fresh app id (it creates its topics and changelogs) and stops;
 2. N realistic `product_to_risk` values are produced onto that changelog, each on the
    partition its key hashes to (as the table writes them);
-3. one valid station event is sent, the worker is started again, and the clock runs from the
-   process start until that event is stored — recovery, group join and the first batch (cold:
-   the worker's disk holds none of that state, as on a new machine);
-4. the worker is stopped and started once more with another probe (warm: the same disk). With
+3. a marker (`recall.tools.bench.markers`: an injury report about a seeded product) is put on
+   every `events.canonical` partition, the worker is started again, and the clock runs from
+   the process start until Faust's group has committed past every marker — recovery, group
+   join and the first batch (cold: the worker's disk holds none of that state, as on a new
+   machine). Until 2026-12-01 the probe was a station event *stored*: since the intake became
+   a batch consumer of its own it stores events while Faust is still recovering, and the
+   bench printed a 4 s "cold restart" for 1,000,000 states;
+4. the worker is stopped and started once more with new markers (warm: the same disk). With
    the memory store this replays the whole changelog again; with RocksDB only what the local
    store has not yet seen.
 
@@ -24,25 +28,20 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import datetime
 from pathlib import Path
 
 import orjson
 from kafka import KafkaProducer
 
-from recall.adapters.db.engine import make_engine, make_session_factory
-from recall.adapters.db.intake_store import IntakeStore
-from recall.adapters.db.key_store import server_side_keys
-from recall.adapters.kafka.producer import StationSender
 from recall.config import Settings
-from recall.tools.bench.intake import CHINA_TZ
-from recall.tools.bench.isolation import isolated_run, population
+from recall.tools.bench.isolation import isolated_run
+from recall.tools.bench.markers import Markers
 from recall.tools.bench.state import realistic_state
 from recall.tools.registry.sample import generate
-from recall.tools.simulate.events import SimProduct, SimStation, station_event
-from recall.tools.worker_process import WorkerProcess, wait_for
+from recall.tools.worker_process import WorkerProcess
 from streams.partitioning import partition_of
 
+PROCESSED_TIMEOUT_S = 900.0
 DISTINCT_VALUES = 2_000  # realistic values, reused across keys: the replay cost is per record
 
 
@@ -68,26 +67,24 @@ def run_restart_benchmark(
     say = progress or (lambda _message: None)
     bench = isolated_run(base, "restart")
     settings = bench.settings
-    sessions = bench.prepare(generate(7))
-    store = IntakeStore(sessions)
+    bench.prepare(generate(7))
+    markers = Markers(settings, products)
     worker = WorkerProcess(bench.worker_env(base.metrics_port + 3), bench.workdir / "worker.log")
-    who = population(sessions)
-    stations, goods = who.people, who.goods
-    rng = random.Random(11)
     try:
         say("first start: the worker creates its topics")
-        first = _start_and_wait_stored(worker, settings, store, stations, goods, rng, 1)
+        first = _start_and_wait_processed(worker, markers, settings.topic_partitions)
         worker.stop()
         say(f"writing {products:,} product states to the changelog")
         size = _fill_changelog(settings, products, advance)
         say("restarting the worker (cold)")
-        restart = _start_and_wait_stored(worker, settings, store, stations, goods, rng, 2)
+        restart = _start_and_wait_processed(worker, markers, settings.topic_partitions)
         rss = _rss_mib(worker.pid)
         worker.stop()
         say("restarting the worker (warm)")
-        warm = _start_and_wait_stored(worker, settings, store, stations, goods, rng, 3)
+        warm = _start_and_wait_processed(worker, markers, settings.topic_partitions)
     finally:
         worker.stop()
+        markers.close()
         bench.clean_up()
     return RestartBenchResult(
         products=products,
@@ -102,31 +99,17 @@ def run_restart_benchmark(
     )
 
 
-def _start_and_wait_stored(
-    worker: WorkerProcess,
-    settings: Settings,
-    store: IntakeStore,
-    stations: list[SimStation],
-    goods: list[SimProduct],
-    rng: random.Random,
-    stored: int,
-) -> float:
-    """Send one event, start the worker, return seconds until `stored` events are stored."""
-    sessions = make_session_factory(make_engine(settings.sqlalchemy_url))
-    sender = StationSender(settings, keys=server_side_keys(sessions, settings))
-    station = rng.choice(stations)
-    event = station_event(station, goods, rng, datetime.now(CHINA_TZ), 24.0)
-    sender.send(station.station_id, orjson.dumps(event))
-    sender.flush()
-    sender.close()
+def _start_and_wait_processed(worker: WorkerProcess, markers: Markers, partitions: int) -> float:
+    """Markers on every partition, then the worker: seconds from its start until the risk
+    stage's group has committed past all of them (every table partition recovered)."""
+    targets = markers.send(range(partitions))
     started = time.monotonic()
     worker.start()
-    ok = wait_for(
-        lambda: store.counts().events >= stored or not worker.running(), 900, interval_s=0.1
-    )
-    if not ok or not worker.running():
-        raise RuntimeError(f"the worker did not process the probe event:\n{worker.log_tail()}")
-    return time.monotonic() - started
+    try:
+        done = markers.wait(targets, PROCESSED_TIMEOUT_S)
+    except RuntimeError as error:
+        raise RuntimeError(f"{error}; the worker's log:\n{worker.log_tail()}") from error
+    return max(done.values()) - started
 
 
 def _fill_changelog(

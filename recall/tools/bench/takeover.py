@@ -38,22 +38,19 @@ import shutil
 import statistics
 import time
 import urllib.request
-import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 
 import orjson
-from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 
 from recall.adapters.kafka.admin import ensure_changelog_topics
 from recall.config import Settings
 from recall.tools.bench.isolation import BenchRun, isolated_run
+from recall.tools.bench.markers import Markers
 from recall.tools.bench.restart import _fill_changelog
 from recall.tools.registry.sample import generate
 from recall.tools.worker_process import WorkerProcess
 from schemas.topics import EVENTS_CANONICAL
-from streams.partitioning import partition_of
 
 WORKERS = 3
 METRICS_PORT_OFFSET = 40  # workers' metrics ports: base + 40, 41, …  (other benches use less)
@@ -121,7 +118,7 @@ def run_takeover_benchmark(
     say = progress or (lambda _message: None)
     bench = isolated_run(base.model_copy(update={"table_store": "rocksdb"}), "takeover")
     settings = bench.settings
-    probe = _Probe(settings, states)
+    probe = Markers(settings, states)
     group = _Group(bench, base.metrics_port + METRICS_PORT_OFFSET)
     try:
         bench.prepare(generate(7))
@@ -181,7 +178,7 @@ class _Group:
             worker.kill()
 
 
-def _cycle(group: _Group, probe: _Probe, say: Callable[[str], None], label: str) -> TakeoverCycle:
+def _cycle(group: _Group, probe: Markers, say: Callable[[str], None], label: str) -> TakeoverCycle:
     """Kill the worker owning most partitions; time the takeover, then a newcomer's cold start."""
     settings = group.bench.settings
     before = {port: _holding_now(port, settings) for _worker_, port in group.live}
@@ -294,7 +291,7 @@ def settled(holdings: list[Holding | None], settings: Settings) -> bool:
 def _settle(
     live: list[tuple[WorkerProcess, int]],
     settings: Settings,
-    probe: _Probe,
+    probe: Markers,
     say: Callable[[str], None],
     phase: str,
 ) -> None:
@@ -327,7 +324,7 @@ def _cold_start(
     newcomer: WorkerProcess,
     live: list[tuple[WorkerProcess, int]],
     settings: Settings,
-    probe: _Probe,
+    probe: Markers,
 ) -> tuple[frozenset[int], int]:
     """Wait until the new worker owns partitions and has processed a marker on each."""
     deadline = time.monotonic() + SETTLE_TIMEOUT_S
@@ -349,98 +346,6 @@ def _check_running(live: list[tuple[WorkerProcess, int]]) -> None:
     for worker, _port in live:
         if not worker.running():
             raise RuntimeError(f"a worker exited:\n{worker.log_tail()}")
-
-
-class _Probe:
-    """Markers onto `events.canonical` partitions, and the group's committed offsets."""
-
-    def __init__(self, settings: Settings, states: int) -> None:
-        self._settings = settings
-        self._topic = settings.topic_name(EVENTS_CANONICAL.name)
-        self._changelog = f"{settings.app_id}-product_to_risk-changelog"
-        self._keys = _seeded_key_per_partition(states, settings.topic_partitions)
-        options = settings.kafka_client_options()
-        self._producer = KafkaProducer(
-            bootstrap_servers=settings.bootstrap_servers, acks="all", **options
-        )
-        self._admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap_servers, **options)
-        self._consumer = KafkaConsumer(bootstrap_servers=settings.bootstrap_servers, **options)
-
-    def wait_processed(self, partitions: range | list[int], timeout_s: float) -> dict[int, float]:
-        """Produce a marker onto each partition; the monotonic time each was committed past."""
-        targets: dict[int, int] = {}
-        for p in partitions:
-            sent = self._producer.send(
-                self._topic, key=self._keys[p], value=self._marker(p), partition=p
-            )
-            targets[p] = sent.get(timeout=30).offset
-        done: dict[int, float] = {}
-        deadline = time.monotonic() + timeout_s
-        while len(done) < len(targets):
-            if time.monotonic() > deadline:
-                missing = sorted(set(targets) - set(done))
-                raise RuntimeError(f"markers not processed in {timeout_s:.0f} s: {missing}")
-            committed = self._committed()
-            now = time.monotonic()
-            for p, offset in targets.items():
-                if p not in done and committed.get(p, -1) > offset:
-                    done[p] = now
-            time.sleep(0.1)
-        return done
-
-    def changelog_records(self, partitions: list[int]) -> int:
-        tps = [TopicPartition(self._changelog, p) for p in partitions]
-        ends = self._consumer.end_offsets(tps)
-        return int(sum(ends.values()))
-
-    def _committed(self) -> dict[int, int]:
-        group = self._settings.app_id
-        offsets = self._admin.list_group_offsets(group).get(group, {})
-        return {
-            tp.partition: meta.offset for tp, meta in offsets.items() if tp.topic == self._topic
-        }
-
-    def _marker(self, partition: int) -> bytes:
-        """An injury report about a seeded product on `partition`: it reads and writes state."""
-        moment = datetime.now(UTC).isoformat()
-        return orjson.dumps(
-            {
-                "event": {
-                    "event_id": str(uuid.uuid4()),
-                    "type": "injury_report",
-                    "jurisdiction": "140105",
-                    "sent_at": moment,
-                    "payload": {
-                        "occurred_at": moment,
-                        "disposition": "treated_released",
-                        "injury_nature": "burn_scald",
-                        "body_part": "hand",
-                        "age_years": 34,
-                        "mechanism": "hot_object",
-                        "product": {"category": "appliances"},
-                    },
-                },
-                "product_key": self._keys[partition].decode(),
-                "received_at": moment,
-                "source": {"topic": "intake.raw", "partition": partition, "offset": 0},
-            }
-        )
-
-    def close(self) -> None:
-        self._producer.close()
-        self._admin.close()
-        self._consumer.close()
-
-
-def _seeded_key_per_partition(states: int, partitions: int) -> dict[int, bytes]:
-    """One seeded product key (`_fill_changelog`'s naming) per partition."""
-    keys: dict[int, bytes] = {}
-    for i in range(states):
-        key = f"91140105MA0K{i:06d}/brand/model-{i}".encode()
-        keys.setdefault(partition_of(key, partitions), key)
-        if len(keys) == partitions:
-            return keys
-    raise ValueError(f"{states} states do not cover {partitions} partitions")
 
 
 def result_json(result: TakeoverBenchResult) -> bytes:
