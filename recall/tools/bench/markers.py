@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 
 import orjson
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.errors import KafkaError
 
 from recall.config import Settings
 from schemas.topics import EVENTS_CANONICAL
@@ -74,8 +75,15 @@ class Markers:
         return int(sum(ends.values()))
 
     def _committed(self) -> dict[int, int]:
+        """The group's committed offsets on `events.canonical`; none while the group's
+        coordinator is not there yet (a worker that has just started: a retriable error)."""
         group = self._settings.app_id
-        offsets = self._admin.list_group_offsets(group).get(group, {})
+        try:
+            offsets = self._admin.list_group_offsets(group).get(group, {})
+        except KafkaError as error:
+            if not error.retriable:
+                raise
+            return {}
         return {
             tp.partition: meta.offset for tp, meta in offsets.items() if tp.topic == self._topic
         }
