@@ -376,6 +376,24 @@ def escalations(
     return tuple(moves)
 
 
+def earliest_escalation(owner: str, owned_since: datetime, rules: TierRules) -> datetime | None:
+    """The first moment any deadline could move an investigation `owner` holds since then.
+
+    The escalation timer checks every open investigation each tick, and reading one in full
+    (its audit, its evidence) is the costly part: this bound lets it read only those that could
+    be due. The wait at `owner` starts no earlier than `owned_since` (`escalations` counts from
+    the later of that and entering the state), so no move comes before `owned_since` plus the
+    shortest deadline at the owner's tier, whatever the state. None: never (no tier above, or
+    no deadline at this one).
+    """
+    _aware(owned_since, "owned_since")
+    limits = rules.deadlines.get(jurisdiction.level(owner))
+    if jurisdiction.parent(owner) is None or limits is None:
+        return None
+    days = [d for d in (limits.opened, limits.assigned) if d is not None]
+    return owned_since + timedelta(days=min(days)) if days else None
+
+
 def _aware(at: datetime, name: str) -> None:
     if at.tzinfo is None or at.utcoffset() is None:
         raise TierError(f"{name} must be a timezone-aware datetime, got {at!r}")

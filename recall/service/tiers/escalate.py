@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from recall.domain.investigations import Investigation
-from recall.domain.tiers import SubjectKind, TierRules, escalations
+from recall.domain.tiers import SubjectKind, TierRules, earliest_escalation, escalations
 from recall.service.ports import OutputTopics, Storage, alert_record
 from recall.service.tiers.alerts import investigation_escalated
 from recall.service.tiers.owners import investigation_owner
@@ -56,6 +56,9 @@ def escalate_overdue(
                 placed = investigation_owner(tiers, unplaced, rules=rules, at=now, actor=ACTOR)
                 made += [placed] if placed else []
         for investigation_id, owned in sorted(tiers.open_investigation_owners().items()):
+            earliest = earliest_escalation(owned.owner, owned.since, rules)
+            if earliest is None or now < earliest:
+                continue  # nothing can be due yet: not read at all (the timer's hot path)
             investigation = tx.investigations.get(investigation_id)
             if investigation is None or not investigation.is_open:
                 continue

@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from recall.domain.jurisdiction import Level
 from recall.domain.tiers import (
@@ -17,6 +19,7 @@ from recall.domain.tiers import (
     TierRules,
     area_at,
     assign,
+    earliest_escalation,
     escalations,
     reassess,
 )
@@ -139,6 +142,35 @@ def test_a_late_tick_catches_up_with_every_deadline_in_order() -> None:
 def test_a_tier_without_a_deadline_never_escalates() -> None:
     rules = TierRules(deadlines={Level.COUNTY: Deadlines(opened=None, assigned=3)})
     assert escalations(COUNTY, "opened", T0, T0 + timedelta(days=999), rules) == ()
+
+
+@given(
+    owner=st.sampled_from([COUNTY, "140100", "140000", "110101", "110000"]),
+    state=st.sampled_from(["opened", "assigned", "concluded"]),
+    owned_hours=st.integers(0, 24 * 400),
+    entered_hours=st.integers(0, 24 * 400),
+    now_hours=st.integers(0, 24 * 800),
+)
+def test_no_escalation_comes_before_the_earliest_bound(
+    owner: str, state: str, owned_hours: int, entered_hours: int, now_hours: int
+) -> None:
+    """The timer skips an investigation before `earliest_escalation`: that must never hide a
+    move `escalations` would make, whatever the state and when it was entered."""
+    owned_since = T0 + timedelta(hours=owned_hours)
+    waiting_since = max(owned_since, T0 + timedelta(hours=entered_hours))
+    now = T0 + timedelta(hours=now_hours)
+    moves = escalations(owner, state, waiting_since, now, RULES)
+    earliest = earliest_escalation(owner, owned_since, RULES)
+    if moves:
+        assert earliest is not None and now >= earliest
+
+
+def test_the_earliest_bound_is_the_shortest_deadline_at_the_owners_tier() -> None:
+    assert earliest_escalation(COUNTY, T0, RULES) == T0 + timedelta(days=7)  # opened: 7 days
+    assert earliest_escalation("140000", T0, RULES) is None  # the province has no tier above
+    rules = TierRules(deadlines={Level.COUNTY: Deadlines(opened=None, assigned=3)})
+    assert earliest_escalation(COUNTY, T0, rules) == T0 + timedelta(days=3)
+    assert earliest_escalation("140100", T0, rules) is None  # no deadline at the city
 
 
 def test_naive_times_are_refused() -> None:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, event, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from recall.adapters.db.engine import make_engine, make_session_factory
@@ -123,6 +123,35 @@ def test_escalation_happens_exactly_at_the_deadline_and_once(storage: SqlStorage
     )
     made = escalate_overdue(storage, city_deadline, rules=RULES, topics=TOPICS)
     assert [m.to_owner for m in made] == ["140000"]
+
+
+def test_a_tick_reads_no_investigation_that_cannot_be_due(storage: SqlStorage) -> None:
+    """The timer runs every minute over every open investigation: one whose owner's shortest
+    deadline is still ahead must cost no read of its audit and evidence (the tick's cost
+    grew with the open queue and stalled the worker's event loop)."""
+    handle_signals(storage, [signal("s1", risk_level="high")], topics=TOPICS, tier_rules=RULES)
+    with storage.transaction() as tx:
+        assert tx.tiers is not None
+        owned = tx.tiers.owner_of(SubjectKind.INVESTIGATION, INVESTIGATION)
+    assert owned is not None
+    statements: list[str] = []
+
+    def seen(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    engine = storage.sessions.kw["bind"]
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        early = owned.since + timedelta(days=6)
+        assert escalate_overdue(storage, early, rules=RULES, topics=TOPICS) == []
+        early_reads = [s for s in statements if "investigation_evidence" in s]
+        statements.clear()
+        due = owned.since + timedelta(days=7)
+        assert len(escalate_overdue(storage, due, rules=RULES, topics=TOPICS)) == 1
+        due_reads = [s for s in statements if "investigation_evidence" in s]
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert early_reads == [] and due_reads  # read only once it could be due
 
 
 def test_an_investigation_opened_before_tiers_is_placed_by_the_timer_once(
