@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import orjson
@@ -39,9 +40,14 @@ class Markers:
         self._admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap_servers, **options)
         self._consumer = KafkaConsumer(bootstrap_servers=settings.bootstrap_servers, **options)
 
-    def wait_processed(self, partitions: range | list[int], timeout_s: float) -> dict[int, float]:
+    def wait_processed(
+        self,
+        partitions: range | list[int],
+        timeout_s: float,
+        check: Callable[[], None] | None = None,
+    ) -> dict[int, float]:
         """Produce a marker onto each partition; the monotonic time each was committed past."""
-        return self.wait(self.send(partitions), timeout_s)
+        return self.wait(self.send(partitions), timeout_s, check)
 
     def send(self, partitions: range | list[int]) -> dict[int, int]:
         """A marker onto each partition, acknowledged; partition → the marker's offset."""
@@ -53,11 +59,23 @@ class Markers:
             targets[p] = sent.get(timeout=30).offset
         return targets
 
-    def wait(self, targets: dict[int, int], timeout_s: float) -> dict[int, float]:
-        """The monotonic time the group's committed offset passed each partition's marker."""
+    def wait(
+        self,
+        targets: dict[int, int],
+        timeout_s: float,
+        check: Callable[[], None] | None = None,
+    ) -> dict[int, float]:
+        """The monotonic time the group's committed offset passed each partition's marker.
+
+        `check` runs on every poll and raises when waiting longer is pointless (the workers
+        that should process the markers have exited): a bench fails at once with the reason,
+        not after the whole timeout (up to half an hour when settling a million states).
+        """
         done: dict[int, float] = {}
         deadline = time.monotonic() + timeout_s
         while len(done) < len(targets):
+            if check is not None:
+                check()
             if time.monotonic() > deadline:
                 missing = sorted(set(targets) - set(done))
                 raise RuntimeError(f"markers not processed in {timeout_s:.0f} s: {missing}")

@@ -106,10 +106,15 @@ def _start_and_wait_processed(worker: WorkerProcess, markers: Markers, partition
     started = time.monotonic()
     worker.start()
     try:
-        done = markers.wait(targets, PROCESSED_TIMEOUT_S)
+        done = markers.wait(targets, PROCESSED_TIMEOUT_S, check=lambda: _running(worker))
     except RuntimeError as error:
         raise RuntimeError(f"{error}; the worker's log:\n{worker.log_tail()}") from error
     return max(done.values()) - started
+
+
+def _running(worker: WorkerProcess) -> None:
+    if not worker.running():
+        raise RuntimeError("the worker exited before processing the markers")
 
 
 def _fill_changelog(

@@ -188,7 +188,9 @@ def _cycle(group: _Group, probe: Markers, say: Callable[[str], None], label: str
     killed_at = time.monotonic()
     victim.kill()
     group.live.remove((victim, victim_port))
-    done = probe.wait_processed(range(settings.topic_partitions), TAKEOVER_TIMEOUT_S)
+    done = probe.wait_processed(
+        range(settings.topic_partitions), TAKEOVER_TIMEOUT_S, lambda: _check_running(group.live)
+    )
     takeover_s = max(done[p] for p in owned) - killed_at
     after = {port: _holding_now(port, settings) for _worker_, port in group.live}
     by_standby = sum(
@@ -317,7 +319,9 @@ def _settle(
         if time.monotonic() > deadline:
             raise RuntimeError(f"{phase}: the group did not settle in {SETTLE_TIMEOUT_S:.0f} s")
         time.sleep(0.5)
-    probe.wait_processed(range(settings.topic_partitions), SETTLE_TIMEOUT_S)
+    probe.wait_processed(
+        range(settings.topic_partitions), SETTLE_TIMEOUT_S, lambda: _check_running(live)
+    )
 
 
 def _cold_start(
@@ -336,7 +340,7 @@ def _cold_start(
             len(h.actives) for h in holdings if h is not None
         ) == len(set().union(*(h.actives for h in holdings if h is not None)))
         if mine and disjoint:
-            probe.wait_processed(sorted(mine), SETTLE_TIMEOUT_S)
+            probe.wait_processed(sorted(mine), SETTLE_TIMEOUT_S, lambda: _check_running(live))
             return mine, probe.changelog_records(sorted(mine))
         time.sleep(0.25)
     raise RuntimeError(f"the new worker owned no partition:\n{newcomer.log_tail()}")
