@@ -48,6 +48,8 @@ log = structlog.get_logger(__name__)
 POLL_TIMEOUT_MS = 50
 """How long `getmany` waits for a fuller batch: Faust's `take_events(within=0.05)` before."""
 PRODUCER_LINGER_MS = 5
+GATHER_MIN_BYTES = 256 << 10
+"""A gathering stage's fetch returns once this much is there (or its wait is over)."""
 
 Fatal = Callable[[str, BaseException], Any]
 Headers = list[tuple[str, bytes]]
@@ -115,8 +117,15 @@ def client_options(settings: Settings) -> dict[str, Any]:
     return options
 
 
-def make_consumer(settings: Settings, group: str) -> AIOKafkaConsumer:
+def make_consumer(settings: Settings, group: str, gather_s: float = 0.0) -> AIOKafkaConsumer:
+    """`gather_s` > 0: the broker holds each fetch until GATHER_MIN_BYTES are there or that
+    time has passed, for stages where fuller batches are worth a little delay."""
     session_ms = int(settings.consumer_session_timeout_s * 1000)
+    gather = (
+        {"fetch_max_wait_ms": int(gather_s * 1000), "fetch_min_bytes": GATHER_MIN_BYTES}
+        if gather_s > 0
+        else {}
+    )
     return AIOKafkaConsumer(
         bootstrap_servers=settings.bootstrap_servers,
         group_id=group,
@@ -126,6 +135,7 @@ def make_consumer(settings: Settings, group: str) -> AIOKafkaConsumer:
         session_timeout_ms=session_ms,
         heartbeat_interval_ms=max(1000, session_ms // 5),
         max_partition_fetch_bytes=4 << 20,
+        **gather,
         **client_options(settings),
     )
 
@@ -166,6 +176,7 @@ class BatchConsumer(mode.Service):
         stage: str,
         handle: Handler,
         max_records: int,
+        gather_s: float = 0.0,
         group: str | None = None,
         consumer: Callable[[], Consumer] | None = None,
         producer: Callable[[], Producer] | None = None,
@@ -179,7 +190,7 @@ class BatchConsumer(mode.Service):
         self.max_records = max_records
         self._handle = handle
         settings = context.settings
-        self._make_consumer = consumer or (lambda: make_consumer(settings, self.group))
+        self._make_consumer = consumer or (lambda: make_consumer(settings, self.group, gather_s))
         self._make_producer = producer or (lambda: make_producer(settings, self.group))
         self._on_fatal = on_fatal
         self.consumer: Consumer | None = None

@@ -115,7 +115,13 @@ def projector(
         metrics.persisted.labels(source.table).inc(outcome.projected)
 
     return BatchConsumer(
-        context, topic, stage=source.agent, handle=handle, max_records=BATCH, **kwargs
+        context,
+        topic,
+        stage=source.agent,
+        handle=handle,
+        max_records=BATCH,
+        gather_s=settings.projector_gather_s,
+        **kwargs,
     )
 
 
