@@ -19,10 +19,9 @@ from collections.abc import Awaitable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import orjson
-
 from recall.domain.risk.detectors.base import Frequency
 from recall.service.risk.state import ProductRiskState, day_label, monday_of, week_of
+from recall.tools.bench.canonical import injury_record
 from streams.agents.ports import AgentPorts
 from streams.agents.risk import process_risk_batch
 from streams.context import TopicNames
@@ -56,28 +55,13 @@ def _moment(day: int) -> datetime:
 
 
 def _record(serial: int, day: int) -> bytes:
-    moment = _moment(day).isoformat()
-    return orjson.dumps(
-        {
-            "event": {
-                "event_id": f"00000000-0000-4000-8000-{serial:012d}",
-                "type": "injury_report",
-                "jurisdiction": "140105",
-                "sent_at": moment,
-                "payload": {
-                    "occurred_at": moment,
-                    "disposition": "treated_released",
-                    "injury_nature": "burn_scald",
-                    "body_part": "hand",
-                    "age_years": 34,
-                    "mechanism": "hot_object",
-                    "product": {"category": "kitchenware"},
-                },
-            },
-            "product_key": PRODUCT,
-            "received_at": moment,
-            "source": {"topic": "intake.raw", "partition": 0, "offset": serial},
-        }
+    return injury_record(
+        event_id=f"00000000-0000-4000-8000-{serial:012d}",
+        moment=_moment(day),
+        product_key=PRODUCT,
+        category="kitchenware",
+        partition=0,
+        offset=serial,
     )
 
 

@@ -16,11 +16,11 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-import orjson
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import KafkaError
 
 from recall.config import Settings
+from recall.tools.bench.canonical import injury_record
 from schemas.topics import EVENTS_CANONICAL
 from streams.partitioning import partition_of
 
@@ -108,28 +108,13 @@ class Markers:
 
     def _marker(self, partition: int) -> bytes:
         """An injury report about a seeded product on `partition`: it reads and writes state."""
-        moment = datetime.now(UTC).isoformat()
-        return orjson.dumps(
-            {
-                "event": {
-                    "event_id": str(uuid.uuid4()),
-                    "type": "injury_report",
-                    "jurisdiction": "140105",
-                    "sent_at": moment,
-                    "payload": {
-                        "occurred_at": moment,
-                        "disposition": "treated_released",
-                        "injury_nature": "burn_scald",
-                        "body_part": "hand",
-                        "age_years": 34,
-                        "mechanism": "hot_object",
-                        "product": {"category": "appliances"},
-                    },
-                },
-                "product_key": self._keys[partition].decode(),
-                "received_at": moment,
-                "source": {"topic": "intake.raw", "partition": partition, "offset": 0},
-            }
+        return injury_record(
+            event_id=str(uuid.uuid4()),
+            moment=datetime.now(UTC),
+            product_key=self._keys[partition].decode(),
+            category="appliances",
+            partition=partition,
+            offset=0,
         )
 
     def close(self) -> None:
