@@ -105,11 +105,30 @@ class WorkerProcess:
             os.killpg(self._process.pid, signal.SIGKILL)
         self._process.wait()
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU seconds the running worker has used (see `cpu_seconds`)."""
+        return cpu_seconds(self.pid)
+
     def log_tail(self, lines: int = 40) -> str:
         try:
             return "\n".join(self._log_path.read_text(errors="replace").splitlines()[-lines:])
         except FileNotFoundError:
             return ""
+
+
+def cpu_seconds(pid: int | None) -> float:
+    """User + system CPU seconds of a process so far (Linux /proc), NaN when unreadable.
+
+    Benchmarks report a worker's cores from this: on a shared 2-core machine the wall-clock
+    rate alone cannot say whether the worker was starved or saturated."""
+    if pid is None:
+        return float("nan")
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def wait_for(predicate: object, timeout_s: float, interval_s: float = 0.25) -> bool:

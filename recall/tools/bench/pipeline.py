@@ -20,7 +20,6 @@ p99 at each load, because one run's tail is a sample of one (see docs/benchmarks
 from __future__ import annotations
 
 import math
-import os
 import random
 import statistics
 import time
@@ -43,7 +42,7 @@ from recall.tools.bench.isolation import BenchRun, isolated_run, population
 from recall.tools.bench.lag import committed_lag
 from recall.tools.registry.sample import generate
 from recall.tools.simulate.events import SimProduct, SimStation, sampling_result, station_event
-from recall.tools.worker_process import WorkerProcess, wait_for
+from recall.tools.worker_process import WorkerProcess, cpu_seconds, wait_for
 
 # Injuries spread over a year: the province's annual volume at its real per-product density
 # (a burst of 20,000 injuries over 3 days would make every product look like an outbreak).
@@ -215,18 +214,6 @@ def _trigger(lab: SimStation, product: SimProduct, rng: random.Random) -> bytes:
     return orjson.dumps(event)
 
 
-def _cpu_seconds(pid: int | None) -> float:
-    """User + system CPU seconds of a process so far (Linux /proc), NaN when unreadable."""
-    if pid is None:
-        return float("nan")
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return float("nan")
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 @dataclass(slots=True)
 class _Phase:
     """Everything the load phases share within one run."""
@@ -385,7 +372,7 @@ def _load_point(phase: _Phase, load: float, rate: float, seconds: float) -> Load
     total = max(int(target * seconds), len(schedule))
     sender, rng, worker = phase.sender, phase.rng, phase.worker
     late_max, sent, fired = 0.0, 0, 0
-    cpu_worker, cpu_self = _cpu_seconds(worker.pid), time.process_time()
+    cpu_worker, cpu_self = cpu_seconds(worker.pid), time.process_time()
     wall_start, started = time.time(), time.monotonic()
     while (sent < total or fired < len(schedule)) and worker.running():
         elapsed = time.monotonic() - started
@@ -408,7 +395,7 @@ def _load_point(phase: _Phase, load: float, rate: float, seconds: float) -> Load
             time.sleep(min(wait, 0.01))  # pacing to a send schedule, not waiting for a result
     sender.flush()
     sending_s = time.monotonic() - started
-    worker_cpu = (_cpu_seconds(worker.pid) - cpu_worker) / sending_s
+    worker_cpu = (cpu_seconds(worker.pid) - cpu_worker) / sending_s
     producer_cpu = (time.process_time() - cpu_self) / sending_s
     phase.sent_total += sent
     keys = {p.product_key for p in products[:fired]}

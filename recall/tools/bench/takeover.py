@@ -33,11 +33,9 @@ A run, with its own topics, group, database and state directories (`isolated_run
 
 from __future__ import annotations
 
-import re
 import shutil
 import statistics
 import time
-import urllib.request
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
@@ -48,6 +46,7 @@ from recall.config import Settings
 from recall.tools.bench.isolation import BenchRun, isolated_run
 from recall.tools.bench.markers import Markers
 from recall.tools.bench.restart import _fill_changelog
+from recall.tools.bench.worker_metrics import partition_lags, scrape
 from recall.tools.registry.sample import generate
 from recall.tools.worker_process import WorkerProcess
 from schemas.topics import EVENTS_CANONICAL
@@ -56,8 +55,6 @@ WORKERS = 3
 METRICS_PORT_OFFSET = 40  # workers' metrics ports: base + 40, 41, …  (other benches use less)
 SETTLE_TIMEOUT_S = 1800.0  # 1,000,000 states on a busy 2-core machine took > 900 s
 TAKEOVER_TIMEOUT_S = 300.0
-_LAG = re.compile(r"^recall_consumer_lag\{([^}]*)\}\s+(\S+)$", re.MULTILINE)
-_LABEL = re.compile(r'(\w+)="([^"]*)"')
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,11 +233,8 @@ def _worker(bench: BenchRun, index: int, port: int) -> WorkerProcess:
 
 def _holding(port: int, settings: Settings) -> Holding | None:
     """The worker's partitions from its lag gauges; None while its port does not answer."""
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as reply:
-            return parse_holding(reply.read().decode(), settings)
-    except OSError:
-        return None
+    metrics = scrape(port)
+    return None if metrics is None else parse_holding(metrics, settings)
 
 
 def parse_holding(metrics: str, settings: Settings) -> Holding:
@@ -255,13 +249,11 @@ def parse_holding(metrics: str, settings: Settings) -> Holding:
     changelog = f"{settings.app_id}-product_to_risk-changelog"
     actives: set[int] = set()
     lags: dict[int, float] = {}
-    for labels, value in _LAG.findall(metrics):
-        named = dict(_LABEL.findall(labels))
-        partition = int(named["partition"])
-        if named["topic"] == source:
+    for topic, partition, lag in partition_lags(metrics):
+        if topic == source:
             actives.add(partition)
-        elif named["topic"] == changelog:
-            lags[partition] = float(value)
+        elif topic == changelog:
+            lags[partition] = lag
     return Holding(frozenset(actives), lags)
 
 

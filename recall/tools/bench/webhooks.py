@@ -19,13 +19,11 @@ Two measurements, each repeated (`runs`) on fresh isolated topics and database:
 
 from __future__ import annotations
 
-import os
 import statistics
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 import orjson
 from kafka import KafkaProducer
@@ -41,7 +39,7 @@ from recall.tools.bench.intake import _track, _window_rate, produce_events
 from recall.tools.bench.isolation import isolated_run
 from recall.tools.registry.sample import SampleSizes, generate
 from recall.tools.webhook_receiver import Receiver, running, sample_alert
-from recall.tools.worker_process import WorkerProcess
+from recall.tools.worker_process import WorkerProcess, cpu_seconds
 from schemas.topics import ALERTS, encode
 
 SLOW_S = 2.0
@@ -164,7 +162,7 @@ def _intake_run(base: Settings, events: int, *, slow: bool) -> IntakeRun:
 
         def count() -> int:
             stored = store.counts().events
-            cpu.append((stored, _cpu_seconds(worker.pid)))
+            cpu.append((stored, cpu_seconds(worker.pid)))
             return stored
 
         try:
@@ -185,17 +183,6 @@ class IntakeRun:
     cpu_us_per_event: float  # the worker process's CPU time per stored event (10%–90%)
     slow_accepted: int
     database: str
-
-
-def _cpu_seconds(pid: int | None) -> float:
-    """utime + stime of a process (Linux /proc), NaN when unknown."""
-    if pid is None:
-        return float("nan")
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return float("nan")
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _cpu_per_event(samples: list[tuple[int, float]], total: int) -> float:
