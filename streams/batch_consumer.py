@@ -42,12 +42,16 @@ from aiokafka.structs import OffsetAndMetadata
 
 from recall.config import Settings
 from streams.context import WorkerContext
+from streams.partitioning import partition_of
 from streams.supervision import exit_process
 
 log = structlog.get_logger(__name__)
 POLL_TIMEOUT_MS = 50
 """How long `getmany` waits for a fuller batch: Faust's `take_events(within=0.05)` before."""
 PRODUCER_LINGER_MS = 5
+PRODUCER_BATCH_BYTES = 512 << 10
+"""One produce batch per partition and fetched batch (`send_all`): half the broker's default
+`max.message.bytes` (1 MiB), which bounds a record batch, not a record."""
 GATHER_MIN_BYTES = 256 << 10
 """A gathering stage's fetch returns once this much is there (or its wait is over)."""
 
@@ -71,11 +75,24 @@ class Consumer(Protocol):
     def highwater(self, tp: TopicPartition) -> int | None: ...
 
 
+class RecordBatch(Protocol):
+    """What a stage uses of aiokafka's `BatchBuilder`."""
+
+    def append(
+        self, *, timestamp: int | None, key: bytes | None, value: bytes | None
+    ) -> object | None: ...
+
+
 class Producer(Protocol):
     """What a stage uses of `AIOKafkaProducer`."""
 
     async def start(self) -> None: ...
     async def stop(self) -> None: ...
+    async def partitions_for(self, topic: str) -> set[int]: ...
+    def create_batch(self) -> RecordBatch: ...
+    async def send_batch(
+        self, batch: RecordBatch, topic: str, *, partition: int
+    ) -> asyncio.Future[Any]: ...
     async def send(
         self,
         topic: str,
@@ -88,6 +105,8 @@ class Producer(Protocol):
     ) -> asyncio.Future[Any]: ...
 
 
+Outgoing = tuple[bytes, bytes, int | None]
+"""One record for `send_all`: key, value, timestamp in milliseconds (None: the send time)."""
 Handler = Callable[["BatchConsumer", Sequence[Any]], Awaitable[None]]
 """Handles one fetched batch of `ConsumerRecord`s; returns once its effects are durable."""
 
@@ -146,6 +165,7 @@ def make_producer(settings: Settings, client_id: str) -> AIOKafkaProducer:
         client_id=client_id,
         acks="all",
         linger_ms=PRODUCER_LINGER_MS,
+        max_batch_size=PRODUCER_BATCH_BYTES,
         **client_options(settings),
     )
 
@@ -280,6 +300,11 @@ class BatchConsumer(mode.Service):
             topic, value, key=key, timestamp_ms=timestamp_ms, partition=partition, headers=headers
         )
 
+    async def send_all(self, topic: str, records: Sequence[Outgoing]) -> list[asyncio.Future[Any]]:
+        """`send_all` on the stage's producer."""
+        assert self.producer is not None, "open() first"
+        return await send_all(self.producer, topic, records)
+
     def forget(self, revoked: set[TopicPartition]) -> None:
         for tp in revoked:
             self._committed.pop(tp, None)
@@ -304,6 +329,35 @@ class BatchConsumer(mode.Service):
                     committed, read, consumer.highwater(tp)
                 )
         return states
+
+
+async def send_all(
+    producer: Producer, topic: str, records: Sequence[Outgoing]
+) -> list[asyncio.Future[Any]]:
+    """Queue `records` as whole record batches, one per partition (more if one fills up).
+
+    `send` costs ~25 µs of Python a record (a future, the partitioner, the accumulator);
+    appending to aiokafka's batch builder is C. A record lands on the partition `send`
+    would pick (Kafka's default partitioner of its key, `streams.partitioning`), so keyed
+    consumers downstream see each key on one partition as before; order within a
+    partition is kept. Returns the batches' deliveries.
+    """
+    partitions = len(await producer.partitions_for(topic))
+    open_batches: dict[int, RecordBatch] = {}
+    deliveries: list[asyncio.Future[Any]] = []
+    for key, value, timestamp_ms in records:
+        partition = partition_of(key, partitions)
+        batch = open_batches.get(partition)
+        if batch is not None:
+            if batch.append(timestamp=timestamp_ms, key=key, value=value) is not None:
+                continue
+            deliveries.append(await producer.send_batch(batch, topic, partition=partition))
+        batch = open_batches[partition] = producer.create_batch()  # the first, or the next
+        if batch.append(timestamp=timestamp_ms, key=key, value=value) is None:
+            raise ValueError(f"a record of {len(value)} bytes exceeds a whole batch")
+    for partition, batch in open_batches.items():
+        deliveries.append(await producer.send_batch(batch, topic, partition=partition))
+    return deliveries
 
 
 def attach(app: faust.App, stage: BatchConsumer) -> BatchConsumer:

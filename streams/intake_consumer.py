@@ -30,7 +30,7 @@ def intake_consumer(context: WorkerContext, topic: str, **kwargs: Any) -> BatchC
     """The stage over `topic`; `kwargs` are `BatchConsumer`'s (fake clients in unit tests)."""
 
     async def handle(stage: BatchConsumer, records: Sequence[Any]) -> None:
-        await handle_batch(stage.send, context, records)
+        await handle_batch(stage.send_all, context, records)
         context.metrics.received.inc(len(records))
 
     return BatchConsumer(

@@ -35,9 +35,9 @@ STAGE = "validate_intake"
 """The stage's one name: metrics labels, logs, dead letters' `stage`, docs."""
 INTAKE_BATCH = 2000
 
-Send = Callable[[str, bytes, bytes, int | None], Awaitable[asyncio.Future[Any]]]
-"""(topic, key, value, timestamp in ms) → the delivery: queued once awaited, delivered once
-the returned future resolves, so a batch's sends can be awaited together."""
+SendAll = Callable[[str, Sequence[tuple[bytes, bytes, int | None]]], Awaitable[list[Any]]]
+"""(topic, [(key, value, timestamp in ms)]) → the deliveries: queued once awaited, delivered
+once every returned future resolves (`BatchConsumer.send_all`)."""
 
 
 def headers_of(raw: Any) -> list[tuple[str, bytes]]:
@@ -59,7 +59,7 @@ def to_raw_record(message: Any) -> RawRecord:
     )
 
 
-async def handle_batch(send: Send, context: WorkerContext, messages: Sequence[Any]) -> None:
+async def handle_batch(send_all: SendAll, context: WorkerContext, messages: Sequence[Any]) -> None:
     """Store, then produce, one batch of aiokafka `ConsumerRecord`s; return once delivered.
 
     A record's `timestamp` is the station's send time in milliseconds (aiokafka's unit): the
@@ -79,25 +79,16 @@ async def handle_batch(send: Send, context: WorkerContext, messages: Sequence[An
     timestamps: dict[tuple[str, int, int], int | None] = {
         (m.topic, m.partition, m.offset): m.timestamp for m in messages
     }
-    deliveries = []
-    for record, outcome in result.forward:
-        deliveries.append(
-            await send(
-                context.topics.canonical,
-                outcome.partition_key.encode(),
-                outcome.canonical,
-                timestamps[record.position],
-            )
-        )
-    for letter in result.letters:
-        deliveries.append(
-            await send(
-                context.topics.deadletter,
-                (letter.reporter_id or "").encode(),
-                letter.dead_letter,
-                None,
-            )
-        )
+    forward = [
+        (outcome.partition_key.encode(), outcome.canonical, timestamps[record.position])
+        for record, outcome in result.forward
+    ]
+    letters = [
+        ((letter.reporter_id or "").encode(), letter.dead_letter, None) for letter in result.letters
+    ]
+    deliveries = await send_all(context.topics.canonical, forward) if forward else []
+    if letters:
+        deliveries += await send_all(context.topics.deadletter, letters)
     await asyncio.gather(*deliveries)
     _count(context, result, timestamps)
 

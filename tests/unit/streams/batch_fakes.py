@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from aiokafka import ConsumerRebalanceListener, TopicPartition
 from aiokafka.structs import ConsumerRecord, OffsetAndMetadata
 
+from streams.batch_consumer import RecordBatch
 from tests.unit.streams.faust_support import PARTITIONS
 
 Headers = list[tuple[str, bytes]]
@@ -77,6 +78,30 @@ class FakeConsumer:
         return 0
 
 
+BATCH_RECORDS = 3
+"""A fake record batch fills up after this many records (aiokafka's fills up by bytes)."""
+
+
+@dataclass
+class FakeBatch:
+    """aiokafka's `BatchBuilder` as `send_all` uses it: append until full (None)."""
+
+    records: list[tuple[bytes | None, bytes, int | None]] = field(default_factory=list)
+
+    def append(self, *, timestamp: int | None, key: bytes | None, value: bytes | None) -> object:
+        if len(self.records) == BATCH_RECORDS:
+            return None
+        assert value is not None
+        self.records.append((key, value, timestamp))
+        return len(self.records)
+
+
+def _done() -> asyncio.Future[None]:
+    future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    future.set_result(None)
+    return future
+
+
 @dataclass
 class FakeProducer:
     """`AIOKafkaProducer.send` as the stage calls it; `fail_at` fails that send once, `gate`
@@ -87,12 +112,39 @@ class FakeProducer:
     gate: asyncio.Event | None = None
     sent: list[tuple[str, bytes | None, bytes, int | None]] = field(default_factory=list)
     attempts: int = 0
+    batches: list[tuple[str, int, list[bytes | None]]] = field(default_factory=list)
+    """(topic, partition, the records' keys) of each `send_batch`."""
 
     async def start(self) -> None:
         return None
 
     async def stop(self) -> None:
         return None
+
+    async def partitions_for(self, topic: str) -> set[int]:
+        return set(range(PARTITIONS))
+
+    def create_batch(self) -> FakeBatch:
+        return FakeBatch()
+
+    async def send_batch(
+        self, batch: RecordBatch, topic: str, *, partition: int
+    ) -> asyncio.Future[None]:
+        """The batch's records as `send` would deliver them, one by one: `fail_at` counts
+        records either way, and a failure leaves the rest of the batch unsent."""
+        assert 0 <= partition < PARTITIONS
+        assert isinstance(batch, FakeBatch) and batch.records, "only batches it made, not empty"
+        self.batches.append((topic, partition, [key for key, _, _ in batch.records]))
+        deliveries = [
+            await self.send(topic, value, key=key, timestamp_ms=timestamp_ms)
+            for key, value, timestamp_ms in batch.records
+        ]
+        if not deliveries:
+            return _done()
+        delivered = asyncio.gather(*deliveries)
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        delivered.add_done_callback(lambda _: future.set_result(None))
+        return future
 
     async def send(
         self,
