@@ -8,7 +8,7 @@ the same subject twice. Implements `recall.service.tiers.ports.TierRepository`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import select, update
@@ -29,16 +29,27 @@ class SqlTierRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def firm_home(self, credit_code: str) -> str | None:
-        row = self._session.get(Manufacturer, credit_code)
-        return row.jurisdiction if row else None
+    def firm_homes(self, credit_codes: Collection[str]) -> dict[str, str]:
+        if not credit_codes:
+            return {}
+        query = select(Manufacturer.credit_code, Manufacturer.jurisdiction).where(
+            Manufacturer.credit_code.in_(sorted(credit_codes))
+        )
+        return {code: home for code, home in self._session.execute(query) if home}
 
-    def regions(self, product_key: str) -> frozenset[str]:
-        query = select(TierRegionRow.region).where(TierRegionRow.product_key == product_key)
-        return frozenset(self._session.scalars(query))
+    def product_regions(self, product_keys: Collection[str]) -> dict[str, frozenset[str]]:
+        if not product_keys:
+            return {}
+        query = select(TierRegionRow.product_key, TierRegionRow.region).where(
+            TierRegionRow.product_key.in_(sorted(product_keys))
+        )
+        found: dict[str, set[str]] = {}
+        for product_key, region in self._session.execute(query):
+            found.setdefault(product_key, set()).add(region)
+        return {key: frozenset(regions) for key, regions in found.items()}
 
-    def add_regions(self, product_key: str, regions: Iterable[str]) -> None:
-        rows = [{"product_key": product_key, "region": r} for r in sorted(set(regions))]
+    def add_product_regions(self, pairs: Collection[tuple[str, str]]) -> None:
+        rows = [{"product_key": p, "region": r} for p, r in sorted(set(pairs))]
         if rows:
             self._session.execute(insert_ignoring_conflicts(self._session, TierRegionRow), rows)
 
@@ -57,9 +68,18 @@ class SqlTierRepository:
         return Ownership(latest.to_owner, _aware(latest.at)) if latest else None
 
     def record(self, move: TierMove) -> bool:
-        if self._session.get(TierMoveRow, move.move_id) is not None:
-            return False
+        return bool(self.record_all([move]))
+
+    def record_all(self, moves: Sequence[TierMove]) -> list[TierMove]:
+        applied = [move for move in moves if self._apply(move)]
+        self._insert_moves(applied)
+        return applied
+
+    def _apply(self, move: TierMove) -> bool:
+        """The compare-and-set on the subject's owner; False when it moved meanwhile."""
         if move.kind is SubjectKind.INVESTIGATION:
+            # Owners only move up, so a move recorded before has already left its `from`
+            # owner behind: the compare-and-set below refuses it without a lookup.
             row = InvestigationRow
             current = (
                 row.owner.is_(None) if move.from_owner is None else row.owner == move.from_owner
@@ -69,30 +89,27 @@ class SqlTierRepository:
                 .where(row.investigation_id == move.subject_id, current)
                 .values(owner=move.to_owner, owner_since=move.at)
             )
-            if result.rowcount != 1:  # type: ignore[attr-defined]  # CursorResult of an UPDATE
-                return False
-        else:
-            now = self.owner_of(move.kind, move.subject_id)
-            if (now.owner if now else None) != move.from_owner:
-                return False
-        self._session.execute(
-            insert_ignoring_conflicts(self._session, TierMoveRow),
-            [
-                {
-                    "move_id": move.move_id,
-                    "kind": move.kind.value,
-                    "subject_id": move.subject_id,
-                    "from_owner": move.from_owner,
-                    "to_owner": move.to_owner,
-                    "region": move.region,
-                    "rule": move.rule.value,
-                    "reason": move.reason,
-                    "at": move.at,
-                    "actor": move.actor,
-                }
-            ],
+            return bool(result.rowcount == 1)  # type: ignore[attr-defined]  # an UPDATE's
+        if self._session.get(TierMoveRow, move.move_id) is not None:
+            return False
+        now = self.owner_of(move.kind, move.subject_id)
+        return (now.owner if now else None) == move.from_owner
+
+    def record_first_owners(self, moves: Collection[TierMove]) -> list[TierMove]:
+        if any(m.from_owner is not None or m.kind is SubjectKind.INVESTIGATION for m in moves):
+            raise ValueError("record_first_owners takes first assignments of signals only")
+        written = self._insert_moves(moves)
+        return [m for m in moves if m.move_id in written]
+
+    def _insert_moves(self, moves: Collection[TierMove]) -> set[str]:
+        """Insert the moves, skipping any already recorded; the ids inserted."""
+        if not moves:
+            return set()
+        statement = insert_ignoring_conflicts(self._session, TierMoveRow).returning(
+            TierMoveRow.move_id
         )
-        return True
+        rows = [_move_row(m) for m in moves]
+        return set(self._session.scalars(statement, rows).all())
 
     def moves(self, kind: SubjectKind, subject_id: str) -> list[TierMove]:
         rows = self._session.scalars(
@@ -142,6 +159,21 @@ class SqlTierRepository:
             .order_by(row.investigation_id)
         )
         return list(self._session.scalars(query))
+
+
+def _move_row(move: TierMove) -> dict[str, object]:
+    return {
+        "move_id": move.move_id,
+        "kind": move.kind.value,
+        "subject_id": move.subject_id,
+        "from_owner": move.from_owner,
+        "to_owner": move.to_owner,
+        "region": move.region,
+        "rule": move.rule.value,
+        "reason": move.reason,
+        "at": move.at,
+        "actor": move.actor,
+    }
 
 
 def _move(row: TierMoveRow) -> TierMove:

@@ -26,7 +26,7 @@ from recall.domain.tiers import TierRules
 from recall.service.investigations.records import opened_alert, save_and_announce
 from recall.service.ports import OutputTopics, Storage, UnitOfWork, alert_record
 from recall.service.tiers.alerts import investigation_escalated
-from recall.service.tiers.owners import place_all, signal_owner
+from recall.service.tiers.owners import SignalFacts, place_all, place_signals
 from recall.service.tiers.rules import default_rules
 from schemas.risk import SignalRaised
 
@@ -104,18 +104,17 @@ def _place(
     tiers = tx.tiers
     if tiers is None:
         return
-    for signal in signals:
-        signal_owner(
-            tiers,
-            signal_id=signal.signal_id,
-            product_key=signal.product_key,
-            region=signal.jurisdiction,
-            risk_level=RiskLevel(signal.risk_level) if signal.risk_level else None,
-            method=signal.method,
-            rules=rules,
-            at=now,
-            actor=AGENT,
+    facts = [
+        SignalFacts(
+            signal.signal_id,
+            signal.product_key,
+            signal.jurisdiction,
+            RiskLevel(signal.risk_level) if signal.risk_level else None,
+            signal.method,
         )
+        for signal in signals
+    ]
+    place_signals(tiers, facts, rules=rules, at=now, actor=AGENT)
     touched = {
         loaded.investigation.investigation_id: loaded.investigation
         for loaded in batch.latest.values()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -54,14 +54,14 @@ class Ownership:
 class TierRepository(Protocol):
     """Owners, their audited moves, and the facts the rules read, in one transaction."""
 
-    def firm_home(self, credit_code: str) -> str | None:
-        """The manufacturer's home jurisdiction from the registry (None: not registered)."""
+    def firm_homes(self, credit_codes: Collection[str]) -> dict[str, str]:
+        """Each registered manufacturer's home jurisdiction, by credit code (unknown: absent)."""
 
-    def regions(self, product_key: str) -> frozenset[str]:
-        """Every region where evidence about this product arose so far."""
+    def product_regions(self, product_keys: Collection[str]) -> dict[str, frozenset[str]]:
+        """Every region where evidence about each product arose so far (none yet: absent)."""
 
-    def add_regions(self, product_key: str, regions: Iterable[str]) -> None:
-        """Remember regions for the product (idempotent)."""
+    def add_product_regions(self, pairs: Collection[tuple[str, str]]) -> None:
+        """Remember (product key, region) pairs (idempotent)."""
 
     def owner_of(self, kind: SubjectKind, subject_id: str) -> Ownership | None:
         """The current owner, or None before the first assignment."""
@@ -72,6 +72,15 @@ class TierRepository(Protocol):
         False (nothing written) when the owner has changed meanwhile or the move is already
         recorded: the caller re-reads instead of moving twice. An investigation's row must exist.
         """
+
+    def record_all(self, moves: Sequence[TierMove]) -> list[TierMove]:
+        """`record` each move in order, the audit rows written together; the moves applied."""
+
+    def record_first_owners(self, moves: Collection[TierMove]) -> list[TierMove]:
+        """Record first assignments (`from_owner` None) of subjects that have no owner yet, in
+        one write; the moves written. A move already recorded (a replay, a second worker) is
+        skipped. For signals, whose owner is their latest move; the caller has checked they
+        have none in this transaction."""
 
     def moves(self, kind: SubjectKind, subject_id: str) -> list[TierMove]:
         """The subject's moves, oldest first."""
