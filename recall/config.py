@@ -133,6 +133,15 @@ class Settings(BaseSettings):
         " fetched and committed a few records at a time, ~20% of the worker's CPU at 140 events/s"
         " (docs/streams.md 'Read model')",
     )
+    intake_gather_s: float = Field(
+        default=0.05,
+        ge=0,
+        le=1,
+        description="How long the broker may hold the intake's fetch for a fuller batch (as"
+        " RECALL_PROJECTOR_GATHER_S, 0: answer at once). An event waits up to this much longer;"
+        " at a live pace fewer, fuller intake batches cut the p99 send -> investigation"
+        " (docs/benchmarks.md 'Whole path')",
+    )
     gc_young_threshold: int = Field(
         default=50_000,
         ge=0,

@@ -40,6 +40,7 @@ def intake_consumer(context: WorkerContext, topic: str, **kwargs: Any) -> BatchC
         group=intake_group(context.settings),
         handle=handle,
         max_records=INTAKE_BATCH,
+        gather_s=context.settings.intake_gather_s,
         **kwargs,
     )
 
