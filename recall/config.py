@@ -123,22 +123,23 @@ class Settings(BaseSettings):
     )
     deadline_check_seconds: float = Field(default=30.0, gt=0, le=3600)
     consumer_session_timeout_s: float = Field(default=10.0, ge=6, le=300)
-    projector_gather_s: float = Field(
-        default=0.25,
+    background_gather_s: float = Field(
+        default=1.0,
         ge=0,
         le=5,
-        description="How long the broker may hold a read-model projector's fetch for a fuller"
-        " batch (fetch.max.wait with a 256 KiB fetch.min.bytes); 0: answer as soon as anything is"
-        " there. The read model lags by at most this much more; at live pace each projector"
-        " fetched and committed a few records at a time, ~20% of the worker's CPU at 140 events/s"
-        " (docs/streams.md 'Read model')",
+        description="How long the stages off the path from a report to an investigation gather a"
+        " batch: the read model's projectors (the broker holds their fetch, fetch.max.wait with a"
+        " 256 KiB fetch.min.bytes; 0: answer at once), regional detection, recall progress,"
+        " webhooks and Alertmanager (Faust's take_events window, never below each stage's own"
+        " floor). They lag by at most this much more; at live pace each of them otherwise handled"
+        " and committed a few records at a time (docs/streams.md 'Gathering')",
     )
     intake_gather_s: float = Field(
         default=0.05,
         ge=0,
         le=1,
         description="How long the broker may hold the intake's fetch for a fuller batch (as"
-        " RECALL_PROJECTOR_GATHER_S, 0: answer at once). An event waits up to this much longer;"
+        " RECALL_BACKGROUND_GATHER_S, 0: answer at once). An event waits up to this much longer;"
         " at a live pace fewer, fuller intake batches cut the p99 send -> investigation"
         " (docs/benchmarks.md 'Whole path')",
     )

@@ -43,6 +43,7 @@ from schemas.risk import Alert
 from streams.agents.ports import isolate_now
 from streams.context import WorkerContext, with_retry
 from streams.faust_types import Stream
+from streams.gathering import background_window
 from streams.metrics import WorkerMetrics
 from streams.supervision import supervision_of
 from streams.timers import supervised_timer
@@ -52,6 +53,7 @@ log = structlog.get_logger(__name__)
 STAGE = "forward_alerts"
 BATCH = 200
 WITHIN_S = 0.2
+"""The floor of the stage's gather window (`streams.gathering`)."""
 POST_CHUNK = 500
 KEEP_ENDED = timedelta(days=7)
 """Ended and delivered conditions are forgotten this long after their end."""
@@ -206,7 +208,7 @@ def register(app: faust.App, context: WorkerContext, alerts: faust.TopicT) -> No
 
     @app.agent(alerts, name=STAGE)
     async def forward_alerts(stream: Stream) -> AsyncIterator[None]:
-        async for batch in stream.take_events(BATCH, within=WITHIN_S):
+        async for batch in stream.take_events(BATCH, within=background_window(settings, WITHIN_S)):
             started = time.perf_counter()
             await forward_messages([e.message for e in batch], forwarder, set_aside)
             context.metrics.batch_seconds.labels(STAGE).observe(time.perf_counter() - started)

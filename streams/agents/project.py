@@ -120,7 +120,7 @@ def projector(
         stage=source.agent,
         handle=handle,
         max_records=BATCH,
-        gather_s=settings.projector_gather_s,
+        gather_s=settings.background_gather_s,
         **kwargs,
     )
 

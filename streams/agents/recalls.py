@@ -20,17 +20,21 @@ from recall.service.recalls.effectiveness import update_effectiveness
 from streams.agents.ports import isolate_now
 from streams.context import WorkerContext, with_retry
 from streams.faust_types import Stream
+from streams.gathering import background_window
 from streams.supervision import supervision_of
 from streams.timers import supervised_timer
 
 log = structlog.get_logger(__name__)
 RECALL_TYPES = (b'"type":"recall_notice"', b'"type":"recall_progress_report"')
+WITHIN_S = 0.05
+"""The floor of the stage's gather window (`streams.gathering`)."""
 
 
 def register(app: faust.App, context: WorkerContext, canonical: faust.TopicT) -> None:
     topics = OutputTopics.resolved(context.settings.topic_name)
     metrics = context.metrics
     supervision = supervision_of(context)
+    within = background_window(context.settings, WITHIN_S)
 
     async def update_one(recall_id: str, at: datetime) -> None:
         await with_retry(
@@ -42,7 +46,7 @@ def register(app: faust.App, context: WorkerContext, canonical: faust.TopicT) ->
 
     @app.agent(canonical, name="track_recalls")
     async def track_recalls(stream: Stream) -> AsyncIterator[None]:
-        async for batch in stream.take_events(500, within=0.05):
+        async for batch in stream.take_events(500, within=within):
             started = time.perf_counter()
             recall_ids: dict[str, Any] = {}  # recall id → its first event in the batch
             for event in batch:

@@ -37,12 +37,14 @@ from streams.agents.ports import (
 )
 from streams.context import WorkerContext
 from streams.faust_types import Stream
+from streams.gathering import background_window
 from streams.partitioning import partition_of
 from streams.table_store import partitioned_table
 
 log = structlog.get_logger(__name__)
 REGION_BATCH = 1000
 REGION_WITHIN_S = 0.05
+"""The floor of the stage's gather window (`streams.gathering`)."""
 STAGE = "assess_regions"
 
 
@@ -53,10 +55,11 @@ def register(app: faust.App, context: WorkerContext, regional: faust.TopicT) -> 
         context.settings.topic_partitions,
         "Per category × region risk state (baselines per hazard, open days, recent ids).",
     )
+    within = background_window(context.settings, REGION_WITHIN_S)
 
     @app.agent(regional, name=STAGE)
     async def assess_regions(stream: Stream) -> AsyncIterator[None]:
-        async for batch in stream.take_events(REGION_BATCH, within=REGION_WITHIN_S):
+        async for batch in stream.take_events(REGION_BATCH, within=within):
             started = time.perf_counter()
             ports = AgentPorts.of(app, context, table.get)
             writes = await process_regional_batch([event.message for event in batch], ports)

@@ -36,6 +36,7 @@ from schemas.risk import Alert
 from streams.agents.ports import isolate_now
 from streams.context import WorkerContext, with_retry
 from streams.faust_types import Stream
+from streams.gathering import background_window
 from streams.metrics import WorkerMetrics
 from streams.supervision import supervision_of
 from streams.timers import supervised_timer
@@ -43,6 +44,7 @@ from streams.timers import supervised_timer
 STAGE = "schedule_webhooks"
 BATCH = 500
 WITHIN_S = 0.1
+"""The floor of the stage's gather window (`streams.gathering`)."""
 GAUGES_EVERY_S = 5.0
 
 Write = Callable[[list[Alert]], Awaitable[int]]
@@ -71,7 +73,7 @@ def register(
         await isolate_now(app, context, STAGE, message, error, subject=subject)
 
     async def schedule_webhooks(stream: Stream) -> AsyncIterator[None]:
-        async for batch in stream.take_events(BATCH, within=WITHIN_S):
+        async for batch in stream.take_events(BATCH, within=background_window(settings, WITHIN_S)):
             started = time.perf_counter()
             scheduled = await schedule_messages([e.message for e in batch], write, set_aside)
             metrics.persisted.labels("webhook_deliveries").inc(scheduled)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import defaultdict
+from typing import NamedTuple
 
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -25,6 +26,7 @@ from streams.batch_consumer import PRODUCER_BATCH_BYTES, make_producer, send_all
 pytestmark = pytest.mark.integration
 PARTITIONS = 3
 Stored = tuple[bytes | None, bytes | None, int]
+Sent = tuple[bytes, bytes, int]
 VALUE_BYTES = 4096
 
 
@@ -53,14 +55,23 @@ async def _read(settings: Settings, topic: str, total: int) -> dict[int, list[St
     return found
 
 
-async def _scenario(settings: Settings) -> None:
+class _Outcome(NamedTuple):
+    records: list[Sent]
+    partition_of_key: dict[bytes, int]
+    """Where `AIOKafkaProducer.send` put each key."""
+    batches: int
+    stored: dict[int, list[Stored]]
+
+
+async def _scenario(settings: Settings) -> _Outcome:
+    """The same keys sent with `send` and, as many records, with `send_all`; what came back."""
     run = uuid.uuid4().hex[:8]
     one_by_one, batched = f"send-one-{run}", f"send-all-{run}"
     _create(settings, [one_by_one, batched])
     keys = [f"91140100MA0L2K3M4J:kettle-{i}".encode() for i in range(40)]
     # 3 batches' worth on average per partition: batches must fill and follow each other.
     total = 3 * PARTITIONS * PRODUCER_BATCH_BYTES // VALUE_BYTES
-    records = [
+    records: list[Sent] = [
         (keys[i % len(keys)], b"%08d" % i + b"x" * (VALUE_BYTES - 8), 1_700_000_000_000 + i)
         for i in range(total)
     ]
@@ -71,16 +82,16 @@ async def _scenario(settings: Settings) -> None:
             key: (await producer.send_and_wait(one_by_one, b"", key=key)).partition for key in keys
         }
         deliveries = await send_all(producer, batched, records)
-        assert len(deliveries) > PARTITIONS, "some partition filled a batch and got another"
         await asyncio.gather(*deliveries)
     finally:
         await producer.stop()
-    stored = await _read(settings, batched, total)
-    for partition, got in stored.items():
-        expected = [r for r in records if where[r[0]] == partition]
-        assert got == expected, f"partition {partition}: other records, order or timestamps"
-    assert sum(len(v) for v in stored.values()) == total
+    return _Outcome(records, where, len(deliveries), await _read(settings, batched, total))
 
 
 def test_send_all_puts_records_where_send_would_in_order(broker_settings: Settings) -> None:
-    asyncio.run(_scenario(broker_settings))
+    outcome = asyncio.run(_scenario(broker_settings))
+    assert outcome.batches > PARTITIONS, "some partition filled a batch and got another"
+    for partition, got in outcome.stored.items():
+        expected = [r for r in outcome.records if outcome.partition_of_key[r[0]] == partition]
+        assert got == expected, f"partition {partition}: other records, order or timestamps"
+    assert sum(len(v) for v in outcome.stored.values()) == len(outcome.records)

@@ -242,10 +242,10 @@ def test_the_broker_gathers_fuller_batches_a_quarter_second_for_projectors_less_
         return asyncio.run(made())
 
     settings = Settings(state_dir=tmp_path, topic_partitions=PARTITIONS)
-    assert fetch_settings(settings, "project") == (250, GATHER_MIN_BYTES)
+    assert fetch_settings(settings, "project") == (1000, GATHER_MIN_BYTES)
     assert fetch_settings(settings, "intake") == (50, GATHER_MIN_BYTES)
     off = Settings(
-        state_dir=tmp_path, topic_partitions=PARTITIONS, projector_gather_s=0, intake_gather_s=0
+        state_dir=tmp_path, topic_partitions=PARTITIONS, background_gather_s=0, intake_gather_s=0
     )
     assert fetch_settings(off, "project") == (500, 1)  # aiokafka's: answer at once
     assert fetch_settings(off, "intake") == (500, 1)
