@@ -262,10 +262,37 @@ def import_media(
 
     with _refusals():
         done = import_media_reports(_storage(), limit=limit)
-    created = sum(1 for d in done if d.created)
-    console.print(f"queued (已入队) {created} media lead(s) from newsroom reports")
-    for d in done:
+    console.print(f"queued (已入队) {done.created} media lead(s) from newsroom reports")
+    for d in done.recorded:
         console.print(f"  {d.lead.lead_id}  {escape(d.lead.product_key)}  {d.lead.hazard}")
+    if done.refused:
+        console.print(
+            f"[yellow]refused (未入队) {len(done.refused)} report(s) that cannot become a lead;"
+            " they are not read again — see `recall leads refused`[/yellow]"
+        )
+
+
+@app.command()
+def refused(
+    limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many rows.")] = 50,
+) -> None:
+    """Newsroom reports the import could not turn into leads, and why (newest first).
+
+    Such a report is read no more by the import (it would take a place in every batch); to
+    triage it anyway, record a lead by hand with `recall leads record --source media`.
+    """
+    from recall.service.leads.queries import media_refusals
+
+    rows = media_refusals(_storage(), limit=limit)
+    table = Table(title=f"refused newsroom reports (未入队的媒体报告): {len(rows)}")
+    table.add_column("event 事件", no_wrap=True, min_width=36)
+    table.add_column("refused 拒绝 (UTC)", no_wrap=True)
+    table.add_column("why 原因", overflow="fold")
+    for row in rows:
+        table.add_row(row.event_id, utc_minutes(row.refused_at), escape(row.reason))
+    console.print(table)
+    if not rows:
+        console.print("none: every newsroom report in the record became a lead")
 
 
 @app.command()

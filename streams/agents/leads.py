@@ -21,7 +21,7 @@ import faust
 import structlog
 
 from recall.adapters.db.lead_store import SqlLeadStorage
-from recall.service.leads.commands import Recorded, import_media_reports
+from recall.service.leads.commands import MediaImport, import_media_reports
 from streams.context import WorkerContext
 from streams.supervision import supervision_of
 from streams.timers import supervised_timer
@@ -33,12 +33,11 @@ BATCH = 500
 """Reports queued per tick at most: a backlog drains over several ticks, each one short."""
 
 
-def queue_media_leads(storage: SqlLeadStorage, now: datetime) -> list[Recorded]:
-    """One tick: queue what is new, say how many."""
+def queue_media_leads(storage: SqlLeadStorage, now: datetime) -> MediaImport:
+    """One tick: queue what is new, say how many (and how many could not become a lead)."""
     done = import_media_reports(storage, limit=BATCH, now=now)
-    created = sum(1 for d in done if d.created)
-    if created:
-        log.info("media leads queued", created=created)
+    if done.created or done.refused:
+        log.info("media leads queued", created=done.created, refused=len(done.refused))
     return done
 
 

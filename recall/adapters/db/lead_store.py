@@ -15,11 +15,11 @@ from functools import cached_property
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from recall.adapters.db.models import Event, LeadRow, Station
+from recall.adapters.db.models import Event, LeadRow, MediaReportRefusalRow, Station
 from recall.adapters.db.storage import SqlStorage, SqlUnitOfWork
 from recall.adapters.db.upsert import insert_ignoring_conflicts
 from recall.domain.leads import Lead, LeadSource, LeadState
-from recall.service.leads.ports import LeadDecidedMeanwhileError, MediaReport
+from recall.service.leads.ports import LeadDecidedMeanwhileError, MediaRefusal, MediaReport
 
 __all__ = ["SqlLeadRepository", "SqlLeadStorage"]
 
@@ -80,14 +80,33 @@ class SqlLeadRepository:
         media_lead = exists().where(
             LeadRow.source == LeadSource.MEDIA.value, LeadRow.reference == Event.event_id
         )
+        refused = exists().where(MediaReportRefusalRow.event_id == Event.event_id)
         rows = self._session.execute(
             select(Event.event_id, Event.jurisdiction, Event.received_at, Event.payload)
             .join(Station, Station.station_id == Event.reporter_id)
-            .where(Station.kind == "media", Event.type == "injury_report", ~media_lead)
+            .where(Station.kind == "media", Event.type == "injury_report", ~media_lead, ~refused)
             .order_by(Event.received_at, Event.event_id)
             .limit(limit)
         )
         return [MediaReport(e, j, at, dict(p or {})) for e, j, at, p in rows]
+
+    def refuse_media_report(self, refusal: MediaRefusal) -> None:
+        values = {
+            "event_id": refusal.event_id,
+            "reason": refusal.reason,
+            "refused_at": refusal.refused_at,
+        }
+        self._session.execute(
+            insert_ignoring_conflicts(self._session, MediaReportRefusalRow), [values]
+        )
+
+    def media_refusals(self, limit: int) -> list[MediaRefusal]:
+        rows = self._session.scalars(
+            select(MediaReportRefusalRow)
+            .order_by(MediaReportRefusalRow.refused_at.desc(), MediaReportRefusalRow.event_id)
+            .limit(limit)
+        )
+        return [MediaRefusal(r.event_id, r.reason, r.refused_at) for r in rows]
 
     def listing(
         self, *, scope_prefix: str | None, states: Collection[LeadState], limit: int

@@ -645,6 +645,18 @@ class LeadRow(Base):
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
+class MediaReportRefusalRow(Base):
+    """A newsroom injury report that could not become a lead (migration 0024), and why: the
+    media-lead import reads it no more, so it cannot take a place in every later tick's batch,
+    and a regulator can still find it (`recall leads refused`). Keyed by the event id, as a
+    media lead's reference is."""
+
+    __tablename__ = "media_report_refusals"
+    event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    reason: Mapped[str] = mapped_column(Text)
+    refused_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+
+
 class ExpertPanelRow(Base):
     """Every panel decision with its composition (migration 0022): the rule applied
     (local_first or out_of_area, 异地专家), the firm's home, the fallback if any, and each expert

@@ -17,16 +17,22 @@ import structlog
 from pydantic import ValidationError
 
 from recall.domain.investigations import Investigation, next_seq
-from recall.domain.leads import Lead, LeadAction, LeadSource
+from recall.domain.leads import Lead, LeadAction, LeadError, LeadSource
 from recall.domain.risk.severity import hazard_for_mechanism
 from recall.service.investigations.queries import load
 from recall.service.investigations.records import opened_alert, save_and_announce
-from recall.service.leads.ports import LeadStorage, LeadUnitOfWork, MediaReport
+from recall.service.leads.ports import (
+    LeadStorage,
+    LeadUnitOfWork,
+    MediaRefusal,
+    MediaReport,
+)
 from recall.service.ports import OutputTopics
 from schemas.leads import LeadReport
 
 __all__ = [
     "LeadNotFoundError",
+    "MediaImport",
     "Recorded",
     "accept_lead",
     "dismiss_lead",
@@ -65,11 +71,15 @@ def record_leads(
     seconds on the worker."""
     at = now or datetime.now(UTC)
     leads = [_recorded(report, actor, at) for report in reports]
-    done = []
     with storage.transaction() as tx:
-        for lead in leads:
-            created = tx.leads.add(lead)
-            done.append(Recorded(lead if created else _lead(tx, lead.lead_id), created))
+        return _store(tx, leads)
+
+
+def _store(tx: LeadUnitOfWork, leads: list[Lead]) -> list[Recorded]:
+    done = []
+    for lead in leads:
+        created = tx.leads.add(lead)
+        done.append(Recorded(lead if created else _lead(tx, lead.lead_id), created))
     return done
 
 
@@ -91,29 +101,67 @@ def _recorded(report: LeadReport, actor: str, at: datetime) -> Lead:
 log = structlog.get_logger(__name__)
 MEDIA_INTAKE = "intake:media"
 """Who records the leads taken from newsroom reports in the record."""
+REFUSAL_CHARS = 500
+"""A refusal's reason is cut to this: it is read by people, and bounded like a dead letter's."""
+
+
+@dataclass(frozen=True, slots=True)
+class MediaImport:
+    """One import: the leads it stored or found, and the reports it refused."""
+
+    recorded: list[Recorded]
+    refused: list[MediaRefusal]
+
+    @property
+    def created(self) -> int:
+        return sum(1 for r in self.recorded if r.created)
 
 
 def import_media_reports(
     storage: LeadStorage, *, limit: int = 500, now: datetime | None = None
-) -> list[Recorded]:
+) -> MediaImport:
     """Put the newsroom (media station) injury reports of the record in the triage queue.
 
     Idempotent: each report becomes the media lead whose reference is its event id, and a
     report that already has one is not read again. Each goes through `LeadReport` like a lead
     recorded by hand; the hazard is the one the risk model reads from the report's mechanism
-    and injury nature (`hazard_for_mechanism`).
+    and injury nature (`hazard_for_mechanism`). A report that cannot become a lead (no product,
+    a value the lead's rules refuse) is recorded as refused, with why, in the same transaction:
+    read first on every tick, it would otherwise take one of `limit` places each time, and
+    `limit` of them would stop the queue for good.
     """
+    at = now or datetime.now(UTC)
     with storage.transaction() as tx:
         reports = tx.leads.unrecorded_media_reports(limit)
-    leads = []
+    leads: list[Lead] = []
+    refused: list[MediaRefusal] = []
     for report in reports:
-        try:
-            leads.append(_media_lead(report))
-        except (ValidationError, KeyError) as error:
-            # One report that cannot become a lead must not hold up the queue behind it (it is
-            # read first on every tick): it is logged, and costs one place of `limit` a tick.
-            log.warning("media report not queued", event_id=report.event_id, error=str(error))
-    return record_leads(storage, leads, actor=MEDIA_INTAKE, now=now)
+        try:  # no I/O in here: whatever raises is about this report's data
+            leads.append(_recorded(_media_lead(report), MEDIA_INTAKE, at))
+        except (ValidationError, LeadError, KeyError, TypeError, ValueError) as error:
+            refused.append(MediaRefusal(report.event_id, refusal_reason(error), at))
+            log.warning("media report refused", event_id=report.event_id, error=refused[-1].reason)
+    with storage.transaction() as tx:
+        done = _store(tx, leads)
+        for refusal in refused:
+            tx.leads.refuse_media_report(refusal)
+    return MediaImport(done, refused)
+
+
+def refusal_reason(error: Exception) -> str:
+    """What was wrong, never the offending values: a validation error names the fields and
+    the rules (its input values are left out, as a dead letter's original is redacted)."""
+    if isinstance(error, ValidationError):
+        parts = [
+            f"{'.'.join(str(p) for p in e['loc']) or 'report'}: {e['msg']}"
+            for e in error.errors(include_input=False, include_url=False)
+        ]
+        text = "; ".join(parts)
+    elif isinstance(error, KeyError):
+        text = f"missing field {error.args[0]!r}" if error.args else "missing field"
+    else:
+        text = f"{type(error).__name__}: {error}"
+    return text[:REFUSAL_CHARS]
 
 
 def _media_lead(report: MediaReport) -> LeadReport:

@@ -32,6 +32,15 @@ class MediaReport:
     payload: dict[str, Any]
 
 
+@dataclass(frozen=True, slots=True)
+class MediaRefusal:
+    """A newsroom report that could not become a lead: the import reads it no more."""
+
+    event_id: str
+    reason: str
+    refused_at: datetime
+
+
 class LeadRepository(Protocol):
     def get(self, lead_id: str) -> Lead | None:
         """The lead with this id, or None."""
@@ -44,8 +53,14 @@ class LeadRepository(Protocol):
         longer pending."""
 
     def unrecorded_media_reports(self, limit: int) -> list[MediaReport]:
-        """Newsroom injury reports in the record with no lead yet (the reference of a media
-        lead made from a report is its event id), oldest received first."""
+        """Newsroom injury reports in the record with neither a lead (the reference of a
+        media lead made from a report is its event id) nor a refusal, oldest received first."""
+
+    def refuse_media_report(self, refusal: MediaRefusal) -> None:
+        """Record that this report cannot become a lead (once: a second refusal is ignored)."""
+
+    def media_refusals(self, limit: int) -> list[MediaRefusal]:
+        """The refused newsroom reports, newest refusal first."""
 
     def listing(
         self, *, scope_prefix: str | None, states: Collection[LeadState], limit: int

@@ -7,9 +7,9 @@ from collections.abc import Collection
 from recall.domain.jurisdiction import significant_prefix
 from recall.domain.leads import Lead, LeadState
 from recall.service.leads.commands import LeadNotFoundError
-from recall.service.leads.ports import LeadStorage
+from recall.service.leads.ports import LeadStorage, MediaRefusal
 
-__all__ = ["get_lead", "list_leads"]
+__all__ = ["get_lead", "list_leads", "media_refusals"]
 
 
 def get_lead(storage: LeadStorage, lead_id: str) -> Lead:
@@ -32,3 +32,9 @@ def list_leads(
     prefix = significant_prefix(scope) if scope else None
     with storage.transaction() as tx:
         return tx.leads.listing(scope_prefix=prefix, states=frozenset(states), limit=limit)
+
+
+def media_refusals(storage: LeadStorage, *, limit: int = 200) -> list[MediaRefusal]:
+    """Newsroom reports the import could not turn into leads, newest refusal first."""
+    with storage.transaction() as tx:
+        return tx.leads.media_refusals(limit)

@@ -158,3 +158,24 @@ def test_newsroom_reports_in_the_record_become_media_leads_once(
     assert str(uuid.UUID(int=1)) in listed  # the reference is the report's event id
     assert str(uuid.UUID(int=2)) not in listed  # a hospital's report is evidence, not a lead
     assert "fire" in listed
+
+
+def test_a_refused_newsroom_report_is_listed_with_why(
+    recall_cli: Invoke, db: sessionmaker[Session]
+) -> None:
+    broken = stored_report(7, "ST-NEWS")
+    broken.payload = {"mechanism": "fire_flame", "injury_nature": "burn_scald"}  # no product
+    with db.begin() as session:
+        session.add_all([station("ST-NEWS", "media"), broken, stored_report(8, "ST-NEWS")])
+    first = recall_cli("leads", "import-media")
+    assert first.exit_code == 0, first.output
+    assert "queued (已入队) 1 media lead(s)" in first.output
+    assert "refused (未入队) 1 report(s)" in first.output
+    assert "recall leads refused" in first.output  # where to look next
+    refused = recall_cli("leads", "refused")
+    assert refused.exit_code == 0, refused.output
+    assert str(uuid.UUID(int=7)) in refused.output
+    assert "product" in refused.output  # the missing field is named
+    again = recall_cli("leads", "import-media").output
+    assert "queued (已入队) 0 media lead(s)" in again
+    assert "refused" not in again, "a refused report is not read again"

@@ -81,14 +81,15 @@ def test_the_timer_queues_each_newsroom_report_once(
 MOBILE_LIKE_ID = "13800138-000a-4bcd-8000-000000000000"  # "13800138" + "000": an 11-digit run
 
 
-def test_a_report_that_cannot_become_a_lead_does_not_hold_up_the_ones_behind_it(
+def test_a_report_that_cannot_become_a_lead_is_refused_once_with_why(
     sessions: sessionmaker[Session],
 ) -> None:
     """An event id is ours, not a person's number, even when its hex spells a mobile number;
-    a report that cannot become a lead at all (no product) is skipped, not retried first on
-    every tick ahead of everything else."""
+    a report that cannot become a lead at all (no product) is recorded as refused, with the
+    field that was missing, and is not read again."""
     from recall.adapters.db.lead_store import SqlLeadStorage
     from recall.service.leads.commands import import_media_reports
+    from recall.service.leads.queries import media_refusals
 
     mobile_like = stored_report(1, "ST-NEWS")
     mobile_like.event_id = MOBILE_LIKE_ID
@@ -98,10 +99,48 @@ def test_a_report_that_cannot_become_a_lead_does_not_hold_up_the_ones_behind_it(
     with sessions.begin() as session:
         session.add(station("ST-NEWS", "media"))
         session.add_all([mobile_like, broken, stored_report(3, "ST-NEWS")])
+    storage = SqlLeadStorage(sessions)
 
-    done = import_media_reports(SqlLeadStorage(sessions), now=NOW)
+    done = import_media_reports(storage, now=NOW)
 
-    assert sorted(r.lead.reference for r in done) == sorted([MOBILE_LIKE_ID, str(uuid.UUID(int=3))])
+    assert sorted(r.lead.reference for r in done.recorded) == sorted(
+        [MOBILE_LIKE_ID, str(uuid.UUID(int=3))]
+    )
+    assert [r.event_id for r in done.refused] == [str(uuid.UUID(int=2))]
+    assert "product" in done.refused[0].reason
     assert len(_references(sessions)) == 2
-    again = import_media_reports(SqlLeadStorage(sessions), now=NOW)
-    assert again == [], "the broken report is skipped again, nothing else is left"
+    assert [(r.event_id, r.refused_at) for r in media_refusals(storage)] == [
+        (str(uuid.UUID(int=2)), NOW)
+    ]
+    again = import_media_reports(storage, now=NOW)
+    assert again.recorded == [] and again.refused == [], "nothing is read twice"
+
+
+def test_a_full_batch_of_refused_reports_does_not_stop_the_queue(
+    sessions: sessionmaker[Session],
+) -> None:
+    """Before refusals were recorded, `limit` reports that cannot become leads, read first,
+    filled every tick: the good report behind them never became a lead."""
+    from recall.adapters.db.lead_store import SqlLeadStorage
+    from recall.service.leads.commands import import_media_reports
+
+    limit = 3
+    broken = []
+    for i in range(1, limit + 1):
+        report = stored_report(i, "ST-NEWS")
+        report.received_at = datetime(2025, 5, i, tzinfo=UTC)  # all read before the good one
+        report.payload = {**report.payload, "product": {"category": "no-such-category"}}
+        broken.append(report)
+    with sessions.begin() as session:
+        session.add(station("ST-NEWS", "media"))
+        session.add_all([*broken, stored_report(99, "ST-NEWS")])
+    storage = SqlLeadStorage(sessions)
+
+    first = import_media_reports(storage, limit=limit, now=NOW)
+    second = import_media_reports(storage, limit=limit, now=NOW)
+
+    assert (first.created, len(first.refused)) == (0, limit)
+    assert [r.lead.reference for r in second.recorded] == [str(uuid.UUID(int=99))]
+    assert second.refused == []
+    assert all("category" in r.reason for r in first.refused)
+    assert all("no-such-category" not in r.reason for r in first.refused), "values left out"
