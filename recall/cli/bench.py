@@ -41,7 +41,7 @@ def intake(
     one process, `--workers N` runs the stage in N (the scale-out path)."""
     from recall.adapters.broker import local
     from recall.tools.bench.intake import IntakeBenchResult, result_json, run_intake_benchmark
-    from recall.tools.bench.pipeline import spread
+    from recall.tools.bench.spread import spread
 
     cfg = settings()
     if workers > cfg.topic_partitions:
@@ -430,7 +430,8 @@ def takeover(
     Issue 15 asks < 30 s for the takeover with 1,000,000 states.
     """
     from recall.adapters.broker import local
-    from recall.tools.bench.takeover import result_json, run_takeover_benchmark, spread
+    from recall.tools.bench.spread import spread
+    from recall.tools.bench.takeover import result_json, run_takeover_benchmark
 
     cfg = settings()
     update: dict[str, int] = {}

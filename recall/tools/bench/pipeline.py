@@ -40,6 +40,7 @@ from recall.tools.bench.ceiling import measure_ceiling
 from recall.tools.bench.intake import CHINA_TZ, _window_rate
 from recall.tools.bench.isolation import BenchRun, isolated_run, population
 from recall.tools.bench.lag import committed_lag
+from recall.tools.bench.spread import Spread, spread
 from recall.tools.registry.sample import generate
 from recall.tools.simulate.events import SimProduct, SimStation, sampling_result, station_event
 from recall.tools.worker_process import WorkerProcess, cpu_seconds, wait_for
@@ -98,15 +99,6 @@ class PipelineRun:
 
 
 @dataclass(frozen=True, slots=True)
-class Spread:
-    """min / median / max of one figure over the runs."""
-
-    low: float
-    median: float
-    high: float
-
-
-@dataclass(frozen=True, slots=True)
 class PipelineBenchResult:
     runs: list[PipelineRun]
     loads: list[float]
@@ -120,14 +112,6 @@ def percentile(values: Sequence[float], q: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
     return ordered[index]
-
-
-def spread(values: Sequence[float]) -> Spread:
-    """min / median / max, NaN-free input assumed empty-safe (an empty list gives NaNs)."""
-    if not values:
-        nan = float("nan")
-        return Spread(nan, nan, nan)
-    return Spread(min(values), statistics.median(values), max(values))
 
 
 def load_point(

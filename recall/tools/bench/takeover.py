@@ -34,7 +34,6 @@ A run, with its own topics, group, database and state directories (`isolated_run
 from __future__ import annotations
 
 import shutil
-import statistics
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -92,17 +91,6 @@ class TakeoverBenchResult:
     first_start_s: float  # three workers started together → settled and processing
     cycles: list[TakeoverCycle] = field(default_factory=list)
     database: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Spread:
-    low: float
-    median: float
-    high: float
-
-
-def spread(values: list[float]) -> Spread:
-    return Spread(min(values), statistics.median(values), max(values))
 
 
 def run_takeover_benchmark(

@@ -14,10 +14,10 @@ from recall.tools.bench.pipeline import (
     load_point,
     percentile,
     result_json,
-    spread,
     summarize,
     trigger_schedule,
 )
+from recall.tools.bench.spread import spread
 
 
 def test_percentile_is_nearest_rank_of_a_latency_that_happened() -> None:

@@ -8,7 +8,8 @@ mistakes are in the pure functions checked here, on hand-written /metrics text.
 from __future__ import annotations
 
 from recall.config import Settings
-from recall.tools.bench.takeover import Holding, parse_holding, settled, spread
+from recall.tools.bench.spread import spread
+from recall.tools.bench.takeover import Holding, parse_holding, settled
 
 SETTINGS = Settings(topic_prefix="t.", app_id="app", topic_partitions=4, table_standby_replicas=1)
 
