@@ -114,33 +114,3 @@ def test_a_report_that_cannot_become_a_lead_is_refused_once_with_why(
     ]
     again = import_media_reports(storage, now=NOW)
     assert again.recorded == [] and again.refused == [], "nothing is read twice"
-
-
-def test_a_full_batch_of_refused_reports_does_not_stop_the_queue(
-    sessions: sessionmaker[Session],
-) -> None:
-    """Before refusals were recorded, `limit` reports that cannot become leads, read first,
-    filled every tick: the good report behind them never became a lead."""
-    from recall.adapters.db.lead_store import SqlLeadStorage
-    from recall.service.leads.commands import import_media_reports
-
-    limit = 3
-    broken = []
-    for i in range(1, limit + 1):
-        report = stored_report(i, "ST-NEWS")
-        report.received_at = datetime(2025, 5, i, tzinfo=UTC)  # all read before the good one
-        report.payload = {**report.payload, "product": {"category": "no-such-category"}}
-        broken.append(report)
-    with sessions.begin() as session:
-        session.add(station("ST-NEWS", "media"))
-        session.add_all([*broken, stored_report(99, "ST-NEWS")])
-    storage = SqlLeadStorage(sessions)
-
-    first = import_media_reports(storage, limit=limit, now=NOW)
-    second = import_media_reports(storage, limit=limit, now=NOW)
-
-    assert (first.created, len(first.refused)) == (0, limit)
-    assert [r.lead.reference for r in second.recorded] == [str(uuid.UUID(int=99))]
-    assert second.refused == []
-    assert all("category" in r.reason for r in first.refused)
-    assert all("no-such-category" not in r.reason for r in first.refused), "values left out"
