@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+LOOP_LAG_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
 
 @dataclass
@@ -50,6 +51,13 @@ class WorkerMetrics:
             "Time to process one batch in an agent",
             ["agent"],
             buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.loop_lag = Histogram(
+            "recall_event_loop_lag_seconds",
+            "How late the worker's event loop woke a 100 ms sleeper: every stage shares the loop,"
+            " so this is how long a stage waited behind another's work (streams/loop_lag.py)",
+            buckets=LOOP_LAG_BUCKETS,
             registry=r,
         )
         self.signals = Counter(

@@ -20,6 +20,7 @@ from recall.adapters.db.intake_store import IntakeStore
 from recall.adapters.db.migrate import upgrade
 from recall.adapters.kafka.admin import ensure_changelog_topics, ensure_topics
 from recall.config import Settings
+from streams import loop_lag
 from streams.app import create_app
 from streams.batch_consumer import batch_consumers
 from streams.context import WorkerContext
@@ -46,6 +47,7 @@ def build_context(settings: Settings) -> WorkerContext:
 
 def add_housekeeping(app: faust.App, context: WorkerContext) -> None:
     supervision = supervision_of(context)
+    app.add_dependency(loop_lag.LoopLagProbe(context.metrics.loop_lag))  # from the start
 
     # Reading the registry again is idempotent: a failed refresh keeps the previous cache.
     @supervised_timer(

@@ -51,3 +51,6 @@ def test_metrics_count_accepted_rejected_and_latency(pipeline: Pipeline) -> None
     assert rejected == 7
     assert samples[("recall_rows_persisted_total", (("table", "events"),))] == 50
     assert samples[("recall_pipeline_latency_seconds_count", (("stage", "persisted"),))] == 50
+    # The event-loop probe runs from the start (a wake-up every 100 ms), late by >= 0 each time.
+    assert samples[("recall_event_loop_lag_seconds_count", ())] >= 1
+    assert samples[("recall_event_loop_lag_seconds_sum", ())] >= 0
