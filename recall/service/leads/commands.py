@@ -149,8 +149,9 @@ def import_media_reports(
 
 
 def refusal_reason(error: Exception) -> str:
-    """What was wrong, never the offending values: a validation error names the fields and
-    the rules (its input values are left out, as a dead letter's original is redacted)."""
+    """What was wrong, for a person: a validation error names the fields and the rules with
+    its input values left out (as a dead letter's original is redacted); a rule of the lead
+    domain gives its own message."""
     if isinstance(error, ValidationError):
         parts = [
             f"{'.'.join(str(p) for p in e['loc']) or 'report'}: {e['msg']}"
