@@ -92,3 +92,41 @@ def test_region_scoped_lists_and_an_audited_action_on_postgres(
     outcomes = {(e.account_id, e.action, e.outcome) for e in entries}
     assert (account_id, "investigation.assign", "done") in outcomes
     assert (shanghai.account.account_id, "investigation.assign", "denied") in outcomes
+
+
+ZALGO = "Ṱ̺̺̕o͞ ̷i̲̬͇̪͙n̝̗͕v̟̜̘̦͟o̶̙̰̠kè͚̮̺̪̹̱̤ ̖t̝͕̳̣̻̪͞h̼͓̲̦̳̘̲e͇̣̰̦̬͎ ̢̼̻̱̘h͚͎͙̜̣̲ͅi̦̲̣̰̤v̻͍e̺̭̳̪̰"
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_an_overlong_id_in_a_path_is_a_404_and_audited_cut(
+    database_url: str, tmp_path: Path
+) -> None:
+    """The API fuzz test found it: an action on a subscription whose id (from the path) is
+    longer than the audit log's `subject` column answered 500 on PostgreSQL — the denial's
+    audit line could not be written. The attempt is now a 404 like any unknown id, and its
+    audit line keeps the first 199 characters and an ellipsis."""
+    upgrade(database_url)
+    sessions = make_session_factory(make_engine(database_url))
+    shanxi = add_account(
+        SqlAccountStorage(sessions),
+        NewAccount("山西省市监局", Role.REGULATOR, region="140000"),
+        by="test",
+        at=datetime.now(UTC),
+    )
+    settings = load_settings(database_url=database_url, state_dir=tmp_path)
+    client = TestClient(create_api(settings, sessions=sessions))
+    hostile = ZALGO * 8
+    assert len(hostile) > 200
+
+    response = client.post(
+        f"/webhooks/subscriptions/{hostile}/rotate-secret",
+        headers={"Authorization": f"Bearer {shanxi.token}"},
+    )
+
+    assert response.status_code == 404, response.text
+    with sessions() as session:
+        [entry] = session.scalars(
+            select(AuditEntry).where(AuditEntry.account_id == shanxi.account.account_id)
+        ).all()
+    assert entry.outcome == "denied"
+    assert entry.subject == hostile[:199] + "…"
