@@ -39,6 +39,15 @@ crashed on its first start (`recall bench takeover`, 3 workers, 12 partitions, 2
 recovery, so `install()` has `Recovery._seek_offsets` raise Faust's own `RebalanceAgain` on
 an unset offset — what `Recovery._wait` raises when it sees that signal first — and the
 recovery loop starts over with the new assignment, seeking nothing for the stale one.
+
+A fourth, from the same rebalances: Faust's livelock detector (`verify_event_path`, run on a
+timer for every assigned partition) reads the partition's position, expecting `None` when it
+is unknown, but aiokafka 0.14's `position` asserts that it is known. A partition just sought
+to its beginning has none until the fetcher resets it, and a detector tick in that window
+crashed the whole worker (`AssertionError` in `subscription_state.position`; a three-worker
+fresh-clone run, the victim's first rebalance). `install()` has the detector skip such a
+partition, as Faust's own code means to (`committed_offset is not None`): nothing can be late
+on a partition that has no position yet.
 """
 
 from __future__ import annotations
@@ -99,6 +108,26 @@ async def seek_offsets(
     await _seek_offsets_as_faust_does(self, consumer, tps, offsets, title)
 
 
+_verify_event_path_as_faust_does = AIOKafkaConsumerThread.verify_event_path
+
+
+def position_known(thread: Any, tp: Any) -> bool:
+    """Whether aiokafka knows where `tp` is read from (False while it is being reset, or
+    while no assignment is there at all — in the middle of a rebalance)."""
+    subscription = thread._ensure_consumer()._fetcher._subscriptions.subscription
+    assignment = getattr(subscription, "assignment", None)
+    if assignment is None:
+        return False
+    state = assignment.state_value(TopicPartition(tp.topic, tp.partition))
+    return state is not None and bool(state.has_valid_position)
+
+
+def verify_event_path(self: AIOKafkaConsumerThread, now: float, tp: Any) -> None:
+    """`AIOKafkaConsumerThread.verify_event_path`, for partitions with a known position."""
+    if position_known(self, tp):
+        _verify_event_path_as_faust_does(self, now, tp)
+
+
 def install() -> None:
     """Patch Faust's consumer and its thread once per process (idempotent)."""
     if getattr(AIOKafkaConsumerThread, _INSTALLED, False):
@@ -112,4 +141,5 @@ def install() -> None:
 
     Consumer.__init__ = init  # type: ignore[method-assign]
     Recovery._seek_offsets = seek_offsets  # type: ignore[method-assign]
+    AIOKafkaConsumerThread.verify_event_path = verify_event_path  # type: ignore[method-assign]
     setattr(AIOKafkaConsumerThread, _INSTALLED, True)
