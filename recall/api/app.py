@@ -22,6 +22,7 @@ from recall.adapters.db.listings import SqlListings
 from recall.adapters.db.regions import SqlRegions
 from recall.adapters.db.storage import SqlStorage
 from recall.api.auth import AuthLimits, install_auth
+from recall.api.control_characters import ControlCharacterGuard
 from recall.api.dashboard import install_dashboard
 from recall.api.docs import install_docs
 from recall.api.oidc import OidcConfig
@@ -123,6 +124,7 @@ def create_api(
         limits=AuthLimits.from_settings(settings),
         sso=OidcConfig.from_settings(settings),
     )
+    app.add_middleware(ControlCharacterGuard)
     return app
 
 

@@ -70,13 +70,14 @@ def problem(
     kind: str | None = None,
     errors: list[FieldProblem] | None = None,
     headers: Mapping[str, str] | None = None,
+    instance: str | None = None,
 ) -> JSONResponse:
     body = Problem(
         type=f"/problems/{kind}" if kind else "about:blank",
         title=HTTPStatus(status).phrase,
         status=status,
         detail=detail,
-        instance=request.url.path,
+        instance=request.url.path if instance is None else instance,
         errors=errors,
     )
     return JSONResponse(
