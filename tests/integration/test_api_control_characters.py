@@ -7,7 +7,6 @@ came back as a 500 from the lookup or the audit line of the attempt."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,15 +14,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from recall.adapters.db.account_store import SqlAccountStorage
-from recall.adapters.db.engine import make_engine, make_session_factory
-from recall.adapters.db.migrate import upgrade
 from recall.adapters.db.models import AuditEntry
-from recall.api.app import create_api
-from recall.config import load_settings
 from recall.domain.access import Role
-from recall.service.accounts.commands import add_account
 from recall.service.accounts.scopes import NewAccount
+from tests.support.api import api_over
 
 pytestmark = pytest.mark.integration
 
@@ -34,20 +28,11 @@ CONTROLS = ["\x00", "\x1b", "\n", "\x7f"]
 def api(database_url: str, tmp_path: Path) -> Iterator[tuple[FastAPI, TestClient, str]]:
     """The API over a fresh database, a client that keeps server errors as responses, and a
     province regulator's token."""
-    upgrade(database_url)
-    sessions = make_session_factory(make_engine(database_url))
-    shanxi = add_account(
-        SqlAccountStorage(sessions),
-        NewAccount("山西省市场监管局", Role.REGULATOR, region="140000"),
-        by="test",
-        at=datetime.now(UTC),
-    )
-    app = create_api(
-        load_settings(database_url=database_url, state_dir=tmp_path), sessions=sessions
-    )
-    with TestClient(app, raise_server_exceptions=False) as client:
-        yield app, client, shanxi.token
-    with sessions() as session:
+    served = api_over(database_url, tmp_path, raise_server_exceptions=False)
+    shanxi = served.account(NewAccount("山西省市场监管局", Role.REGULATOR, region="140000"))
+    with served.client as client:
+        yield served.app, client, shanxi.token
+    with served.sessions() as session:
         subjects = session.scalars(select(AuditEntry.subject)).all()
     assert not any("\x00" in subject for subject in subjects)
 

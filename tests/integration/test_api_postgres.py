@@ -21,6 +21,7 @@ from recall.config import load_settings
 from recall.domain.access import Role
 from recall.service.accounts.commands import add_account
 from recall.service.accounts.scopes import NewAccount
+from tests.support.api import api_over
 from tests.unit.api.seed import SHANXI_INVESTIGATIONS, seed_dead_letters, seed_investigations
 
 pytestmark = pytest.mark.integration
@@ -105,26 +106,18 @@ def test_an_overlong_id_in_a_path_is_a_404_and_audited_cut(
     longer than the audit log's `subject` column answered 500 on PostgreSQL — the denial's
     audit line could not be written. The attempt is now a 404 like any unknown id, and its
     audit line keeps the first 199 characters and an ellipsis."""
-    upgrade(database_url)
-    sessions = make_session_factory(make_engine(database_url))
-    shanxi = add_account(
-        SqlAccountStorage(sessions),
-        NewAccount("山西省市监局", Role.REGULATOR, region="140000"),
-        by="test",
-        at=datetime.now(UTC),
-    )
-    settings = load_settings(database_url=database_url, state_dir=tmp_path)
-    client = TestClient(create_api(settings, sessions=sessions))
+    api = api_over(database_url, tmp_path)
+    shanxi = api.account(NewAccount("山西省市监局", Role.REGULATOR, region="140000"))
     hostile = ZALGO * 8
     assert len(hostile) > 200
 
-    response = client.post(
+    response = api.client.post(
         f"/webhooks/subscriptions/{hostile}/rotate-secret",
         headers={"Authorization": f"Bearer {shanxi.token}"},
     )
 
     assert response.status_code == 404, response.text
-    with sessions() as session:
+    with api.sessions() as session:
         [entry] = session.scalars(
             select(AuditEntry).where(AuditEntry.account_id == shanxi.account.account_id)
         ).all()

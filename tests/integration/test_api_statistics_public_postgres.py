@@ -4,21 +4,14 @@ comparisons), with a real bearer token for the regulator and none for the public
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 
-from recall.adapters.db.account_store import SqlAccountStorage
-from recall.adapters.db.engine import make_engine, make_session_factory
-from recall.adapters.db.migrate import upgrade
 from recall.adapters.db.models import Manufacturer
-from recall.api.app import create_api
-from recall.config import load_settings
 from recall.domain.access import Role
-from recall.service.accounts.commands import add_account
 from recall.service.accounts.scopes import NewAccount
+from tests.support.api import api_over
 from tests.unit.api import seed
 from tests.unit.api.test_api_statistics import seed_world
 from tests.unit.recalls_cli.recalls_cli_support import corrected_at
@@ -29,25 +22,16 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_statistics_and_public_feed_on_postgres(database_url: str, tmp_path: Path) -> None:
-    upgrade(database_url)
-    sessions = make_session_factory(make_engine(database_url))
-    seed_world(sessions)
-    with sessions.begin() as session:
+    api = api_over(database_url, tmp_path)
+    seed_world(api.sessions)
+    with api.sessions.begin() as session:
         session.add(
             Manufacturer(credit_code=seed.TAIYUAN_MAKER, name="童悦", jurisdiction="140105")
         )
-    taiyuan = add_account(
-        SqlAccountStorage(sessions),
-        NewAccount("太原市监局", Role.REGULATOR, region="140100"),
-        by="test",
-        at=datetime.now(UTC),
-    )
-    settings = load_settings(database_url=database_url, state_dir=tmp_path)
-    client = TestClient(create_api(settings, sessions=sessions))
+    taiyuan = api.bearer(NewAccount("太原市监局", Role.REGULATOR, region="140100"))
+    client = api.client
 
-    response = client.get(
-        "/statistics?group_by=month", headers={"Authorization": f"Bearer {taiyuan.token}"}
-    )
+    response = client.get("/statistics?group_by=month", headers=taiyuan)
     assert response.status_code == 200, response.text
     body = response.json()
     total = body["total"]

@@ -4,20 +4,13 @@ owners — the exact figures of tests/support/statistics_seed.py."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 
-from recall.adapters.db.account_store import SqlAccountStorage
-from recall.adapters.db.engine import make_engine, make_session_factory
-from recall.adapters.db.migrate import upgrade
-from recall.api.app import create_api
-from recall.config import load_settings
 from recall.domain.access import Role
-from recall.service.accounts.commands import add_account
 from recall.service.accounts.scopes import NewAccount
+from tests.support.api import api_over
 from tests.support.statistics_seed import seed_province_figures
 
 pytestmark = pytest.mark.integration
@@ -25,18 +18,10 @@ pytestmark = pytest.mark.integration
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_province_figures_per_year_on_postgres(database_url: str, tmp_path: Path) -> None:
-    upgrade(database_url)
-    sessions = make_session_factory(make_engine(database_url))
-    seed_province_figures(sessions)
-    shanxi = add_account(
-        SqlAccountStorage(sessions),
-        NewAccount("山西省市监局", Role.REGULATOR, region="140000"),
-        by="test",
-        at=datetime.now(UTC),
-    )
-    settings = load_settings(database_url=database_url, state_dir=tmp_path)
-    client = TestClient(create_api(settings, sessions=sessions))
-    auth = {"Authorization": f"Bearer {shanxi.token}"}
+    api = api_over(database_url, tmp_path)
+    seed_province_figures(api.sessions)
+    auth = api.bearer(NewAccount("山西省市监局", Role.REGULATOR, region="140000"))
+    client = api.client
     body = client.get("/statistics?group_by=year", headers=auth).json()
     years = {g["year"]: g for g in body["groups"]}
     assert years["2025"]["leads"] == {
