@@ -90,35 +90,36 @@ async def process_risk_batch(
     grouped, unreadable = _cases_by_product(messages, now)
     deliveries = [await dead_letter(ports, STAGE, m, error, now) for m, error in unreadable]
     writes: list[tuple[bytes, bytes]] = []
-    fresh: list[Case] = []
+    regional: list[RegionalCase] = []
     for product_key, group in grouped.items():
         key = product_key.encode()
         raw = ports.load(key)
         try:
             sent, raw, new = await _assess(ports, product_key, raw, [c for _, c in group], now)
             deliveries += sent
-            fresh += new
+            regional += new
         except Exception as error:
             raise_if_transient(error)
             for message, case in group:  # split: find the record that fails, keep the others
                 try:
                     sent, raw, new = await _assess(ports, product_key, raw, [case], now)
                     deliveries += sent
-                    fresh += new
+                    regional += new
                 except Exception as single:
                     raise_if_transient(single)
                     deliveries.append(await isolate(ports, STAGE, message, single, now))
         if raw is not None:
             writes.append((key, raw))
-    deliveries += await _emit_regional(ports, fresh)
+    deliveries += await _emit_regional(ports, regional)
     await asyncio.gather(*deliveries)  # signals are out before the states remember them
     return writes
 
 
 async def _assess(
     ports: AgentPorts, product_key: str, raw: bytes | None, cases: list[Case], now: datetime
-) -> tuple[list[Any], bytes, list[Case]]:
-    """One product's cases against its state bytes: deliveries, new state bytes, new cases.
+) -> tuple[list[Any], bytes, list[RegionalCase]]:
+    """One product's cases against its state bytes: deliveries, new state bytes, and the
+    regional rows of its new cases.
 
     Everything the cases lead to is checked against its model before anything is sent (the
     regional rows too, although they travel later, bundled with other products' cases): a
@@ -139,11 +140,12 @@ async def _assess(
             healed=result.healed,
             future_cases=result.future,
         )
-    regional_bundle(_regional_cases(result.fresh))  # raises if a row would be refused
+    regional = _regional_cases(result.fresh)
+    regional_bundle(regional)  # raises if a row would be refused
     deliveries = await produce_all(ports, _outgoing(product_key, result, now))
     for signal in result.signals:
         ports.metrics.signals.labels(signal.method).inc()
-    return deliveries, result.state.to_bytes(), result.fresh
+    return deliveries, result.state.to_bytes(), regional
 
 
 def _cases_by_product(
@@ -172,15 +174,16 @@ def _outgoing(product_key: str, result: Assessment, now: datetime) -> list[Outgo
     return records
 
 
-async def _emit_regional(ports: AgentPorts, cases: list[Case]) -> list[Any]:
+async def _emit_regional(ports: AgentPorts, cases: list[RegionalCase]) -> list[Any]:
     """Queue the batch's new injury cases as one bundle per `risk.regional` partition, each
-    case once per region it counts in (`bundles.counted_regions`).
+    case once per region it counts in (`bundles.counted_regions`, already expanded by
+    `_assess`).
 
     Within a bundle the cases are in event-time order, so each region key sees them in order.
     """
     partitions = ports.partitions
     bundles: dict[int, list[RegionalCase]] = defaultdict(list)
-    for record in sorted(_regional_cases(cases), key=_day):
+    for record in sorted(cases, key=_day):
         bundles[partition_of(record.key.encode(), partitions)].append(record)
     return [
         await produce(ports, RISK_REGIONAL, None, regional_bundle(records), partition)
