@@ -17,15 +17,17 @@ def injury_record(
     category: str,
     partition: int,
     offset: int,
+    jurisdiction: str = "140105",
 ) -> bytes:
-    """A treated-and-released burn in county 140105 at `moment`, about `product_key`."""
+    """A treated-and-released burn in `jurisdiction` (a county of Taiyuan by default) at
+    `moment`, about `product_key`."""
     at = moment.isoformat()
     return orjson.dumps(
         {
             "event": {
                 "event_id": event_id,
                 "type": "injury_report",
-                "jurisdiction": "140105",
+                "jurisdiction": jurisdiction,
                 "sent_at": at,
                 "payload": {
                     "occurred_at": at,
