@@ -276,7 +276,9 @@ class LeadRecorded(Document):
 
 
 class MergeLeadRequest(Strict):
-    investigation_id: Annotated[str, StringConstraints(min_length=1, max_length=36)]
+    investigation_id: Annotated[
+        str, StringConstraints(min_length=1, max_length=36, pattern=r"^[0-9A-Za-z-]+$")
+    ] = Field(description="the investigation's id (a UUID)")
     reason: Reason
 
 

@@ -14,7 +14,7 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
-from schemas.common import FreeText, JurisdictionCode, Strict, WireDatetime
+from schemas.common import FreeText, JurisdictionCode, Label, Strict, WireDatetime
 
 Reason = Annotated[FreeText, StringConstraints(min_length=1)]
 
@@ -33,10 +33,17 @@ class CaseOutcome(StrEnum):
     CLOSED_WITHOUT_ACTION = "closed_without_action"
 
 
+MAX_FINE_YUAN = 10**12
+"""A trillion yuan: above any fine ever imposed, and inside the column (BIGINT) and JSON's exact
+integers; a larger number is a typing slip, refused rather than a database error."""
+
+
 class Penalty(Strict):
-    decision_no: str = Field(min_length=1, max_length=100, description="处罚决定书文号")
-    fine_yuan: int = Field(ge=0, description="罚款 in yuan; 0 when none")
-    measures: str = Field(default="", max_length=500, description="other measures, free text")
+    decision_no: Label = Field(description="处罚决定书文号 (one line)")
+    fine_yuan: int = Field(ge=0, le=MAX_FINE_YUAN, description="罚款 in yuan; 0 when none")
+    measures: Annotated[FreeText, StringConstraints(max_length=500)] = Field(
+        default="", description="other measures, free text"
+    )
 
 
 class FirmCreditRecorded(Strict):
@@ -118,7 +125,7 @@ class CreditRecordList(Document):
 
 
 class AssignCaseRequest(Strict):
-    assignee: str = Field(min_length=1, max_length=100, description="officer or team handling it")
+    assignee: Label = Field(description="officer or team handling it (one line)")
     reason: Reason
 
 

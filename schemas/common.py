@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated
 
@@ -103,7 +103,36 @@ def _parse_wire_datetime(value: object) -> object:
         ) from error
 
 
-WireDatetime = Annotated[AwareDatetime, StrictMode(), BeforeValidator(_parse_wire_datetime)]
+def in_utc(moment: datetime) -> datetime:
+    """`moment` as the instant in UTC (one without an offset is read as UTC).
+
+    Raises ValueError, not OverflowError, when UTC cannot hold it: `9999-12-31T23:59:59-01:00`
+    is a valid ISO-8601 time whose UTC year is 10000. Validators may raise ValueError (a 422,
+    a dead letter); an OverflowError escapes them as a server error.
+    """
+    try:
+        return moment.astimezone(UTC) if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    except OverflowError as error:
+        raise ValueError(f"{moment.isoformat()} is outside the years UTC holds (1-9999)") from error
+
+
+def _representable_in_utc(moment: datetime) -> datetime:
+    try:
+        in_utc(moment)
+    except ValueError as error:
+        reason = {"reason": str(error)}
+        raise PydanticCustomError(
+            "datetime_range", "Input should be a time UTC can hold: {reason}", reason
+        ) from error
+    return moment
+
+
+WireDatetime = Annotated[
+    AwareDatetime,
+    StrictMode(),
+    BeforeValidator(_parse_wire_datetime),
+    AfterValidator(_representable_in_utc),
+]
 """A timezone-aware time from an ISO-8601 string with an offset, in JSON and Python mode."""
 
 

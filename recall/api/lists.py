@@ -33,6 +33,8 @@ import csv
 import hashlib
 import hmac
 import io
+import math
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -46,6 +48,7 @@ from pydantic import BaseModel
 
 from recall.api.problems import ProblemError
 from recall.service.paging import Page, PageRequest, Position
+from schemas.common import in_utc
 
 T = TypeVar("T")
 
@@ -129,11 +132,44 @@ def decode_cursor(key: bytes, cursor: str, sort: str) -> Position:
         values = document["k"]
         if document["s"] != sort:
             raise _bad_cursor("the cursor belongs to another sort order; start again without it")
-        return (datetime.fromisoformat(values[0]), *values[1:])
+        return _position(values)
     except ProblemError:
         raise
     except (ValueError, KeyError, TypeError, IndexError, binascii.Error) as error:
         raise _bad_cursor("the cursor is not one this API issued") from error
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
+
+
+def _position(values: object) -> Position:
+    """A cursor's values, checked for the shape positions have (ValueError otherwise).
+
+    Signed cursors are ours, so this guards against a leaked signing secret rather than a
+    client: a time, then up to three keys (short strings, 64-bit integers, finite numbers or
+    null). Anything else (a NUL, a
+    nested object, a time past the calendar's end in UTC) would reach the database's
+    comparison and come back as a server error instead of a 400.
+    """
+    if not isinstance(values, list) or not 2 <= len(values) <= 4:
+        raise ValueError("a position is a time and one to three keys")
+    first, *keys = values
+    if not isinstance(first, str):
+        raise ValueError("a position starts with a time")
+    moment = datetime.fromisoformat(first)
+    in_utc(moment)  # ValueError when UTC cannot hold it
+    for key in keys:
+        if key is None:  # a nullable sort column's value
+            continue
+        if isinstance(key, bool) or not isinstance(key, str | int | float):
+            raise ValueError("a position's keys are strings or numbers")
+        if isinstance(key, int) and not -(2**63) <= key < 2**63:
+            raise ValueError("a position's integers are 64-bit")
+        if isinstance(key, float) and not math.isfinite(key):
+            raise ValueError("a position's numbers are finite")
+        if isinstance(key, str) and (len(key) > 300 or _CONTROL.search(key)):
+            raise ValueError("a position's strings are short and printable")
+    return (moment, *keys)
 
 
 def page_body(request: Request, page: Page[Any], sort: str, items: list[Any]) -> dict[str, Any]:

@@ -735,7 +735,7 @@ class FirmCreditRecordRow(Base):
     case_id: Mapped[str] = mapped_column(String(32), unique=True)
     recall_id: Mapped[str] = mapped_column(String(120))
     outcome: Mapped[str] = mapped_column(String(32))
-    fine_yuan: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    fine_yuan: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     owner: Mapped[str] = mapped_column(String(6), index=True)
     at: Mapped[datetime] = mapped_column(UtcDateTime())
     body: Mapped[dict[str, Any]] = mapped_column(JSON)

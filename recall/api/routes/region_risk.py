@@ -17,6 +17,7 @@ from fastapi import APIRouter, Query, Request
 from recall.adapters.db.regions import SqlRegions
 from recall.api import audit as api_audit
 from recall.api.deps import CurrentPrincipal
+from recall.api.moments import QueryInstant
 from recall.api.problems import PROBLEM_RESPONSES, ProblemError
 from recall.api.regions import RegionFilter, checked_region
 from recall.domain.access import Role
@@ -29,7 +30,7 @@ router = APIRouter(prefix="/statistics", tags=["statistics 统计"], responses=P
 
 MAX_WINDOW = timedelta(days=5 * 366)
 Moment = Annotated[
-    datetime | None, Query(description="ISO-8601; without an offset it is read as UTC")
+    QueryInstant | None, Query(description="ISO-8601; without an offset it is read as UTC")
 ]
 
 
@@ -48,7 +49,7 @@ def show_risk_by_region(
     if principal.role is not Role.REGULATOR or principal.region is None:
         raise api_audit.forbidden(request, "read risk by region", "regulators")
     asked = checked_region(region)
-    start, end = window_of(_utc(start), _utc(end), datetime.now(UTC))
+    start, end = window_of(start, end, datetime.now(UTC))
     if end <= start:
         raise ProblemError(422, "to: must be after from", kind="validation")
     if end - start > MAX_WINDOW:

@@ -24,6 +24,7 @@ from recall.adapters.db.traffic import SqlTraffic
 from recall.api import audit as api_audit
 from recall.api import lists
 from recall.api.deps import CurrentPrincipal
+from recall.api.moments import QueryInstant
 from recall.api.problems import PROBLEM_RESPONSES, ProblemError, not_found
 from recall.api.read_model import ReadModelDep, page_body, page_request
 from recall.api.regions import RegionFilter, checked_region
@@ -52,7 +53,7 @@ class TrafficBucket(StrEnum):
 
 
 Moment = Annotated[
-    datetime | None,
+    QueryInstant | None,
     Query(description="ISO-8601 (no offset: UTC); widened to whole hours or China days"),
 ]
 

@@ -18,6 +18,7 @@ from recall.adapters.db.traffic import SqlTraffic
 from recall.api import audit as api_audit
 from recall.api import labels, lists
 from recall.api.deps import CurrentPrincipal
+from recall.api.moments import QueryInstant
 from recall.api.problems import PROBLEM_RESPONSES, ProblemError
 from recall.domain import traffic
 from recall.domain.access import Principal, Role, region_prefix
@@ -41,7 +42,7 @@ from schemas import api
 router = APIRouter(prefix="/statistics", tags=["statistics 统计"], responses=PROBLEM_RESPONSES)
 
 Moment = Annotated[
-    datetime | None, Query(description="ISO-8601; without an offset it is read as UTC")
+    QueryInstant | None, Query(description="ISO-8601; without an offset it is read as UTC")
 ]
 
 
@@ -163,16 +164,9 @@ def _regulators_window(
     """The caller's area between `start` and `end` (UTC); statistics are regulators' only."""
     if principal.role is not Role.REGULATOR:
         raise api_audit.forbidden(request, "read statistics", "regulators")
-    start, end = _utc(start), _utc(end)
     if start is not None and end is not None and end <= start:
         raise ProblemError(422, "to: must be after from", kind="validation")
     return StatisticsWindow(region_prefix(principal), start, end)
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _figures(group: Group) -> api.StatisticsFigures:
