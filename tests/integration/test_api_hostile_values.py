@@ -41,6 +41,17 @@ def api(database_url: str, tmp_path: Path) -> ApiUnderTest:
     return served
 
 
+def _regulator(api: ApiUnderTest) -> dict[str, str]:
+    return api.bearer(NewAccount("山西省局", Role.REGULATOR, region="140000"))
+
+
+def _referral(api: ApiUnderTest) -> str:
+    """A seeded referral case (opened, owned by 140105); its URL."""
+    referral = case("R-TY", TAIYUAN_MAKER, "140105")
+    seed_cases(api.sessions, referral)
+    return f"/cases/{referral.case_id}"
+
+
 def _lead(reference: str, received_at: str) -> dict[str, Any]:
     return {
         "source": "complaint",
@@ -67,7 +78,7 @@ def _refused(response: Any, status: int = 422) -> dict[str, Any]:
 
 
 def test_a_time_utc_cannot_hold_is_refused_in_a_body(api: ApiUnderTest) -> None:
-    regulator = api.bearer(NewAccount("山西省局", Role.REGULATOR, region="140000"))
+    regulator = _regulator(api)
 
     for moment in (PAST_UTC, BEFORE_UTC):
         body = _refused(api.client.post("/leads", json=_lead("R-1", moment), headers=regulator))
@@ -80,7 +91,7 @@ def test_a_time_utc_cannot_hold_is_refused_in_a_body(api: ApiUnderTest) -> None:
     "path", ["/statistics", "/statistics/leads", "/statistics/risk-by-region", "/signals"]
 )
 def test_a_report_window_beyond_1900_to_9000_is_refused(api: ApiUnderTest, path: str) -> None:
-    regulator = api.bearer(NewAccount("山西省局", Role.REGULATOR, region="140000"))
+    regulator = _regulator(api)
     start, end = ("since", "until") if path == "/signals" else ("from", "to")
     for query in (
         f"{start}={BEFORE_UTC.replace('+', '%2B')}",
@@ -105,10 +116,8 @@ def test_a_station_traffic_window_beyond_the_bounds_is_refused(api: ApiUnderTest
 def test_fines_up_to_a_trillion_yuan_are_stored_and_larger_ones_refused(
     api: ApiUnderTest,
 ) -> None:
-    regulator = api.bearer(NewAccount("山西省局", Role.REGULATOR, region="140000"))
-    referral = case("R-TY", TAIYUAN_MAKER, "140105")
-    seed_cases(api.sessions, referral)
-    url = f"/cases/{referral.case_id}"
+    regulator = _regulator(api)
+    url = _referral(api)
     assigned = api.client.post(
         f"{url}/assign", json={"assignee": "稽查一队", "reason": "r"}, headers=regulator
     )
@@ -135,12 +144,10 @@ def test_fines_up_to_a_trillion_yuan_are_stored_and_larger_ones_refused(
 def test_hidden_characters_in_a_case_action_and_a_nul_in_a_merge_are_refused(
     api: ApiUnderTest,
 ) -> None:
-    regulator = api.bearer(NewAccount("山西省局", Role.REGULATOR, region="140000"))
-    referral = case("R-TY", TAIYUAN_MAKER, "140105")
-    seed_cases(api.sessions, referral)
+    regulator = _regulator(api)
     body = _refused(
         api.client.post(
-            f"/cases/{referral.case_id}/assign",
+            f"{_referral(api)}/assign",
             json={"assignee": "\u202e队一查稽", "reason": "r"},
             headers=regulator,
         )
@@ -169,7 +176,7 @@ def test_hidden_characters_in_a_case_action_and_a_nul_in_a_merge_are_refused(
 def test_a_signed_cursor_with_a_position_no_list_issues_is_a_400(
     api: ApiUnderTest, position: tuple[object, ...]
 ) -> None:
-    regulator = api.bearer(NewAccount("山西省局", Role.REGULATOR, region="140000"))
+    regulator = _regulator(api)
     cursor = encode_cursor(api.app.state.cursor_key, position, "-updated_at")
 
     response = api.client.get(
