@@ -282,6 +282,7 @@ class Outcome:
     alerts_on_topic: Counter[tuple[str, str]]  # the same, from the `alerts` topic (deduped)
     positions: dict[str, tuple[int, int]]  # event id -> (partition, offset) on events.canonical
     history: dict[str, list[int]]  # product -> ids held by each of its changelog values, in order
+    region_history: dict[str, list[int]]  # the same for each region key
 
 
 def _alert_key(
@@ -323,6 +324,15 @@ def _region_state(raw: bytes) -> dict[str, Any]:
     return dict(state)
 
 
+def _id_counts(pipeline: Pipeline, changelog: str) -> dict[str, list[int]]:
+    """Per key, how many ids each of its changelog values held, in order: a state that lost
+    ids shows where (a count that falls, or one that never reached the reference's)."""
+    counts: dict[str, list[int]] = {}
+    for _p, key, value in pipeline.messages_of(changelog):
+        counts.setdefault((key or b"").decode(), []).append(len(orjson.loads(value)["i"]))
+    return counts
+
+
 def outcome(pipeline: Pipeline) -> Outcome:
     prefix = pipeline.settings.topic_prefix
     with pipeline.sessions() as session:
@@ -361,9 +371,7 @@ def outcome(pipeline: Pipeline) -> Outcome:
         duplicates = pipeline.counts().duplicates
     app = pipeline.settings.app_id
     products = last_values(pipeline, f"{app}-product_to_risk-changelog")
-    history: dict[str, list[int]] = {}  # per product, how many ids each changelog value held
-    for _p, key, value in pipeline.messages_of(f"{app}-product_to_risk-changelog"):
-        history.setdefault((key or b"").decode(), []).append(len(orjson.loads(value)["i"]))
+    history = _id_counts(pipeline, f"{app}-product_to_risk-changelog")
     regions = last_values(pipeline, f"{app}-region_to_risk-changelog")
     return Outcome(
         events=events,
@@ -381,6 +389,7 @@ def outcome(pipeline: Pipeline) -> Outcome:
         alerts_on_topic=_topic_alerts(pipeline, investigations),
         positions=_canonical_positions(pipeline),
         history=history,
+        region_history=_id_counts(pipeline, f"{app}-region_to_risk-changelog"),
     )
 
 
@@ -573,7 +582,7 @@ def test_three_workers_one_killed_lose_and_duplicate_nothing_and_agree_with_one(
     counts = [(len(r.alerts), len(r.alerts_on_topic)) for r in (one, three)]  # SQL, topic
     states = [(k, _diff(one.products[k], three.products.get(k))) for k in differ[:2]]
     regions = [
-        (k, _diff(v, three.regions.get(k)))
+        (k, _diff(v, three.regions.get(k)), three.region_history.get(k))
         for k, v in one.regions.items()
         if three.regions.get(k) != v
     ][:2]
