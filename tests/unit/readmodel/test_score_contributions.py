@@ -14,10 +14,9 @@ from recall.adapters.db.read_model import SqlReadModel
 from recall.api.routes.scores import score as api_score
 from recall.service.readmodel.ports import ReadModel, ScoreAt
 from recall.service.readmodel.projection import project
-from recall.service.readmodel.queries import list_scores
 from schemas.risk import ScoreContribution
 from tests.support.fakes.read_model import MemoryReadModel
-from tests.support.readmodel import score
+from tests.support.readmodel import score, scores
 
 PARTS = (
     ScoreContribution(
@@ -47,7 +46,7 @@ def test_contributions_are_kept_and_shown(model: ReadModel) -> None:
     at = score(35.0)
     record = at.score.model_copy(update={"contributions": PARTS})
     project(model, scores=[ScoreAt(record, at.partition, at.offset)])
-    [view] = list_scores(model).items
+    [view] = scores(model)
     assert view.contributions == PARTS
     shown = api_score(view)
     assert [c.key for c in shown.contributions] == ["sampling", "corroboration"]
@@ -56,6 +55,6 @@ def test_contributions_are_kept_and_shown(model: ReadModel) -> None:
 
 def test_a_record_without_contributions_reads_as_none(model: ReadModel) -> None:
     project(model, scores=[score(40.0)])
-    [view] = list_scores(model).items
+    [view] = scores(model)
     assert view.contributions == ()
     assert api_score(view).contributions == []

@@ -1,4 +1,5 @@
-"""`SqlReadModel` on SQLite: the same rules as the in-memory port, decided by the database.
+"""`SqlReadModel` on SQLite: the same rules as the in-memory port, decided by the database,
+read through the API's pages (`recall.service.readmodel.pages` over `SqlReadModelPages`).
 
 The upsert's `WHERE (stored version) < (offered version)` and the inserts' `ON CONFLICT DO
 NOTHING` are the statements PostgreSQL runs too (`tests/integration/test_read_model.py`).
@@ -16,17 +17,23 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from recall.adapters.db.engine import make_engine, make_session_factory
 from recall.adapters.db.models import Base, DeadLetterRow, Event, Manufacturer, Product, Station
-from recall.adapters.db.read_model import SqlReadModel
-from recall.service.readmodel.ports import ScoreAt, ScoreSort
+from recall.adapters.db.read_model_pages import SqlReadModelPages
+from recall.service.paging import Page, PageRequest
+from recall.service.readmodel import pages
+from recall.service.readmodel.ports import ScoreAt, ScoreSort, ScoreView, SignalFilter
 from recall.service.readmodel.projection import project
-from recall.service.readmodel.queries import (
-    list_alerts,
-    list_scores,
-    list_signals,
-    product_risk,
-    station_health,
+from tests.support.readmodel import (
+    EVERYTHING,
+    PRODUCT,
+    T0,
+    alert,
+    alerts,
+    every_page,
+    score,
+    scores,
+    signal_at,
+    signals,
 )
-from tests.support.readmodel import PRODUCT, T0, alert, score, signal_at
 
 USCC = PRODUCT.split("/")[0]
 
@@ -40,8 +47,8 @@ def sessions(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
 
 
 @pytest.fixture
-def model(sessions: sessionmaker[Session]) -> SqlReadModel:
-    return SqlReadModel(sessions)
+def model(sessions: sessionmaker[Session]) -> SqlReadModelPages:
+    return SqlReadModelPages(sessions)
 
 
 def _register(sessions: sessionmaker[Session]) -> None:
@@ -59,7 +66,7 @@ def _register(sessions: sessionmaker[Session]) -> None:
         )
 
 
-def test_replaying_everything_changes_nothing(model: SqlReadModel) -> None:
+def test_replaying_everything_changes_nothing(model: SqlReadModelPages) -> None:
     batch = {
         "scores": [score(40, minutes=1, offset=3)],
         "signals": [signal_at("s1"), signal_at("s2", 5)],
@@ -75,18 +82,18 @@ def test_replaying_everything_changes_nothing(model: SqlReadModel) -> None:
     ]
 
 
-def test_an_older_score_never_overwrites_a_newer_one(model: SqlReadModel) -> None:
+def test_an_older_score_never_overwrites_a_newer_one(model: SqlReadModelPages) -> None:
     project(model, scores=[score(40, minutes=10, offset=9)])
     assert project(model, scores=[score(99, minutes=5, offset=12)]).projected == 0
     assert project(model, scores=[score(98, minutes=10, offset=8)]).projected == 0, "same time"
     assert project(model, scores=[score(41, minutes=10, offset=10)]).projected == 1
     assert project(model, scores=[score(42, minutes=11, offset=1)]).projected == 1
-    [view] = list_scores(model).items
+    [view] = scores(model)
     assert (view.score, view.updated_at) == (42, T0 + timedelta(minutes=11))
     assert view.updated_at.tzinfo is not None
 
 
-def test_times_in_other_offsets_compare_as_instants(model: SqlReadModel) -> None:
+def test_times_in_other_offsets_compare_as_instants(model: SqlReadModelPages) -> None:
     """SQLite compares text: every time is written in UTC, so 17:30+08:00 < 10:00Z."""
     project(model, scores=[score(1, minutes=60)])
     china = timezone(timedelta(hours=8))
@@ -94,43 +101,36 @@ def test_times_in_other_offsets_compare_as_instants(model: SqlReadModel) -> None
         update={"updated_at": (T0 + timedelta(minutes=30)).astimezone(china)}
     )
     assert project(model, scores=[ScoreAt(earlier, 0, 99)]).projected == 0
-    assert [v.score for v in list_scores(model).items] == [1]
+    assert [v.score for v in scores(model)] == [1]
 
 
 def test_scores_are_scoped_sorted_and_paged(
-    model: SqlReadModel, sessions: sessionmaker[Session]
+    model: SqlReadModelPages, sessions: sessionmaker[Session]
 ) -> None:
     _register(sessions)
     other = "unknown/acme/x-9"
     project(model, signals=[signal_at("s1", product_key=other, jurisdiction="310104")])
     rows = [score(n % 4, product_key=f"p/{n:02}", minutes=n) for n in range(11)]
     project(model, scores=[*rows, score(50), score(60, product_key=other)])
-    views = {v.product_key: v for v in list_scores(model, limit=100).items}
+    views = {v.product_key: v for v in scores(model, limit=100)}
     assert (views[PRODUCT].region, views[PRODUCT].category) == ("140100", "appliances")
     assert (views[other].region, views[other].category) == ("310104", "appliances")
     assert views["p/00"].region is None
-    assert [v.product_key for v in list_scores(model, scope="140000").items] == [PRODUCT]
-    assert [v.product_key for v in list_scores(model, category="appliances").items] == [
-        other,
-        PRODUCT,
-    ]
-    seen, cursor = [], None
-    while True:
-        page = list_scores(model, cursor=cursor, limit=4)
-        seen += [(v.score, v.product_key) for v in page.items]
-        if (cursor := page.next_cursor) is None:
-            break
+    assert [v.product_key for v in scores(model, region="140000")] == [PRODUCT]
+    assert [v.product_key for v in scores(model, category="appliances")] == [other, PRODUCT]
+
+    def fetch(request: PageRequest) -> Page[ScoreView]:
+        return pages.score_page(model, EVERYTHING, request)
+
+    by_score = every_page(fetch, PageRequest(ScoreSort.SCORE, True, 4))
+    seen = [(v.score, v.product_key) for page in by_score for v in page.items]
     assert seen == sorted(seen, reverse=True) and len(set(seen)) == 13
-    recent, cursor = [], None
-    while True:
-        page = list_scores(model, sort=ScoreSort.UPDATED_AT, cursor=cursor, limit=5)
-        recent += [v.updated_at for v in page.items]
-        if (cursor := page.next_cursor) is None:
-            break
+    by_time = every_page(fetch, PageRequest(ScoreSort.UPDATED_AT, True, 5))
+    recent = [v.updated_at for page in by_time for v in page.items]
     assert recent == sorted(recent, reverse=True) and len(recent) == 13
 
 
-def test_signals_and_alerts_filtered_and_paged(model: SqlReadModel) -> None:
+def test_signals_and_alerts_filtered_and_paged(model: SqlReadModelPages) -> None:
     project(
         model,
         signals=[
@@ -141,27 +141,26 @@ def test_signals_and_alerts_filtered_and_paged(model: SqlReadModel) -> None:
         ],
         alerts=[alert("a1"), alert("a2", minutes=5, jurisdiction="310100")],
     )
-    ids = [s.signal_id for s in list_signals(model, scope="140000").items]
+    ids = [s.signal_id for s in signals(model, region="140000")]
     assert ids == ["s4", "s2", "s1"]
-    window = list_signals(
+    window = signals(
         model, product_key=PRODUCT, since=T0 + timedelta(minutes=10), until=T0 + timedelta(hours=1)
     )
-    assert [s.signal_id for s in window.items] == ["s3", "s2"]
-    first = list_signals(model, limit=2)
-    rest = list_signals(model, cursor=first.next_cursor, limit=2)
-    assert [s.signal_id for s in (*first.items, *rest.items)] == ["s4", "s3", "s2", "s1"]
-    assert rest.next_cursor is None
-    assert [a.alert_id for a in list_alerts(model, scope="310000").items] == ["a2"]
-    assert [a.alert_id for a in list_alerts(model, kinds=["regional_signal"]).items] == [
-        "a2",
-        "a1",
-    ]
-    history = product_risk(model, PRODUCT)
-    assert [s.signal_id for s in history.signals] == ["s1", "s2", "s3"]
-    assert history.signals[0] == signal_at("s1", 0), "the record comes back as it was read"
+    assert [s.signal_id for s in window] == ["s3", "s2"]
+    walked = every_page(
+        lambda r: pages.signal_page(model, EVERYTHING, r, SignalFilter()),
+        PageRequest("raised_at", True, 2),
+    )
+    assert [[s.signal_id for s in page.items] for page in walked] == [["s4", "s3"], ["s2", "s1"]]
+    assert [a.alert_id for a in alerts(model, region="310000")] == ["a2"]
+    assert [a.alert_id for a in alerts(model, kinds=["regional_signal"])] == ["a2", "a1"]
+    view = pages.product_view(model, PRODUCT, EVERYTHING)
+    assert view is not None and view.score is None
+    assert [s.signal_id for s in view.history] == ["s1", "s2", "s3"]
+    assert view.history[0] == signal_at("s1", 0), "the record comes back as it was read"
 
 
-def test_clear_empties_the_three_tables(model: SqlReadModel) -> None:
+def test_clear_empties_the_three_tables(model: SqlReadModelPages) -> None:
     project(model, scores=[score()], signals=[signal_at("s1")], alerts=[alert("a1")])
     newest = {t.table: t.newest for t in model.status()}
     assert newest == {"risk_scores": T0, "risk_signals": T0, "alerts": T0}
@@ -170,7 +169,7 @@ def test_clear_empties_the_three_tables(model: SqlReadModel) -> None:
 
 
 def test_station_health_from_events_and_dead_letters(
-    model: SqlReadModel, sessions: sessionmaker[Session]
+    model: SqlReadModelPages, sessions: sessionmaker[Session]
 ) -> None:
     now = T0 + timedelta(days=10)
     with sessions.begin() as session:
@@ -211,11 +210,13 @@ def test_station_health_from_events_and_dead_letters(
                     original=b"",
                 )
             )
-    health = station_health(model, "st-1", window=timedelta(days=1), now=now)
+    record, health = pages.station_view(model, "st-1", now - timedelta(days=1))
+    assert record is not None and record.jurisdiction == "140105"
     assert (health.accepted, dict(health.rejected)) == (1, {"bad_signature": 1, "schema": 2})
     assert health.last_accepted_at == now - timedelta(hours=3)
     assert health.last_seen_at == now - timedelta(hours=2)  # the column; refusals do not count
-    empty = station_health(model, "st-9", now=now)
+    missing, empty = pages.station_view(model, "st-9", now - timedelta(days=7))
+    assert missing is None
     assert (empty.accepted, empty.last_seen_at, dict(empty.rejected)) == (0, None, {})
     both = model.stations_health(["st-9", "st-1", "st-1"], now - timedelta(days=1))
     assert both == {"st-1": health, "st-9": replace(empty, since=health.since)}

@@ -17,7 +17,6 @@ from typing import Any
 import orjson
 
 from recall.config import Settings
-from recall.service.readmodel.queries import list_scores
 from schemas import DeadLetter
 from schemas.topics import ALERTS, RISK_SCORES, RISK_SIGNALS, TopicSpec
 from streams.agents import project
@@ -28,6 +27,7 @@ from streams.intake_consumer import intake_consumer
 from tests.support.fakes.read_model import MemoryReadModel
 from tests.support.memory_storage import MemoryStorage
 from tests.support.readmodel import PRODUCT, alert, score, signal_at
+from tests.support.readmodel import scores as read_scores
 from tests.unit.streams.batch_fakes import FakeConsumer, FakeProducer, Record
 from tests.unit.streams.faust_support import PARTITIONS, DatabaseAwayError, run, worker_context
 
@@ -91,7 +91,7 @@ def test_scores_signals_and_alerts_land_in_the_read_model(tmp_path: Path) -> Non
         scores = await _projector(tmp_path / "scores", RISK_SCORES, model)
         newest_first = [(KEY, _score(70, 5), 1), (KEY, _score(20, 1), 1), (KEY, _score(70, 5), 1)]
         await scores.feed(_records(newest_first))
-        [view] = list_scores(model).items
+        [view] = read_scores(model)
         assert (view.score, view.product_key) == (70, PRODUCT), "the older one did not win"
         assert scores.metric("recall_rows_persisted_total", table="risk_scores") == 1
         assert scores.committed() == {1: 3}
@@ -167,7 +167,7 @@ def test_an_outage_is_waited_out_and_the_batch_written_once(tmp_path: Path) -> N
         await stage.feed(_records([(KEY, _score(30, 0), 0)]))
         assert stage.metric("recall_db_write_failures_total", table="risk_scores") == 1
         assert stage.dead_letters() == [], "an outage is not the record's fault"
-        assert [v.score for v in list_scores(model).items] == [30]
+        assert [v.score for v in read_scores(model)] == [30]
         assert model.writes == 1
 
     run(scenario)
