@@ -9,7 +9,7 @@ trusting each parameter's own validation to remember it.
 The answers match what a client already gets for the same mistake elsewhere: a path that
 names nothing is a 404 (no object has such an id), a query value that cannot be valid is a
 422 naming the parameter. Both are declared on every resource route, so the OpenAPI document
-stays true.
+stays true. A query string of raw bytes that are not UTF-8 (not percent-encoded) is a 400.
 """
 
 from __future__ import annotations
@@ -44,6 +44,13 @@ class ControlCharacterGuard:
 
 def _refusal(scope: Scope) -> JSONResponse | None:
     path: str = scope["path"]
+    raw: bytes = scope.get("query_string", b"")
+    if not _is_utf8(raw):
+        # uvicorn's default parser refuses such a request line; others pass the bytes on, and
+        # Starlette's `request.url` (every problem document, every page) would then raise.
+        request = Request({**scope, "query_string": b""})
+        detail = "the query string is not UTF-8; percent-encode it (RFC 3986)"
+        return problem(request, 400, detail, instance=quote(path, safe="/"))
     # The echoed path is percent-encoded: the problem document should not carry the control
     # character into a client's log either.
     instance = quote(path, safe="/")
@@ -66,6 +73,14 @@ def _refusal(scope: Scope) -> JSONResponse | None:
             request, 422, detail, kind="validation", errors=errors[:20], instance=instance
         )
     return None
+
+
+def _is_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _query(scope: Scope) -> list[tuple[str, str]]:

@@ -145,9 +145,11 @@ _CONTROL = re.compile("[\x00-\x1f\x7f]")
 def _position(values: object) -> Position:
     """A cursor's values, checked for the shape positions have (ValueError otherwise).
 
-    Signed cursors are ours, so this guards against a leaked signing secret rather than a
-    client: a time, then up to three keys (short strings, 64-bit integers, finite numbers or
-    null). Anything else (a NUL, a
+    Signed cursors are ours; the secret that signs them also derives the stations' keys, so a
+    forger holds far more than lists. These cheap checks keep the worst of a forgery out of
+    SQL all the same: a time, then up to three keys (short printable strings, 64-bit
+    integers, finite numbers or null). A position of the wrong types for its list is not
+    caught here. Anything else (a NUL, a
     nested object, a time past the calendar's end in UTC) would reach the database's
     comparison and come back as a server error instead of a 400.
     """

@@ -115,7 +115,10 @@ async def login(request: Request) -> Response:
     body = await request.body()
     if len(body) > MAX_FORM_BYTES:
         return page(request, "login.html", None, status=413, error="too_long")
-    fields = parse_qs(body.decode("utf-8", "replace"), max_num_fields=4)
+    try:  # the form has one field; a body with many is not from it
+        fields = parse_qs(body.decode("utf-8", "replace"), max_num_fields=4)
+    except ValueError:
+        return page(request, "login.html", None, status=400, error="malformed")
     token = (fields.get("token") or [""])[0].strip()
     if not token:
         return page(request, "login.html", None, status=400, error="missing")

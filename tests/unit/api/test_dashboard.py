@@ -95,6 +95,14 @@ def test_a_bad_token_is_refused_with_the_reason_in_the_page(app: FastAPI, token:
     assert "recall_session" not in response.headers.get("set-cookie", "")
 
 
+def test_a_form_that_is_not_the_login_forms_is_a_400_not_a_500(app: FastAPI) -> None:
+    """The form has one field; `parse_qs` raised for more than four (the API sweep's find)."""
+    body = "a=1&b=2&c=3&d=4&token=rt1_nope_nope"
+    response = _client(app).post("/dashboard/login?lang=en", content=body, headers=FORM)
+    assert response.status_code == 400
+    assert 'role="alert"' in response.text
+
+
 def test_a_disabled_account_loses_the_dashboard_at_once(
     app: FastAPI, db: sessionmaker[Session]
 ) -> None:
