@@ -44,16 +44,15 @@ class ControlCharacterGuard:
 
 def _refusal(scope: Scope) -> JSONResponse | None:
     path: str = scope["path"]
-    raw: bytes = scope.get("query_string", b"")
-    if not _is_utf8(raw):
+    # The echoed path is percent-encoded: the problem document should not carry a control
+    # character into a client's log either.
+    instance = quote(path, safe="/")
+    if not _is_utf8(scope.get("query_string", b"")):
         # uvicorn's default parser refuses such a request line; others pass the bytes on, and
         # Starlette's `request.url` (every problem document, every page) would then raise.
         request = Request({**scope, "query_string": b""})
         detail = "the query string is not UTF-8; percent-encode it (RFC 3986)"
-        return problem(request, 400, detail, instance=quote(path, safe="/"))
-    # The echoed path is percent-encoded: the problem document should not carry the control
-    # character into a client's log either.
-    instance = quote(path, safe="/")
+        return problem(request, 400, detail, instance=instance)
     request = Request(scope)
     found = _CONTROL.search(path)
     if found is not None:
