@@ -85,16 +85,17 @@ def test_every_configmap_key_is_a_setting(config: dict[str, str]) -> None:
         assert key in aliases or key.removeprefix("RECALL_").lower() in fields, key
 
 
-def test_the_configmap_keeps_no_standby_and_a_partition_for_every_worker(
+def test_the_configmap_keeps_a_standby_per_survivor_and_a_partition_for_every_worker(
     worker: dict[str, Any], config: dict[str, str]
 ) -> None:
-    """No standby replicas: a survivor promoted from its standby copy lost table updates of a
-    killed worker (docs/streams.md "Several workers"); the default says the same."""
+    """Standbys are replicas - 1, so every survivor holds a warm copy of a dead worker's
+    partitions (docs/deploy.md); the setting's own default stays 0 (one worker has no peer)."""
     settings = Settings.model_validate(
         {
             "table_standby_replicas": config["RECALL_TABLE_STANDBY_REPLICAS"],
             "topic_partitions": config["RECALL_TOPIC_PARTITIONS"],
         }
     )
-    assert settings.table_standby_replicas == 0 == Settings().table_standby_replicas
+    assert settings.table_standby_replicas == worker["spec"]["replicas"] - 1
+    assert Settings().table_standby_replicas == 0
     assert settings.topic_partitions >= worker["spec"]["replicas"]
