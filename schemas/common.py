@@ -127,12 +127,11 @@ def _representable_in_utc(moment: datetime) -> datetime:
     return moment
 
 
-WireDatetime = Annotated[
-    AwareDatetime,
-    StrictMode(),
-    BeforeValidator(_parse_wire_datetime),
-    AfterValidator(_representable_in_utc),
-]
+WireDatetime = Annotated[AwareDatetime, StrictMode(), BeforeValidator(_parse_wire_datetime)]
+StoredDatetime = Annotated[WireDatetime, AfterValidator(_representable_in_utc)]
+"""A wire time the API stores as sent (a lead's receipt): it must have a UTC form, which the
+database column holds. Events need no such type: the intake's time windows refuse such a time
+with their own reason (`event_time_out_of_range`)."""
 """A timezone-aware time from an ISO-8601 string with an offset, in JSON and Python mode."""
 
 

@@ -19,8 +19,8 @@ from schemas.common import (
     JurisdictionCode,
     ProductRef,
     Reference,
+    StoredDatetime,
     Strict,
-    WireDatetime,
 )
 
 
@@ -40,4 +40,4 @@ class LeadReport(Strict):
     product: ProductRef
     hazard: Hazard
     summary: FreeText = Field(min_length=1, max_length=2000)
-    received_at: WireDatetime = Field(description="When the channel received it")
+    received_at: StoredDatetime = Field(description="When the channel received it")
