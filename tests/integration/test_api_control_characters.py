@@ -28,12 +28,11 @@ CONTROLS = ["\x00", "\x1b", "\n", "\x7f"]
 def api(database_url: str, tmp_path: Path) -> Iterator[tuple[FastAPI, TestClient, str]]:
     """The API over a fresh database, a client that keeps server errors as responses, and a
     province regulator's token."""
-    served = api_over(database_url, tmp_path, raise_server_exceptions=False)
-    shanxi = served.account(NewAccount("山西省市场监管局", Role.REGULATOR, region="140000"))
-    with served.client as client:
-        yield served.app, client, shanxi.token
-    with served.sessions() as session:
-        subjects = session.scalars(select(AuditEntry.subject)).all()
+    with api_over(database_url, tmp_path, raise_server_exceptions=False) as served:
+        shanxi = served.account(NewAccount("山西省市场监管局", Role.REGULATOR, region="140000"))
+        yield served.app, served.client, shanxi.token
+        with served.sessions() as session:
+            subjects = session.scalars(select(AuditEntry.subject)).all()
     assert not any("\x00" in subject for subject in subjects)
 
 

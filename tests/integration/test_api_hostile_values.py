@@ -12,6 +12,7 @@ problem naming what is wrong, never a 500. Every case here answered 500 on Postg
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,11 +35,11 @@ BEFORE_UTC = "0001-01-01T00:00:00+01:00"  # year 0 in UTC
 
 
 @pytest.fixture
-def api(database_url: str, tmp_path: Path) -> ApiUnderTest:
-    served = api_over(database_url, tmp_path, raise_server_exceptions=False)
-    seed_investigations(served.sessions)
-    seed_dead_letters(served.sessions)
-    return served
+def api(database_url: str, tmp_path: Path) -> Iterator[ApiUnderTest]:
+    with api_over(database_url, tmp_path, raise_server_exceptions=False) as served:
+        seed_investigations(served.sessions)
+        seed_dead_letters(served.sessions)
+        yield served
 
 
 def _regulator(api: ApiUnderTest) -> dict[str, str]:

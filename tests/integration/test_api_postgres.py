@@ -106,20 +106,20 @@ def test_an_overlong_id_in_a_path_is_a_404_and_audited_cut(
     longer than the audit log's `subject` column answered 500 on PostgreSQL — the denial's
     audit line could not be written. The attempt is now a 404 like any unknown id, and its
     audit line keeps the first 199 characters and an ellipsis."""
-    api = api_over(database_url, tmp_path)
-    shanxi = api.account(NewAccount("山西省市监局", Role.REGULATOR, region="140000"))
-    hostile = ZALGO * 8
-    assert len(hostile) > 200
+    with api_over(database_url, tmp_path) as api:
+        shanxi = api.account(NewAccount("山西省市监局", Role.REGULATOR, region="140000"))
+        hostile = ZALGO * 8
+        assert len(hostile) > 200
 
-    response = api.client.post(
-        f"/webhooks/subscriptions/{hostile}/rotate-secret",
-        headers={"Authorization": f"Bearer {shanxi.token}"},
-    )
+        response = api.client.post(
+            f"/webhooks/subscriptions/{hostile}/rotate-secret",
+            headers={"Authorization": f"Bearer {shanxi.token}"},
+        )
 
-    assert response.status_code == 404, response.text
-    with api.sessions() as session:
-        [entry] = session.scalars(
-            select(AuditEntry).where(AuditEntry.account_id == shanxi.account.account_id)
-        ).all()
-    assert entry.outcome == "denied"
-    assert entry.subject == hostile[:199] + "…"
+        assert response.status_code == 404, response.text
+        with api.sessions() as session:
+            [entry] = session.scalars(
+                select(AuditEntry).where(AuditEntry.account_id == shanxi.account.account_id)
+            ).all()
+        assert entry.outcome == "denied"
+        assert entry.subject == hostile[:199] + "…"

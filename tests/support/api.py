@@ -3,6 +3,8 @@ session factory the test can seed through, and accounts whose bearer headers it 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,18 +37,26 @@ class ApiUnderTest:
         return {"Authorization": f"Bearer {self.account(new).token}"}
 
 
+@contextmanager
 def api_over(
     database_url: str, state_dir: Path, *, raise_server_exceptions: bool = True
-) -> ApiUnderTest:
+) -> Iterator[ApiUnderTest]:
     """The API over `database_url`, migrated first (the API does not migrate by itself).
 
     `raise_server_exceptions=False` keeps a server error as a 500 response, for tests that
-    assert there is none rather than fail on the first.
+    assert there is none rather than fail on the first. On leaving, the client and the
+    engine's pooled connections are closed: the test session shares one PostgreSQL cluster
+    (100 connections), and engines left open by earlier tests exhausted it.
     """
     upgrade(database_url)
-    sessions = make_session_factory(make_engine(database_url))
+    engine = make_engine(database_url)
+    sessions = make_session_factory(engine)
     app = create_api(
         load_settings(database_url=database_url, state_dir=state_dir), sessions=sessions
     )
     client = TestClient(app, raise_server_exceptions=raise_server_exceptions)
-    return ApiUnderTest(app, client, sessions)
+    try:
+        yield ApiUnderTest(app, client, sessions)
+    finally:
+        client.close()
+        engine.dispose()
